@@ -1,0 +1,29 @@
+#![doc = include_str!("../README.md")]
+
+mod amount;
+pub mod csv_airdrop;
+mod decode;
+mod error;
+mod hash;
+mod multisend;
+mod payout;
+mod signature;
+pub mod tx_builder;
+mod types;
+
+pub use amount::{format_units, parse_units};
+pub use csv_airdrop::{PayoutRow, parse_csv, rows_to_entries};
+pub use decode::{CallKind, DecodedCall, Risk, decode_call};
+pub use error::{Error, Result, RowError};
+pub use hash::{
+    DOMAIN_TYPEHASH, DOMAIN_TYPEHASH_LEGACY, SAFE_MSG_TYPEHASH, SAFE_TX_TYPEHASH, domain_separator,
+    safe_message_hash,
+};
+pub use multisend::{MULTISEND_SELECTOR, MultiSendBatch, MultiSendEntry};
+pub use payout::{Chunk, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};
+pub use signature::{
+    Rsv, SECP256K1N, SECP256K1N_HALF, SafeSignature, SignatureKind, normalize_s, pack_signatures,
+    parse_signatures,
+};
+pub use tx_builder::TxBuilderBatch;
+pub use types::{Operation, SafeTx, SafeTxContext, SafeVersion};
