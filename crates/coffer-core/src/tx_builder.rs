@@ -1,7 +1,7 @@
 //! The Safe{Wallet} Transaction Builder batch file: model, checksum, calldata, export.
 //!
 //! The checksum is the one the app writes in `meta.checksum` and checks on import: keccak-256 of a canonical
-//! serialization of the file without `meta.checksum`. Every object is written as `{`, the JSON of its sorted
+//! serialization of the file without `meta.checksum` and with `meta.name` replaced by `null`. Every object is written as `{`, the JSON of its sorted
 //! key array, each value in key order followed by `,`, then `}`; arrays as `[a,b]`; everything else as
 //! `JSON.stringify` writes it, with `undefined` as `null`.
 
@@ -188,12 +188,20 @@ pub fn canonical_serialization(v: &Value) -> String {
     out
 }
 
-/// The checksum of a batch file given as JSON: keccak-256 of the canonical serialization of the file without
-/// `meta.checksum`.
+/// The checksum of a batch file given as JSON, as the current app computes it: keccak-256 of the canonical
+/// serialization of the file with `meta.checksum` removed and `meta.name` set to `null` (so that renaming a
+/// batch keeps its checksum).
 pub fn checksum_of_json(file: &Value) -> B256 {
     let mut v = file.clone();
-    if let Some(meta) = v.get_mut("meta").and_then(Value::as_object_mut) {
-        meta.shift_remove("checksum");
+    if let Some(obj) = v.as_object_mut() {
+        let meta = obj.entry("meta").or_insert_with(|| Value::Object(Map::new()));
+        if !meta.is_object() {
+            *meta = Value::Object(Map::new());
+        }
+        if let Some(meta) = meta.as_object_mut() {
+            meta.shift_remove("checksum");
+            meta.insert("name".to_owned(), Value::Null);
+        }
     }
     keccak256(canonical_serialization(&v).as_bytes())
 }
@@ -264,8 +272,9 @@ impl TxBuilderBatch {
         })
     }
 
-    /// The batch as MultiSend call entries: raw `data` when present, else `contractMethod` +
-    /// `contractInputsValues` encoded with the dynamic ABI, else empty calldata (a plain transfer). Errors name
+    /// The batch as MultiSend call entries, read as the app reads them: a non-empty `data` string when present,
+    /// else `contractMethod` + `contractInputsValues` encoded with the dynamic ABI, else empty calldata (a plain
+    /// transfer). Errors name
     /// the transaction index and the field or input.
     pub fn to_calls(&self) -> Result<Vec<MultiSendEntry>> {
         self.transactions.iter().enumerate().map(|(i, tx)| tx.to_call(i)).collect()
@@ -373,8 +382,9 @@ impl TxBuilderTransaction {
                 tx_err(index, "to", format!("{:?} is not an address: {e}", self.to))
             })?;
         let value = dec_u256::parse(&self.value).map_err(|e| tx_err(index, "value", e))?;
+        // As the app does: a non-empty `data` string wins (even "0x"), else the contract method is encoded.
         let raw_data = match &self.data {
-            Some(Some(d)) if !d.trim().is_empty() && d.trim() != "0x" => Some(d.trim()),
+            Some(Some(d)) if !d.is_empty() => Some(d.trim()),
             _ => None,
         };
         let data: Bytes = if let Some(d) = raw_data {
