@@ -1,0 +1,133 @@
+//! Deterministic deployment of coffer's contracts with CREATE2.
+//!
+//! Both supported deployers take calldata `salt (32 bytes) ‖ init code` and create the contract at
+//! `CREATE2(deployer, salt, keccak256(init code))`, so every chain that has the deployer gets the
+//! same addresses for the same bytecode.
+
+use crate::{Error, Result};
+use alloy::{
+    network::TransactionBuilder,
+    primitives::{Address, B256, Bytes, address, keccak256},
+    providers::Provider,
+    rpc::types::TransactionRequest,
+};
+use coffer_contracts::Artifact;
+
+/// The Safe Singleton Factory, used when present.
+pub const SAFE_SINGLETON_FACTORY: Address = address!("914d7Fec6aaC8cd542e72Bca78B30650d45643d7");
+/// Arachnid's deterministic deployment proxy (present on anvil), used otherwise.
+pub const ARACHNID_DEPLOYER: Address = address!("4e59b44847b379578588920ca78fbf26c0b4956c");
+/// The CREATE2 salt coffer deploys its suite with.
+pub const SUITE_SALT: B256 = B256::ZERO;
+
+/// What happened to one contract during [`deploy_artifacts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeployStatus {
+    /// It was deployed by this call.
+    Deployed,
+    /// The expected code was already there; nothing was sent.
+    AlreadyPresent,
+}
+
+/// One contract's deterministic deployment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deployment {
+    /// The contract name.
+    pub name: String,
+    /// Its address.
+    pub address: Address,
+    /// Whether this call deployed it.
+    pub status: DeployStatus,
+}
+
+/// Picks the CREATE2 deployer: the Safe Singleton Factory when it has code, else Arachnid's proxy.
+pub async fn find_deployer<P: Provider>(provider: &P) -> Result<Address> {
+    for candidate in [SAFE_SINGLETON_FACTORY, ARACHNID_DEPLOYER] {
+        let code = provider.get_code_at(candidate).await.map_err(Error::rpc)?;
+        if !code.is_empty() {
+            return Ok(candidate);
+        }
+    }
+    Err(Error::NoDeployer)
+}
+
+/// The address `init_code` gets when deployed through `deployer` with `salt`.
+pub fn create2_address(deployer: Address, salt: B256, init_code: &[u8]) -> Address {
+    deployer.create2(salt, keccak256(init_code))
+}
+
+/// Whether `code` is `artifact`'s runtime code, ignoring the bytes of its immutables (their values
+/// are set at construction, e.g. to the contract's own address).
+pub fn code_matches(artifact: &Artifact, code: &[u8]) -> bool {
+    let expected = artifact.deployed_bytecode.as_ref();
+    if code.len() != expected.len() {
+        return false;
+    }
+    let mut masked = vec![false; code.len()];
+    if let Some(refs) = artifact.immutable_references.as_object() {
+        for offsets in refs.values().filter_map(|v| v.as_array()) {
+            for o in offsets {
+                let start = o.get("start").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+                let len = o.get("length").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+                for m in masked.iter_mut().skip(start).take(len) {
+                    *m = true;
+                }
+            }
+        }
+    }
+    code.iter().zip(expected).zip(&masked).all(|((a, b), m)| *m || a == b)
+}
+
+/// Deploys each artifact's creation code through `deployer` with `salt`, sending from `from`
+/// (an account the provider can sign for). Idempotent: a contract whose code is already at its
+/// address is skipped, and different code there is [`Error::CodeMismatch`].
+pub async fn deploy_artifacts<P: Provider>(
+    provider: &P,
+    from: Address,
+    deployer: Address,
+    salt: B256,
+    artifacts: &[&Artifact],
+) -> Result<Vec<Deployment>> {
+    let mut out = Vec::with_capacity(artifacts.len());
+    for artifact in artifacts {
+        let address = create2_address(deployer, salt, &artifact.bytecode);
+        let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
+        let status = if code.is_empty() {
+            let mut data = Vec::with_capacity(32 + artifact.bytecode.len());
+            data.extend_from_slice(salt.as_slice());
+            data.extend_from_slice(&artifact.bytecode);
+            let tx = TransactionRequest::default()
+                .with_from(from)
+                .with_to(deployer)
+                .with_input(Bytes::from(data));
+            let receipt = provider
+                .send_transaction(tx)
+                .await
+                .map_err(Error::rpc)?
+                .get_receipt()
+                .await
+                .map_err(Error::rpc)?;
+            if !receipt.status() {
+                return Err(Error::Reverted { tx: receipt.transaction_hash });
+            }
+            let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
+            if code.is_empty() {
+                return Err(Error::NotDeployed {
+                    contract: artifact.contract_name.clone(),
+                    address,
+                });
+            }
+            DeployStatus::Deployed
+        } else if code_matches(artifact, &code) {
+            DeployStatus::AlreadyPresent
+        } else {
+            return Err(Error::CodeMismatch {
+                contract: artifact.contract_name.clone(),
+                address,
+                found: keccak256(&code),
+            });
+        };
+        out.push(Deployment { name: artifact.contract_name.clone(), address, status });
+    }
+    Ok(out)
+}

@@ -1,0 +1,148 @@
+//! `coffer contracts build | addresses | deploy`.
+
+use crate::opts::{RpcOpts, SenderOpts};
+use alloy::providers::Provider;
+use clap::{Args, Subcommand};
+use coffer_chain::deploy::{self, DeployStatus};
+use eyre::WrapErr;
+use std::path::PathBuf;
+
+/// `coffer contracts …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum ContractsCmd {
+    /// Recompile contracts/ with the pinned solc and rewrite the committed artifacts.
+    Build(BuildArgs),
+    /// Print the deterministic address of every contract of the suite.
+    Addresses(AddressesArgs),
+    /// Deploy the suite with CREATE2 (idempotent: present contracts are skipped).
+    Deploy(DeployArgs),
+}
+
+/// Arguments of `coffer contracts build`.
+#[derive(Debug, Args)]
+pub(crate) struct BuildArgs {
+    /// The repository root (holding contracts/ and crates/).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// The solc executable (default: <root>/.tools/bin/solc, installed by script/bootstrap).
+    #[arg(long, env = "COFFER_SOLC")]
+    solc: Option<PathBuf>,
+}
+
+/// Arguments of `coffer contracts addresses`.
+#[derive(Debug, Args)]
+pub(crate) struct AddressesArgs {
+    /// Use Arachnid's deployer (anvil) instead of the Safe Singleton Factory.
+    #[arg(long)]
+    arachnid: bool,
+    /// Include the test helpers (contracts/src/test).
+    #[arg(long)]
+    include_test: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `coffer contracts deploy`.
+#[derive(Debug, Args)]
+pub(crate) struct DeployArgs {
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    sender: SenderOpts,
+    /// Also deploy the test helpers (contracts/src/test), e.g. the test ERC-20.
+    #[arg(long)]
+    include_test: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ContractsCmd {
+    pub(crate) async fn run(self) -> eyre::Result<()> {
+        match self {
+            Self::Build(args) => {
+                let solc = args.solc.unwrap_or_else(|| args.root.join(".tools/bin/solc"));
+                let artifacts =
+                    coffer_contracts::build::compile(&args.root.join("contracts"), &solc)?;
+                let out = args.root.join("crates/coffer-contracts/artifacts");
+                coffer_contracts::build::write_artifacts(&out, &artifacts)?;
+                eprintln!("wrote {} artifacts to {}", artifacts.len(), out.display());
+                Ok(())
+            }
+            Self::Addresses(args) => {
+                let deployer = if args.arachnid {
+                    deploy::ARACHNID_DEPLOYER
+                } else {
+                    deploy::SAFE_SINGLETON_FACTORY
+                };
+                let rows: Vec<_> = selected(args.include_test)
+                    .map(|a| {
+                        (
+                            a.contract_name.as_str(),
+                            deploy::create2_address(deployer, deploy::SUITE_SALT, &a.bytecode),
+                        )
+                    })
+                    .collect();
+                if args.json {
+                    let map: serde_json::Map<_, _> =
+                        rows.iter().map(|(n, a)| (n.to_string(), serde_json::json!(a))).collect();
+                    println!("{}", serde_json::to_string_pretty(&map)?);
+                } else {
+                    let w = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+                    for (name, addr) in rows {
+                        println!("{name:<w$}  {addr}");
+                    }
+                }
+                Ok(())
+            }
+            Self::Deploy(args) => {
+                let signer = args.sender.signer()?;
+                let from = signer.address();
+                let provider = args.rpc.signing_provider(signer)?;
+                let chain_id = provider.get_chain_id().await.wrap_err_with(|| {
+                    format!("cannot reach the RPC node at {}", args.rpc.rpc_url)
+                })?;
+                let deployer = deploy::find_deployer(&provider).await?;
+                let list: Vec<_> = selected(args.include_test).collect();
+                eprintln!(
+                    "deploying {} contracts on chain {chain_id} through {deployer}",
+                    list.len()
+                );
+                let done =
+                    deploy::deploy_artifacts(&provider, from, deployer, deploy::SUITE_SALT, &list)
+                        .await?;
+                if args.json {
+                    let map: serde_json::Map<_, _> = done
+                        .iter()
+                        .map(|d| {
+                            let status = match d.status {
+                                DeployStatus::Deployed => "deployed",
+                                DeployStatus::AlreadyPresent => "present",
+                            };
+                            (
+                                d.name.clone(),
+                                serde_json::json!({ "address": d.address, "status": status }),
+                            )
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&map)?);
+                } else {
+                    let w = done.iter().map(|d| d.name.len()).max().unwrap_or(0);
+                    for d in &done {
+                        let status = match d.status {
+                            DeployStatus::Deployed => "deployed",
+                            DeployStatus::AlreadyPresent => "already present",
+                        };
+                        println!("{:<w$}  {}  {status}", d.name, d.address);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn selected(include_test: bool) -> impl Iterator<Item = &'static coffer_contracts::Artifact> {
+    coffer_contracts::artifacts().iter().filter(move |a| include_test || !a.is_test_helper())
+}

@@ -1,0 +1,31 @@
+//! `coffer`: the command-line tool for Safe multisig treasuries.
+
+mod cmd;
+mod exit;
+mod opts;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// coffer: deploy Safes, propose, sign (keys, Ledger, Trezor, offline bundles) and execute.
+#[derive(Debug, Parser)]
+#[command(name = "coffer", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: cmd::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(cli.cmd.run()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => exit::report(report),
+    }
+}
