@@ -45,9 +45,9 @@ for (let i = 0; i < args.length; i++) {
 }
 
 if (opts.version) {
-  process.stdout.write('solc, the solidity compiler commandline interface\n');
-  process.stdout.write(`Version: ${solc.version()}\n`);
-  process.exit(0);
+  const text = `solc, the solidity compiler commandline interface\nVersion: ${solc.version()}\n`;
+  process.stdout.write(text, () => process.exit(0));
+  return;
 }
 if (!opts.standardJson) fail('nothing to do: pass --version or --standard-json');
 
@@ -84,6 +84,6 @@ try {
       message: String(e && e.message ? e.message : e), formattedMessage: String(e) }],
   });
 }
-process.stdout.write(output);
-process.stdout.write('\n');
-process.exit(0);
+// stdout to a pipe is asynchronous in node: exit only once everything is flushed, or a large
+// output would be cut off at the pipe buffer size.
+process.stdout.write(output + '\n', () => process.exit(0));

@@ -32,6 +32,11 @@ impl Artifact {
         keccak256(&self.deployed_bytecode)
     }
 
+    /// Whether it has creation code (interfaces and abstract contracts do not).
+    pub fn is_deployable(&self) -> bool {
+        !self.bytecode.is_empty()
+    }
+
     /// Whether this is a test helper (under `contracts/src/test/`), not part of the suite.
     pub fn is_test_helper(&self) -> bool {
         self.source_name.starts_with("src/test/")
@@ -64,10 +69,10 @@ pub fn artifacts() -> &'static [Artifact] {
     })
 }
 
-/// The artifacts of coffer's deployable suite: every contract except the test helpers under
-/// `contracts/src/test/`.
+/// The artifacts of coffer's deployable suite: every contract with code except the test helpers
+/// under `contracts/src/test/`.
 pub fn suite() -> impl Iterator<Item = &'static Artifact> {
-    artifacts().iter().filter(|a| !a.is_test_helper())
+    artifacts().iter().filter(|a| a.is_deployable() && !a.is_test_helper())
 }
 
 /// The committed artifact of the contract named `name`.

@@ -24,7 +24,8 @@ pub const OPTIMIZER_RUNS: u32 = 200;
 pub const VIA_IR: bool = false;
 
 /// Compiles every `.sol` file below `contracts_dir/src` with the solc at `solc` and returns one
-/// [`Artifact`] per contract that has creation code, keyed by contract name.
+/// [`Artifact`] per contract, interface and library, keyed by name (interfaces and abstract
+/// contracts have empty code).
 ///
 /// Source unit names are the paths relative to `contracts_dir` (`src/Safe.sol`), so the output
 /// does not depend on where the checkout lives.

@@ -144,5 +144,7 @@ impl ContractsCmd {
 }
 
 fn selected(include_test: bool) -> impl Iterator<Item = &'static coffer_contracts::Artifact> {
-    coffer_contracts::artifacts().iter().filter(move |a| include_test || !a.is_test_helper())
+    coffer_contracts::artifacts()
+        .iter()
+        .filter(move |a| a.is_deployable() && (include_test || !a.is_test_helper()))
 }
