@@ -11,34 +11,7 @@ use crate::{Error, Result};
 /// `decimals` (coffer never rounds), and values that do not fit in uint256. Trailing fractional zeros beyond
 /// `decimals` are still refused, so a file's intent is never guessed.
 pub fn parse_units(amount: &str, decimals: u8) -> Result<U256> {
-    let invalid =
-        |reason: &str| Error::InvalidAmount { value: amount.to_owned(), reason: reason.to_owned() };
-    let t = amount.trim();
-    if t.is_empty() {
-        return Err(invalid("empty; write a decimal number such as 12.5"));
-    }
-    let (int, frac) = match t.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (t, ""),
-    };
-    if int.is_empty() && frac.is_empty() {
-        return Err(invalid("no digits; write a decimal number such as 12.5"));
-    }
-    for c in int.chars().chain(frac.chars()) {
-        if !c.is_ascii_digit() {
-            let reason = match c {
-                '-' => "negative amounts are not allowed".to_owned(),
-                '+' => "remove the `+` sign".to_owned(),
-                ',' | '_' | ' ' => {
-                    format!("remove the separator {c:?}; use `.` only as the decimal point")
-                }
-                'e' | 'E' => "exponent notation is not allowed; write all digits".to_owned(),
-                '.' => "more than one decimal point".to_owned(),
-                c => format!("unexpected character {c:?}; only digits and one `.` are allowed"),
-            };
-            return Err(invalid(&reason));
-        }
-    }
+    let (int, frac) = split_decimal(amount)?;
     if frac.len() > usize::from(decimals) {
         return Err(Error::TooManyDecimals {
             value: amount.to_owned(),
@@ -47,7 +20,8 @@ pub fn parse_units(amount: &str, decimals: u8) -> Result<U256> {
         });
     }
     let overflow = || Error::AmountOverflow { value: amount.to_owned(), decimals };
-    let scale = U256::from(10u8).checked_pow(U256::from(decimals)).ok_or_else(overflow)?;
+    let ten = U256::from(10u8);
+    let scale = ten.checked_pow(U256::from(decimals)).ok_or_else(overflow)?;
     let int_v = if int.is_empty() {
         U256::ZERO
     } else {
@@ -56,11 +30,48 @@ pub fn parse_units(amount: &str, decimals: u8) -> Result<U256> {
     let frac_v = if frac.is_empty() {
         U256::ZERO
     } else {
-        let pad = u32::from(decimals) - u32::try_from(frac.len()).map_err(|_| overflow())?;
+        // frac.len() <= decimals <= 255, and 10^(decimals - len) <= scale, which fits.
+        let pad = usize::from(decimals) - frac.len();
         let f = U256::from_str_radix(frac, 10).map_err(|_| overflow())?;
-        f.checked_mul(U256::from(10u8).pow(U256::from(pad))).ok_or_else(overflow)?
+        f.checked_mul(ten.pow(U256::from(pad))).ok_or_else(overflow)?
     };
     int_v.checked_mul(scale).and_then(|v| v.checked_add(frac_v)).ok_or_else(overflow)
+}
+
+/// Checks the syntax of a decimal amount and splits it into its integer and fractional digits.
+fn split_decimal(amount: &str) -> Result<(&str, &str)> {
+    let invalid =
+        |reason: &str| Error::InvalidAmount { value: amount.to_owned(), reason: reason.to_owned() };
+    let t = amount.trim();
+    if t.is_empty() {
+        return Err(invalid("empty; write a decimal number such as 12.5"));
+    }
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    if int.is_empty() && frac.is_empty() {
+        return Err(invalid("no digits; write a decimal number such as 12.5"));
+    }
+    if let Some(c) = int.chars().chain(frac.chars()).find(|c| !c.is_ascii_digit()) {
+        let reason = match c {
+            '-' => "negative amounts are not allowed".to_owned(),
+            '+' => "remove the `+` sign".to_owned(),
+            ',' | '_' | ' ' => {
+                format!("remove the separator {c:?}; use `.` only as the decimal point")
+            }
+            'e' | 'E' => "exponent notation is not allowed; write all digits".to_owned(),
+            '.' => "more than one decimal point".to_owned(),
+            'x' | 'X' => "hex is not allowed; write the amount in decimal token units".to_owned(),
+            c => format!("unexpected character {c:?}; only digits and one `.` are allowed"),
+        };
+        return Err(invalid(&reason));
+    }
+    Ok((int, frac))
+}
+
+/// Checks that `amount` is a well-formed decimal amount and returns whether it is zero, without knowing the
+/// token's decimals.
+pub(crate) fn check_decimal(amount: &str) -> Result<bool> {
+    let (int, frac) = split_decimal(amount)?;
+    Ok(int.chars().chain(frac.chars()).all(|c| c == '0'))
 }
 
 /// Formats base units as a decimal amount with `decimals` places, without trailing zeros (`1500000`, 6 →

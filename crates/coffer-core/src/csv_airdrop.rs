@@ -7,7 +7,9 @@
 use alloy_primitives::{Address, U256};
 
 use crate::{
-    Error, MultiSendEntry, Result, RowError, amount::parse_units, payout::erc20_transfer_calldata,
+    Error, MultiSendEntry, Result, RowError,
+    amount::{check_decimal, parse_units},
+    payout::erc20_transfer_calldata,
 };
 
 /// One valid payout row.
@@ -52,13 +54,22 @@ fn parse_address(s: &str) -> core::result::Result<Address, String> {
     Ok(a)
 }
 
-/// Checks amount syntax without knowing the token's decimals (using the maximum, 77).
+/// The 1-based line number of a byte offset (the csv crate's own line count skips blank lines).
+/// The reader may report a record as starting at the blank lines before it, so those are skipped first.
+fn line_of(text: &str, byte: u64) -> usize {
+    let bytes = text.as_bytes();
+    let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+    while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
+        end += 1;
+    }
+    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+/// Checks amount syntax without knowing the token's decimals.
 fn check_amount(s: &str) -> core::result::Result<(), String> {
-    match parse_units(s, 77) {
-        Ok(v) if v.is_zero() => {
-            Err("amount is zero; remove the row or give a positive amount".to_owned())
-        }
-        Ok(_) => Ok(()),
+    match check_decimal(s) {
+        Ok(true) => Err("amount is zero; remove the row or give a positive amount".to_owned()),
+        Ok(false) => Ok(()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -119,12 +130,12 @@ pub fn parse_csv(text: &str) -> Result<Vec<PayoutRow>> {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
+                let line = e.position().map_or(0, |p| line_of(text, p.byte()));
                 errors.push(row_err(line, "(row)", format!("unreadable CSV: {e}")));
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let line = rec.position().map_or(0, |p| line_of(text, p.byte()));
         if rec.iter().all(str::is_empty) {
             continue;
         }

@@ -150,7 +150,7 @@ pub enum Error {
         /// Index of the signature part.
         index: usize,
         /// The offset found in `s`.
-        offset: usize,
+        offset: U256,
         /// Length of the blob.
         len: usize,
     },

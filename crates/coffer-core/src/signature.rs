@@ -93,8 +93,14 @@ pub fn normalize_s(sig: Rsv) -> (Rsv, bool) {
     if !sig.is_high_s() {
         return (sig, false);
     }
-    // Flipping the lowest bit swaps 0↔1, 27↔28 and 31↔32.
-    (Rsv { r: sig.r, s: SECP256K1N - sig.s, v: sig.v ^ 1 }, true)
+    let v = match sig.v {
+        0 | 1 => 1 - sig.v,
+        27 | 28 => 55 - sig.v,
+        31 | 32 => 63 - sig.v,
+        // Not a y-parity encoding; recovery will refuse it with a clear error anyway.
+        v => v,
+    };
+    (Rsv { r: sig.r, s: SECP256K1N - sig.s, v }, true)
 }
 
 /// What kind of Safe signature a part is, with its data.
@@ -313,23 +319,23 @@ pub fn parse_signatures(blob: &[u8], hash: B256) -> Result<Vec<SafeSignature>> {
             0 => {
                 let owner = owner_from_word(&part[..32], index)?;
                 let own_end = start + 65;
+                if s < U256::from(own_end) {
+                    return Err(Error::ContractSignatureInsideStatic {
+                        index,
+                        offset: s,
+                        static_end: own_end,
+                    });
+                }
                 let offset = match usize::try_from(s) {
-                    Ok(o) if o >= own_end => o,
+                    Ok(o) if o.checked_add(32).is_some_and(|end| end <= blob.len()) => o,
                     _ => {
-                        return Err(Error::ContractSignatureInsideStatic {
+                        return Err(Error::ContractSignatureLengthMissing {
                             index,
                             offset: s,
-                            static_end: own_end,
+                            len: blob.len(),
                         });
                     }
                 };
-                if offset.checked_add(32).is_none_or(|end| end > blob.len()) {
-                    return Err(Error::ContractSignatureLengthMissing {
-                        index,
-                        offset,
-                        len: blob.len(),
-                    });
-                }
                 let data_len = U256::from_be_slice(&blob[offset..offset + 32]);
                 let available = blob.len() - offset - 32;
                 let len = match usize::try_from(data_len) {

@@ -1,6 +1,6 @@
 //! Golden vectors: hashes, signatures, calldata and batch-file checksums published by other Safe tools.
 //! Each vector names its origin (repository, path and commit as stored in the public index).
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use alloy_primitives::{Address, B256, Bytes, U256, address, b256, bytes, eip191_hash_message};
 use coffer_core::{
