@@ -219,6 +219,18 @@ pub enum Error {
         to: Address,
     },
 
+    /// A delegatecall entry given for a Transaction Builder file, which can only express calls.
+    #[error(
+        "entry {index}: delegatecall to {to} cannot be written to a Transaction Builder file (it holds calls \
+         only); export call entries, or propose the batch with coffer directly"
+    )]
+    DelegateCallNotExportable {
+        /// Index of the entry.
+        index: usize,
+        /// Its target.
+        to: Address,
+    },
+
     /// Calldata that could not be ABI-decoded as expected.
     #[error("{context}: {reason}")]
     AbiDecode {

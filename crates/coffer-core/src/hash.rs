@@ -78,6 +78,33 @@ pub fn safe_message_hash(ctx: &SafeTxContext, message: &[u8]) -> B256 {
     eip712_hash(domain_separator(ctx), struct_hash)
 }
 
+fn domain_json(ctx: &SafeTxContext) -> (Vec<Value>, serde_json::Map<String, Value>) {
+    let mut domain_types = Vec::new();
+    let mut domain = serde_json::Map::new();
+    if ctx.version.has_chain_id_in_domain() {
+        domain_types.push(json!({ "name": "chainId", "type": "uint256" }));
+        domain.insert("chainId".into(), json!(ctx.chain_id));
+    }
+    domain_types.push(json!({ "name": "verifyingContract", "type": "address" }));
+    domain.insert("verifyingContract".into(), json!(ctx.safe.to_checksum(None)));
+    (domain_types, domain)
+}
+
+/// The `eth_signTypedData_v4` JSON of a Safe message (`SafeMessage(bytes message)`) for the given Safe. Hashing
+/// it with EIP-712 gives [`safe_message_hash`].
+pub fn safe_message_typed_data_json(ctx: &SafeTxContext, message: &[u8]) -> Value {
+    let (domain_types, domain) = domain_json(ctx);
+    json!({
+        "types": {
+            "EIP712Domain": domain_types,
+            "SafeMessage": [{ "name": "message", "type": "bytes" }],
+        },
+        "primaryType": "SafeMessage",
+        "domain": domain,
+        "message": { "message": Bytes::copy_from_slice(message).to_string() },
+    })
+}
+
 impl SafeTx {
     /// The EIP-712 struct hash: `keccak256(abi.encode(SAFE_TX_TYPEHASH, to, value, keccak256(data), operation,
     /// safeTxGas, baseGas, gasPrice, gasToken, refundReceiver, nonce))`. The same for every version 1.0.0–1.5.0.
@@ -114,14 +141,7 @@ impl SafeTx {
     /// uint256 values are decimal strings, `operation` is a number. Hashing this JSON with EIP-712 gives
     /// [`SafeTx::safe_tx_hash`].
     pub fn typed_data_json(&self, ctx: &SafeTxContext) -> Value {
-        let mut domain_types = Vec::new();
-        let mut domain = serde_json::Map::new();
-        if ctx.version.has_chain_id_in_domain() {
-            domain_types.push(json!({ "name": "chainId", "type": "uint256" }));
-            domain.insert("chainId".into(), json!(ctx.chain_id));
-        }
-        domain_types.push(json!({ "name": "verifyingContract", "type": "address" }));
-        domain.insert("verifyingContract".into(), json!(ctx.safe.to_checksum(None)));
+        let (domain_types, domain) = domain_json(ctx);
         json!({
             "types": {
                 "EIP712Domain": domain_types,

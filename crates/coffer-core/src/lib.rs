@@ -17,7 +17,7 @@ pub use decode::{CallKind, DecodedCall, Risk, decode_call};
 pub use error::{Error, Result, RowError};
 pub use hash::{
     DOMAIN_TYPEHASH, DOMAIN_TYPEHASH_LEGACY, SAFE_MSG_TYPEHASH, SAFE_TX_TYPEHASH, domain_separator,
-    safe_message_hash,
+    safe_message_hash, safe_message_typed_data_json,
 };
 pub use multisend::{MULTISEND_SELECTOR, MultiSendBatch, MultiSendEntry};
 pub use payout::{Chunk, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};

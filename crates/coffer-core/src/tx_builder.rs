@@ -294,7 +294,7 @@ impl TxBuilderBatch {
         let mut transactions = Vec::with_capacity(entries.len());
         for (index, e) in entries.iter().enumerate() {
             if e.operation == Operation::DelegateCall {
-                return Err(Error::DelegateCallInCallOnly { index, to: e.to });
+                return Err(Error::DelegateCallNotExportable { index, to: e.to });
             }
             transactions.push(TxBuilderTransaction {
                 to: e.to.to_checksum(None),
@@ -331,9 +331,21 @@ fn tx_err(index: usize, field: impl Into<String>, reason: impl Into<String>) -> 
     Error::TxBuilderTx { index, field: field.into(), reason: reason.into() }
 }
 
+fn strip_internal_types(v: &mut Value) {
+    if let Some(obj) = v.as_object_mut() {
+        obj.shift_remove("internalType");
+        if let Some(Value::Array(components)) = obj.get_mut("components") {
+            components.iter_mut().for_each(strip_internal_types);
+        }
+    }
+}
+
 impl ContractInput {
+    /// The input as an alloy [`Param`]. `internalType` is dropped: it only names Solidity types for display,
+    /// and without it structs are plain tuples, which is how their values are written in the file.
     fn to_param(&self) -> core::result::Result<Param, String> {
-        let v = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        let mut v = serde_json::to_value(self).map_err(|e| e.to_string())?;
+        strip_internal_types(&mut v);
         serde_json::from_value(v).map_err(|e| format!("invalid ABI input: {e}"))
     }
 }

@@ -360,3 +360,27 @@ fn decode_safe_admin_calls_with_risks_and_display() {
         CallKind::NativeTransfer
     );
 }
+
+#[test]
+fn tx_builder_tuple_and_bool_inputs() {
+    // The app writes tuple and array values as JSON text; bools as "true"/"false".
+    let text = r#"{"version":"1.0","chainId":"1","createdAt":1,"meta":{"name":"t"},"transactions":[
+      {"to":"0x1111111111111111111111111111111111111111","value":"0","data":null,
+       "contractMethod":{"name":"f","payable":false,"inputs":[
+         {"name":"p","type":"tuple","internalType":"struct S","components":[
+           {"name":"a","type":"address","internalType":"address"},{"name":"n","type":"uint256[]","internalType":"uint256[]"}]},
+         {"name":"flag","type":"bool","internalType":"bool"}]},
+       "contractInputsValues":{"p":"[\"0x2222222222222222222222222222222222222222\",[\"1\",\"2\"]]","flag":"true"}}]}"#;
+    let calls = coffer_core::TxBuilderBatch::from_json(text).unwrap().to_calls().unwrap();
+    let data = &calls[0].data;
+    assert_eq!(&data[..4], &alloy_primitives::keccak256("f((address,uint256[]),bool)")[..4]);
+    // head: offset of the dynamic tuple, then the bool
+    assert_eq!(U256::from_be_slice(&data[4..36]), U256::from(64));
+    assert_eq!(U256::from_be_slice(&data[36..68]), U256::from(1));
+    // tuple: address, offset of n, then n = [1, 2]
+    assert_eq!(&data[68 + 12..100], Address::repeat_byte(0x22).as_slice());
+    assert_eq!(U256::from_be_slice(&data[132..164]), U256::from(2));
+    assert_eq!(U256::from_be_slice(&data[164..196]), U256::from(1));
+    assert_eq!(U256::from_be_slice(&data[196..228]), U256::from(2));
+    assert_eq!(data.len(), 228);
+}

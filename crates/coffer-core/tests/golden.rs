@@ -239,6 +239,15 @@ fn sepolia_safe_message_hash() {
         safe_message_hash(&ctx, safe_message.as_slice()),
         b256!("0x1866b559f56261ada63528391b93a1fe8e2e33baf7cace94fc6b42202d16ea08")
     );
+    // The typed-data form a wallet signs hashes to the same value.
+    let typed: alloy_dyn_abi::TypedData = serde_json::from_value(
+        coffer_core::safe_message_typed_data_json(&ctx, safe_message.as_slice()),
+    )
+    .unwrap();
+    assert_eq!(
+        typed.eip712_signing_hash().unwrap(),
+        b256!("0x1866b559f56261ada63528391b93a1fe8e2e33baf7cace94fc6b42202d16ea08")
+    );
 }
 
 // Origin: Cyfrin/safe-hash-rs crates/safe-utils/tests/hasher_tests.rs (commit 1d0a961e), `test_signing_hasher`

@@ -211,5 +211,5 @@ fn delegate_call_entries_cannot_be_exported() {
     };
     let err = TxBuilderBatch::from_entries(1, None, "n", "", 0, &[MultiSendEntry::default(), e])
         .unwrap_err();
-    assert!(matches!(err, coffer_core::Error::DelegateCallInCallOnly { index: 1, .. }));
+    assert!(matches!(err, coffer_core::Error::DelegateCallNotExportable { index: 1, .. }));
 }
