@@ -1,1 +1,15 @@
-//! coffer
+#![doc = include_str!("../README.md")]
+
+mod bundle;
+mod error;
+mod meta;
+mod sigcodec;
+mod store;
+
+pub use bundle::{BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, BundleHashes};
+pub use error::{Error, Result};
+pub use meta::{BatchChunk, BatchRow, PayoutPlanRef, ProposalMeta};
+pub use sigcodec::signature_kind_name;
+pub use store::{
+    ImportReport, Proposal, ProposalStatus, SCHEMA_VERSION, STORE_FILE, Store, default_data_dir,
+};

@@ -1,0 +1,402 @@
+//! Offline bundles: one proposal and its signatures in a self-contained, versioned JSON file.
+
+use std::{
+    collections::HashSet,
+    io::Write,
+    path::{Path, PathBuf},
+};
+
+use alloy_primitives::{Address, B256, Bytes};
+use coffer_core::{SafeSignature, SafeTx, SafeTxContext, SafeVersion, domain_separator};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    Error, Proposal, ProposalMeta, Result,
+    sigcodec::{self, signature_kind_name},
+};
+
+/// The value of a bundle's `"format"` field.
+pub const BUNDLE_FORMAT: &str = "coffer-bundle";
+
+/// The bundle version this build reads and writes (the `"version"` field).
+pub const BUNDLE_VERSION: u64 = 1;
+
+/// The ten SafeTx field names, as a bundle's `"tx"` object must hold them.
+const TX_FIELDS: [&str; 10] = [
+    "to",
+    "value",
+    "data",
+    "operation",
+    "safeTxGas",
+    "baseGas",
+    "gasPrice",
+    "gasToken",
+    "refundReceiver",
+    "nonce",
+];
+
+/// The three hashes a bundle states, so a signer can compare them with what a hardware wallet shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BundleHashes {
+    /// The Safe's EIP-712 domain separator.
+    pub domain_separator: B256,
+    /// The EIP-712 struct hash of the SafeTx (`SafeTx::struct_hash`).
+    pub safe_tx_struct_hash: B256,
+    /// `keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ safeTxStructHash)`: the hash owners sign.
+    pub safe_tx_hash: B256,
+}
+
+impl BundleHashes {
+    /// The hashes of `tx` for the Safe in `ctx`.
+    pub fn compute(ctx: &SafeTxContext, tx: &SafeTx) -> Self {
+        Self {
+            domain_separator: domain_separator(ctx),
+            safe_tx_struct_hash: tx.struct_hash(),
+            safe_tx_hash: tx.safe_tx_hash(ctx),
+        }
+    }
+}
+
+/// One proposal with its signatures, for carrying to another machine (including an air-gapped one) and back.
+///
+/// The JSON shape is documented in this crate's README. Reading ([`Bundle::read`]) checks the structure only;
+/// call [`Bundle::verify`] before trusting or signing anything in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bundle {
+    /// Chain, Safe and version.
+    pub ctx: SafeTxContext,
+    /// The ten SafeTx fields.
+    pub tx: SafeTx,
+    /// The hashes as stated in the bundle (equal to the computed ones for a bundle built here).
+    pub hashes: BundleHashes,
+    /// The signatures so far, in the order they were added.
+    pub signatures: Vec<SafeSignature>,
+    /// Display-only metadata (label, origin, batch rows, payout plan).
+    pub meta: Option<ProposalMeta>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BundleJson {
+    format: String,
+    version: u64,
+    chain_id: u64,
+    #[serde(with = "checksummed")]
+    safe: Address,
+    safe_version: SafeVersion,
+    tx: serde_json::Map<String, Value>,
+    hashes: BundleHashes,
+    signatures: Vec<SignatureJson>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    meta: Option<ProposalMeta>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignatureJson {
+    #[serde(with = "checksummed")]
+    owner: Address,
+    kind: String,
+    signature: Bytes,
+}
+
+/// Addresses written with their EIP-55 checksum; read in any case.
+mod checksummed {
+    use alloy_primitives::Address;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&a.to_checksum(None))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+        Address::deserialize(d)
+    }
+}
+
+/// `" at line L, column C"` for a serde_json error, or empty when it has no position.
+fn location(e: &serde_json::Error) -> String {
+    if e.line() == 0 {
+        String::new()
+    } else {
+        format!(" at line {}, column {}", e.line(), e.column())
+    }
+}
+
+/// serde_json's message without its trailing `" at line L column C"`.
+fn reason(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s,
+    }
+}
+
+impl Bundle {
+    /// A bundle of `tx` for the Safe in `ctx`, with its hashes computed here. Every signature is checked as by
+    /// [`Bundle::add_signature`].
+    pub fn new(
+        ctx: SafeTxContext,
+        tx: SafeTx,
+        signatures: &[SafeSignature],
+        meta: Option<ProposalMeta>,
+    ) -> Result<Self> {
+        let hashes = BundleHashes::compute(&ctx, &tx);
+        let mut bundle = Self { ctx, tx, hashes, signatures: Vec::new(), meta };
+        for sig in signatures {
+            bundle.add_signature(sig.clone())?;
+        }
+        Ok(bundle)
+    }
+
+    /// A bundle of a stored proposal and its signatures (empty metadata is left out).
+    pub fn from_proposal(proposal: &Proposal, signatures: &[SafeSignature]) -> Result<Self> {
+        let meta = (!proposal.meta.is_empty()).then(|| proposal.meta.clone());
+        Self::new(proposal.ctx, proposal.tx.clone(), signatures, meta)
+    }
+
+    /// The safeTxHash recomputed from the fields (not the stated one).
+    pub fn safe_tx_hash(&self) -> B256 {
+        self.tx.safe_tx_hash(&self.ctx)
+    }
+
+    /// Reads a bundle file. Parsing is strict: the file must be JSON (a syntax error or a truncated file is
+    /// reported with its line and column), `"format"` must be `"coffer-bundle"` and `"version"` must be
+    /// [`BUNDLE_VERSION`], every field must be present with the right type, and unknown fields are refused.
+    /// Nothing is verified yet: call [`Bundle::verify`].
+    pub fn read(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            action: "could not read bundle",
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_json(&text, path)
+    }
+
+    /// Parses a bundle from JSON text, as [`Bundle::read`] does; `path` is only used in error messages.
+    pub fn from_json(text: &str, path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            let eof = e.classify() == serde_json::error::Category::Eof;
+            Error::BundleJson {
+                path: path.to_owned(),
+                line: e.line(),
+                column: e.column(),
+                reason: if eof { "the file ends early".to_owned() } else { reason(&e) },
+                hint: if eof {
+                    "; the bundle looks truncated: copy the whole file again"
+                } else {
+                    ""
+                },
+            }
+        })?;
+        let Value::Object(obj) = &value else {
+            return Err(Error::BundleFormat {
+                path: path.to_owned(),
+                found: format!("missing (the file holds a JSON {})", json_type(&value)),
+            });
+        };
+        match obj.get("format") {
+            Some(Value::String(f)) if f == BUNDLE_FORMAT => {}
+            other => {
+                return Err(Error::BundleFormat {
+                    path: path.to_owned(),
+                    found: other.map_or_else(|| "missing".to_owned(), Value::to_string),
+                });
+            }
+        }
+        match obj.get("version") {
+            Some(Value::Number(n)) if n.as_u64() == Some(BUNDLE_VERSION) => {}
+            other => {
+                return Err(Error::BundleVersion {
+                    path: path.to_owned(),
+                    found: other.map_or_else(|| "missing".to_owned(), Value::to_string),
+                    supported: BUNDLE_VERSION,
+                });
+            }
+        }
+        let field_error = |reason: String, location: String| Error::BundleField {
+            path: path.to_owned(),
+            reason,
+            location,
+        };
+        let json: BundleJson =
+            serde_json::from_str(text).map_err(|e| field_error(reason(&e), location(&e)))?;
+        for key in json.tx.keys() {
+            if !TX_FIELDS.contains(&key.as_str()) {
+                return Err(field_error(
+                    format!("unknown field `tx.{key}`, expected one of {}", TX_FIELDS.join(", ")),
+                    String::new(),
+                ));
+            }
+        }
+        if let Some(missing) = TX_FIELDS.iter().find(|f| !json.tx.contains_key(**f)) {
+            return Err(field_error(format!("missing field `tx.{missing}`"), String::new()));
+        }
+        let tx: SafeTx = serde_json::from_value(Value::Object(json.tx))
+            .map_err(|e| field_error(format!("field `tx`: {}", reason(&e)), String::new()))?;
+        let signatures = json
+            .signatures
+            .iter()
+            .enumerate()
+            .map(|(i, s)| sigcodec::decode(i, s.owner, &s.kind, &s.signature))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            ctx: SafeTxContext::new(json.chain_id, json.safe, json.safe_version),
+            tx,
+            hashes: json.hashes,
+            signatures,
+            meta: json.meta,
+        })
+    }
+
+    /// The bundle as pretty-printed JSON, ending with a newline.
+    pub fn to_json(&self) -> Result<String> {
+        let tx = match serde_json::to_value(&self.tx) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => serde_json::Map::new(),
+            Err(source) => return Err(Error::Serialize { what: "the transaction", source }),
+        };
+        let json = BundleJson {
+            format: BUNDLE_FORMAT.to_owned(),
+            version: BUNDLE_VERSION,
+            chain_id: self.ctx.chain_id,
+            safe: self.ctx.safe,
+            safe_version: self.ctx.version,
+            tx,
+            hashes: self.hashes,
+            signatures: self
+                .signatures
+                .iter()
+                .map(|s| SignatureJson {
+                    owner: s.owner,
+                    kind: signature_kind_name(&s.kind).to_owned(),
+                    signature: s.to_bytes(),
+                })
+                .collect(),
+            meta: self.meta.clone(),
+        };
+        let mut text = serde_json::to_string_pretty(&json)
+            .map_err(|source| Error::Serialize { what: "the bundle", source })?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Checks that each stated hash equals the hash recomputed from the fields, in this order:
+    /// `domainSeparator` (chainId, safe, safeVersion), `safeTxStructHash` (the tx fields), `safeTxHash`.
+    pub fn check_hashes(&self) -> Result<()> {
+        let computed = BundleHashes::compute(&self.ctx, &self.tx);
+        let checks = [
+            (
+                "domainSeparator",
+                self.hashes.domain_separator,
+                computed.domain_separator,
+                "chainId, safe or safeVersion was edited",
+            ),
+            (
+                "safeTxStructHash",
+                self.hashes.safe_tx_struct_hash,
+                computed.safe_tx_struct_hash,
+                "a field of tx was edited",
+            ),
+            (
+                "safeTxHash",
+                self.hashes.safe_tx_hash,
+                computed.safe_tx_hash,
+                "the stated safeTxHash was edited",
+            ),
+        ];
+        for (which, stated, computed, hint) in checks {
+            if stated != computed {
+                return Err(Error::BundleHashMismatch { which, stated, computed, hint });
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies the whole bundle: [`Bundle::check_hashes`], then that no owner appears twice, then that every
+    /// signature verifies for the safeTxHash (EIP-712 and eth_sign signatures must be low-s and recover to their
+    /// stated owner; approved-hash and contract signatures are checked on chain by the caller).
+    pub fn verify(&self) -> Result<()> {
+        self.check_hashes()?;
+        let hash = self.safe_tx_hash();
+        let mut seen = HashSet::with_capacity(self.signatures.len());
+        for sig in &self.signatures {
+            if !seen.insert(sig.owner) {
+                return Err(Error::DuplicateSignature { owner: sig.owner, hash });
+            }
+            sig.verify(hash).map_err(|source| Error::InvalidSignature {
+                owner: sig.owner,
+                hash,
+                source,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Adds a signature after checking the stated hashes ([`Bundle::check_hashes`]), that its owner has not
+    /// signed yet ([`Error::DuplicateSignature`]) and that it verifies for the safeTxHash
+    /// ([`Error::InvalidSignature`]).
+    pub fn add_signature(&mut self, sig: SafeSignature) -> Result<()> {
+        self.check_hashes()?;
+        let hash = self.safe_tx_hash();
+        if self.signatures.iter().any(|s| s.owner == sig.owner) {
+            return Err(Error::DuplicateSignature { owner: sig.owner, hash });
+        }
+        sig.verify(hash).map_err(|source| Error::InvalidSignature {
+            owner: sig.owner,
+            hash,
+            source,
+        })?;
+        self.signatures.push(sig);
+        Ok(())
+    }
+
+    /// Writes the bundle to `path` atomically: the JSON goes to a temporary file in the same directory, which
+    /// is flushed to disk (fsync) and then renamed over `path`, and the directory is synced. A reader sees the
+    /// old file or the new one, never a partial one, and a failure leaves no temporary file behind. The file is
+    /// created with mode 0600 on Unix.
+    pub fn write_atomic(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let text = self.to_json()?;
+        let dir: PathBuf = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let io = |action: &'static str, p: &Path| {
+            let p = p.to_owned();
+            move |source| Error::Io { action, path: p, source }
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".coffer-bundle-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(io("could not create a temporary file in", &dir))?;
+        tmp.write_all(text.as_bytes()).map_err(io("could not write bundle", path))?;
+        tmp.as_file().sync_all().map_err(io("could not flush bundle", path))?;
+        tmp.persist(path).map_err(|e| Error::Io {
+            action: "could not replace bundle",
+            path: path.to_owned(),
+            source: e.error,
+        })?;
+        #[cfg(unix)]
+        std::fs::File::open(&dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io("could not sync directory", &dir))?;
+        Ok(())
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
