@@ -1,0 +1,338 @@
+//! [`WalletSigner`]: one signer over every backend, producing checked Safe signatures.
+
+use core::fmt;
+
+use alloy::{
+    dyn_abi::TypedData,
+    primitives::{Address, B256, keccak256},
+};
+use coffer_core::{
+    Rsv, SAFE_MSG_TYPEHASH, SafeSignature, SafeTx, SafeTxContext, decode_call, domain_separator,
+    normalize_s, safe_message_hash,
+};
+use serde_json::json;
+
+use crate::{
+    Error, KeySigner, LedgerSigner, PreviewSink, PreviewSubject, Result, SigningPreview,
+    TrezorSigner, local::KeySource,
+};
+
+/// How the owner signs the Safe hash.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SigningMode {
+    /// EIP-712: the signature is over the safeTxHash itself; the Safe stores v as 27/28. Local keys sign the
+    /// full typed data; a Ledger signs the two hashes (SIGN_EIP712 v0, Blind signing on); a Trezor uses
+    /// `EthereumSignTypedHash`.
+    #[default]
+    Eip712,
+    /// eth_sign: the signature is over `keccak256("\x19Ethereum Signed Message:\n32" ‖ safeTxHash)`, v + 4
+    /// (31/32). The fallback for devices or apps that cannot sign EIP-712 hashes.
+    EthSign,
+}
+
+impl fmt::Display for SigningMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Eip712 => "EIP-712",
+            Self::EthSign => "eth_sign",
+        })
+    }
+}
+
+/// Which kind of wallet signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SignerKind {
+    /// A raw private key.
+    PrivateKey,
+    /// A key derived from a mnemonic.
+    Mnemonic,
+    /// A key from an encrypted keystore.
+    Keystore,
+    /// A Ledger (USB or Speculos).
+    Ledger,
+    /// A Trezor.
+    Trezor,
+}
+
+impl fmt::Display for SignerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::PrivateKey => "private key",
+            Self::Mnemonic => "mnemonic key",
+            Self::Keystore => "keystore key",
+            Self::Ledger => "Ledger",
+            Self::Trezor => "Trezor",
+        })
+    }
+}
+
+/// One wallet, whatever its backend. Built by [`crate::WalletOpts::signer`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WalletSigner {
+    /// A private key, mnemonic key or keystore key in memory.
+    Local(KeySigner),
+    /// A Ledger over USB HID or Speculos TCP.
+    Ledger(LedgerSigner),
+    /// A Trezor.
+    Trezor(TrezorSigner),
+}
+
+/// What is signed: a transaction or a message.
+enum Payload<'a> {
+    Tx(&'a SafeTx),
+    Message(&'a [u8]),
+}
+
+/// `keccak256(abi.encode(SAFE_MSG_TYPEHASH, keccak256(message)))`, the SafeMessage struct hash.
+fn safe_message_struct_hash(message: &[u8]) -> B256 {
+    let mut buf = [0u8; 64];
+    buf[..32].copy_from_slice(SAFE_MSG_TYPEHASH.as_slice());
+    buf[32..].copy_from_slice(keccak256(message).as_slice());
+    keccak256(buf)
+}
+
+fn eip712_digest(domain: B256, struct_hash: B256) -> B256 {
+    let mut buf = [0u8; 66];
+    buf[0] = 0x19;
+    buf[1] = 0x01;
+    buf[2..34].copy_from_slice(domain.as_slice());
+    buf[34..].copy_from_slice(struct_hash.as_slice());
+    keccak256(buf)
+}
+
+/// The `eth_signTypedData_v4` payload of a Safe message, as Safe{Wallet} builds it.
+fn safe_message_typed_data(ctx: &SafeTxContext, message: &[u8]) -> Result<TypedData> {
+    let mut domain_types = Vec::new();
+    let mut domain = serde_json::Map::new();
+    if ctx.version.has_chain_id_in_domain() {
+        domain_types.push(json!({ "name": "chainId", "type": "uint256" }));
+        domain.insert("chainId".into(), json!(ctx.chain_id));
+    }
+    domain_types.push(json!({ "name": "verifyingContract", "type": "address" }));
+    domain.insert("verifyingContract".into(), json!(ctx.safe.to_checksum(None)));
+    let value = json!({
+        "types": {
+            "EIP712Domain": domain_types,
+            "SafeMessage": [{ "name": "message", "type": "bytes" }],
+        },
+        "primaryType": "SafeMessage",
+        "domain": domain,
+        "message": { "message": alloy::primitives::hex::encode_prefixed(message) },
+    });
+    serde_json::from_value(value).map_err(|e| Error::LocalSign { reason: e.to_string() })
+}
+
+/// Makes a Safe signature from what a key or device returned: low-s (flipping v when s is lowered), v as
+/// 27/28 (EIP-712) or 31/32 (eth_sign), and checked to recover to `expected` for `hash`.
+pub(crate) fn checked_signature(
+    rsv: Rsv,
+    mode: SigningMode,
+    hash: B256,
+    expected: Address,
+) -> Result<SafeSignature> {
+    let (rsv, _) = normalize_s(rsv);
+    let sig = match mode {
+        SigningMode::Eip712 => SafeSignature::from_eip712_rsv(hash, rsv)?,
+        SigningMode::EthSign => SafeSignature::from_eth_sign(hash, rsv)?,
+    };
+    if sig.owner != expected {
+        return Err(Error::WrongSigner { expected, recovered: sig.owner, hash });
+    }
+    sig.verify(hash)?;
+    Ok(sig)
+}
+
+impl WalletSigner {
+    /// The signer's address: the Safe owner its signatures must recover to.
+    pub fn address(&self) -> Address {
+        match self {
+            Self::Local(k) => k.address(),
+            Self::Ledger(l) => l.address(),
+            Self::Trezor(t) => t.address(),
+        }
+    }
+
+    /// The kind of wallet.
+    pub fn kind(&self) -> SignerKind {
+        match self {
+            Self::Local(k) => match k.source() {
+                KeySource::PrivateKey => SignerKind::PrivateKey,
+                KeySource::Mnemonic { .. } => SignerKind::Mnemonic,
+                KeySource::Keystore { .. } => SignerKind::Keystore,
+            },
+            Self::Ledger(_) => SignerKind::Ledger,
+            Self::Trezor(_) => SignerKind::Trezor,
+        }
+    }
+
+    /// Signs a Safe transaction for the Safe in `ctx`.
+    ///
+    /// First emits a [`SigningPreview`] through `preview` (chain, Safe, version, nonce, decoded action and
+    /// risks, domain hash, message hash, safeTxHash); only then asks the key or device. The signature is
+    /// returned only if it recovers to [`WalletSigner::address`] for the safeTxHash; v is 27/28
+    /// ([`SigningMode::Eip712`]) or 31/32 ([`SigningMode::EthSign`]), s is low.
+    pub async fn sign_safe_tx(
+        &self,
+        ctx: &SafeTxContext,
+        tx: &SafeTx,
+        mode: SigningMode,
+        preview: &mut dyn PreviewSink,
+    ) -> Result<SafeSignature> {
+        self.sign(ctx, Payload::Tx(tx), mode, preview).await
+    }
+
+    /// Signs a Safe message (the hash `getMessageHash` returns, checked with EIP-1271 by the Safe's fallback
+    /// handler). Same preview, modes and checks as [`WalletSigner::sign_safe_tx`].
+    pub async fn sign_safe_message(
+        &self,
+        ctx: &SafeTxContext,
+        message: &[u8],
+        mode: SigningMode,
+        preview: &mut dyn PreviewSink,
+    ) -> Result<SafeSignature> {
+        self.sign(ctx, Payload::Message(message), mode, preview).await
+    }
+
+    async fn sign(
+        &self,
+        ctx: &SafeTxContext,
+        payload: Payload<'_>,
+        mode: SigningMode,
+        preview: &mut dyn PreviewSink,
+    ) -> Result<SafeSignature> {
+        let domain_hash = domain_separator(ctx);
+        let (message_hash, safe_hash, subject) = match payload {
+            Payload::Tx(tx) => (
+                tx.struct_hash(),
+                tx.safe_tx_hash(ctx),
+                PreviewSubject::Transaction {
+                    tx: Box::new(tx.clone()),
+                    action: decode_call(tx.to, tx.value, &tx.data, tx.operation),
+                },
+            ),
+            Payload::Message(m) => (
+                safe_message_struct_hash(m),
+                safe_message_hash(ctx, m),
+                PreviewSubject::Message { message: m.to_vec().into() },
+            ),
+        };
+        // The device signs keccak(0x1901 ‖ domain ‖ message); it must be the hash the Safe checks.
+        let digest = eip712_digest(domain_hash, message_hash);
+        if digest != safe_hash {
+            return Err(Error::HashMismatch {
+                what: "keccak256(0x1901 ‖ domain hash ‖ message hash)",
+                computed: digest,
+                expected: safe_hash,
+            });
+        }
+
+        let shown = SigningPreview {
+            signer: self.address(),
+            signer_kind: self.kind(),
+            mode,
+            chain_id: ctx.chain_id,
+            safe: ctx.safe,
+            version: ctx.version,
+            domain_hash,
+            message_hash,
+            safe_hash,
+            subject,
+        };
+        preview.show(&shown).map_err(|source| Error::Preview { source })?;
+
+        let rsv = match (self, mode) {
+            (Self::Local(key), SigningMode::Eip712) => {
+                let typed = match payload {
+                    Payload::Tx(tx) => tx.typed_data(ctx)?,
+                    Payload::Message(m) => safe_message_typed_data(ctx, m)?,
+                };
+                let typed_hash = typed
+                    .eip712_signing_hash()
+                    .map_err(|e| Error::LocalSign { reason: e.to_string() })?;
+                if typed_hash != safe_hash {
+                    return Err(Error::HashMismatch {
+                        what: "the EIP-712 hash of the typed data",
+                        computed: typed_hash,
+                        expected: safe_hash,
+                    });
+                }
+                key.sign_typed_data(&typed)?
+            }
+            (Self::Local(key), SigningMode::EthSign) => key.sign_personal_hash(&safe_hash)?,
+            (Self::Ledger(ledger), SigningMode::Eip712) => {
+                ledger.sign_eip712_hashed(domain_hash, message_hash).await?
+            }
+            (Self::Ledger(ledger), SigningMode::EthSign) => {
+                ledger.sign_personal_message(safe_hash.as_slice()).await?
+            }
+            (Self::Trezor(trezor), SigningMode::Eip712) => {
+                trezor.sign_typed_hash(domain_hash, message_hash).await?
+            }
+            (Self::Trezor(trezor), SigningMode::EthSign) => {
+                trezor.sign_personal_message(safe_hash.as_slice()).await?
+            }
+        };
+        checked_signature(rsv, mode, safe_hash, self.address())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use alloy::primitives::U256;
+    use coffer_core::{SECP256K1N, SafeVersion, SignatureKind};
+
+    fn key() -> KeySigner {
+        KeySigner::from_private_key(
+            "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn message_struct_hash_matches_core() {
+        let ctx = SafeTxContext::new(1, Address::repeat_byte(0x11), SafeVersion::V1_4_1);
+        for m in [&b""[..], b"hello", &[0u8; 100]] {
+            let d = eip712_digest(domain_separator(&ctx), safe_message_struct_hash(m));
+            assert_eq!(d, safe_message_hash(&ctx, m));
+            let typed = safe_message_typed_data(&ctx, m).unwrap();
+            assert_eq!(typed.eip712_signing_hash().unwrap(), d);
+        }
+        let legacy = SafeTxContext::new(1, Address::repeat_byte(0x11), SafeVersion::V1_1_1);
+        let typed = safe_message_typed_data(&legacy, b"x").unwrap();
+        assert_eq!(typed.eip712_signing_hash().unwrap(), safe_message_hash(&legacy, b"x"));
+    }
+
+    #[test]
+    fn checked_signature_normalises_and_checks_the_owner() {
+        let k = key();
+        let hash = B256::repeat_byte(0x42);
+        let rsv = k.sign_personal_hash(&hash).unwrap();
+        // eth_sign: v 27/28 → 31/32.
+        let sig = checked_signature(rsv, SigningMode::EthSign, hash, k.address()).unwrap();
+        assert!(matches!(sig.kind, SignatureKind::EthSign { v: 31 | 32, .. }));
+        // 0/1 from a device becomes the same signature.
+        let raw = Rsv { v: rsv.v - 27, ..rsv };
+        assert_eq!(checked_signature(raw, SigningMode::EthSign, hash, k.address()).unwrap(), sig);
+        // A high-s twin is lowered and its v flipped back.
+        let high = Rsv { s: SECP256K1N - rsv.s, v: 55 - rsv.v, ..rsv };
+        assert_eq!(checked_signature(high, SigningMode::EthSign, hash, k.address()).unwrap(), sig);
+        // The wrong expected owner is refused with both addresses named.
+        let other = Address::repeat_byte(7);
+        let e = checked_signature(rsv, SigningMode::EthSign, hash, other).unwrap_err();
+        assert!(
+            matches!(e, Error::WrongSigner { expected, recovered, .. } if expected == other && recovered == k.address())
+        );
+        // An eth_sign signature presented as EIP-712 recovers to someone else.
+        assert!(matches!(
+            checked_signature(rsv, SigningMode::Eip712, hash, k.address()),
+            Err(Error::WrongSigner { .. })
+        ));
+        // Garbage r is refused by recovery.
+        let bad = Rsv { r: U256::ZERO, ..rsv };
+        assert!(checked_signature(bad, SigningMode::Eip712, hash, k.address()).is_err());
+    }
+}
