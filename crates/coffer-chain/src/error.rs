@@ -1,6 +1,8 @@
-use alloy::primitives::{Address, B256};
+use alloy::primitives::{Address, B256, U256};
 
 /// Errors of on-chain operations.
+///
+/// Every variant says what was found and, where there is one, what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The RPC node returned an error or could not be reached.
@@ -41,6 +43,212 @@ pub enum Error {
     /// An artifact problem.
     #[error(transparent)]
     Contracts(#[from] coffer_contracts::Error),
+    /// A coffer-core problem (hashing, signatures, batches).
+    #[error(transparent)]
+    Core(#[from] coffer_core::Error),
+
+    /// There is no Safe at the address (no code, or it does not answer `VERSION()`).
+    #[error("{address} is not a Safe: {reason}. Check the address and the RPC URL's chain.")]
+    NotASafe {
+        /// The address given.
+        address: Address,
+        /// What was found instead.
+        reason: String,
+    },
+    /// The Safe reports a `VERSION()` coffer cannot hash for.
+    #[error(
+        "the Safe at {address} reports VERSION() = {version:?}, which coffer does not know; it supports 1.0.0 to 1.5.0"
+    )]
+    UnsupportedVersion {
+        /// The Safe.
+        address: Address,
+        /// What `VERSION()` returned.
+        version: String,
+    },
+    /// A contract of a suite is missing on this chain.
+    #[error(
+        "{contract} is not deployed at {address} on this chain. Deploy the suite first (`coffer contracts deploy`) or pass the right addresses."
+    )]
+    MissingContract {
+        /// Which contract.
+        contract: &'static str,
+        /// Where it was expected.
+        address: Address,
+    },
+
+    /// The transaction was prepared for another chain.
+    #[error(
+        "chain id mismatch: the transaction was made for chain {expected}, but the RPC node is on chain {actual}. Use an RPC URL of chain {expected}."
+    )]
+    ChainIdMismatch {
+        /// The chain id in the transaction's context.
+        expected: u64,
+        /// The chain id the provider reports.
+        actual: u64,
+    },
+    /// The transaction was prepared for another Safe version than the one on chain.
+    #[error(
+        "the transaction was hashed for a Safe {expected}, but the Safe at {safe} reports {actual}; re-create the proposal so its hash matches"
+    )]
+    VersionMismatch {
+        /// The Safe.
+        safe: Address,
+        /// The version in the transaction's context.
+        expected: String,
+        /// The version on chain.
+        actual: String,
+    },
+    /// coffer-core's safeTxHash differs from the Safe's own `getTransactionHash`. Nothing is
+    /// signed or sent when this happens.
+    #[error(
+        "safeTxHash mismatch for the Safe at {safe}: coffer computed {computed}, the Safe's getTransactionHash returns {on_chain}. Stopping: nothing was signed or sent. This is a bug or a non-standard Safe; please report it."
+    )]
+    HashMismatch {
+        /// The Safe.
+        safe: Address,
+        /// The hash coffer-core computed.
+        computed: B256,
+        /// The hash the Safe returned.
+        on_chain: B256,
+    },
+    /// The transaction's nonce is below the Safe's nonce: it, or a rival transaction with the
+    /// same nonce, was already executed.
+    #[error(
+        "nonce {tx_nonce} of the Safe at {safe} is already used (the Safe's nonce is now {safe_nonce}): this transaction or a rival one with the same nonce was executed. It can never execute; propose it again with nonce {safe_nonce} if it is still wanted."
+    )]
+    NonceUsed {
+        /// The Safe.
+        safe: Address,
+        /// The transaction's nonce.
+        tx_nonce: U256,
+        /// The Safe's current nonce.
+        safe_nonce: U256,
+    },
+    /// The transaction's nonce is above the Safe's nonce: earlier transactions must execute first.
+    #[error(
+        "nonce {tx_nonce} is not next for the Safe at {safe}: its nonce is {safe_nonce}. Execute the transactions with nonces {safe_nonce}..{tx_nonce} first (or reject them with empty transactions)."
+    )]
+    NonceNotNext {
+        /// The Safe.
+        safe: Address,
+        /// The transaction's nonce.
+        tx_nonce: U256,
+        /// The Safe's current nonce.
+        safe_nonce: U256,
+    },
+    /// Fewer valid owner signatures than the threshold.
+    #[error(
+        "too few valid signatures: {valid} valid of the {threshold} required{}. Collect {} more from owners.",
+        fmt_problems(problems),
+        threshold.saturating_sub(*valid)
+    )]
+    TooFewSignatures {
+        /// Valid signatures from distinct current owners.
+        valid: usize,
+        /// The Safe's threshold.
+        threshold: usize,
+        /// Why each rejected signature was rejected.
+        problems: Vec<String>,
+    },
+    /// The owners or the threshold changed after the transaction was signed, and the signatures
+    /// no longer reach the threshold.
+    #[error(
+        "the Safe's owners or threshold changed since signing (threshold {threshold_then} -> {threshold_now}; no longer owners: {removed:?}; new owners: {added:?}); {valid} signatures are still valid of the {threshold_now} required. Collect signatures from the current owners."
+    )]
+    OwnersChanged {
+        /// Threshold when signed.
+        threshold_then: usize,
+        /// Threshold now.
+        threshold_now: usize,
+        /// Signers-time owners that are no longer owners.
+        removed: Vec<Address>,
+        /// Owners added since.
+        added: Vec<Address>,
+        /// Valid signatures from current owners.
+        valid: usize,
+    },
+    /// A signature the caller asked to use is not valid.
+    #[error("signature of {owner} is not valid: {reason}")]
+    InvalidSignature {
+        /// The owner it claims to be from.
+        owner: Address,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// Executing would revert; nothing was sent.
+    #[error("the transaction would revert: {reason}. Nothing was sent.")]
+    WouldRevert {
+        /// The decoded revert reason (a GS code, an error string, or raw data).
+        reason: String,
+    },
+    /// A Safe transaction was mined but no `ExecutionSuccess` / `ExecutionFailure` event for it
+    /// was found in the receipt.
+    #[error(
+        "transaction {tx} was mined but emitted neither ExecutionSuccess nor ExecutionFailure for safeTxHash {safe_tx_hash}"
+    )]
+    NoExecutionEvent {
+        /// The Ethereum transaction.
+        tx: B256,
+        /// The Safe transaction hash.
+        safe_tx_hash: B256,
+    },
+    /// `simulateAndRevert` returned data coffer cannot decode.
+    #[error("simulation returned undecodable data ({len} bytes): {reason}")]
+    BadSimulation {
+        /// Length of the revert data.
+        len: usize,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// A management change that the Safe would refuse (with the GS code it would give).
+    #[error("{0}")]
+    InvalidChange(String),
+    /// Safe creation parameters are not valid.
+    #[error("{0}")]
+    InvalidSafeConfig(String),
+    /// A Safe already exists at the predicted address.
+    #[error(
+        "a Safe already exists at {address} for these owners, threshold and salt nonce; pick another salt nonce"
+    )]
+    SafeExists {
+        /// The predicted (and occupied) address.
+        address: Address,
+    },
+    /// A freshly created Safe does not hold what was asked for.
+    #[error("the Safe created at {address} has {what} {found}, expected {expected}")]
+    SetupMismatch {
+        /// The Safe.
+        address: Address,
+        /// Which property.
+        what: &'static str,
+        /// What was asked for.
+        expected: String,
+        /// What the chain holds.
+        found: String,
+    },
+    /// The account is not an owner of the Safe (`approveHash` would fail with GS030).
+    #[error(
+        "{account} is not an owner of the Safe at {safe} (GS030: only owners can approve a hash)"
+    )]
+    NotAnOwner {
+        /// The account.
+        account: Address,
+        /// The Safe.
+        safe: Address,
+    },
+
+    /// A test helper failed (only with the `test-utils` feature).
+    #[error("{0}")]
+    TestSetup(String),
+}
+
+fn fmt_problems(problems: &[String]) -> String {
+    if problems.is_empty() {
+        String::new()
+    } else {
+        format!(" (rejected: {})", problems.join("; "))
+    }
 }
 
 /// `Result` with this crate's [`Error`].

@@ -1,6 +1,37 @@
 #![doc = include_str!("../README.md")]
 
+mod admin;
+mod create;
 pub mod deploy;
 mod error;
+mod execute;
+mod nonce;
+mod read;
+mod simulate;
+mod suite;
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
 
+pub use admin::prev_in_list;
+pub use create::{
+    CreatedSafe, SafeConfig, SafePlan, SaltScheme, SingletonChoice, create_safe, plan_safe,
+    proxy_address, proxy_salt, setup_calldata,
+};
 pub use error::{Error, Result};
+pub use execute::{
+    Approval, EIP1271_MAGIC, ExecutionReport, ExecutionRequest, LEGACY_EIP1271_MAGIC,
+    OwnerSnapshot, PreparedExecution, SignatureCheck, SignatureStatus, approve_hash, execute,
+    execution_event, owner_safe_message, owner_safe_message_hash, prepare_execution,
+    send_execution, verify_signatures,
+};
+pub use nonce::{check_nonce, check_safe_tx_hash, next_nonce, next_nonce_after};
+pub use read::{
+    FALLBACK_HANDLER_SLOT, GUARD_SLOT, MODULE_GUARD_SLOT, SENTINEL, SafeInfo, SingletonKind,
+    TokenBalance, chain_id, classify_singleton, modules, owners, read_safe, safe_context,
+    safe_nonce, safe_version, threshold, token_balances,
+};
+pub use simulate::{Simulation, revert_reason, simulate};
+pub use suite::{
+    SUITE_CONTRACTS, SuiteAddresses, SuiteDeployment, deploy_suite, deploy_suite_with,
+    suite_artifacts,
+};

@@ -1,9 +1,125 @@
-//! `sol!` bindings generated from the committed artifacts (ABI and bytecode), so that building
-//! coffer never needs solc. Each module has the contract's calls, events, errors, and an RPC
-//! instance type with `deploy` from its creation code.
+//! `sol!` bindings.
+//!
+//! Two kinds:
+//!
+//! - **Version-agnostic interfaces** written from the public Safe ABI ([`ISafe`],
+//!   [`ISafeProxyFactory`], [`ISimulateTxAccessor`], [`IMultiSend`], [`IERC20`],
+//!   [`ILegacyEip1271`], [`IEip1271`]). They hold only the functions and events that are the same
+//!   in coffer's suite and in the canonical Safe 1.3.0, 1.4.1 and 1.5.0, so code that operates
+//!   *any* Safe (ours or canonical) uses these. Events whose indexing changed in 1.4.0
+//!   (`ExecutionSuccess`, `ExecutionFailure`, ...) are declared here with the 1.4.1 layout; their
+//!   topic0 is the same in every version, but decode 1.3.0 logs by hand.
+//! - **Artifact bindings** generated from the committed artifacts (ABI and creation code), one
+//!   module per contract, each with an RPC instance type and `deploy`, so that building coffer
+//!   never needs solc.
 #![allow(missing_docs, unreachable_pub, clippy::too_many_arguments)]
 
 use alloy::sol;
+
+sol! {
+    /// The Safe (proxy) interface shared by coffer's suite and canonical Safe 1.3.0–1.5.0.
+    /// `operation` is `uint8` (0 = call, 1 = delegatecall), as `Enum.Operation` is in the ABI.
+    #[sol(rpc)]
+    interface ISafe {
+        function VERSION() external view returns (string memory);
+        function setup(address[] calldata owners, uint256 threshold, address to, bytes calldata data, address fallbackHandler, address paymentToken, uint256 payment, address paymentReceiver) external;
+        function execTransaction(address to, uint256 value, bytes calldata data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes memory signatures) external payable returns (bool success);
+        function getTransactionHash(address to, uint256 value, bytes calldata data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, uint256 nonce) external view returns (bytes32);
+        function domainSeparator() external view returns (bytes32);
+        function nonce() external view returns (uint256);
+        function getThreshold() external view returns (uint256);
+        function getOwners() external view returns (address[] memory);
+        function isOwner(address owner) external view returns (bool);
+        function approveHash(bytes32 hashToApprove) external;
+        function approvedHashes(address owner, bytes32 hash) external view returns (uint256);
+        function signedMessages(bytes32 hash) external view returns (uint256);
+        function checkSignatures(bytes32 dataHash, bytes memory data, bytes memory signatures) external view;
+        function addOwnerWithThreshold(address owner, uint256 threshold) external;
+        function removeOwner(address prevOwner, address owner, uint256 threshold) external;
+        function swapOwner(address prevOwner, address oldOwner, address newOwner) external;
+        function changeThreshold(uint256 threshold) external;
+        function enableModule(address module) external;
+        function disableModule(address prevModule, address module) external;
+        function isModuleEnabled(address module) external view returns (bool);
+        function getModulesPaginated(address start, uint256 pageSize) external view returns (address[] memory array, address next);
+        function execTransactionFromModule(address to, uint256 value, bytes memory data, uint8 operation) external returns (bool success);
+        function execTransactionFromModuleReturnData(address to, uint256 value, bytes memory data, uint8 operation) external returns (bool success, bytes memory returnData);
+        function setGuard(address guard) external;
+        function setFallbackHandler(address handler) external;
+        function getStorageAt(uint256 offset, uint256 length) external view returns (bytes memory);
+        function simulateAndRevert(address targetContract, bytes memory calldataPayload) external;
+
+        event SafeSetup(address indexed initiator, address[] owners, uint256 threshold, address initializer, address fallbackHandler);
+        event ExecutionSuccess(bytes32 indexed txHash, uint256 payment);
+        event ExecutionFailure(bytes32 indexed txHash, uint256 payment);
+        event ApproveHash(bytes32 indexed approvedHash, address indexed owner);
+        event SignMsg(bytes32 indexed msgHash);
+        event AddedOwner(address indexed owner);
+        event RemovedOwner(address indexed owner);
+        event ChangedThreshold(uint256 threshold);
+        event EnabledModule(address indexed module);
+        event DisabledModule(address indexed module);
+        event ExecutionFromModuleSuccess(address indexed module);
+        event ExecutionFromModuleFailure(address indexed module);
+        event ChangedFallbackHandler(address indexed handler);
+        event ChangedGuard(address indexed guard);
+        event SafeReceived(address indexed sender, uint256 value);
+    }
+
+    /// The proxy factory. `createChainSpecificProxyWithNonce` exists from 1.4.0 on.
+    #[sol(rpc)]
+    interface ISafeProxyFactory {
+        function createProxyWithNonce(address singleton, bytes memory initializer, uint256 saltNonce) external returns (address proxy);
+        function createChainSpecificProxyWithNonce(address singleton, bytes memory initializer, uint256 saltNonce) external returns (address proxy);
+        function proxyCreationCode() external pure returns (bytes memory);
+        event ProxyCreation(address indexed proxy, address singleton);
+    }
+
+    /// SimulateTxAccessor: delegatecalled by `simulateAndRevert`, never called directly.
+    #[sol(rpc)]
+    interface ISimulateTxAccessor {
+        function simulate(address to, uint256 value, bytes calldata data, uint8 operation) external returns (uint256 estimate, bool success, bytes memory returnData);
+    }
+
+    /// MultiSend / MultiSendCallOnly: `transactions` is the packed batch.
+    #[sol(rpc)]
+    interface IMultiSend {
+        function multiSend(bytes memory transactions) external payable;
+    }
+
+    /// The part of ERC-20 coffer reads and sends.
+    #[sol(rpc)]
+    interface IERC20 {
+        function balanceOf(address owner) external view returns (uint256);
+        function decimals() external view returns (uint8);
+        function symbol() external view returns (string memory);
+        function totalSupply() external view returns (uint256);
+        function transfer(address to, uint256 amount) external returns (bool);
+        event Transfer(address indexed from, address indexed to, uint256 value);
+    }
+
+    /// The legacy EIP-1271 form the Safe uses for contract owners up to 1.4.1: returns
+    /// `0x20c13b0b` for a valid signature of `data`.
+    #[sol(rpc)]
+    interface ILegacyEip1271 {
+        function isValidSignature(bytes memory data, bytes memory signature) external view returns (bytes4);
+    }
+
+    /// The standard EIP-1271 form (used by the Safe from 1.5.0): returns `0x1626ba7e` for a valid
+    /// signature of `hash`.
+    #[sol(rpc)]
+    interface IEip1271 {
+        function isValidSignature(bytes32 hash, bytes memory signature) external view returns (bytes4);
+    }
+
+    /// A transaction guard (1.3.0 / 1.4.1 interface) and ERC-165.
+    #[sol(rpc)]
+    interface ITransactionGuard {
+        function checkTransaction(address to, uint256 value, bytes memory data, uint8 operation, uint256 safeTxGas, uint256 baseGas, uint256 gasPrice, address gasToken, address refundReceiver, bytes memory signatures, address msgSender) external;
+        function checkAfterExecution(bytes32 hash, bool success) external;
+        function supportsInterface(bytes4 interfaceId) external view returns (bool);
+    }
+}
 
 sol!(
     #[sol(rpc)]
