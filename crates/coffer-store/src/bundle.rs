@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::{
     Error, Proposal, ProposalMeta, Result,
+    meta::checksummed,
     sigcodec::{self, signature_kind_name},
 };
 
@@ -100,20 +101,6 @@ struct SignatureJson {
     owner: Address,
     kind: String,
     signature: Bytes,
-}
-
-/// Addresses written with their EIP-55 checksum; read in any case.
-mod checksummed {
-    use alloy_primitives::Address;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub(super) fn serialize<S: Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&a.to_checksum(None))
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
-        Address::deserialize(d)
-    }
 }
 
 /// `" at line L, column C"` for a serde_json error, or empty when it has no position.
@@ -255,11 +242,18 @@ impl Bundle {
 
     /// The bundle as pretty-printed JSON, ending with a newline.
     pub fn to_json(&self) -> Result<String> {
-        let tx = match serde_json::to_value(&self.tx) {
+        let mut tx = match serde_json::to_value(&self.tx) {
             Ok(Value::Object(map)) => map,
             Ok(_) => serde_json::Map::new(),
             Err(source) => return Err(Error::Serialize { what: "the transaction", source }),
         };
+        for (field, address) in [
+            ("to", self.tx.to),
+            ("gasToken", self.tx.gas_token),
+            ("refundReceiver", self.tx.refund_receiver),
+        ] {
+            tx.insert(field.to_owned(), Value::String(address.to_checksum(None)));
+        }
         let json = BundleJson {
             format: BUNDLE_FORMAT.to_owned(),
             version: BUNDLE_VERSION,

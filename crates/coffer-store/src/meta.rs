@@ -66,8 +66,10 @@ pub struct BatchRow {
     /// 1-based line in the file (the header is line 1).
     pub line: usize,
     /// The ERC-20 token, or `null` for the native coin.
+    #[serde(with = "checksummed_opt")]
     pub token: Option<Address>,
     /// Who receives it.
+    #[serde(with = "checksummed")]
     pub receiver: Address,
     /// The amount in decimal token units, as written in the file.
     pub amount: String,
@@ -98,4 +100,37 @@ pub struct PayoutPlanRef {
     /// How many payouts the plan makes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payouts: Option<u64>,
+}
+
+/// Addresses written with their EIP-55 checksum; read in any case.
+pub(crate) mod checksummed {
+    use alloy_primitives::Address;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&a.to_checksum(None))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+        Address::deserialize(d)
+    }
+}
+
+/// Optional addresses written with their EIP-55 checksum, `null` for none.
+mod checksummed_opt {
+    use alloy_primitives::Address;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(a: &Option<Address>, s: S) -> Result<S::Ok, S::Error> {
+        match a {
+            Some(a) => s.serialize_str(&a.to_checksum(None)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Address>, D::Error> {
+        Option::<Address>::deserialize(d)
+    }
 }

@@ -112,7 +112,9 @@ fn proposals_for_a_safe_are_ordered_by_nonce_then_creation() {
     // Other Safes and chains are not listed.
     let other_safe = SafeTxContext::new(31337, TOKEN, SafeVersion::V1_4_1);
     store.insert_proposal(&other_safe, &tx(3), &none).unwrap();
-    store.insert_proposal(&SafeTxContext::new(1, SAFE, SafeVersion::V1_4_1), &tx(3), &none).unwrap();
+    store
+        .insert_proposal(&SafeTxContext::new(1, SAFE, SafeVersion::V1_4_1), &tx(3), &none)
+        .unwrap();
 
     let list: Vec<B256> =
         store.proposals_for_safe(31337, SAFE).unwrap().into_iter().map(|p| p.hash).collect();
@@ -166,7 +168,9 @@ fn a_signature_for_another_hash_is_rejected_naming_the_signer() {
     // Signed the wrong transaction, but claims to be owner 1.
     let mut sig = sign_712(&key(1), other);
     let err = store.add_signature(h, &sig).unwrap_err();
-    assert!(matches!(&err, Error::InvalidSignature { owner: o, hash, .. } if *o == owner(1) && *hash == h));
+    assert!(
+        matches!(&err, Error::InvalidSignature { owner: o, hash, .. } if *o == owner(1) && *hash == h)
+    );
     let msg = err.to_string();
     assert!(msg.contains(&owner(1).to_string()) && msg.contains(&h.to_string()), "{msg}");
     assert!(msg.contains("sign again"), "{msg}");
@@ -187,7 +191,10 @@ fn a_second_signature_by_the_same_owner_is_rejected() {
     store.add_signature(h, &sign_712(&key(1), h)).unwrap();
     // Same owner, other kind: still a duplicate.
     let err = store.add_signature(h, &sign_eth(&key(1), h)).unwrap_err();
-    assert!(matches!(&err, Error::DuplicateSignature { owner: o, .. } if *o == owner(1)), "{err:?}");
+    assert!(
+        matches!(&err, Error::DuplicateSignature { owner: o, .. } if *o == owner(1)),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         format!("{} has already signed {h}; a Safe counts each owner once", owner(1))
@@ -336,7 +343,8 @@ fn a_newer_schema_is_refused_and_left_untouched() {
 fn a_file_that_is_not_sqlite_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join(STORE_FILE);
-    std::fs::write(&file, b"this is not a database, it is a text file of some length......").unwrap();
+    std::fs::write(&file, b"this is not a database, it is a text file of some length......")
+        .unwrap();
     let err = Store::open(tmp.path()).unwrap_err();
     assert!(matches!(err, Error::NotADatabase { .. }), "{err:?}");
     assert_eq!(
@@ -378,7 +386,9 @@ fn concurrent_writers_on_one_file_lose_nothing() {
                 store.insert_proposal(&ctx(), &tx(9999), &ProposalMeta::default()).unwrap();
                 for i in 0..EACH {
                     let nonce = u64::from(t) * 1000 + i;
-                    let h = store.insert_proposal(&ctx(), &tx(nonce), &ProposalMeta::default()).unwrap();
+                    let h = store
+                        .insert_proposal(&ctx(), &tx(nonce), &ProposalMeta::default())
+                        .unwrap();
                     store.add_signature(h, &sign_712(&key(t), h)).unwrap();
                 }
                 store.add_signature(shared, &sign_712(&key(t), shared)).unwrap();
@@ -407,7 +417,8 @@ fn child_process_writer() {
     let id: u64 = std::env::var("COFFER_STORE_TEST_CHILD_ID").unwrap().parse().unwrap();
     let store = Store::open(&dir).unwrap();
     for i in 0..30 {
-        let h = store.insert_proposal(&ctx(), &tx(id * 1000 + i), &ProposalMeta::default()).unwrap();
+        let h =
+            store.insert_proposal(&ctx(), &tx(id * 1000 + i), &ProposalMeta::default()).unwrap();
         store.add_signature(h, &sign_712(&key(u8::try_from(id).unwrap()), h)).unwrap();
     }
 }
@@ -447,4 +458,3 @@ fn default_data_dir_ends_in_coffer() {
     let dir = coffer_store::default_data_dir().unwrap();
     assert_eq!(dir.file_name().unwrap(), "coffer");
 }
-

@@ -76,7 +76,11 @@ pub fn batch_meta() -> ProposalMeta {
                 BatchRow { index: 1, line: 4, token: None, receiver: owner(8), amount: "1".into() },
             ],
         }),
-        payout_plan: Some(PayoutPlanRef { root: B256::repeat_byte(7), chunks: Some(17), payouts: None }),
+        payout_plan: Some(PayoutPlanRef {
+            root: B256::repeat_byte(7),
+            chunks: Some(17),
+            payouts: None,
+        }),
         extra: Some(serde_json::json!({ "note": "anything", "n": [1, 2] })),
     }
 }
