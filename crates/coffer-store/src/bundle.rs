@@ -229,7 +229,10 @@ impl Bundle {
             .signatures
             .iter()
             .enumerate()
-            .map(|(i, s)| sigcodec::decode(i, s.owner, &s.kind, &s.signature))
+            .map(|(i, s)| {
+                sigcodec::decode(i, s.owner, &s.kind, &s.signature)
+                    .map_err(|e| field_error(e.to_string(), String::new()))
+            })
             .collect::<Result<Vec<_>>>()?;
         Ok(Self {
             ctx: SafeTxContext::new(json.chain_id, json.safe, json.safe_version),

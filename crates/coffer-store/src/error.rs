@@ -258,7 +258,8 @@ pub enum Error {
         hint: &'static str,
     },
 
-    /// A signature entry that cannot be decoded (wrong length, v, kind or owner word).
+    /// A signature that cannot be decoded (wrong length, v, kind or owner word). Reading a bundle reports it
+    /// inside [`Error::BundleField`] (naming the file), reading the store inside [`Error::Corrupt`].
     #[error("signature {index} (owner {owner}, kind {kind}): {reason}")]
     SignatureEncoding {
         /// Position in the bundle's `signatures` (0 for a single one).

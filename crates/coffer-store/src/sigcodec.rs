@@ -100,7 +100,7 @@ pub(crate) fn decode(
                 "approved_hash" => "1",
                 _ => "0",
             };
-            return Err(fail(format!("v = {v}, but a {kind} signature has v = {want}")));
+            return Err(fail(format!("v = {v}, but {kind} signatures have v = {want}")));
         }
     };
     Ok(SafeSignature { owner, kind })

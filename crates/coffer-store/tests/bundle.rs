@@ -265,13 +265,15 @@ fn malformed_signature_entries_are_refused_when_read() {
     let tmp = tempfile::tempdir().unwrap();
     let (v, _) = bundle_value(tmp.path());
     let sig = v["signatures"][0]["signature"].as_str().unwrap().to_owned();
+    let v_byte = u8::from_str_radix(&sig[sig.len() - 2..], 16).unwrap();
+    let eth_sign_msg = format!("v = {v_byte}, but eth_sign signatures have v = 31 or 32");
     let cases: [(&str, Value, &str); 5] = [
         (
             "kind",
             json!("eoa"),
             "unknown kind; expected one of eip712, eth_sign, approved_hash, contract",
         ),
-        ("kind", json!("eth_sign"), "a eth_sign signature has v = 31 or 32"),
+        ("kind", json!("eth_sign"), &eth_sign_msg),
         (
             "signature",
             json!(&sig[..sig.len() - 2]),
@@ -281,16 +283,19 @@ fn malformed_signature_entries_are_refused_when_read() {
         (
             "signature",
             json!(format!("{}1d", &sig[..sig.len() - 2])),
-            "v = 29, but a eip712 signature",
+            "v = 29, but eip712 signatures have v = 27 or 28",
         ),
     ];
     for (field, value, expect) in cases {
         let mut e = v.clone();
         e["signatures"][0][field] = value;
         let err = parse(&e).unwrap_err();
-        assert!(matches!(err, Error::SignatureEncoding { index: 0, .. }), "{err:?}");
+        assert!(matches!(err, Error::BundleField { .. }), "{err:?}");
         let msg = err.to_string();
-        assert!(msg.starts_with(&format!("signature 0 (owner {}", owner(1))), "{msg}");
+        assert!(
+            msg.starts_with(&format!("bundle test.json: signature 0 (owner {}", owner(1))),
+            "{msg}"
+        );
         assert!(msg.contains(expect), "{msg}");
     }
 }
