@@ -300,6 +300,18 @@ impl TestChain {
         Ok(())
     }
 
+    /// `anvil_setStorageAt`: writes `value` to `slot` of `address`.
+    pub async fn set_storage(&self, address: Address, slot: B256, value: B256) -> Result<()> {
+        self.provider
+            .raw_request::<_, serde_json::Value>(
+                "anvil_setStorageAt".into(),
+                (address, slot, value),
+            )
+            .await
+            .map_err(Error::rpc)?;
+        Ok(())
+    }
+
     /// Sends `wei` from account 0 to `to`.
     pub async fn fund(&self, to: Address, wei: U256) -> Result<()> {
         let tx =

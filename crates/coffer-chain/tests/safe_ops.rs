@@ -5,9 +5,10 @@
 
 use alloy::{
     network::TransactionBuilder,
-    primitives::{Address, U256, keccak256},
+    primitives::{Address, B256, U256, keccak256},
     providers::Provider,
     rpc::types::TransactionRequest,
+    signers::SignerSync,
     sol_types::SolCall,
 };
 use coffer_chain::{
@@ -47,6 +48,7 @@ on_both!(
     approve_hash_path,
     rival_and_stale_signatures,
     simulate_failing_tx,
+    hash_mismatch_stops_everything,
 );
 
 async fn setup(imp: Implementation) -> Result<(TestChain, coffer_chain::SuiteAddresses), Error> {
@@ -104,7 +106,13 @@ async fn transfers_2_of_3_and_3_of_5(imp: Implementation) -> TestResult {
         assert_eq!(nonce, U256::from(1));
         let tx =
             SafeTx::call(token, U256::ZERO, erc20_transfer_calldata(to, U256::from(777u64)), nonce);
-        let report = safe.execute(p, &tx, &signers, chain.deployer()).await?;
+        // One owner signs with eth_sign (v + 4) instead of EIP-712.
+        let hash = tx.safe_tx_hash(&safe.ctx);
+        let mut sigs = safe.sign_by(&tx, &signers[1..])?;
+        let eth_sign = safe.owners[signers[0]].sign_message_sync(hash.as_slice())?;
+        sigs.push(SafeSignature::from_eth_sign(hash, eth_sign)?);
+        let report =
+            execute(p, &ExecutionRequest::new(safe.ctx, tx, sigs), chain.deployer()).await?;
         assert!(report.success);
         assert_eq!(token_balance(p, token, to).await, U256::from(777u64));
         println!("{imp}: {threshold}-of-{n} ERC-20 transfer: {} gas", report.gas_used);
@@ -513,5 +521,45 @@ async fn simulate_failing_tx(imp: Implementation) -> TestResult {
     }
     assert_eq!(p.get_block_number().await?, block, "nothing was sent");
     assert_eq!(read_safe(p, safe.address).await?.nonce, U256::ZERO);
+    Ok(())
+}
+
+async fn hash_mismatch_stops_everything(imp: Implementation) -> TestResult {
+    let (chain, suite) = setup(imp).await?;
+    let p = chain.provider();
+    let safe = chain.create_test_safe(&suite, 3, 2).await?;
+    chain.fund(safe.address, ETHER).await?;
+    // A non-standard singleton: the real one with one byte of its SafeTx typehash changed, so
+    // VERSION() still says 1.4.1 but getTransactionHash disagrees with the standard hash.
+    let mut code = p.get_code_at(suite.safe_l2).await?.to_vec();
+    let typehash = coffer_core::SAFE_TX_TYPEHASH;
+    let at = code.windows(32).position(|w| w == typehash.as_slice()).expect("typehash in code");
+    code[at + 31] ^= 1;
+    let fake = recipient(999_999);
+    chain.set_code(fake, code.into()).await?;
+    chain.set_storage(safe.address, B256::ZERO, fake.into_word()).await?;
+
+    let tx = SafeTx::call(recipient(1), U256::from(1u64), vec![], U256::ZERO);
+    match check_safe_tx_hash(p, &safe.ctx, &tx).await {
+        Err(Error::HashMismatch { computed, on_chain, .. }) => {
+            assert_eq!(computed, tx.safe_tx_hash(&safe.ctx));
+            assert_ne!(computed, on_chain);
+        }
+        other => panic!("expected HashMismatch, got {other:?}"),
+    }
+    let block = p.get_block_number().await?;
+    assert!(matches!(
+        execute(p, &safe.request(&tx, &[0, 1])?, chain.deployer()).await,
+        Err(Error::HashMismatch { .. })
+    ));
+    assert!(matches!(
+        approve_hash(p, &safe.ctx, &tx, chain.address(1)).await,
+        Err(Error::HashMismatch { .. })
+    ));
+    assert_eq!(p.get_block_number().await?, block, "nothing was sent");
+    assert!(matches!(
+        read_safe(p, safe.address).await?.singleton_kind,
+        SingletonKind::Unknown { .. }
+    ));
     Ok(())
 }
