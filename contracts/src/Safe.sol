@@ -332,7 +332,7 @@ contract Safe is
 
     /**
      * @dev The signature check documented at `ISafe.checkNSignatures`, reading the signatures from calldata.
-     *      Reverts with an `Error(string)` GS code, or without data where the canonical SafeMath would.
+     *      Reverts with an `Error(string)` GS code, or without data where the canonical Safe's SafeMath would.
      */
     function _checkNSignatures(
         bytes32 dataHash,
@@ -340,24 +340,109 @@ contract Safe is
         bytes calldata signatures,
         uint256 requiredSignatures
     ) internal view {
-        if (requiredSignatures > type(uint256).max / 65) revert();
-        uint256 staticLength;
-        unchecked {
-            staticLength = requiredSignatures * 65;
-        }
-        if (signatures.length < staticLength) revert("GS020");
-        uint256 lastOwner;
-        uint256 part;
         assembly ("memory-safe") {
-            part := signatures.offset
-        }
-        for (uint256 end = part + staticLength; part < end; ) {
-            uint256 currentOwner;
-            uint256 v;
-            assembly ("memory-safe") {
-                v := byte(0, calldataload(add(part, 0x40)))
-                if gt(v, 1) {
-                    // An ECDSA signature: EIP-712 (v 27/28) over dataHash, or eth_sign (v 31/32, i.e. v + 4) over
+            function revertWith(code) {
+                let p := mload(0x40)
+                // Error(string) with a 5-byte GS code.
+                mstore(p, shl(224, 0x08c379a0))
+                mstore(add(p, 0x04), 0x20)
+                mstore(add(p, 0x24), 5)
+                mstore(add(p, 0x44), code)
+                revert(p, 0x64)
+            }
+
+            // Checks a contract signature (v = 0) whose static part is at `part`, returns the owner it names (the
+            // low 20 bytes of r). s is the offset of the dynamic part {uint256 length}{bytes} in the signatures.
+            function contractSignatureOwner(part, hash, preimage, sigStart, sigLength, staticLength) -> owner {
+                if iszero(eq(keccak256(add(preimage, 0x20), mload(preimage)), hash)) {
+                    revertWith("GS027")
+                }
+                owner := and(calldataload(part), 0xffffffffffffffffffffffffffffffffffffffff)
+                let offset := calldataload(add(part, 0x20))
+                if lt(offset, staticLength) {
+                    revertWith("GS021")
+                }
+                // The canonical Safe's SafeMath reverts without data when these sums overflow.
+                let lengthEnd := add(offset, 0x20)
+                if lt(lengthEnd, offset) {
+                    revert(0, 0)
+                }
+                if gt(lengthEnd, sigLength) {
+                    revertWith("GS022")
+                }
+                let length := calldataload(add(sigStart, offset))
+                let dataEnd := add(lengthEnd, length)
+                if lt(dataEnd, lengthEnd) {
+                    revert(0, 0)
+                }
+                if gt(dataEnd, sigLength) {
+                    revertWith("GS023")
+                }
+                if iszero(isValidContractSignature(owner, hash, preimage, add(sigStart, lengthEnd), length)) {
+                    revertWith("GS024")
+                }
+            }
+
+            // Asks `owner` the legacy isValidSignature(bytes,bytes) (magic 0x20c13b0b) and, when that does not
+            // answer with its magic value, the standard isValidSignature(bytes32,bytes) (magic 0x1626ba7e). Both
+            // with STATICCALL; only the first 4 bytes of a 32-byte answer count.
+            function isValidContractSignature(owner, hash, preimage, sigOffset, sigLength) -> valid {
+                let p := mload(0x40)
+                let paddedSigLength := and(add(sigLength, 0x1f), not(0x1f))
+                let preimageLength := mload(preimage)
+                let paddedPreimageLength := and(add(preimageLength, 0x1f), not(0x1f))
+                // bytes4(keccak256("isValidSignature(bytes,bytes)")) = 0x20c13b0b
+                mstore(p, shl(224, 0x20c13b0b))
+                mstore(add(p, 0x04), 0x40)
+                mstore(add(p, 0x24), add(0x60, paddedPreimageLength))
+                mstore(add(p, 0x44), preimageLength)
+                mcopy(add(p, 0x64), add(preimage, 0x20), preimageLength)
+                mstore(add(add(p, 0x64), preimageLength), 0)
+                let sigPart := add(add(p, 0x64), paddedPreimageLength)
+                mstore(sigPart, sigLength)
+                calldatacopy(add(sigPart, 0x20), sigOffset, sigLength)
+                mstore(add(add(sigPart, 0x20), sigLength), 0)
+                if staticcall(gas(), owner, p, sub(add(add(sigPart, 0x20), paddedSigLength), p), 0x00, 0x20) {
+                    valid := and(gt(returndatasize(), 0x1f), eq(shr(224, mload(0x00)), 0x20c13b0b))
+                }
+                if iszero(valid) {
+                    // bytes4(keccak256("isValidSignature(bytes32,bytes)")) = 0x1626ba7e
+                    mstore(p, shl(224, 0x1626ba7e))
+                    mstore(add(p, 0x04), hash)
+                    mstore(add(p, 0x24), 0x40)
+                    mstore(add(p, 0x44), sigLength)
+                    calldatacopy(add(p, 0x64), sigOffset, sigLength)
+                    mstore(add(add(p, 0x64), sigLength), 0)
+                    if staticcall(gas(), owner, p, add(0x64, paddedSigLength), 0x00, 0x20) {
+                        valid := and(gt(returndatasize(), 0x1f), eq(shr(224, mload(0x00)), 0x1626ba7e))
+                    }
+                }
+            }
+
+            // requiredSignatures * 65 overflowing reverts without data, like the canonical SafeMath.
+            if gt(requiredSignatures, div(not(0), 65)) {
+                revert(0, 0)
+            }
+            let staticLength := mul(requiredSignatures, 65)
+            if lt(signatures.length, staticLength) {
+                revertWith("GS020")
+            }
+            let ptr := mload(0x40)
+            // The owners must be strictly ascending, and each one an owner (owners[owner] != 0) other than the
+            // sentinel 0x1. Starting from 1 instead of 0 makes "greater than the last one" exclude the sentinel
+            // (and address(0)) too, so one comparison covers both rules.
+            let lastOwner := 1
+            for {
+                let part := signatures.offset
+                let end := add(part, staticLength)
+            } lt(part, end) {
+                part := add(part, 65)
+            } {
+                let owner := 0
+                let v := byte(0, calldataload(add(part, 0x40)))
+                switch gt(v, 1)
+                case 1 {
+                    // ECDSA: EIP-712 (v 27/28) over dataHash, or eth_sign (v 31/32, that is v + 4) over
                     // keccak256("\x19Ethereum Signed Message:\n32" ‖ dataHash).
                     let digest := dataHash
                     if gt(v, 30) {
@@ -366,130 +451,42 @@ contract Safe is
                         digest := keccak256(0x00, 0x3c)
                         v := sub(v, 4)
                     }
-                    let ptr := mload(0x40)
                     mstore(ptr, digest)
                     mstore(add(ptr, 0x20), v)
                     calldatacopy(add(ptr, 0x40), part, 0x40)
                     mstore(0x00, 0)
-                    // The precompile returns nothing for an invalid signature, so 0x00 stays zero.
-                    if iszero(staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20)) {
-                        revert(0, 0)
+                    // The precompile returns nothing for an invalid signature (0x00 stays zero); it fails only when
+                    // out of gas. Either way owner 0 then fails the owner check below.
+                    pop(staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20))
+                    owner := mload(0x00)
+                }
+                default {
+                    switch v
+                    case 0 {
+                        owner := contractSignatureOwner(part, dataHash, data, signatures.offset, signatures.length, staticLength)
                     }
-                    currentOwner := mload(0x00)
+                    default {
+                        // An approved hash: r is the owner, who is the caller or approved the hash on chain.
+                        owner := and(calldataload(part), 0xffffffffffffffffffffffffffffffffffffffff)
+                        if iszero(eq(owner, caller())) {
+                            // approvedHashes[owner][dataHash]
+                            mstore(0x00, owner)
+                            mstore(0x20, approvedHashes.slot)
+                            mstore(0x20, keccak256(0x00, 0x40))
+                            mstore(0x00, dataHash)
+                            if iszero(sload(keccak256(0x00, 0x40))) {
+                                revertWith("GS025")
+                            }
+                        }
+                    }
                 }
-            }
-            if (v == 0) {
-                currentOwner = _checkContractSignature(dataHash, data, signatures, part, staticLength);
-            } else if (v == 1) {
-                // An approved hash: r is the owner, who is the caller or approved the hash on chain.
-                assembly ("memory-safe") {
-                    currentOwner := and(calldataload(part), 0xffffffffffffffffffffffffffffffffffffffff)
-                }
-                if (msg.sender != address(uint160(currentOwner))) {
-                    if (approvedHashes[address(uint160(currentOwner))][dataHash] == 0) revert("GS025");
-                }
-            }
-            // Strictly ascending owners, each an owner and not the sentinel.
-            bool valid;
-            assembly ("memory-safe") {
-                mstore(0x00, currentOwner)
+                // owners[owner]
+                mstore(0x00, owner)
                 mstore(0x20, owners.slot)
-                valid := and(and(gt(currentOwner, lastOwner), iszero(eq(currentOwner, 1))), iszero(iszero(sload(keccak256(0x00, 0x40)))))
-            }
-            if (!valid) revert("GS026");
-            lastOwner = currentOwner;
-            unchecked {
-                part += 65;
-            }
-        }
-    }
-
-    /**
-     * @dev Checks the contract signature (v = 0) whose static part is at calldata offset `part`, and returns the
-     *      owner contract it names (the low 20 bytes of r). s is the offset of the dynamic part in `signatures`.
-     *      Revert codes: GS027, GS021, GS022, GS023, GS024 (see ISafe).
-     */
-    function _checkContractSignature(
-        bytes32 dataHash,
-        bytes memory data,
-        bytes calldata signatures,
-        uint256 part,
-        uint256 staticLength
-    ) private view returns (uint256 owner) {
-        if (keccak256(data) != dataHash) revert("GS027");
-        uint256 offset;
-        assembly ("memory-safe") {
-            owner := and(calldataload(part), 0xffffffffffffffffffffffffffffffffffffffff)
-            offset := calldataload(add(part, 0x20))
-        }
-        if (offset < staticLength) revert("GS021");
-        // The canonical Safe's SafeMath reverts without data when these sums overflow.
-        if (offset > type(uint256).max - 32) revert();
-        uint256 lengthEnd;
-        unchecked {
-            lengthEnd = offset + 32;
-        }
-        if (lengthEnd > signatures.length) revert("GS022");
-        uint256 sigLength;
-        uint256 sigOffset;
-        assembly ("memory-safe") {
-            sigLength := calldataload(add(signatures.offset, offset))
-            sigOffset := add(signatures.offset, lengthEnd)
-        }
-        if (sigLength > type(uint256).max - lengthEnd) revert();
-        unchecked {
-            if (lengthEnd + sigLength > signatures.length) revert("GS023");
-        }
-        if (!_isValidContractSignature(address(uint160(owner)), dataHash, data, sigOffset, sigLength)) {
-            revert("GS024");
-        }
-    }
-
-    /**
-     * @dev Asks `owner` the legacy `isValidSignature(data, signature)` (magic `0x20c13b0b`) and, when that does not
-     *      answer with its magic value, the standard `isValidSignature(dataHash, signature)` (magic `0x1626ba7e`).
-     *      Both with STATICCALL. Only the first 4 bytes of a 32-byte answer count.
-     * @param sigOffset The calldata offset of the signature bytes.
-     * @param sigLength Their length.
-     * @return valid Whether either form answered with its magic value.
-     */
-    function _isValidContractSignature(
-        address owner,
-        bytes32 dataHash,
-        bytes memory data,
-        uint256 sigOffset,
-        uint256 sigLength
-    ) private view returns (bool valid) {
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            let paddedSigLength := and(add(sigLength, 0x1f), not(0x1f))
-            // isValidSignature(bytes,bytes) = 0x20c13b0b, ABI-encoded by hand.
-            let dataLength := mload(data)
-            let paddedDataLength := and(add(dataLength, 0x1f), not(0x1f))
-            mstore(ptr, shl(224, 0x20c13b0b))
-            mstore(add(ptr, 0x04), 0x40)
-            mstore(add(ptr, 0x24), add(0x60, paddedDataLength))
-            mstore(add(ptr, 0x44), dataLength)
-            mcopy(add(ptr, 0x64), add(data, 0x20), dataLength)
-            mstore(add(add(ptr, 0x64), dataLength), 0)
-            let sigPart := add(add(ptr, 0x64), paddedDataLength)
-            mstore(sigPart, sigLength)
-            calldatacopy(add(sigPart, 0x20), sigOffset, sigLength)
-            mstore(add(add(sigPart, 0x20), sigLength), 0)
-            if staticcall(gas(), owner, ptr, sub(add(add(sigPart, 0x20), paddedSigLength), ptr), 0x00, 0x20) {
-                valid := and(gt(returndatasize(), 0x1f), eq(shr(224, mload(0x00)), 0x20c13b0b))
-            }
-            if iszero(valid) {
-                // isValidSignature(bytes32,bytes) = 0x1626ba7e.
-                mstore(ptr, shl(224, 0x1626ba7e))
-                mstore(add(ptr, 0x04), dataHash)
-                mstore(add(ptr, 0x24), 0x40)
-                mstore(add(ptr, 0x44), sigLength)
-                calldatacopy(add(ptr, 0x64), sigOffset, sigLength)
-                mstore(add(add(ptr, 0x64), sigLength), 0)
-                if staticcall(gas(), owner, ptr, add(0x64, paddedSigLength), 0x00, 0x20) {
-                    valid := and(gt(returndatasize(), 0x1f), eq(shr(224, mload(0x00)), 0x1626ba7e))
+                if or(iszero(gt(owner, lastOwner)), iszero(sload(keccak256(0x00, 0x40)))) {
+                    revertWith("GS026")
                 }
+                lastOwner := owner
             }
         }
     }
