@@ -11,7 +11,10 @@ async fn missing_anvil_names_script_bootstrap() {
     match TestChain::spawn().await {
         Err(e) => {
             let msg = e.to_string();
-            assert!(msg.contains("/nonexistent/anvil") && msg.contains("script/bootstrap"), "{msg}");
+            assert!(
+                msg.contains("/nonexistent/anvil") && msg.contains("script/bootstrap"),
+                "{msg}"
+            );
         }
         Ok(chain) => panic!("spawned {chain:?} without an anvil"),
     }

@@ -49,6 +49,7 @@ on_both!(
     rival_and_stale_signatures,
     simulate_failing_tx,
     hash_mismatch_stops_everything,
+    modules_across_pages,
 );
 
 async fn setup(imp: Implementation) -> Result<(TestChain, coffer_chain::SuiteAddresses), Error> {
@@ -561,5 +562,32 @@ async fn hash_mismatch_stops_everything(imp: Implementation) -> TestResult {
         read_safe(p, safe.address).await?.singleton_kind,
         SingletonKind::Unknown { .. }
     ));
+    Ok(())
+}
+
+async fn modules_across_pages(imp: Implementation) -> TestResult {
+    let (chain, suite) = setup(imp).await?;
+    let p = chain.provider();
+    let safe = chain.create_test_safe(&suite, 1, 1).await?;
+    // 120 modules enabled in one batch: MultiSendCallOnly runs in the Safe's context, so its
+    // calls to the Safe itself pass the `authorized` check.
+    let modules: Vec<Address> = (0..120).map(|i| recipient(10_000 + i)).collect();
+    let entries = modules
+        .iter()
+        .map(|m| {
+            MultiSendEntry::call(
+                safe.address,
+                U256::ZERO,
+                ISafe::enableModuleCall { module: *m }.abi_encode(),
+            )
+        })
+        .collect();
+    let tx =
+        MultiSendBatch::call_only(entries)?.into_safe_tx(suite.multi_send_call_only, U256::ZERO);
+    safe.execute(p, &tx, &[0], chain.deployer()).await?;
+    // Each new module goes to the head of the list, so the list is the reverse order.
+    let listed = coffer_chain::modules(p, safe.address).await?;
+    let expected: Vec<Address> = modules.iter().rev().copied().collect();
+    assert_eq!(listed, expected, "{imp}: every page, in list order");
     Ok(())
 }
