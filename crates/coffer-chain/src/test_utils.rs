@@ -312,6 +312,27 @@ impl TestChain {
         Ok(())
     }
 
+    /// `eth_call`s `request` and returns its decoded revert reason (a GS code reads `"GS013"`;
+    /// see [`crate::revert_reason`]), or `None` if it does not revert. Other RPC errors are
+    /// errors.
+    pub async fn revert_reason(&self, request: TransactionRequest) -> Result<Option<String>> {
+        match self.provider.call(request).await {
+            Ok(_) => Ok(None),
+            Err(e) => match e.as_error_resp().and_then(|p| p.as_revert_data()) {
+                Some(data) => Ok(Some(crate::revert_reason(&data))),
+                None => Err(Error::rpc(e)),
+            },
+        }
+    }
+
+    /// Sends `request` and waits for its receipt; a revert is [`Error::Reverted`].
+    pub async fn send_tx(
+        &self,
+        request: TransactionRequest,
+    ) -> Result<alloy::rpc::types::TransactionReceipt> {
+        self.send(request).await
+    }
+
     /// Sends `wei` from account 0 to `to`.
     pub async fn fund(&self, to: Address, wei: U256) -> Result<()> {
         let tx =

@@ -50,6 +50,7 @@ on_both!(
     simulate_failing_tx,
     hash_mismatch_stops_everything,
     modules_across_pages,
+    execution_failure_is_reported,
 );
 
 async fn setup(imp: Implementation) -> Result<(TestChain, coffer_chain::SuiteAddresses), Error> {
@@ -589,5 +590,28 @@ async fn modules_across_pages(imp: Implementation) -> TestResult {
     let listed = coffer_chain::modules(p, safe.address).await?;
     let expected: Vec<Address> = modules.iter().rev().copied().collect();
     assert_eq!(listed, expected, "{imp}: every page, in list order");
+    Ok(())
+}
+
+async fn execution_failure_is_reported(imp: Implementation) -> TestResult {
+    let (chain, suite) = setup(imp).await?;
+    let p = chain.provider();
+    let token = chain.deploy_test_token().await?;
+    let safe = chain.create_test_safe(&suite, 3, 2).await?;
+    // With safeTxGas > 0 a failing inner call does not revert: it is mined as ExecutionFailure
+    // and uses the nonce.
+    let bad = SafeTx {
+        safe_tx_gas: U256::from(100_000u64),
+        ..SafeTx::call(
+            token,
+            U256::ZERO,
+            erc20_transfer_calldata(recipient(1), U256::from(1u64)),
+            U256::ZERO,
+        )
+    };
+    let report = safe.execute(p, &bad, &[0, 1], chain.deployer()).await?;
+    assert!(!report.success, "{imp}: ExecutionFailure decoded");
+    assert_eq!(report.payment, U256::ZERO);
+    assert_eq!(read_safe(p, safe.address).await?.nonce, U256::from(1));
     Ok(())
 }
