@@ -8,9 +8,8 @@ use alloy::{
 };
 use coffer_core::{
     Rsv, SAFE_MSG_TYPEHASH, SafeSignature, SafeTx, SafeTxContext, decode_call, domain_separator,
-    normalize_s, safe_message_hash,
+    normalize_s, safe_message_hash, safe_message_typed_data_json,
 };
-use serde_json::json;
 
 use crate::{
     Error, KeySigner, LedgerSigner, PreviewSink, PreviewSubject, Result, SigningPreview,
@@ -102,26 +101,10 @@ fn eip712_digest(domain: B256, struct_hash: B256) -> B256 {
     keccak256(buf)
 }
 
-/// The `eth_signTypedData_v4` payload of a Safe message, as Safe{Wallet} builds it.
+/// The `eth_signTypedData_v4` payload of a Safe message (coffer-core's JSON), parsed for alloy.
 fn safe_message_typed_data(ctx: &SafeTxContext, message: &[u8]) -> Result<TypedData> {
-    let mut domain_types = Vec::new();
-    let mut domain = serde_json::Map::new();
-    if ctx.version.has_chain_id_in_domain() {
-        domain_types.push(json!({ "name": "chainId", "type": "uint256" }));
-        domain.insert("chainId".into(), json!(ctx.chain_id));
-    }
-    domain_types.push(json!({ "name": "verifyingContract", "type": "address" }));
-    domain.insert("verifyingContract".into(), json!(ctx.safe.to_checksum(None)));
-    let value = json!({
-        "types": {
-            "EIP712Domain": domain_types,
-            "SafeMessage": [{ "name": "message", "type": "bytes" }],
-        },
-        "primaryType": "SafeMessage",
-        "domain": domain,
-        "message": { "message": alloy::primitives::hex::encode_prefixed(message) },
-    });
-    serde_json::from_value(value).map_err(|e| Error::LocalSign { reason: e.to_string() })
+    serde_json::from_value(safe_message_typed_data_json(ctx, message))
+        .map_err(|e| Error::LocalSign { reason: e.to_string() })
 }
 
 /// Makes a Safe signature from what a key or device returned: low-s (flipping v when s is lowered), v as
