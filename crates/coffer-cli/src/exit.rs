@@ -1,4 +1,5 @@
-//! Exit codes: 0 success, 1 a failure, 2 bad input (a usage error, a malformed file or value).
+//! Exit codes: 0 success, 1 a failure, 2 bad input (a usage error, a malformed file or value, a
+//! hash or signer that does not fit, the wrong chain).
 
 use std::process::ExitCode;
 
@@ -25,5 +26,80 @@ pub(crate) fn report(report: eyre::Report) -> ExitCode {
     for cause in report.chain().skip(1) {
         eprintln!("  caused by: {cause}");
     }
-    if report.chain().any(|e| e.is::<BadInput>()) { ExitCode::from(2) } else { ExitCode::from(1) }
+    if is_bad_input(&report) { ExitCode::from(2) } else { ExitCode::from(1) }
+}
+
+/// Whether any error in the chain is the user's input rather than a failure: an explicit
+/// [`BadInput`], or a library error variant that means "what you gave does not fit".
+fn is_bad_input(report: &eyre::Report) -> bool {
+    report.chain().any(|e| {
+        e.is::<BadInput>()
+            || e.downcast_ref::<coffer_core::Error>().is_some()
+            || e.downcast_ref::<coffer_chain::Error>().is_some_and(chain_bad_input)
+            || e.downcast_ref::<coffer_store::Error>().is_some_and(store_bad_input)
+            || e.downcast_ref::<coffer_signer::Error>().is_some_and(signer_bad_input)
+    })
+}
+
+fn chain_bad_input(e: &coffer_chain::Error) -> bool {
+    use coffer_chain::Error as E;
+    matches!(
+        e,
+        E::Core(_)
+            | E::NotASafe { .. }
+            | E::UnsupportedVersion { .. }
+            | E::ChainIdMismatch { .. }
+            | E::VersionMismatch { .. }
+            | E::NonceUsed { .. }
+            | E::NonceNotNext { .. }
+            | E::TooFewSignatures { .. }
+            | E::OwnersChanged { .. }
+            | E::InvalidSignature { .. }
+            | E::InvalidChange(_)
+            | E::InvalidSafeConfig(_)
+            | E::SafeExists { .. }
+            | E::NotAnOwner { .. }
+    )
+}
+
+fn store_bad_input(e: &coffer_store::Error) -> bool {
+    use coffer_store::Error as E;
+    matches!(
+        e,
+        E::NoDataDir
+            | E::NotADatabase { .. }
+            | E::UnknownProposal { .. }
+            | E::UnknownPrefix { .. }
+            | E::AmbiguousPrefix { .. }
+            | E::InvalidHash { .. }
+            | E::HashConflict { .. }
+            | E::InvalidSignature { .. }
+            | E::DuplicateSignature { .. }
+            | E::NotAnOwner { .. }
+            | E::AlreadyExecuted { .. }
+            | E::BundleJson { .. }
+            | E::BundleFormat { .. }
+            | E::BundleVersion { .. }
+            | E::BundleField { .. }
+            | E::BundleHashMismatch { .. }
+            | E::SignatureEncoding { .. }
+    ) || matches!(e, E::Io { action, .. } if action.contains("read"))
+}
+
+fn signer_bad_input(e: &coffer_signer::Error) -> bool {
+    use coffer_signer::Error as E;
+    matches!(
+        e,
+        E::NoWallet
+            | E::OptionNotApplicable { .. }
+            | E::InvalidPrivateKey { .. }
+            | E::InvalidMnemonic { .. }
+            | E::InvalidDerivationPath { .. }
+            | E::IndexTooLarge { .. }
+            | E::KeystoreNotFound { .. }
+            | E::Keystore { .. }
+            | E::PasswordFile { .. }
+            | E::InvalidLedgerUrl { .. }
+            | E::WrongSigner { .. }
+    )
 }

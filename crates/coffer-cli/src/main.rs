@@ -3,6 +3,8 @@
 mod cmd;
 mod exit;
 mod opts;
+mod output;
+mod parse;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -2,55 +2,143 @@
 
 use alloy::{
     network::EthereumWallet,
+    primitives::Address,
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
 use clap::Args;
+use coffer_chain::{SuiteAddresses, deploy};
+use coffer_core::SafeVersion;
+use coffer_store::Store;
 use eyre::WrapErr;
+use std::path::PathBuf;
+
+use crate::exit::bad_input;
 
 /// RPC connection options (`--rpc-url` / `ETH_RPC_URL`, as in cast).
 #[derive(Clone, Debug, Args)]
 #[command(next_help_heading = "RPC options")]
 pub(crate) struct RpcOpts {
     /// The RPC endpoint.
-    #[arg(long, env = "ETH_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    #[arg(long, env = "ETH_RPC_URL", default_value = "http://127.0.0.1:8545", global = true)]
     pub(crate) rpc_url: String,
 }
 
 impl RpcOpts {
+    /// A read-only provider.
+    pub(crate) fn provider(&self) -> eyre::Result<DynProvider> {
+        Ok(ProviderBuilder::new().connect_http(self.url()?).erased())
+    }
+
     /// A provider that signs with `signer`.
     pub(crate) fn signing_provider(&self, signer: PrivateKeySigner) -> eyre::Result<DynProvider> {
         let url = self.url()?;
         Ok(ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased())
     }
 
-    fn url(&self) -> eyre::Result<alloy::transports::http::reqwest::Url> {
-        self.rpc_url.parse().map_err(|e| {
-            crate::exit::bad_input(format!("--rpc-url {:?} is not a URL: {e}", self.rpc_url))
+    /// The chain id, with an error that names the URL when the node cannot be reached.
+    pub(crate) async fn chain_id(&self, provider: &DynProvider) -> eyre::Result<u64> {
+        provider.get_chain_id().await.wrap_err_with(|| {
+            format!(
+                "cannot reach the RPC node at {}: is it running? Pass --rpc-url or set ETH_RPC_URL",
+                self.rpc_url
+            )
         })
+    }
+
+    fn url(&self) -> eyre::Result<alloy::transports::http::reqwest::Url> {
+        self.rpc_url
+            .parse()
+            .map_err(|e| bad_input(format!("--rpc-url {:?} is not a URL: {e}", self.rpc_url)))
     }
 }
 
-/// Temporary sender options for commands that send plain transactions (deployments).
+/// Where the proposal queue lives (`--data-dir` / `COFFER_HOME`, else the platform data dir).
 #[derive(Clone, Debug, Args)]
-#[command(next_help_heading = "Sender options")]
-pub(crate) struct SenderOpts {
-    /// Private key of the account that pays for the transactions (hex).
-    #[arg(long, env = "ETH_PRIVATE_KEY", hide_env_values = true)]
-    pub(crate) private_key: Option<String>,
+#[command(next_help_heading = "Store options")]
+pub(crate) struct StoreOpts {
+    /// The data directory holding the proposal queue (coffer.sqlite3). Default: the platform data
+    /// directory, e.g. ~/.local/share/coffer on Linux.
+    #[arg(long, env = "COFFER_HOME", value_name = "DIR", global = true)]
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
-impl SenderOpts {
-    /// The signer, or a bad-input error that says what to pass.
-    pub(crate) fn signer(&self) -> eyre::Result<PrivateKeySigner> {
-        let Some(key) = &self.private_key else {
-            return Err(crate::exit::bad_input(
-                "no sender: pass --private-key <HEX> (or set ETH_PRIVATE_KEY) for the account that pays gas",
-            ));
+impl StoreOpts {
+    /// Opens (creating if needed) the store.
+    pub(crate) fn open(&self) -> eyre::Result<Store> {
+        let dir = match &self.data_dir {
+            Some(d) => d.clone(),
+            None => coffer_store::default_data_dir()?,
         };
-        key.trim()
-            .parse::<PrivateKeySigner>()
-            .map_err(|_| crate::exit::bad_input("--private-key is not a 32-byte hex private key"))
-            .wrap_err("reading the sender key")
+        Ok(Store::open(&dir)?)
+    }
+}
+
+/// Which Safe suite (factory, libraries, accessor) to use.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Suite options")]
+pub(crate) struct SuiteOpts {
+    /// The contract suite: `coffer` (ours, deployed with `coffer contracts deploy`), or a canonical
+    /// Safe release: `canonical-1.3.0`, `canonical-1.4.1`, `canonical-1.5.0`.
+    #[arg(long, default_value = "coffer", value_name = "SUITE", global = true)]
+    pub(crate) suite: String,
+}
+
+impl SuiteOpts {
+    /// The addresses of the chosen suite on the provider's chain.
+    pub(crate) async fn addresses(&self, provider: &DynProvider) -> eyre::Result<SuiteAddresses> {
+        match self.suite.as_str() {
+            "coffer" => {
+                let deployer = deploy::find_deployer(provider).await?;
+                Ok(SuiteAddresses::coffer(deployer)?)
+            }
+            other => {
+                let version = other
+                    .strip_prefix("canonical-")
+                    .and_then(|v| v.parse::<SafeVersion>().ok())
+                    .and_then(SuiteAddresses::canonical);
+                version.ok_or_else(|| {
+                    bad_input(format!(
+                        "--suite {other:?} is not known: use coffer, canonical-1.3.0, canonical-1.4.1 or canonical-1.5.0"
+                    ))
+                })
+            }
+        }
+    }
+}
+
+/// MultiSendCallOnly and SignMessageLib of coffer's suite (through either CREATE2 deployer) and of
+/// the canonical 1.3.0, 1.4.1 and 1.5.0 releases: the only targets a DELEGATECALL may have without
+/// `--allow-delegatecall`.
+pub(crate) fn known_delegatecall_targets() -> Vec<(Address, String)> {
+    let mut out = Vec::new();
+    for (deployer, name) in
+        [(deploy::SAFE_SINGLETON_FACTORY, "coffer"), (deploy::ARACHNID_DEPLOYER, "coffer")]
+    {
+        if let Ok(s) = SuiteAddresses::coffer(deployer) {
+            out.push((s.multi_send_call_only, format!("{name} MultiSendCallOnly")));
+            out.push((s.sign_message_lib, format!("{name} SignMessageLib")));
+        }
+    }
+    for v in [SafeVersion::V1_3_0, SafeVersion::V1_4_1, SafeVersion::V1_5_0] {
+        if let Some(s) = SuiteAddresses::canonical(v) {
+            out.push((s.multi_send_call_only, format!("canonical {v} MultiSendCallOnly")));
+            out.push((s.sign_message_lib, format!("canonical {v} SignMessageLib")));
+        }
+    }
+    out
+}
+
+/// The key that pays for and sends a plain transaction (deployments, Safe creation, approveHash,
+/// execTransaction). Only local keys (private key, mnemonic, keystore) can send for now.
+pub(crate) fn sending_key(signer: &coffer_signer::WalletSigner) -> eyre::Result<PrivateKeySigner> {
+    match signer {
+        coffer_signer::WalletSigner::Local(key) => Ok(key.alloy_signer().clone()),
+        other => Err(bad_input(format!(
+            "sending transactions from a {} is not supported yet: pass --private-key, --mnemonic or \
+             --keystore for the account that sends and pays gas (a Ledger or Trezor can still sign Safe \
+             transactions with `coffer tx sign`)",
+            other.kind()
+        ))),
     }
 }

@@ -1,9 +1,10 @@
 //! `coffer contracts build | addresses | deploy`.
 
-use crate::opts::{RpcOpts, SenderOpts};
+use crate::opts::{RpcOpts, sending_key};
 use alloy::providers::Provider;
 use clap::{Args, Subcommand};
 use coffer_chain::deploy::{self, DeployStatus};
+use coffer_signer::WalletOpts;
 use eyre::WrapErr;
 use std::path::PathBuf;
 
@@ -49,7 +50,7 @@ pub(crate) struct DeployArgs {
     #[command(flatten)]
     rpc: RpcOpts,
     #[command(flatten)]
-    sender: SenderOpts,
+    wallet: WalletOpts,
     /// Also deploy the test helpers (contracts/src/test), e.g. the test ERC-20.
     #[arg(long)]
     include_test: bool,
@@ -97,9 +98,10 @@ impl ContractsCmd {
                 Ok(())
             }
             Self::Deploy(args) => {
-                let signer = args.sender.signer()?;
-                let from = signer.address();
-                let provider = args.rpc.signing_provider(signer)?;
+                let signer = args.wallet.signer().await?;
+                let key = sending_key(&signer)?;
+                let from = key.address();
+                let provider = args.rpc.signing_provider(key)?;
                 let chain_id = provider.get_chain_id().await.wrap_err_with(|| {
                     format!("cannot reach the RPC node at {}", args.rpc.rpc_url)
                 })?;
@@ -109,9 +111,11 @@ impl ContractsCmd {
                     "deploying {} contracts on chain {chain_id} through {deployer}",
                     list.len()
                 );
-                let done =
-                    deploy::deploy_artifacts(&provider, from, deployer, deploy::SUITE_SALT, &list)
-                        .await?;
+                let done = crate::output::with_spinner(
+                    "deploying, waiting for receipts",
+                    deploy::deploy_artifacts(&provider, from, deployer, deploy::SUITE_SALT, &list),
+                )
+                .await?;
                 if args.json {
                     let map: serde_json::Map<_, _> = done
                         .iter()

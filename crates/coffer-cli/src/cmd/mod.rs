@@ -1,6 +1,8 @@
 //! One module per command group.
 
 pub(crate) mod contracts;
+pub(crate) mod safe;
+pub(crate) mod tx;
 
 use clap::Subcommand;
 
@@ -10,12 +12,20 @@ pub(crate) enum Command {
     /// Build, list and deploy coffer's contract suite.
     #[command(subcommand)]
     Contracts(contracts::ContractsCmd),
+    /// Create and inspect Safes.
+    #[command(subcommand)]
+    Safe(safe::SafeCmd),
+    /// Propose, sign, approve and execute Safe transactions.
+    #[command(subcommand)]
+    Tx(tx::TxCmd),
 }
 
 impl Command {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         match self {
             Self::Contracts(cmd) => cmd.run().await,
+            Self::Safe(cmd) => cmd.run().await,
+            Self::Tx(cmd) => cmd.run().await,
         }
     }
 }

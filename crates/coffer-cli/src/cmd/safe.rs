@@ -1,0 +1,216 @@
+//! `coffer safe create | info`.
+
+use alloy::primitives::{Address, U256};
+use clap::{Args, Subcommand};
+use coffer_chain::{SafeConfig, SafeInfo, SingletonChoice, create_safe, plan_safe, read_safe};
+use coffer_signer::WalletOpts;
+use serde_json::json;
+
+use crate::{
+    opts::{RpcOpts, SuiteOpts, sending_key},
+    output::{Fields, print_json, with_spinner},
+    parse,
+};
+
+/// `coffer safe …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum SafeCmd {
+    /// Create a Safe (or only predict its address with --predict).
+    Create(Box<CreateArgs>),
+    /// Show a Safe: version, singleton, owners, threshold, nonce, modules, guard, handler, balance.
+    Info(InfoArgs),
+}
+
+/// Arguments of `coffer safe create`.
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// An owner (repeat for each owner, in the order the Safe stores them).
+    #[arg(long = "owner", value_name = "ADDRESS", required = true)]
+    owners: Vec<String>,
+    /// How many owners must sign a transaction.
+    #[arg(long)]
+    threshold: String,
+    /// The salt nonce: another value gives another address for the same owners.
+    #[arg(long, default_value = "0")]
+    salt_nonce: String,
+    /// Only print the address the Safe would get; send nothing (needs no wallet).
+    #[arg(long)]
+    predict: bool,
+    /// Use the L1 `Safe` singleton instead of `SafeL2` (the default everywhere but mainnet).
+    #[arg(long)]
+    l1_singleton: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    suite: SuiteOpts,
+    #[command(flatten)]
+    wallet: WalletOpts,
+}
+
+/// Arguments of `coffer safe info`.
+#[derive(Debug, Args)]
+pub(crate) struct InfoArgs {
+    /// The Safe's address.
+    safe: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+}
+
+impl SafeCmd {
+    pub(crate) async fn run(self) -> eyre::Result<()> {
+        match self {
+            Self::Create(args) => args.run().await,
+            Self::Info(args) => args.run().await,
+        }
+    }
+}
+
+impl CreateArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let owners = self
+            .owners
+            .iter()
+            .enumerate()
+            .map(|(i, o)| parse::address(&format!("--owner #{}", i + 1), o))
+            .collect::<eyre::Result<Vec<Address>>>()?;
+        let threshold = parse::count("--threshold", &self.threshold)?;
+        let salt_nonce: U256 = parse::uint("--salt-nonce", &self.salt_nonce)?;
+        let singleton =
+            if self.l1_singleton { SingletonChoice::Safe } else { SingletonChoice::Default };
+        let config = SafeConfig::new(owners, threshold)
+            .with_salt_nonce(salt_nonce)
+            .with_singleton(singleton);
+        config.validate()?;
+
+        if self.predict {
+            let provider = self.rpc.provider()?;
+            self.rpc.chain_id(&provider).await?;
+            let suite = self.suite.addresses(&provider).await?;
+            let plan = plan_safe(&provider, &suite, &config).await?;
+            let exists =
+                !alloy::providers::Provider::get_code_at(&provider, plan.address).await?.is_empty();
+            if self.json {
+                print_json(&json!({
+                    "address": plan.address,
+                    "chainId": plan.chain_id,
+                    "owners": config.owners,
+                    "threshold": threshold,
+                    "saltNonce": salt_nonce.to_string(),
+                    "singleton": plan.singleton,
+                    "fallbackHandler": plan.fallback_handler,
+                    "factory": plan.factory,
+                    "deployed": exists,
+                }))?;
+            } else {
+                println!("{}", plan.address);
+                eprintln!(
+                    "predicted for chain {} ({}); nothing was sent",
+                    plan.chain_id,
+                    if exists { "a Safe already exists there" } else { "not deployed yet" }
+                );
+            }
+            return Ok(());
+        }
+
+        let signer = self.wallet.signer().await?;
+        let key = sending_key(&signer)?;
+        let from = key.address();
+        let provider = self.rpc.signing_provider(key)?;
+        self.rpc.chain_id(&provider).await?;
+        let suite = self.suite.addresses(&provider).await?;
+        let created = with_spinner(
+            "creating the Safe, waiting for the receipt",
+            create_safe(&provider, from, &suite, &config),
+        )
+        .await?;
+        if self.json {
+            print_json(&json!({
+                "address": created.plan.address,
+                "chainId": created.plan.chain_id,
+                "owners": created.info.owners,
+                "threshold": created.info.threshold,
+                "saltNonce": salt_nonce.to_string(),
+                "singleton": created.plan.singleton,
+                "fallbackHandler": created.plan.fallback_handler,
+                "factory": created.plan.factory,
+                "txHash": created.tx_hash,
+                "gasUsed": created.gas_used,
+            }))?;
+        } else {
+            println!("{}", created.plan.address);
+            eprintln!(
+                "created a {}-of-{} Safe on chain {} in transaction {} ({} gas); owners, threshold, singleton and handler verified",
+                created.info.threshold,
+                created.info.owners.len(),
+                created.plan.chain_id,
+                created.tx_hash,
+                created.gas_used
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The JSON shape of a Safe, shared by `safe info` and `tx show`.
+pub(crate) fn info_json(info: &SafeInfo) -> serde_json::Value {
+    json!({
+        "address": info.address,
+        "chainId": info.chain_id,
+        "version": info.version_string,
+        "singleton": info.singleton,
+        "singletonKind": info.singleton_kind.to_string(),
+        "owners": info.owners,
+        "threshold": info.threshold,
+        "nonce": info.nonce.to_string(),
+        "modules": info.modules,
+        "guard": info.guard,
+        "fallbackHandler": info.fallback_handler,
+        "balance": info.balance.to_string(),
+    })
+}
+
+fn none_if_zero(a: Address) -> String {
+    if a == Address::ZERO { "none".to_owned() } else { a.to_string() }
+}
+
+impl InfoArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let safe = parse::address("SAFE", &self.safe)?;
+        let provider = self.rpc.provider()?;
+        self.rpc.chain_id(&provider).await?;
+        let info = read_safe(&provider, safe).await?;
+        if self.json {
+            return print_json(&info_json(&info));
+        }
+        let mut f = Fields::default();
+        f.add("address", info.address)
+            .add("chain", info.chain_id)
+            .add("version", &info.version_string)
+            .add("singleton", format!("{} ({})", info.singleton, info.singleton_kind))
+            .add("threshold", format!("{} of {}", info.threshold, info.owners.len()))
+            .add(
+                "owners",
+                info.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"),
+            )
+            .add("nonce", info.nonce)
+            .add(
+                "modules",
+                if info.modules.is_empty() {
+                    "none".to_owned()
+                } else {
+                    info.modules.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+                },
+            )
+            .add("guard", none_if_zero(info.guard))
+            .add("fallback handler", none_if_zero(info.fallback_handler))
+            .add("balance", format!("{} ETH", coffer_core::format_units(info.balance, 18)));
+        f.print();
+        Ok(())
+    }
+}

@@ -1,0 +1,53 @@
+//! `coffer tx …`: propose, inspect, sign (online and offline), approve, execute.
+
+mod approve;
+mod common;
+mod execute;
+mod export;
+mod import;
+mod list;
+mod propose;
+mod remove;
+mod show;
+mod sign;
+
+use clap::Subcommand;
+
+/// `coffer tx …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum TxCmd {
+    /// Propose a Safe transaction: build it, check its hash with the Safe, store it.
+    Propose(propose::ProposeArgs),
+    /// Show a proposal: fields, decoded action and risks, hashes, signers, executable or not.
+    Show(show::ShowArgs),
+    /// List a Safe's queue by nonce, with same-nonce conflicts marked.
+    List(list::ListArgs),
+    /// Sign a proposal (previewed first), or an offline bundle with --bundle (no RPC at all).
+    Sign(sign::SignArgs),
+    /// Approve a proposal on chain (approveHash) as an owner.
+    Approve(approve::ApproveArgs),
+    /// Execute a proposal that has enough signatures (simulated first).
+    Execute(execute::ExecuteArgs),
+    /// Write a proposal and its signatures to an offline bundle file.
+    Export(export::ExportArgs),
+    /// Import a bundle: verify every signature, then merge it into the store.
+    Import(import::ImportArgs),
+    /// Remove a proposal and its signatures from the local store.
+    Remove(remove::RemoveArgs),
+}
+
+impl TxCmd {
+    pub(crate) async fn run(self) -> eyre::Result<()> {
+        match self {
+            Self::Propose(a) => a.run().await,
+            Self::Show(a) => a.run().await,
+            Self::List(a) => a.run().await,
+            Self::Sign(a) => a.run().await,
+            Self::Approve(a) => a.run().await,
+            Self::Execute(a) => a.run().await,
+            Self::Export(a) => a.run().await,
+            Self::Import(a) => a.run().await,
+            Self::Remove(a) => a.run().await,
+        }
+    }
+}

@@ -1,0 +1,487 @@
+//! `coffer tx propose SAFE <action>`: build a Safe transaction, cross-check its hash with the
+//! Safe's `getTransactionHash`, store it, and print its hashes.
+
+use std::{collections::BTreeMap, path::PathBuf};
+
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    providers::{DynProvider, Provider},
+};
+use clap::{Args, Subcommand, ValueEnum};
+use coffer_chain::{SafeInfo, SuiteAddresses, check_safe_tx_hash, read_safe, simulate};
+use coffer_contracts::bindings::IERC20;
+use coffer_core::{
+    MultiSendBatch, PayoutRow, SafeTx, erc20_transfer_calldata, format_units, parse_csv,
+    parse_units, rows_to_entries,
+};
+use coffer_store::{BatchChunk, BatchRow, ProposalMeta};
+use eyre::WrapErr;
+
+use super::common::{ORIGIN, add_tx_fields, check_delegatecall, snapshot_extra, tx_json};
+use crate::{
+    exit::bad_input,
+    opts::{RpcOpts, StoreOpts, SuiteOpts},
+    output::{Fields, print_json},
+    parse,
+};
+
+/// Arguments of `coffer tx propose`.
+#[derive(Debug, Args)]
+pub(crate) struct ProposeArgs {
+    /// The Safe's address.
+    safe: String,
+    /// The Safe nonce to use. Default: the next free one (the chain's nonce, or one above the
+    /// highest pending proposal in the queue).
+    #[arg(long, global = true)]
+    nonce: Option<String>,
+    /// A short label kept with the proposal (shown by `tx list` and `tx show`).
+    #[arg(long, global = true)]
+    label: Option<String>,
+    /// Allow a DELEGATECALL to a contract that is not a known MultiSendCallOnly or SignMessageLib.
+    /// The target's code runs with the Safe's storage and funds: only for audited contracts.
+    #[arg(long, global = true)]
+    allow_delegatecall: bool,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+    #[command(flatten)]
+    suite: SuiteOpts,
+    #[command(subcommand)]
+    action: Action,
+}
+
+/// What the transaction does.
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Send ETH: `eth --to X --value 1.5ether`.
+    Eth {
+        /// The receiver.
+        #[arg(long)]
+        to: String,
+        /// The amount with a unit: 1.5ether, 20gwei, 1000wei.
+        #[arg(long)]
+        value: String,
+    },
+    /// Send an ERC-20 token: `erc20 --token T --to X --amount 100.25` (decimals read on chain).
+    Erc20 {
+        /// The token contract.
+        #[arg(long)]
+        token: String,
+        /// The receiver.
+        #[arg(long)]
+        to: String,
+        /// The amount in token units (e.g. 100.25), converted with the token's decimals().
+        #[arg(long)]
+        amount: String,
+    },
+    /// Call a contract: `call --to X --sig "f(uint256,address)" ARGS…`.
+    Call {
+        /// The contract.
+        #[arg(long)]
+        to: String,
+        /// The function signature, e.g. "transfer(address,uint256)".
+        #[arg(long)]
+        sig: String,
+        /// ETH sent with the call, with a unit (default 0).
+        #[arg(long)]
+        value: Option<String>,
+        /// The arguments, in order.
+        #[arg(allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Raw calldata: `raw --to X --data 0x… [--operation delegatecall --allow-delegatecall]`.
+    Raw {
+        /// The target.
+        #[arg(long)]
+        to: String,
+        /// The calldata in hex.
+        #[arg(long, default_value = "0x")]
+        data: String,
+        /// ETH sent with the call, with a unit (default 0).
+        #[arg(long)]
+        value: Option<String>,
+        /// call or delegatecall (delegatecall needs --allow-delegatecall).
+        #[arg(long, value_enum, default_value_t = OpArg::Call)]
+        operation: OpArg,
+    },
+    /// Change the owners or the threshold.
+    #[command(subcommand)]
+    Owners(OwnersAction),
+    /// Enable or disable a module.
+    #[command(subcommand)]
+    Modules(ModulesAction),
+    /// Set or clear the transaction guard.
+    #[command(subcommand)]
+    Guard(GuardAction),
+    /// Set the fallback handler.
+    #[command(subcommand, name = "fallback-handler")]
+    FallbackHandler(HandlerAction),
+    /// A payout batch from a CSV Airdrop file (token_type,token_address,receiver,amount,id), as one
+    /// MultiSendCallOnly transaction.
+    Batch {
+        /// The CSV file.
+        #[arg(long)]
+        csv: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OpArg {
+    Call,
+    Delegatecall,
+}
+
+/// `owners …`
+#[derive(Debug, Subcommand)]
+enum OwnersAction {
+    /// Add an owner (it goes first in the owner list).
+    Add {
+        /// The new owner.
+        owner: String,
+        /// The threshold after the change (default: unchanged).
+        #[arg(long)]
+        threshold: Option<String>,
+    },
+    /// Remove an owner.
+    Remove {
+        /// The owner to remove.
+        owner: String,
+        /// The threshold after the change (default: unchanged, lowered if it would exceed the owners left).
+        #[arg(long)]
+        threshold: Option<String>,
+    },
+    /// Replace an owner.
+    Swap {
+        /// The owner to replace.
+        old: String,
+        /// The replacement.
+        new: String,
+    },
+    /// Change the threshold.
+    Threshold {
+        /// The new threshold.
+        threshold: String,
+    },
+}
+
+/// `modules …`
+#[derive(Debug, Subcommand)]
+enum ModulesAction {
+    /// Enable a module (it can then move funds without signatures).
+    Enable {
+        /// The module.
+        module: String,
+    },
+    /// Disable a module.
+    Disable {
+        /// The module.
+        module: String,
+    },
+}
+
+/// `guard …`
+#[derive(Debug, Subcommand)]
+enum GuardAction {
+    /// Set the transaction guard (it must support the guard interface through ERC-165).
+    Set {
+        /// The guard.
+        guard: String,
+    },
+    /// Remove the transaction guard.
+    Clear,
+}
+
+/// `fallback-handler …`
+#[derive(Debug, Subcommand)]
+enum HandlerAction {
+    /// Set the fallback handler (0x0000000000000000000000000000000000000000 removes it).
+    Set {
+        /// The handler.
+        handler: String,
+    },
+}
+
+/// A transaction built from an action, with what is kept alongside it.
+struct Built {
+    tx: SafeTx,
+    label: Option<String>,
+    batch: Option<BatchChunk>,
+}
+
+impl Built {
+    fn plain(tx: SafeTx) -> Self {
+        Self { tx, label: None, batch: None }
+    }
+}
+
+fn opt_value(v: Option<&String>) -> eyre::Result<U256> {
+    v.map_or(Ok(U256::ZERO), |v| parse::eth_value("--value", v))
+}
+
+/// `decimals()` of an ERC-20, as a bad-input error when the address does not answer it.
+async fn decimals(provider: &DynProvider, token: Address) -> eyre::Result<u8> {
+    if provider.get_code_at(token).await?.is_empty() {
+        return Err(bad_input(format!(
+            "token {token} has no code on this chain: check the address and the RPC URL's chain"
+        )));
+    }
+    IERC20::new(token, provider).decimals().call().await.map_err(|e| {
+        bad_input(format!("token {token} does not answer decimals() (is it an ERC-20?): {e}"))
+    })
+}
+
+impl ProposeArgs {
+    pub(crate) async fn run(self) -> eyre::Result<()> {
+        let safe = parse::address("SAFE", &self.safe)?;
+        let nonce_arg = self.nonce.as_deref().map(|n| parse::uint("--nonce", n)).transpose()?;
+        let store = self.store.open()?;
+        let provider = self.rpc.provider()?;
+        let chain_id = self.rpc.chain_id(&provider).await?;
+        let info = read_safe(&provider, safe).await?;
+        let ctx = info.context()?;
+        let nonce = match nonce_arg {
+            Some(n) if n < info.nonce => {
+                return Err(bad_input(format!(
+                    "--nonce {n} is already used: the Safe's nonce is {}; use {} or higher",
+                    info.nonce, info.nonce
+                )));
+            }
+            Some(n) => n,
+            None => store.next_nonce(chain_id, safe, info.nonce)?,
+        };
+        let built = self.build(&provider, &info, nonce).await?;
+        let tx = built.tx;
+        check_delegatecall(&tx, self.allow_delegatecall)?;
+        let hash = check_safe_tx_hash(&provider, &ctx, &tx).await?;
+        self.warn_if_failing(&provider, &info, &tx).await;
+        let meta = ProposalMeta {
+            label: self.label.clone().or(built.label),
+            origin: Some(ORIGIN.to_owned()),
+            batch: built.batch,
+            payout_plan: None,
+            extra: Some(snapshot_extra(&info)),
+        };
+        let stored = store.insert_proposal(&ctx, &tx, &meta)?;
+        debug_assert_eq!(stored, hash);
+        if self.json {
+            let mut v = tx_json(&ctx, &tx);
+            v["label"] = serde_json::json!(meta.label);
+            return print_json(&v);
+        }
+        let mut f = Fields::default();
+        add_tx_fields(&mut f, &ctx, &tx, 10);
+        eprint!("{}", f.render());
+        eprintln!(
+            "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
+        );
+        println!("{hash}");
+        Ok(())
+    }
+
+    async fn build(
+        &self,
+        provider: &DynProvider,
+        info: &SafeInfo,
+        nonce: U256,
+    ) -> eyre::Result<Built> {
+        Ok(match &self.action {
+            Action::Eth { to, value } => {
+                let to = parse::address("--to", to)?;
+                let value = parse::eth_value("--value", value)?;
+                Built::plain(SafeTx::call(to, value, Bytes::new(), nonce))
+            }
+            Action::Erc20 { token, to, amount } => {
+                let token = parse::address("--token", token)?;
+                let to = parse::address("--to", to)?;
+                let d = decimals(provider, token).await?;
+                let units =
+                    parse_units(amount, d).map_err(|e| bad_input(format!("--amount: {e}")))?;
+                if units.is_zero() {
+                    return Err(bad_input("--amount: zero; give a positive amount"));
+                }
+                Built::plain(SafeTx::call(
+                    token,
+                    U256::ZERO,
+                    erc20_transfer_calldata(to, units),
+                    nonce,
+                ))
+            }
+            Action::Call { to, sig, value, args } => {
+                let to = parse::address("--to", to)?;
+                let value = opt_value(value.as_ref())?;
+                let data = parse::encode_call(sig, args)?;
+                Built::plain(SafeTx::call(to, value, data, nonce))
+            }
+            Action::Raw { to, data, value, operation } => {
+                let to = parse::address("--to", to)?;
+                let value = opt_value(value.as_ref())?;
+                let data = parse::hex_data("--data", data)?;
+                match operation {
+                    OpArg::Call => Built::plain(SafeTx::call(to, value, data, nonce)),
+                    OpArg::Delegatecall => {
+                        if !self.allow_delegatecall {
+                            return Err(bad_input(
+                                "refusing --operation delegatecall without --allow-delegatecall: a delegatecall \
+                                 runs the target's code with the Safe's storage and funds",
+                            ));
+                        }
+                        let mut tx = SafeTx::delegate_call(to, data, nonce);
+                        tx.value = value;
+                        Built::plain(tx)
+                    }
+                }
+            }
+            Action::Owners(a) => Built::plain(match a {
+                OwnersAction::Add { owner, threshold } => {
+                    let owner = parse::address("OWNER", owner)?;
+                    let t = match threshold {
+                        Some(t) => parse::count("--threshold", t)?,
+                        None => info.threshold,
+                    };
+                    info.add_owner_tx(owner, t, nonce)?
+                }
+                OwnersAction::Remove { owner, threshold } => {
+                    let owner = parse::address("OWNER", owner)?;
+                    let t = match threshold {
+                        Some(t) => parse::count("--threshold", t)?,
+                        None => info.threshold.min(info.owners.len().saturating_sub(1) as u64),
+                    };
+                    info.remove_owner_tx(owner, t, nonce)?
+                }
+                OwnersAction::Swap { old, new } => {
+                    let old = parse::address("OLD", old)?;
+                    let new = parse::address("NEW", new)?;
+                    info.swap_owner_tx(old, new, nonce)?
+                }
+                OwnersAction::Threshold { threshold } => {
+                    info.change_threshold_tx(parse::count("THRESHOLD", threshold)?, nonce)?
+                }
+            }),
+            Action::Modules(a) => Built::plain(match a {
+                ModulesAction::Enable { module } => {
+                    info.enable_module_tx(parse::address("MODULE", module)?, nonce)?
+                }
+                ModulesAction::Disable { module } => {
+                    info.disable_module_tx(parse::address("MODULE", module)?, nonce)?
+                }
+            }),
+            Action::Guard(a) => Built::plain(match a {
+                GuardAction::Set { guard } => {
+                    let guard = parse::address("GUARD", guard)?;
+                    if guard == Address::ZERO {
+                        return Err(bad_input(
+                            "GUARD is the zero address; use `guard clear` to remove the guard",
+                        ));
+                    }
+                    info.set_guard_tx(guard, nonce)?
+                }
+                GuardAction::Clear => info.set_guard_tx(Address::ZERO, nonce)?,
+            }),
+            Action::FallbackHandler(HandlerAction::Set { handler }) => Built::plain(
+                info.set_fallback_handler_tx(parse::address("HANDLER", handler)?, nonce)?,
+            ),
+            Action::Batch { csv } => self.build_batch(provider, info, csv, nonce).await?,
+        })
+    }
+
+    async fn build_batch(
+        &self,
+        provider: &DynProvider,
+        info: &SafeInfo,
+        csv: &PathBuf,
+        nonce: U256,
+    ) -> eyre::Result<Built> {
+        let text = std::fs::read_to_string(csv)
+            .map_err(|e| bad_input(format!("cannot read the CSV file {}: {e}", csv.display())))?;
+        let rows: Vec<PayoutRow> = parse_csv(&text)
+            .wrap_err_with(|| format!("{} is not a valid payout file", csv.display()))?;
+        if rows.is_empty() {
+            return Err(bad_input(format!("{} has a header but no payout rows", csv.display())));
+        }
+        let mut decs: BTreeMap<Address, u8> = BTreeMap::new();
+        for token in rows.iter().filter_map(|r| r.token) {
+            if let std::collections::btree_map::Entry::Vacant(e) = decs.entry(token) {
+                e.insert(decimals(provider, token).await?);
+            }
+        }
+        let entries = rows_to_entries(&rows, |t| match t {
+            None => Some(18),
+            Some(t) => decs.get(&t).copied(),
+        })
+        .wrap_err_with(|| format!("{} does not fit the tokens' decimals", csv.display()))?;
+        // The totals per token must be covered by the Safe's balances.
+        let mut totals: BTreeMap<Option<Address>, U256> = BTreeMap::new();
+        for row in &rows {
+            let d = row.token.map_or(18, |t| decs.get(&t).copied().unwrap_or(18));
+            let amount = row.amount_units(d).map_err(|e| bad_input(e.to_string()))?;
+            let t = totals.entry(row.token).or_default();
+            *t = t.saturating_add(amount);
+        }
+        for (token, total) in &totals {
+            let (have, d, name) = match token {
+                None => (info.balance, 18, "ETH".to_owned()),
+                Some(t) => (
+                    IERC20::new(*t, provider).balanceOf(info.address).call().await?,
+                    decs[t],
+                    format!("token {t}"),
+                ),
+            };
+            if have < *total {
+                return Err(bad_input(format!(
+                    "the Safe holds {} of {name} but {} pays out {}; fund the Safe first",
+                    format_units(have, d),
+                    csv.display(),
+                    format_units(*total, d)
+                )));
+            }
+        }
+        let batch = MultiSendBatch::call_only(entries)?;
+        let suite: SuiteAddresses = self.suite.addresses(provider).await?;
+        if provider.get_code_at(suite.multi_send_call_only).await?.is_empty() {
+            return Err(coffer_chain::Error::MissingContract {
+                contract: "MultiSendCallOnly",
+                address: suite.multi_send_call_only,
+            }
+            .into());
+        }
+        let tx = batch.into_safe_tx(suite.multi_send_call_only, nonce);
+        let source = csv.file_name().map(|n| n.to_string_lossy().into_owned());
+        let label = format!(
+            "payout of {} rows from {}",
+            rows.len(),
+            source.clone().unwrap_or_else(|| csv.display().to_string())
+        );
+        Ok(Built {
+            tx,
+            label: Some(label),
+            batch: Some(BatchChunk {
+                chunk: 0,
+                chunks: 1,
+                source,
+                rows: rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| BatchRow::from_payout_row(i, r))
+                    .collect(),
+            }),
+        })
+    }
+
+    /// Simulates the inner call and warns on stderr if it would fail now (the proposal is stored
+    /// anyway: it may become valid, e.g. once the Safe is funded).
+    async fn warn_if_failing(&self, provider: &DynProvider, info: &SafeInfo, tx: &SafeTx) {
+        let Ok(suite) = self.suite.addresses(provider).await else { return };
+        if let Ok(sim) = simulate(provider, info.address, suite.simulate_tx_accessor, tx).await
+            && !sim.success
+        {
+            eprintln!(
+                "warning: executed now, this transaction would fail: {}",
+                sim.revert_reason.unwrap_or_default()
+            );
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `coffer tx sign HASH` (checked against the chain, stored) and `coffer tx sign --bundle FILE`
+//! (no RPC at all: every hash recomputed from the bundle's fields, the signature written back).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use coffer_chain::{check_safe_tx_hash, read_safe};
+use coffer_core::{SafeSignature, SafeTx, SafeTxContext};
+use coffer_signer::{SigningMode, StderrPreview, WalletOpts, WalletSigner};
+use coffer_store::{Bundle, signature_kind_name};
+use serde_json::json;
+
+use super::common::{check_chain, snapshot_of};
+use crate::{
+    exit::bad_input,
+    opts::{RpcOpts, StoreOpts},
+    output::print_json,
+};
+
+/// Arguments of `coffer tx sign`.
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The safeTxHash (or a unique prefix of it) of a stored proposal.
+    #[arg(required_unless_present = "bundle", conflicts_with = "bundle")]
+    hash: Option<String>,
+    /// Sign the proposal in this bundle file instead, with no RPC and no store: the hashes are
+    /// recomputed from its fields, and the signature is written back into the file.
+    #[arg(long, value_name = "FILE")]
+    bundle: Option<PathBuf>,
+    /// With --bundle: write the signed bundle here instead of back into FILE.
+    #[arg(long, short = 'o', value_name = "OUT", requires = "bundle")]
+    output: Option<PathBuf>,
+    /// Sign with eth_sign (a personal message over the safeTxHash, v + 4) instead of EIP-712.
+    #[arg(long)]
+    eth_sign: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+    #[command(flatten)]
+    wallet: WalletOpts,
+}
+
+impl SignArgs {
+    fn mode(&self) -> SigningMode {
+        if self.eth_sign { SigningMode::EthSign } else { SigningMode::Eip712 }
+    }
+
+    pub(crate) async fn run(self) -> eyre::Result<()> {
+        match (&self.hash, &self.bundle) {
+            (_, Some(file)) => self.sign_bundle(file.clone()).await,
+            (Some(hash), None) => self.sign_stored(hash.clone()).await,
+            (None, None) => Err(bad_input("give a HASH to sign, or --bundle FILE")),
+        }
+    }
+
+    async fn sign_stored(&self, hash_text: String) -> eyre::Result<()> {
+        let store = self.store.open()?;
+        let hash = store.resolve(&hash_text)?;
+        let p = store.proposal(hash)?;
+        if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
+            return Err(bad_input(format!(
+                "{hash} was already executed in {tx_hash}; nothing to sign"
+            )));
+        }
+        let signer = self.wallet.signer().await?;
+        let me = signer.address();
+        if let Some(s) = store.signatures(hash)?.iter().find(|s| s.owner == me) {
+            return Err(bad_input(format!(
+                "{me} has already signed {hash} ({}); a Safe counts each owner once",
+                signature_kind_name(&s.kind)
+            )));
+        }
+        let provider = self.rpc.provider()?;
+        check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
+        check_safe_tx_hash(&provider, &p.ctx, &p.tx).await?;
+        let info = read_safe(&provider, p.ctx.safe).await?;
+        if !info.is_owner(me) {
+            return Err(bad_input(format!(
+                "{me} is not an owner of Safe {}; its signature would not count. Owners: {}",
+                p.ctx.safe,
+                info.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        if p.tx.nonce < info.nonce {
+            return Err(coffer_chain::Error::NonceUsed {
+                safe: p.ctx.safe,
+                tx_nonce: p.tx.nonce,
+                safe_nonce: info.nonce,
+            }
+            .into());
+        }
+        let sig = self.sign(&signer, &p.ctx, &p.tx).await?;
+        store.add_signature(hash, &sig)?;
+        let count = store.signatures(hash)?.len();
+        self.report(&sig, &p.ctx, &p.tx, count, Some(info.threshold), None)
+    }
+
+    async fn sign_bundle(&self, file: PathBuf) -> eyre::Result<()> {
+        let mut bundle = Bundle::read(&file)?;
+        bundle.verify()?;
+        let signer = self.wallet.signer().await?;
+        let me = signer.address();
+        let hash = bundle.safe_tx_hash();
+        if bundle.signatures.iter().any(|s| s.owner == me) {
+            return Err(bad_input(format!(
+                "{me} has already signed {hash} in {}; a Safe counts each owner once",
+                file.display()
+            )));
+        }
+        let snapshot = snapshot_of(bundle.meta.as_ref());
+        if let Some(s) = &snapshot
+            && !s.owners.contains(&me)
+        {
+            return Err(bad_input(format!(
+                "{me} was not an owner of Safe {} when this was proposed (owners: {}); its signature would not count",
+                bundle.ctx.safe,
+                s.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let sig = self.sign(&signer, &bundle.ctx, &bundle.tx).await?;
+        bundle.add_signature(sig.clone())?;
+        let out = self.output.clone().unwrap_or_else(|| file.clone());
+        bundle.write_atomic(&out)?;
+        eprintln!("wrote the signature into {}", out.display());
+        self.report(
+            &sig,
+            &bundle.ctx,
+            &bundle.tx,
+            bundle.signatures.len(),
+            snapshot.map(|s| s.threshold),
+            Some(out),
+        )
+    }
+
+    async fn sign(
+        &self,
+        signer: &WalletSigner,
+        ctx: &SafeTxContext,
+        tx: &SafeTx,
+    ) -> eyre::Result<SafeSignature> {
+        let mut preview = StderrPreview;
+        Ok(signer.sign_safe_tx(ctx, tx, self.mode(), &mut preview).await?)
+    }
+
+    fn report(
+        &self,
+        sig: &SafeSignature,
+        ctx: &SafeTxContext,
+        tx: &SafeTx,
+        count: usize,
+        threshold: Option<u64>,
+        bundle: Option<PathBuf>,
+    ) -> eyre::Result<()> {
+        let hash = tx.safe_tx_hash(ctx);
+        if self.json {
+            return print_json(&json!({
+                "safeTxHash": hash,
+                "owner": sig.owner,
+                "kind": signature_kind_name(&sig.kind),
+                "signature": sig.to_bytes(),
+                "signatures": count,
+                "threshold": threshold,
+                "bundle": bundle,
+            }));
+        }
+        println!("{}", sig.to_bytes());
+        let of = threshold.map_or_else(String::new, |t| format!(" of {t} required"));
+        eprintln!(
+            "signed {hash} as {} ({}): {count} signature(s){of}",
+            sig.owner,
+            signature_kind_name(&sig.kind)
+        );
+        Ok(())
+    }
+}
