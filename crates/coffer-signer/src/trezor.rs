@@ -16,6 +16,7 @@ use trezor_client::{
         self, EthereumAddress, EthereumGetAddress, EthereumMessageSignature, EthereumSignMessage,
         EthereumSignTypedHash, EthereumTypedDataSignature, failure::FailureType,
     },
+    transport::udp::UdpTransport,
 };
 
 use crate::{DerivationPath, Error, Result};
@@ -158,10 +159,38 @@ impl TrezorSigner {
     /// Connects to the one Trezor plugged in (or the emulator on UDP 21324), initialises the session and
     /// reads the address at `path`.
     pub async fn connect(path: DerivationPath) -> Result<Self> {
+        Self::open(path, || trezor_client::unique(false).map_err(|e| client_error(e, "connect")))
+            .await
+    }
+
+    /// Connects to a Trezor emulator listening on UDP at `addr` (`host:port`; trezor-user-env uses
+    /// `127.0.0.1:21324`), then as [`TrezorSigner::connect`].
+    pub async fn connect_emulator(addr: &str, path: DerivationPath) -> Result<Self> {
+        let addr = addr.to_owned();
+        Self::open(path, move || {
+            let not_found = |reason: String| Error::TrezorNotFound { reason };
+            // trezor-client panics on an address without a port; check it first.
+            if !addr
+                .rsplit_once(':')
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+            {
+                return Err(not_found(format!("{addr:?} is not HOST:PORT")));
+            }
+            let mut found = UdpTransport::find_devices(false, Some(&addr))
+                .map_err(|e| not_found(format!("no emulator answers at {addr}: {e}")))?;
+            let device = found.pop().ok_or_else(|| not_found(format!("no emulator at {addr}")))?;
+            device.connect().map_err(|e| client_error(e, "connect"))
+        })
+        .await
+    }
+
+    async fn open(
+        path: DerivationPath,
+        find: impl FnOnce() -> Result<Trezor> + Send + 'static,
+    ) -> Result<Self> {
         let request = get_address_request(&path);
         let (client, address) = blocking(move || {
-            let mut trezor =
-                trezor_client::unique(false).map_err(|e| client_error(e, "connect"))?;
+            let mut trezor = find()?;
             trezor.init_device(None).map_err(|e| client_error(e, "Initialize"))?;
             let answer: EthereumAddress = call(&mut trezor, request, "EthereumGetAddress")?;
             let text = answer.address();

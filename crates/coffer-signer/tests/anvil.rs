@@ -1,7 +1,7 @@
 //! Signatures from every signer kind, accepted by real Safes on anvil (coffer's suite and the canonical Safe
-//! 1.4.1 bytecode), in both modes. The Ledger signs through coffer's real Ledger code over TCP, against the
-//! device double of `common/` (no device or app image can run here). Needs `script/bootstrap` (anvil and the
-//! npm Safe artifacts in `.tools`).
+//! 1.4.1 bytecode), in both modes. The Ledger signs through coffer's real Ledger code over TCP and the Trezor
+//! through trezor-client's UDP transport, against the device doubles of `common/` (no device or app image
+//! can run here). Needs `script/bootstrap` (anvil and the npm Safe artifacts in `.tools`).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
@@ -20,8 +20,10 @@ use coffer_chain::{
     test_utils::{ETHER, Implementation, TestChain},
 };
 use coffer_core::{SafeSignature, SafeTx, SafeTxContext, SignatureKind};
-use coffer_signer::{SigningMode, StderrPreview, WalletOpts, WalletSigner};
-use common::{LedgerDouble, SEED, key_at};
+use coffer_signer::{
+    DerivationPath, SigningMode, StderrPreview, TrezorSigner, WalletOpts, WalletSigner,
+};
+use common::{LedgerDouble, SEED, key_at, trezor::TrezorDouble};
 
 sol! {
     function isValidSignature(bytes32 hash, bytes signature) external view returns (bytes4);
@@ -175,6 +177,16 @@ async fn ledger_scenario(imp: Implementation) {
     sign_and_execute(&chain, &ctx, &[(&ledger, Eip712), (&ks, EthSign)]).await;
     // Ledger eth_sign (SIGN_PERSONAL_MESSAGE of the safeTxHash) + mnemonic EIP-712.
     sign_and_execute(&chain, &ctx, &[(&ledger, EthSign), (&mn, Eip712)]).await;
+    // The Trezor code path (over trezor-client's UDP emulator transport, against the Trezor double) on the
+    // same Safe: the Trezor holds the seed of owner #2.
+    let trezor_double = TrezorDouble::spawn();
+    let path = DerivationPath::bip44(2).unwrap();
+    let trezor = WalletSigner::Trezor(
+        TrezorSigner::connect_emulator(&trezor_double.addr, path).await.unwrap(),
+    );
+    assert_eq!(trezor.address(), mn.address());
+    sign_and_execute(&chain, &ctx, &[(&trezor, Eip712), (&ledger, EthSign)]).await;
+    sign_and_execute(&chain, &ctx, &[(&trezor, EthSign), (&ks, Eip712)]).await;
     // A Ledger Safe-message signature is accepted by the fallback handler.
     let data_hash = B256::repeat_byte(0x1e);
     let sig = ledger

@@ -37,6 +37,8 @@ use tokio::{
     net::{TcpListener, TcpStream},
 };
 
+pub mod trezor;
+
 /// anvil's (and hardhat's) test mnemonic: account N is m/44'/60'/0'/0/N.
 pub const SEED: &str = "test test test test test test test test test test test junk";
 
