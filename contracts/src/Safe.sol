@@ -504,7 +504,8 @@ contract Safe is
     }
 
     /// @inheritdoc ISafe
-    function domainSeparator() public view override returns (bytes32 separator) {
+    function domainSeparator() public view override returns (bytes32) {
+        bytes32 separator;
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, DOMAIN_SEPARATOR_TYPEHASH)
@@ -512,6 +513,7 @@ contract Safe is
             mstore(add(ptr, 0x40), address())
             separator := keccak256(ptr, 0x60)
         }
+        return separator;
     }
 
     /// @inheritdoc ISafe
