@@ -1,1 +1,191 @@
-//! e2e
+//! End-to-end harness: runs the real `coffer` binary against a real anvil (from coffer-chain's
+//! `test-utils`), and checks its exit code, its output, and that the store did not change when
+//! a command was refused.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+use alloy::signers::local::PrivateKeySigner;
+use coffer_store::Store;
+use tempfile::TempDir;
+
+/// Environment variables that would let a test pick up a wallet or a store by accident.
+const SCRUBBED_ENV: [&str; 9] = [
+    "ETH_PRIVATE_KEY",
+    "ETH_MNEMONIC",
+    "ETH_KEYSTORE",
+    "ETH_PASSWORD",
+    "COFFER_LEDGER_URL",
+    "ETH_RPC_URL",
+    "COFFER_HOME",
+    "XDG_DATA_HOME",
+    "RUST_BACKTRACE",
+];
+
+/// The `coffer` binary next to the test executable (`target/<profile>/coffer`).
+///
+/// It is built with the tests: `cargo test --workspace` and `cargo nextest run --workspace` build
+/// coffer-cli's binary because coffer-cli has integration tests.
+pub fn coffer_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/<test>-<hash>
+    let dir = exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    let bin = dir.join(if cfg!(windows) { "coffer.exe" } else { "coffer" });
+    assert!(
+        bin.is_file(),
+        "the coffer binary is not at {}: build it first with `cargo build -p coffer-cli` \
+         (cargo test/nextest --workspace builds it)",
+        bin.display()
+    );
+    bin
+}
+
+/// A private key as the 0x-hex string `--private-key` takes.
+pub fn key_hex(signer: &PrivateKeySigner) -> String {
+    format!("0x{}", alloy::primitives::hex::encode(signer.to_bytes()))
+}
+
+/// What one run of the binary did.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// The exit code (-1 if killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    fn from_output(out: Output) -> Self {
+        Self {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// The binary, pointed at one RPC endpoint and a private data directory.
+#[derive(Debug)]
+pub struct Cli {
+    bin: PathBuf,
+    rpc: String,
+    home: TempDir,
+}
+
+impl Cli {
+    /// A CLI for the node at `rpc` with a fresh, empty data directory.
+    pub fn new(rpc: impl Into<String>) -> Self {
+        let home = tempfile::tempdir().unwrap_or_else(|e| fail(&format!("tempdir: {e}")));
+        Self { bin: coffer_bin(), rpc: rpc.into(), home }
+    }
+
+    /// The data directory (`COFFER_HOME`).
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// A path inside the data directory's parent-free scratch space.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.home.path().join(name)
+    }
+
+    /// Runs `coffer ARGS` with `ETH_RPC_URL` and `COFFER_HOME` set and every wallet variable
+    /// removed.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_env(args, &[])
+    }
+
+    /// [`Cli::run`] with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(&self.bin);
+        cmd.args(args);
+        for k in SCRUBBED_ENV {
+            cmd.env_remove(k);
+        }
+        cmd.env("ETH_RPC_URL", &self.rpc).env("COFFER_HOME", self.home.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| fail(&format!("cannot run {}: {e}", self.bin.display())));
+        Run::from_output(out)
+    }
+
+    /// Runs and requires exit 0; returns stdout, trimmed.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        if r.code != 0 {
+            fail(&format!(
+                "`coffer {}` failed with exit {}\nstdout:\n{}\nstderr:\n{}",
+                args.join(" "),
+                r.code,
+                r.stdout,
+                r.stderr
+            ));
+        }
+        r.stdout.trim().to_owned()
+    }
+
+    /// Runs with `--json` appended and parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let out = self.ok(&a);
+        serde_json::from_str(&out).unwrap_or_else(|e| {
+            fail(&format!("`coffer {}`: stdout is not JSON ({e}):\n{out}", a.join(" ")))
+        })
+    }
+
+    /// Every proposal and signature in the store, as text (empty store: no file is created).
+    pub fn snapshot(&self) -> String {
+        if !self.home.path().join(coffer_store::STORE_FILE).exists() {
+            return String::new();
+        }
+        let store =
+            Store::open(self.home.path()).unwrap_or_else(|e| fail(&format!("open store: {e}")));
+        let mut out = String::new();
+        for p in store.proposals().unwrap_or_else(|e| fail(&format!("proposals: {e}"))) {
+            out.push_str(&format!("{p:?}\n"));
+            for s in store.signatures(p.hash).unwrap_or_else(|e| fail(&format!("signatures: {e}")))
+            {
+                out.push_str(&format!("  {s:?}\n"));
+            }
+        }
+        out
+    }
+
+    /// Runs a command that must be refused as bad input: exit code 2, `needle` in stderr, nothing
+    /// on stdout, and the store unchanged.
+    pub fn bad(&self, args: &[&str], needle: &str) -> Run {
+        self.refused(args, &[], needle, 2)
+    }
+
+    /// Runs a command that must fail with `code`, `needle` in stderr, nothing on stdout, and the
+    /// store unchanged.
+    pub fn refused(&self, args: &[&str], env: &[(&str, &str)], needle: &str, code: i32) -> Run {
+        let before = self.snapshot();
+        let r = self.run_env(args, env);
+        let after = self.snapshot();
+        let what = format!("`coffer {}`", args.join(" "));
+        assert_eq!(r.code, code, "{what}: exit code\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+        assert!(
+            r.stderr.contains(needle),
+            "{what}: stderr does not mention {needle:?}:\n{}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("panicked"), "{what} panicked:\n{}", r.stderr);
+        assert_eq!(r.stdout.trim(), "", "{what}: printed a result although it failed");
+        assert_eq!(before, after, "{what}: the store changed although the command was refused");
+        r
+    }
+}
+
+#[allow(clippy::panic)]
+fn fail(msg: &str) -> ! {
+    panic!("{msg}")
+}

@@ -2,6 +2,7 @@
 
 pub(crate) mod contracts;
 pub(crate) mod safe;
+pub(crate) mod send;
 pub(crate) mod tx;
 
 use clap::Subcommand;
@@ -18,6 +19,8 @@ pub(crate) enum Command {
     /// Propose, sign, approve and execute Safe transactions.
     #[command(subcommand)]
     Tx(tx::TxCmd),
+    /// Send a plain transaction from your own key (fund a Safe, call a test token's mint).
+    Send(Box<send::SendArgs>),
 }
 
 impl Command {
@@ -26,6 +29,7 @@ impl Command {
             Self::Contracts(cmd) => cmd.run().await,
             Self::Safe(cmd) => cmd.run().await,
             Self::Tx(cmd) => cmd.run().await,
+            Self::Send(args) => args.run().await,
         }
     }
 }

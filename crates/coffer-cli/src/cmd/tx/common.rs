@@ -62,7 +62,7 @@ pub(crate) fn check_delegatecall(tx: &SafeTx, allowed: bool) -> eyre::Result<()>
 pub(crate) fn action_text(action: &DecodedCall, max_entries: usize) -> String {
     let text = action.to_string();
     let lines: Vec<&str> = text.lines().collect();
-    if lines.len() <= max_entries + 1 {
+    if lines.len() <= max_entries.saturating_add(1) {
         return text;
     }
     let mut out = lines[..=max_entries].join("\n");
