@@ -24,7 +24,7 @@ pub(crate) struct SendArgs {
     #[arg(long)]
     to: String,
     /// ETH to send, with a unit: 1.5ether, 20gwei, 1000wei.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     value: Option<String>,
     /// A function to call, e.g. "mint(address,uint256)", followed by its arguments.
     #[arg(long, conflicts_with = "data")]

@@ -63,7 +63,7 @@ enum Action {
         #[arg(long)]
         to: String,
         /// The amount with a unit: 1.5ether, 20gwei, 1000wei.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         value: String,
     },
     /// Send an ERC-20 token: `erc20 --token T --to X --amount 100.25` (decimals read on chain).
@@ -75,7 +75,7 @@ enum Action {
         #[arg(long)]
         to: String,
         /// The amount in token units (e.g. 100.25), converted with the token's decimals().
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         amount: String,
     },
     /// Call a contract: `call --to X --sig "f(uint256,address)" ARGS…`.
@@ -87,7 +87,7 @@ enum Action {
         #[arg(long)]
         sig: String,
         /// ETH sent with the call, with a unit (default 0).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         value: Option<String>,
         /// The arguments, in order.
         #[arg(allow_hyphen_values = true)]
@@ -102,7 +102,7 @@ enum Action {
         #[arg(long, default_value = "0x")]
         data: String,
         /// ETH sent with the call, with a unit (default 0).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         value: Option<String>,
         /// call or delegatecall (delegatecall needs --allow-delegatecall).
         #[arg(long, value_enum, default_value_t = OpArg::Call)]
