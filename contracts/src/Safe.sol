@@ -79,7 +79,20 @@ contract Safe is
             // tx.gasprice > 0).
             handlePayment(payment, 0, 1, paymentToken, paymentReceiver);
         }
-        emit SafeSetup(msg.sender, _owners, _threshold, to, fallbackHandler);
+        // emit SafeSetup(msg.sender, _owners, _threshold, to, fallbackHandler), encoded by hand: the owners were
+        // validated by setupOwners, so their calldata words are copied as they are.
+        bytes32 topic = SafeSetup.selector;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, 0x80)
+            mstore(add(ptr, 0x20), _threshold)
+            mstore(add(ptr, 0x40), to)
+            mstore(add(ptr, 0x60), fallbackHandler)
+            mstore(add(ptr, 0x80), _owners.length)
+            let ownersSize := shl(5, _owners.length)
+            calldatacopy(add(ptr, 0xa0), _owners.offset, ownersSize)
+            log2(ptr, add(0xa0, ownersSize), topic, caller())
+        }
     }
 
     /// @inheritdoc ISafe

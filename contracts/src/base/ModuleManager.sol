@@ -24,8 +24,18 @@ abstract contract ModuleManager is SelfAuthorized, Executor, IModuleManager {
      * @param data The calldata for `to`.
      */
     function setupModules(address to, bytes calldata data) internal {
-        if (modules[SENTINEL_MODULES] != address(0)) revert("GS100");
-        modules[SENTINEL_MODULES] = SENTINEL_MODULES;
+        bool initialized;
+        assembly ("memory-safe") {
+            // modules[SENTINEL_MODULES], written whole (a mapping value of its own slot).
+            mstore(0x00, 1) // the sentinel
+            mstore(0x20, modules.slot)
+            let slot := keccak256(0x00, 0x40)
+            initialized := iszero(iszero(sload(slot)))
+            if iszero(initialized) {
+                sstore(slot, 1)
+            }
+        }
+        if (initialized) revert("GS100");
         if (to != address(0)) {
             if (to.code.length == 0) revert("GS002");
             bool success;

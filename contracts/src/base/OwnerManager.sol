@@ -30,20 +30,45 @@ abstract contract OwnerManager is SelfAuthorized, IOwnerManager {
         uint256 count = _owners.length;
         if (_threshold > count) revert("GS201");
         if (_threshold == 0) revert("GS202");
-        address current = SENTINEL_OWNERS;
-        for (uint256 i; i < count; ) {
-            address owner = _owners[i];
-            if (owner == address(0) || owner == SENTINEL_OWNERS || owner == address(this) || owner == current) {
-                revert("GS203");
+        uint256 failure;
+        assembly ("memory-safe") {
+            // Walks the owners, linking each to the next: owners[previous] = owner, starting at the sentinel.
+            mstore(0x20, owners.slot)
+            mstore(0x00, 1) // SENTINEL_OWNERS
+            let previous := 1
+            let previousSlot := keccak256(0x00, 0x40)
+            for {
+                let i := 0
+            } lt(i, count) {
+                i := add(i, 1)
+            } {
+                let owner := calldataload(add(_owners.offset, shl(5, i)))
+                // Not an address: reject like the ABI decoder would.
+                if shr(160, owner) {
+                    revert(0, 0)
+                }
+                // address(0) and the sentinel (both < 2), the Safe itself, or the same owner twice in a row.
+                if or(or(lt(owner, 2), eq(owner, address())), eq(owner, previous)) {
+                    failure := 203
+                    break
+                }
+                mstore(0x00, owner)
+                let ownerSlot := keccak256(0x00, 0x40)
+                if sload(ownerSlot) {
+                    failure := 204
+                    break
+                }
+                sstore(previousSlot, owner)
+                previous := owner
+                previousSlot := ownerSlot
             }
-            if (owners[owner] != address(0)) revert("GS204");
-            owners[current] = owner;
-            current = owner;
-            unchecked {
-                ++i;
+            // The last owner points back to the sentinel.
+            if iszero(failure) {
+                sstore(previousSlot, 1)
             }
         }
-        owners[current] = SENTINEL_OWNERS;
+        if (failure == 203) revert("GS203");
+        if (failure == 204) revert("GS204");
         ownerCount = count;
         threshold = _threshold;
     }

@@ -63,8 +63,9 @@ contract SafeProxy {
      */
     constructor(address _singleton) {
         require(_singleton != address(0), "Invalid singleton address provided");
-        singleton = _singleton;
         assembly {
+            // singleton = _singleton, written whole.
+            sstore(0, _singleton)
             mstore(0x00, RUNTIME_0)
             mstore(0x20, RUNTIME_1)
             return(0x00, RUNTIME_LENGTH)

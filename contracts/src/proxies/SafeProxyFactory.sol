@@ -25,27 +25,43 @@ contract SafeProxyFactory {
     }
 
     /**
-     * @dev Creates the proxy with CREATE2 and calls it with `initializer` when that is not empty.
-     *      Reverts with "Singleton contract not deployed" when `_singleton` has no code and "Create2 call failed"
-     *      when the address is taken. A failing initializer reverts without data, as in the canonical factory.
+     * @dev Creates the proxy with CREATE2 under `salt = keccak256(keccak256(initializer) ‖ saltNonce)` (with
+     *      `‖ chainId` appended when `chainSpecific`), calls it with `initializer` when that is not empty, and emits
+     *      `ProxyCreation`. Reverts with "Singleton contract not deployed" when `_singleton` has no code and
+     *      "Create2 call failed" when the address is taken. A failing initializer reverts without data, as in the
+     *      canonical factory.
      */
-    function deployProxy(address _singleton, bytes memory initializer, bytes32 salt)
-        internal
+    function _createProxy(address _singleton, bytes calldata initializer, uint256 saltNonce, bool chainSpecific)
+        private
         returns (SafeProxy proxy)
     {
         require(_singleton.code.length != 0, "Singleton contract not deployed");
-        bytes memory deploymentData = abi.encodePacked(type(SafeProxy).creationCode, uint256(uint160(_singleton)));
+        bytes memory deploymentData = type(SafeProxy).creationCode;
+        bool initialized = true;
         assembly ("memory-safe") {
-            proxy := create2(0, add(deploymentData, 0x20), mload(deploymentData), salt)
-        }
-        require(address(proxy) != address(0), "Create2 call failed");
-        if (initializer.length > 0) {
-            assembly ("memory-safe") {
-                if iszero(call(gas(), proxy, 0, add(initializer, 0x20), mload(initializer), 0, 0)) {
-                    revert(0, 0)
-                }
+            let code := add(deploymentData, 0x20)
+            let codeEnd := add(code, mload(deploymentData))
+            // The constructor argument: uint256(uint160(_singleton)).
+            mstore(codeEnd, _singleton)
+            let init := add(codeEnd, 0x20)
+            calldatacopy(init, initializer.offset, initializer.length)
+            let saltData := add(init, and(add(initializer.length, 0x1f), not(0x1f)))
+            mstore(saltData, keccak256(init, initializer.length))
+            mstore(add(saltData, 0x20), saltNonce)
+            mstore(add(saltData, 0x40), chainid())
+            let salt := keccak256(saltData, add(0x40, shl(5, chainSpecific)))
+            proxy := create2(0, code, add(mload(deploymentData), 0x20), salt)
+            if and(iszero(iszero(proxy)), iszero(iszero(initializer.length))) {
+                initialized := call(gas(), proxy, 0, init, initializer.length, 0, 0)
             }
         }
+        require(address(proxy) != address(0), "Create2 call failed");
+        if (!initialized) {
+            assembly ("memory-safe") {
+                revert(0, 0)
+            }
+        }
+        emit ProxyCreation(proxy, _singleton);
     }
 
     /**
@@ -55,13 +71,11 @@ contract SafeProxyFactory {
      * @param saltNonce Any number, to get a different address for the same setup.
      * @return proxy The new proxy.
      */
-    function createProxyWithNonce(address _singleton, bytes memory initializer, uint256 saltNonce)
-        public
+    function createProxyWithNonce(address _singleton, bytes calldata initializer, uint256 saltNonce)
+        external
         returns (SafeProxy proxy)
     {
-        bytes32 salt = keccak256(abi.encodePacked(keccak256(initializer), saltNonce));
-        proxy = deployProxy(_singleton, initializer, salt);
-        emit ProxyCreation(proxy, _singleton);
+        proxy = _createProxy(_singleton, initializer, saltNonce, false);
     }
 
     /**
@@ -71,13 +85,11 @@ contract SafeProxyFactory {
      * @param saltNonce Any number, to get a different address for the same setup.
      * @return proxy The new proxy.
      */
-    function createChainSpecificProxyWithNonce(address _singleton, bytes memory initializer, uint256 saltNonce)
-        public
+    function createChainSpecificProxyWithNonce(address _singleton, bytes calldata initializer, uint256 saltNonce)
+        external
         returns (SafeProxy proxy)
     {
-        bytes32 salt = keccak256(abi.encodePacked(keccak256(initializer), saltNonce, block.chainid));
-        proxy = deployProxy(_singleton, initializer, salt);
-        emit ProxyCreation(proxy, _singleton);
+        proxy = _createProxy(_singleton, initializer, saltNonce, true);
     }
 
     /**
@@ -91,12 +103,12 @@ contract SafeProxyFactory {
      */
     function createProxyWithCallback(
         address _singleton,
-        bytes memory initializer,
+        bytes calldata initializer,
         uint256 saltNonce,
         IProxyCreationCallback callback
-    ) public returns (SafeProxy proxy) {
+    ) external returns (SafeProxy proxy) {
         uint256 saltNonceWithCallback = uint256(keccak256(abi.encodePacked(saltNonce, callback)));
-        proxy = createProxyWithNonce(_singleton, initializer, saltNonceWithCallback);
+        proxy = _createProxy(_singleton, initializer, saltNonceWithCallback, false);
         if (address(callback) != address(0)) callback.proxyCreated(proxy, _singleton, initializer, saltNonce);
     }
 
