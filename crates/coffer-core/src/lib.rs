@@ -7,6 +7,7 @@ mod error;
 mod hash;
 mod multisend;
 mod payout;
+mod payout_plan;
 mod signature;
 pub mod tx_builder;
 mod types;
@@ -21,6 +22,12 @@ pub use hash::{
 };
 pub use multisend::{MULTISEND_SELECTOR, MultiSendBatch, MultiSendEntry};
 pub use payout::{Chunk, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};
+pub use payout_plan::{
+    MAX_PLAN_CAPS, PAYOUT_CHUNK_TYPEHASH, PayoutPlanTree, PlanCheckError, PlanDomain, PlanTotals,
+    TokenCap, approve_plan_calldata, bitmap_words, check_plan, compute_root,
+    execute_chunk_calldata, hash_pair, is_chunk_executed, pending_chunks, revoke_plan_calldata,
+    verify_chunk,
+};
 pub use signature::{
     Rsv, SECP256K1N, SECP256K1N_HALF, SafeSignature, SignatureKind, normalize_s, pack_signatures,
     parse_signatures,
