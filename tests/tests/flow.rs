@@ -292,3 +292,60 @@ async fn lifecycle(imp: Implementation) {
 async fn lifecycle_canonical_141() {
     lifecycle(Implementation::Canonical141).await;
 }
+
+/// The demo's job on canonical Safe 1.4.1: a 200-row CSV payout, owner 1 signing online and owner 2
+/// signing an exported bundle with no RPC reachable, then import, execute, and every receiver paid.
+#[tokio::test(flavor = "multi_thread")]
+async fn payout_200_rows_with_an_offline_cosigner() {
+    let s = Setup::new(Implementation::Canonical141).await;
+    let safe: Address = s.safe.parse().unwrap();
+    let token = s.chain.deploy_test_token().await.unwrap();
+    let supply = s.token_balance(token, s.chain.deployer()).await;
+    s.chain.transfer_token(token, safe, supply).await.unwrap();
+
+    // The npm ERC20Token has 0.001 tokens in all: pay 1e-12 .. 200e-12 tokens.
+    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
+    let receivers: Vec<Address> = (1..=200u64)
+        .map(|i| Address::left_padding_from(&(0xc0ffee_0000 + i).to_be_bytes()))
+        .collect();
+    for (i, r) in receivers.iter().enumerate() {
+        csv.push_str(&format!("erc20,{token},{r},0.{:0>12},\n", i + 1));
+    }
+    let file = s.cli.file("payouts.csv");
+    std::fs::write(&file, csv).unwrap();
+    let h = s.propose(&["batch", "--csv", file.to_str().unwrap()]);
+    let shown = s.show(&h);
+    assert_eq!(shown["batch"]["rows"].as_array().unwrap().len(), 200);
+    assert_eq!(shown["tx"]["to"], format!("{:#x}", s.suite.multi_send_call_only));
+    assert_eq!(shown["tx"]["operation"], 1);
+
+    s.sign(&h, 1);
+    let bundle = s.cli.file("payout.bundle.json");
+    let bundle_s = bundle.to_str().unwrap();
+    s.cli.ok(&["tx", "export", &h, "-o", bundle_s]);
+    // Offline: an RPC URL where nothing listens and an empty data directory.
+    let offline = s.cli.run(&[
+        "tx",
+        "sign",
+        "--bundle",
+        bundle_s,
+        "--private-key",
+        s.key(2),
+        "--rpc-url",
+        "http://127.0.0.1:9",
+        "--data-dir",
+        s.cli.file("air-gapped").to_str().unwrap(),
+    ]);
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    assert!(offline.stderr.contains("Domain hash"), "the preview comes first:\n{}", offline.stderr);
+    s.cli.ok(&["tx", "import", bundle_s]);
+    s.execute(&h);
+
+    let mut args = vec!["balance".to_owned(), "--token".to_owned(), token.to_string()];
+    args.extend(receivers.iter().map(ToString::to_string));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let balances = s.cli.json(&args);
+    for (i, b) in balances["balances"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(b["balance"], ((i as u64 + 1) * 1_000_000).to_string(), "receiver {i}");
+    }
+}

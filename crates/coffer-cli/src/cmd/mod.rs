@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub(crate) mod balance;
 pub(crate) mod contracts;
 pub(crate) mod safe;
 pub(crate) mod send;
@@ -19,6 +20,8 @@ pub(crate) enum Command {
     /// Propose, sign, approve and execute Safe transactions.
     #[command(subcommand)]
     Tx(tx::TxCmd),
+    /// Show ETH or ERC-20 balances of accounts.
+    Balance(balance::BalanceArgs),
     /// Send a plain transaction from your own key (fund a Safe, call a test token's mint).
     Send(Box<send::SendArgs>),
 }
@@ -30,6 +33,7 @@ impl Command {
             Self::Safe(cmd) => cmd.run().await,
             Self::Tx(cmd) => cmd.run().await,
             Self::Send(args) => args.run().await,
+            Self::Balance(args) => args.run().await,
         }
     }
 }
