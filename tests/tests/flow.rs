@@ -306,7 +306,7 @@ async fn payout_200_rows_with_an_offline_cosigner() {
     // The npm ERC20Token has 0.001 tokens in all: pay 1e-12 .. 200e-12 tokens.
     let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
     let receivers: Vec<Address> = (1..=200u64)
-        .map(|i| Address::left_padding_from(&(0xc0ffee_0000 + i).to_be_bytes()))
+        .map(|i| Address::left_padding_from(&(0x00c0_ffee_0000 + i).to_be_bytes()))
         .collect();
     for (i, r) in receivers.iter().enumerate() {
         csv.push_str(&format!("erc20,{token},{r},0.{:0>12},\n", i + 1));
