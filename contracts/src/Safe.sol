@@ -445,6 +445,9 @@ contract Safe is
             // sentinel 0x1. Starting from 1 instead of 0 makes "greater than the last one" exclude the sentinel
             // (and address(0)) too, so one comparison covers both rules.
             let lastOwner := 1
+            // The owners mapping slot for `owner` is keccak256(owner ‖ owners.slot); the key goes to 0x00 in each
+            // branch below, the slot number stays at 0x20 (branches that use 0x20 put it back).
+            mstore(0x20, owners.slot)
             for {
                 let part := signatures.offset
                 let end := add(part, staticLength)
@@ -462,14 +465,15 @@ contract Safe is
                         mstore(0x00, "\x19Ethereum Signed Message:\n32")
                         mstore(0x1c, dataHash)
                         digest := keccak256(0x00, 0x3c)
+                        mstore(0x20, owners.slot)
                         v := sub(v, 4)
                     }
                     mstore(ptr, digest)
                     mstore(add(ptr, 0x20), v)
                     calldatacopy(add(ptr, 0x40), part, 0x40)
                     mstore(0x00, 0)
-                    // The precompile returns nothing for an invalid signature (0x00 stays zero); it fails only when
-                    // out of gas. Either way owner 0 then fails the owner check below.
+                    // The precompile writes the signer to 0x00, or nothing for an invalid signature (0x00 stays
+                    // zero); it fails only when out of gas. Owner 0 then fails the owner check below.
                     pop(staticcall(gas(), 0x01, ptr, 0x80, 0x00, 0x20))
                     owner := mload(0x00)
                 }
@@ -490,13 +494,13 @@ contract Safe is
                             if iszero(sload(keccak256(0x00, 0x40))) {
                                 revertWith("GS025")
                             }
+                            mstore(0x20, owners.slot)
                         }
                     }
+                    mstore(0x00, owner)
                 }
-                // owners[owner]
-                mstore(0x00, owner)
-                mstore(0x20, owners.slot)
-                if or(iszero(gt(owner, lastOwner)), iszero(sload(keccak256(0x00, 0x40)))) {
+                // owners[owner] != 0, and owner > lastOwner (mul is 0 when either is 0).
+                if iszero(mul(gt(owner, lastOwner), sload(keccak256(0x00, 0x40)))) {
                     revertWith("GS026")
                 }
                 lastOwner := owner
