@@ -21,7 +21,7 @@ pub const EVM_VERSION: &str = "cancun";
 /// Optimizer runs.
 pub const OPTIMIZER_RUNS: u32 = 200;
 /// Whether the IR pipeline is used.
-pub const VIA_IR: bool = false;
+pub const VIA_IR: bool = true;
 
 /// Compiles every `.sol` file below `contracts_dir/src` with the solc at `solc` and returns one
 /// [`Artifact`] per contract, interface and library, keyed by name (interfaces and abstract
