@@ -51,6 +51,8 @@ pub async fn setup(
     imp: Implementation,
 ) -> Result<(TestChain, SuiteAddresses), coffer_chain::Error> {
     let chain = TestChain::spawn().await?;
+    // anvil mines each transaction at once: poll for receipts every 10 ms, not every 250 ms.
+    chain.provider().client().set_poll_interval(std::time::Duration::from_millis(10));
     let suite = chain.deploy_suite(imp).await?;
     Ok((chain, suite))
 }
