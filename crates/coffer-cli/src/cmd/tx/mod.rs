@@ -7,6 +7,7 @@ mod export;
 mod import;
 mod list;
 mod propose;
+mod reject;
 mod remove;
 mod show;
 mod sign;
@@ -32,6 +33,8 @@ pub(crate) enum TxCmd {
     Export(export::ExportArgs),
     /// Import a bundle: verify every signature, then merge it into the store.
     Import(import::ImportArgs),
+    /// Propose the standard cancellation of a nonce: an empty transaction from the Safe to itself.
+    Reject(reject::RejectArgs),
     /// Remove a proposal and its signatures from the local store.
     Remove(remove::RemoveArgs),
 }
@@ -47,6 +50,7 @@ impl TxCmd {
             Self::Execute(a) => a.run().await,
             Self::Export(a) => a.run().await,
             Self::Import(a) => a.run().await,
+            Self::Reject(a) => a.run().await,
             Self::Remove(a) => a.run().await,
         }
     }

@@ -256,7 +256,6 @@ impl ProposeArgs {
         let built = self.build(&provider, &info, nonce).await?;
         let tx = built.tx;
         check_delegatecall(&tx, self.allow_delegatecall)?;
-        let hash = check_safe_tx_hash(&provider, &ctx, &tx).await?;
         self.warn_if_failing(&provider, &info, &tx).await;
         let meta = ProposalMeta {
             label: self.label.clone().or(built.label),
@@ -265,21 +264,7 @@ impl ProposeArgs {
             payout_plan: None,
             extra: Some(snapshot_extra(&info)),
         };
-        let stored = store.insert_proposal(&ctx, &tx, &meta)?;
-        debug_assert_eq!(stored, hash);
-        if self.json {
-            let mut v = tx_json(&ctx, &tx);
-            v["label"] = serde_json::json!(meta.label);
-            return print_json(&v);
-        }
-        let mut f = Fields::default();
-        add_tx_fields(&mut f, &ctx, &tx, 10);
-        eprint!("{}", f.render());
-        eprintln!(
-            "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
-        );
-        println!("{hash}");
-        Ok(())
+        submit(&provider, &store, &ctx, &tx, &meta, self.json).await
     }
 
     async fn build(
@@ -484,4 +469,36 @@ impl ProposeArgs {
             );
         }
     }
+}
+
+/// Checks `tx`'s hash against the Safe's `getTransactionHash`, stores it with `meta`, and prints
+/// it: the safeTxHash on stdout (the summary on stderr), or the JSON shape with `json`.
+pub(super) async fn submit(
+    provider: &DynProvider,
+    store: &coffer_store::Store,
+    ctx: &coffer_core::SafeTxContext,
+    tx: &SafeTx,
+    meta: &ProposalMeta,
+    json: bool,
+) -> eyre::Result<()> {
+    let hash = check_safe_tx_hash(provider, ctx, tx).await?;
+    let stored = store.insert_proposal(ctx, tx, meta)?;
+    if stored != hash {
+        return Err(eyre::eyre!(
+            "the store computed {stored} but the Safe {hash}; nothing was proposed"
+        ));
+    }
+    if json {
+        let mut v = tx_json(ctx, tx);
+        v["label"] = serde_json::json!(meta.label);
+        return print_json(&v);
+    }
+    let mut f = Fields::default();
+    add_tx_fields(&mut f, ctx, tx, 10);
+    eprint!("{}", f.render());
+    eprintln!(
+        "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
+    );
+    println!("{hash}");
+    Ok(())
 }
