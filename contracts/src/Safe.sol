@@ -356,7 +356,7 @@ contract Safe is
         assembly ("memory-safe") {
             function revertWith(code) {
                 let p := mload(0x40)
-                // Error(string) with a 5-byte GS code.
+                // Error(string) with a 5-byte GS code: bytes4(keccak256("Error(string)")) = 0x08c379a0.
                 mstore(p, shl(224, 0x08c379a0))
                 mstore(add(p, 0x04), 0x20)
                 mstore(add(p, 0x24), 5)
