@@ -167,6 +167,21 @@ async fn lifecycle(imp: Implementation) {
         "transfer(address,uint256)",
         &to2.to_string(),
         "42",
+        "--label",
+        "options after the call's arguments are options",
+    ]);
+    assert_eq!(s.show(&h)["label"], "options after the call's arguments are options");
+    // The same for `coffer send --sig … ARGS --private-key …`.
+    s.cli.ok(&[
+        "send",
+        "--to",
+        &token.to_string(),
+        "--sig",
+        "approve(address,uint256)",
+        &s.safe,
+        "5",
+        "--private-key",
+        s.key(0),
     ]);
     s.sign(&h, 2);
     s.sign(&h, 3);
@@ -365,7 +380,6 @@ async fn payout_200_rows_with_an_offline_cosigner() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-#[ignore = "needs coffer's own Safe artifacts (`coffer contracts build`); run with --ignored once they are committed"]
 async fn lifecycle_coffer() {
     lifecycle(Implementation::Coffer).await;
 }

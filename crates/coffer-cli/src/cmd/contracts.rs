@@ -147,8 +147,13 @@ impl ContractsCmd {
     }
 }
 
+/// The contracts `addresses` and `deploy` cover: every deployable artifact whose constructor
+/// takes no arguments (a CREATE2 address only means something for those; `SafeProxy` is made by
+/// the factory, and contracts with constructor arguments are deployed by their own flows), and
+/// the test helpers only when asked.
 fn selected(include_test: bool) -> impl Iterator<Item = &'static coffer_contracts::Artifact> {
-    coffer_contracts::artifacts()
-        .iter()
-        .filter(move |a| a.is_deployable() && (include_test || !a.is_test_helper()))
+    coffer_contracts::artifacts().iter().filter(move |a| {
+        let no_args = a.abi.constructor.as_ref().is_none_or(|c| c.inputs.is_empty());
+        a.is_deployable() && no_args && (include_test || !a.is_test_helper())
+    })
 }

@@ -33,7 +33,7 @@ pub(crate) struct SendArgs {
     #[arg(long)]
     data: Option<String>,
     /// The arguments of --sig, in order.
-    #[arg(allow_hyphen_values = true, requires = "sig")]
+    #[arg(allow_negative_numbers = true, requires = "sig")]
     args: Vec<String>,
     /// Print JSON.
     #[arg(long)]

@@ -95,6 +95,11 @@ pub(crate) fn add_tx_fields(f: &mut Fields, ctx: &SafeTxContext, tx: &SafeTx, ma
         .add("data", format!("{} bytes", tx.data.len()))
         .add("action", action_text(&action, max_entries))
         .add("risks", risks_text(&action));
+    if tx.operation == Operation::DelegateCall
+        && let Some((_, name)) = known_delegatecall_targets().into_iter().find(|(a, _)| *a == tx.to)
+    {
+        f.add("", format!("(the delegatecall goes to {name}, a known library)"));
+    }
     if !(tx.safe_tx_gas.is_zero() && tx.base_gas.is_zero() && tx.gas_price.is_zero()) {
         f.add(
             "refund",

@@ -90,7 +90,7 @@ enum Action {
         #[arg(long, allow_hyphen_values = true)]
         value: Option<String>,
         /// The arguments, in order.
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
     },
     /// Raw calldata: `raw --to X --data 0x… [--operation delegatecall --allow-delegatecall]`.
