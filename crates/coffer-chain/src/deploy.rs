@@ -90,44 +90,58 @@ pub async fn deploy_artifacts<P: Provider>(
 ) -> Result<Vec<Deployment>> {
     let mut out = Vec::with_capacity(artifacts.len());
     for artifact in artifacts {
-        let address = create2_address(deployer, salt, &artifact.bytecode);
-        let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
-        let status = if code.is_empty() {
-            let mut data = Vec::with_capacity(32 + artifact.bytecode.len());
-            data.extend_from_slice(salt.as_slice());
-            data.extend_from_slice(&artifact.bytecode);
-            let tx = TransactionRequest::default()
-                .with_from(from)
-                .with_to(deployer)
-                .with_input(Bytes::from(data));
-            let receipt = provider
-                .send_transaction(tx)
-                .await
-                .map_err(Error::rpc)?
-                .get_receipt()
-                .await
-                .map_err(Error::rpc)?;
-            if !receipt.status() {
-                return Err(Error::Reverted { tx: receipt.transaction_hash });
-            }
-            let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
-            if code.is_empty() {
-                return Err(Error::NotDeployed {
-                    contract: artifact.contract_name.clone(),
-                    address,
-                });
-            }
-            DeployStatus::Deployed
-        } else if code_matches(artifact, &code) {
-            DeployStatus::AlreadyPresent
-        } else {
-            return Err(Error::CodeMismatch {
-                contract: artifact.contract_name.clone(),
-                address,
-                found: keccak256(&code),
-            });
-        };
-        out.push(Deployment { name: artifact.contract_name.clone(), address, status });
+        out.push(
+            deploy_init_code(provider, from, deployer, salt, artifact, &artifact.bytecode).await?,
+        );
     }
     Ok(out)
+}
+
+/// Deploys `init_code` (`artifact`'s creation code, followed by its ABI-encoded constructor
+/// arguments if it has any) through `deployer` with `salt`, sending from `from`. Idempotent like
+/// [`deploy_artifacts`]: code already at the address is checked against `artifact`'s runtime
+/// code (immutables masked) and skipped, different code there is [`Error::CodeMismatch`].
+pub async fn deploy_init_code<P: Provider>(
+    provider: &P,
+    from: Address,
+    deployer: Address,
+    salt: B256,
+    artifact: &Artifact,
+    init_code: &[u8],
+) -> Result<Deployment> {
+    let address = create2_address(deployer, salt, init_code);
+    let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
+    let status = if code.is_empty() {
+        let mut data = Vec::with_capacity(32 + init_code.len());
+        data.extend_from_slice(salt.as_slice());
+        data.extend_from_slice(init_code);
+        let tx = TransactionRequest::default()
+            .with_from(from)
+            .with_to(deployer)
+            .with_input(Bytes::from(data));
+        let receipt = provider
+            .send_transaction(tx)
+            .await
+            .map_err(Error::rpc)?
+            .get_receipt()
+            .await
+            .map_err(Error::rpc)?;
+        if !receipt.status() {
+            return Err(Error::Reverted { tx: receipt.transaction_hash });
+        }
+        let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
+        if code.is_empty() {
+            return Err(Error::NotDeployed { contract: artifact.contract_name.clone(), address });
+        }
+        DeployStatus::Deployed
+    } else if code_matches(artifact, &code) {
+        DeployStatus::AlreadyPresent
+    } else {
+        return Err(Error::CodeMismatch {
+            contract: artifact.contract_name.clone(),
+            address,
+            found: keccak256(&code),
+        });
+    };
+    Ok(Deployment { name: artifact.contract_name.clone(), address, status })
 }

@@ -238,6 +238,23 @@ pub enum Error {
         safe: Address,
     },
 
+    /// `PayoutPlanModule` refuses the call with one of its custom errors (see
+    /// `docs/payout-plans.md`); when found by simulation nothing was sent.
+    #[error("the PayoutPlanModule refuses: {reason}")]
+    PlanRefused {
+        /// The module's error name, e.g. `"InvalidProof"` or `"ChunkAlreadyExecuted"`.
+        error: &'static str,
+        /// What it means and what to do, with the error's values.
+        reason: String,
+    },
+    /// A payout plan breaks the module's rules (found before anything is sent).
+    #[error(transparent)]
+    PlanCheck(#[from] coffer_core::PlanCheckError),
+    /// A payout plan's on-chain state does not allow what was asked (not approved, another
+    /// chunk count, another module, ...).
+    #[error("{0}")]
+    PlanState(String),
+
     /// A test helper failed (only with the `test-utils` feature).
     #[error("{0}")]
     TestSetup(String),

@@ -6,6 +6,7 @@ pub mod deploy;
 mod error;
 mod execute;
 mod nonce;
+pub mod plan;
 mod read;
 mod simulate;
 mod suite;
