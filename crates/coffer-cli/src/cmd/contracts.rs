@@ -28,6 +28,9 @@ pub(crate) struct BuildArgs {
     /// The solc executable (default: <root>/.tools/bin/solc, installed by script/bootstrap).
     #[arg(long, env = "COFFER_SOLC")]
     solc: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `coffer contracts addresses`.
@@ -68,7 +71,15 @@ impl ContractsCmd {
                     coffer_contracts::build::compile(&args.root.join("contracts"), &solc)?;
                 let out = args.root.join("crates/coffer-contracts/artifacts");
                 coffer_contracts::build::write_artifacts(&out, &artifacts)?;
-                eprintln!("wrote {} artifacts to {}", artifacts.len(), out.display());
+                if args.json {
+                    crate::output::print_json(&serde_json::json!({
+                        "artifacts": artifacts.len(),
+                        "dir": out,
+                    }))?;
+                } else {
+                    println!("{}", out.display());
+                    eprintln!("wrote {} artifacts to {}", artifacts.len(), out.display());
+                }
                 Ok(())
             }
             Self::Addresses(args) => {
