@@ -13,8 +13,8 @@
 //!   `@safe-global/safe-contracts@1.4.1` (read at run time from `.tools/node_modules`, never
 //!   committed), which lands at the real canonical addresses with the real code hashes.
 //! - [`TestChain::create_test_safe`] makes an N-owner Safe ([`TestSafe`]) that can sign and
-//!   execute; [`TestChain::deploy_test_token`] deploys an ERC-20 whose whole supply belongs to
-//!   account 0; [`TestChain::deploy_test_guard`] a transaction guard.
+//!   execute; [`TestChain::deploy_test_token`] deploys coffer's `TestToken` ERC-20 with a large
+//!   supply on account 0; [`TestChain::deploy_test_guard`] coffer's `TestGuard`.
 //!
 //! Scenarios that must hold on both implementations take an [`Implementation`] and are run
 //! once per [`Implementation::ALL`] entry.
@@ -29,10 +29,11 @@ use crate::{
 use alloy::{
     network::{EthereumWallet, TransactionBuilder},
     node_bindings::{Anvil, AnvilInstance},
-    primitives::{Address, B256, Bytes, U256, keccak256},
+    primitives::{Address, B256, Bytes, U256, keccak256, uint},
     providers::{DynProvider, Provider, ProviderBuilder},
     rpc::types::TransactionRequest,
     signers::{SignerSync, local::PrivateKeySigner},
+    sol_types::SolCall,
 };
 use coffer_contracts::{Artifact, canonical_by_code_hash};
 use coffer_core::{SafeSignature, SafeTx, SafeTxContext, SafeVersion};
@@ -41,8 +42,10 @@ use std::path::{Path, PathBuf};
 /// The block gas limit test chains run with: room for a 1,000-transfer batch (~27M gas) in one
 /// transaction (anvil does not enforce the EIP-7825 per-transaction cap unless asked).
 pub const TEST_BLOCK_GAS_LIMIT: u64 = 100_000_000;
+/// What [`TestChain::deploy_test_token`] mints to account 0: 10^9 tokens of 18 decimals.
+pub const TEST_TOKEN_SUPPLY: U256 = uint!(1_000_000_000_000_000_000_000_000_000_U256);
 /// One ether in wei.
-pub const ETHER: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+pub const ETHER: U256 = uint!(1_000_000_000_000_000_000_U256);
 
 /// Which Safe suite a test runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -121,8 +124,8 @@ fn find_json(dir: &Path, file: &str) -> Option<PathBuf> {
 }
 
 /// Loads the canonical Safe 1.4.1 artifact `<name>.json` (hardhat format: `bytecode`,
-/// `deployedBytecode`, `abi`) from [`canonical_artifacts_dir`]. Besides the suite it holds test
-/// contracts such as `ERC20Token` and `DebugTransactionGuard`.
+/// `deployedBytecode`, `abi`) from [`canonical_artifacts_dir`]. Besides the suite it holds
+/// Safe's own test contracts (`ERC20Token`, `DebugTransactionGuard`, ...).
 pub fn canonical_artifact(name: &str) -> Result<Artifact> {
     let dir = canonical_artifacts_dir();
     let path = find_json(&dir, &format!("{name}.json")).ok_or_else(|| {
@@ -411,17 +414,29 @@ impl TestChain {
         Ok(expected)
     }
 
-    /// Deploys a test ERC-20 from account 0, which holds the whole supply. It is the
-    /// OpenZeppelin-based `ERC20Token` of `@safe-global/safe-contracts@1.4.1`'s test contracts
-    /// (an ordinary ERC-20, independent of the Safe implementation under test).
+    /// Deploys coffer's `TestToken` (`contracts/src/test/TestToken.sol`: a plain 18-decimal
+    /// ERC-20 with an open `mint`, reverting with `"TestToken: insufficient balance"`) from
+    /// account 0 and mints [`TEST_TOKEN_SUPPLY`] to account 0. The token is the same whichever
+    /// [`Implementation`] is under test.
     pub async fn deploy_test_token(&self) -> Result<Address> {
-        self.deploy_contract(&canonical_artifact("ERC20Token")?, &[]).await
+        let token = self.deploy_contract(coffer_contracts::artifact("TestToken")?, &[]).await?;
+        let mint = coffer_contracts::bindings::TestToken::mintCall {
+            to: self.deployer(),
+            amount: TEST_TOKEN_SUPPLY,
+        };
+        let tx = TransactionRequest::default()
+            .with_from(self.deployer())
+            .with_to(token)
+            .with_input(mint.abi_encode());
+        self.send(tx).await?;
+        Ok(token)
     }
 
-    /// Deploys a transaction guard that accepts everything and supports the guard interface via
-    /// ERC-165 (`DebugTransactionGuard` of the npm test contracts), so `setGuard` accepts it.
+    /// Deploys coffer's `TestGuard` (`contracts/src/test/TestGuard.sol`): a transaction guard
+    /// that supports the guard interface via ERC-165 (so `setGuard` accepts it), emits an event
+    /// from each hook, and can be configured to revert.
     pub async fn deploy_test_guard(&self) -> Result<Address> {
-        self.deploy_contract(&canonical_artifact("DebugTransactionGuard")?, &[]).await
+        self.deploy_contract(coffer_contracts::artifact("TestGuard")?, &[]).await
     }
 
     /// Sends `amount` of `token` from account 0 to `to`.

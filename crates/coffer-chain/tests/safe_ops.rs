@@ -31,6 +31,10 @@ macro_rules! on_both {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn coffer() -> super::TestResult {
+                super::$scenario(super::Implementation::Coffer).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn canonical141() -> super::TestResult {
                 super::$scenario(super::Implementation::Canonical141).await
             }
@@ -509,13 +513,13 @@ async fn simulate_failing_tx(imp: Implementation) -> TestResult {
     );
     let sim = simulate(p, safe.address, suite.simulate_tx_accessor, &bad).await?;
     assert!(!sim.success);
-    assert_eq!(sim.revert_reason.as_deref(), Some("ERC20: transfer amount exceeds balance"));
+    assert_eq!(sim.revert_reason.as_deref(), Some("TestToken: insufficient balance"));
 
     // Executing it is refused before sending, with the GS013 and the inner reason.
     match execute(p, &safe.request(&bad, &[0, 1])?, chain.deployer()).await {
         Err(Error::WouldRevert { reason }) => {
             assert!(
-                reason.contains("GS013") && reason.contains("transfer amount exceeds balance"),
+                reason.contains("GS013") && reason.contains("TestToken: insufficient balance"),
                 "{reason}"
             )
         }

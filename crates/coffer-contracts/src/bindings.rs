@@ -121,8 +121,176 @@ sol! {
     }
 }
 
-sol!(
-    #[sol(rpc)]
-    Counter,
-    "artifacts/Counter.json"
-);
+// Artifact bindings. Each contract gets its own module, because a binding generated from JSON
+// also declares the types it uses (e.g. `Enum`) next to the contract, and several contracts use
+// the same ones. The contract itself is re-exported here: `bindings::Safe`, `bindings::TestToken`.
+
+/// `sol!` binding of the committed artifact `artifacts/Safe.json`.
+pub mod safe {
+    alloy::sol!(
+        #[sol(rpc)]
+        Safe,
+        "artifacts/Safe.json"
+    );
+}
+pub use safe::Safe;
+
+/// `sol!` binding of the committed artifact `artifacts/SafeL2.json`.
+pub mod safe_l2 {
+    alloy::sol!(
+        #[sol(rpc)]
+        SafeL2,
+        "artifacts/SafeL2.json"
+    );
+}
+pub use safe_l2::SafeL2;
+
+/// `sol!` binding of the committed artifact `artifacts/SafeProxy.json`.
+pub mod safe_proxy {
+    alloy::sol!(
+        #[sol(rpc)]
+        SafeProxy,
+        "artifacts/SafeProxy.json"
+    );
+}
+pub use safe_proxy::SafeProxy;
+
+/// `sol!` binding of the committed artifact `artifacts/SafeProxyFactory.json`.
+pub mod safe_proxy_factory {
+    alloy::sol!(
+        #[sol(rpc)]
+        SafeProxyFactory,
+        "artifacts/SafeProxyFactory.json"
+    );
+}
+pub use safe_proxy_factory::SafeProxyFactory;
+
+/// `sol!` binding of the committed artifact `artifacts/CompatibilityFallbackHandler.json`.
+pub mod compatibility_fallback_handler {
+    alloy::sol!(
+        #[sol(rpc)]
+        CompatibilityFallbackHandler,
+        "artifacts/CompatibilityFallbackHandler.json"
+    );
+}
+pub use compatibility_fallback_handler::CompatibilityFallbackHandler;
+
+/// `sol!` binding of the committed artifact `artifacts/TokenCallbackHandler.json`.
+pub mod token_callback_handler {
+    alloy::sol!(
+        #[sol(rpc)]
+        TokenCallbackHandler,
+        "artifacts/TokenCallbackHandler.json"
+    );
+}
+pub use token_callback_handler::TokenCallbackHandler;
+
+/// `sol!` binding of the committed artifact `artifacts/MultiSend.json`.
+pub mod multi_send {
+    alloy::sol!(
+        #[sol(rpc)]
+        MultiSend,
+        "artifacts/MultiSend.json"
+    );
+}
+pub use multi_send::MultiSend;
+
+/// `sol!` binding of the committed artifact `artifacts/MultiSendCallOnly.json`.
+pub mod multi_send_call_only {
+    alloy::sol!(
+        #[sol(rpc)]
+        MultiSendCallOnly,
+        "artifacts/MultiSendCallOnly.json"
+    );
+}
+pub use multi_send_call_only::MultiSendCallOnly;
+
+/// `sol!` binding of the committed artifact `artifacts/CreateCall.json`.
+pub mod create_call {
+    alloy::sol!(
+        #[sol(rpc)]
+        CreateCall,
+        "artifacts/CreateCall.json"
+    );
+}
+pub use create_call::CreateCall;
+
+/// `sol!` binding of the committed artifact `artifacts/SignMessageLib.json`.
+pub mod sign_message_lib {
+    alloy::sol!(
+        #[sol(rpc)]
+        SignMessageLib,
+        "artifacts/SignMessageLib.json"
+    );
+}
+pub use sign_message_lib::SignMessageLib;
+
+/// `sol!` binding of the committed artifact `artifacts/SimulateTxAccessor.json`.
+pub mod simulate_tx_accessor {
+    alloy::sol!(
+        #[sol(rpc)]
+        SimulateTxAccessor,
+        "artifacts/SimulateTxAccessor.json"
+    );
+}
+pub use simulate_tx_accessor::SimulateTxAccessor;
+
+/// `sol!` binding of the committed artifact `artifacts/PayoutPlanModule.json`.
+pub mod payout_plan_module {
+    alloy::sol!(
+        #[sol(rpc)]
+        PayoutPlanModule,
+        "artifacts/PayoutPlanModule.json"
+    );
+}
+pub use payout_plan_module::PayoutPlanModule;
+
+/// `sol!` binding of the committed artifact `artifacts/TestToken.json`.
+pub mod test_token {
+    alloy::sol!(
+        #[sol(rpc)]
+        TestToken,
+        "artifacts/TestToken.json"
+    );
+}
+pub use test_token::TestToken;
+
+/// `sol!` binding of the committed artifact `artifacts/TestGuard.json`.
+pub mod test_guard {
+    alloy::sol!(
+        #[sol(rpc)]
+        TestGuard,
+        "artifacts/TestGuard.json"
+    );
+}
+pub use test_guard::TestGuard;
+
+/// `sol!` binding of the committed artifact `artifacts/TestModule.json`.
+pub mod test_module {
+    alloy::sol!(
+        #[sol(rpc)]
+        TestModule,
+        "artifacts/TestModule.json"
+    );
+}
+pub use test_module::TestModule;
+
+/// `sol!` binding of the committed artifact `artifacts/TestSignatureValidator.json`.
+pub mod test_signature_validator {
+    alloy::sol!(
+        #[sol(rpc)]
+        TestSignatureValidator,
+        "artifacts/TestSignatureValidator.json"
+    );
+}
+pub use test_signature_validator::TestSignatureValidator;
+
+/// `sol!` binding of the committed artifact `artifacts/TestCreationCallback.json`.
+pub mod test_creation_callback {
+    alloy::sol!(
+        #[sol(rpc)]
+        TestCreationCallback,
+        "artifacts/TestCreationCallback.json"
+    );
+}
+pub use test_creation_callback::TestCreationCallback;
