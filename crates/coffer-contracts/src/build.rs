@@ -19,7 +19,7 @@ pub const SOLC_VERSION: &str = "0.8.30";
 /// The EVM version the suite targets.
 pub const EVM_VERSION: &str = "cancun";
 /// Optimizer runs.
-pub const OPTIMIZER_RUNS: u32 = 200;
+pub const OPTIMIZER_RUNS: u32 = 1_000_000;
 /// Whether the IR pipeline is used.
 pub const VIA_IR: bool = true;
 
