@@ -13,8 +13,9 @@
 //!   `@safe-global/safe-contracts@1.4.1` (read at run time from `.tools/node_modules`, never
 //!   committed), which lands at the real canonical addresses with the real code hashes.
 //! - [`TestChain::create_test_safe`] makes an N-owner Safe ([`TestSafe`]) that can sign and
-//!   execute; [`TestChain::deploy_test_token`] deploys coffer's `TestToken` ERC-20 with a large
-//!   supply on account 0; [`TestChain::deploy_test_guard`] coffer's `TestGuard`.
+//!   execute; [`TestChain::deploy_test_token`] deploys an OpenZeppelin ERC-20 whose supply
+//!   belongs to account 0 ([`TestChain::deploy_coffer_test_token`]: coffer's `TestToken`);
+//!   [`TestChain::deploy_test_guard`] coffer's `TestGuard`.
 //!
 //! Scenarios that must hold on both implementations take an [`Implementation`] and are run
 //! once per [`Implementation::ALL`] entry.
@@ -42,7 +43,7 @@ use std::path::{Path, PathBuf};
 /// The block gas limit test chains run with: room for a 1,000-transfer batch (~27M gas) in one
 /// transaction (anvil does not enforce the EIP-7825 per-transaction cap unless asked).
 pub const TEST_BLOCK_GAS_LIMIT: u64 = 100_000_000;
-/// What [`TestChain::deploy_test_token`] mints to account 0: 10^9 tokens of 18 decimals.
+/// What [`TestChain::deploy_coffer_test_token`] mints to account 0: 10^9 tokens of 18 decimals.
 pub const TEST_TOKEN_SUPPLY: U256 = uint!(1_000_000_000_000_000_000_000_000_000_U256);
 /// One ether in wei.
 pub const ETHER: U256 = uint!(1_000_000_000_000_000_000_U256);
@@ -414,11 +415,19 @@ impl TestChain {
         Ok(expected)
     }
 
-    /// Deploys coffer's `TestToken` (`contracts/src/test/TestToken.sol`: a plain 18-decimal
-    /// ERC-20 with an open `mint`, reverting with `"TestToken: insufficient balance"`) from
-    /// account 0 and mints [`TEST_TOKEN_SUPPLY`] to account 0. The token is the same whichever
-    /// [`Implementation`] is under test.
+    /// Deploys a test ERC-20 from account 0, which holds its whole supply (10^9 tokens of 18
+    /// decimals): the OpenZeppelin-based `ERC20Token` of `@safe-global/safe-contracts@1.4.1`'s
+    /// test contracts, an ordinary ERC-20 (insufficient balance reverts with
+    /// `"ERC20: transfer amount exceeds balance"`), the same whichever [`Implementation`] is
+    /// under test. Gas figures compare against canonical numbers measured with this token.
     pub async fn deploy_test_token(&self) -> Result<Address> {
+        self.deploy_contract(&canonical_artifact("ERC20Token")?, &[]).await
+    }
+
+    /// Deploys coffer's own `TestToken` (`contracts/src/test/TestToken.sol`: an 18-decimal
+    /// ERC-20 with an open `mint`; insufficient balance reverts with
+    /// `"TestToken: insufficient balance"`) and mints [`TEST_TOKEN_SUPPLY`] to account 0.
+    pub async fn deploy_coffer_test_token(&self) -> Result<Address> {
         let token = self.deploy_contract(coffer_contracts::artifact("TestToken")?, &[]).await?;
         let mint = coffer_contracts::bindings::TestToken::mintCall {
             to: self.deployer(),

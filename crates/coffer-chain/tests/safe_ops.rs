@@ -513,13 +513,13 @@ async fn simulate_failing_tx(imp: Implementation) -> TestResult {
     );
     let sim = simulate(p, safe.address, suite.simulate_tx_accessor, &bad).await?;
     assert!(!sim.success);
-    assert_eq!(sim.revert_reason.as_deref(), Some("TestToken: insufficient balance"));
+    assert_eq!(sim.revert_reason.as_deref(), Some("ERC20: transfer amount exceeds balance"));
 
     // Executing it is refused before sending, with the GS013 and the inner reason.
     match execute(p, &safe.request(&bad, &[0, 1])?, chain.deployer()).await {
         Err(Error::WouldRevert { reason }) => {
             assert!(
-                reason.contains("GS013") && reason.contains("TestToken: insufficient balance"),
+                reason.contains("GS013") && reason.contains("transfer amount exceeds balance"),
                 "{reason}"
             )
         }
@@ -527,6 +527,17 @@ async fn simulate_failing_tx(imp: Implementation) -> TestResult {
     }
     assert_eq!(p.get_block_number().await?, block, "nothing was sent");
     assert_eq!(read_safe(p, safe.address).await?.nonce, U256::ZERO);
+
+    // The same with coffer's own TestToken, which has its own revert string.
+    let ctt = chain.deploy_coffer_test_token().await?;
+    let bad = SafeTx::call(
+        ctt,
+        U256::ZERO,
+        erc20_transfer_calldata(recipient(1), U256::from(1u64)),
+        U256::ZERO,
+    );
+    let sim = simulate(p, safe.address, suite.simulate_tx_accessor, &bad).await?;
+    assert_eq!(sim.revert_reason.as_deref(), Some("TestToken: insufficient balance"));
     Ok(())
 }
 
