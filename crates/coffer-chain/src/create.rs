@@ -269,16 +269,7 @@ pub async fn create_safe<P: Provider>(
         .with_from(from)
         .with_to(plan.factory)
         .with_input(Bytes::from(input));
-    let receipt = provider
-        .send_transaction(request)
-        .await
-        .map_err(Error::rpc)?
-        .get_receipt()
-        .await
-        .map_err(Error::rpc)?;
-    if !receipt.status() {
-        return Err(Error::Reverted { tx: receipt.transaction_hash });
-    }
+    let receipt = crate::send::send_and_confirm(provider, request).await?;
     let info = read_safe(provider, plan.address).await?;
     let mismatch = |what: &'static str, expected: String, found: String| Error::SetupMismatch {
         address: plan.address,

@@ -119,16 +119,7 @@ pub async fn deploy_init_code<P: Provider>(
             .with_from(from)
             .with_to(deployer)
             .with_input(Bytes::from(data));
-        let receipt = provider
-            .send_transaction(tx)
-            .await
-            .map_err(Error::rpc)?
-            .get_receipt()
-            .await
-            .map_err(Error::rpc)?;
-        if !receipt.status() {
-            return Err(Error::Reverted { tx: receipt.transaction_hash });
-        }
+        crate::send::send_and_confirm(provider, tx).await?;
         let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
         if code.is_empty() {
             return Err(Error::NotDeployed { contract: artifact.contract_name.clone(), address });

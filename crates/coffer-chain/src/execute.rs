@@ -429,16 +429,7 @@ pub async fn send_execution<P: Provider>(
         .with_to(prepared.safe)
         .with_input(prepared.calldata.clone())
         .with_gas_limit(prepared.gas_limit);
-    let receipt = provider
-        .send_transaction(request)
-        .await
-        .map_err(Error::rpc)?
-        .get_receipt()
-        .await
-        .map_err(Error::rpc)?;
-    if !receipt.status() {
-        return Err(Error::Reverted { tx: receipt.transaction_hash });
-    }
+    let receipt = crate::send::send_and_confirm(provider, request).await?;
     let (success, payment) = execution_event(&receipt, prepared.safe, prepared.safe_tx_hash)
         .ok_or(Error::NoExecutionEvent {
             tx: receipt.transaction_hash,
@@ -502,15 +493,6 @@ pub async fn approve_hash<P: Provider>(
     let request = TransactionRequest::default().with_from(owner).with_to(ctx.safe).with_input(
         Bytes::from(ISafe::approveHashCall { hashToApprove: safe_tx_hash }.abi_encode()),
     );
-    let receipt = provider
-        .send_transaction(request)
-        .await
-        .map_err(Error::rpc)?
-        .get_receipt()
-        .await
-        .map_err(Error::rpc)?;
-    if !receipt.status() {
-        return Err(Error::Reverted { tx: receipt.transaction_hash });
-    }
+    let receipt = crate::send::send_and_confirm(provider, request).await?;
     Ok(Approval { safe_tx_hash, tx_hash: Some(receipt.transaction_hash), signature })
 }

@@ -8,6 +8,7 @@ mod execute;
 mod nonce;
 pub mod plan;
 mod read;
+mod send;
 mod simulate;
 mod suite;
 #[cfg(feature = "test-utils")]

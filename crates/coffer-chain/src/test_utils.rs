@@ -271,17 +271,7 @@ impl TestChain {
         &self,
         request: TransactionRequest,
     ) -> Result<alloy::rpc::types::TransactionReceipt> {
-        let receipt = self
-            .provider
-            .send_transaction(request)
-            .await
-            .map_err(Error::rpc)?
-            .get_receipt()
-            .await
-            .map_err(Error::rpc)?;
-        if !receipt.status() {
-            return Err(Error::Reverted { tx: receipt.transaction_hash });
-        }
+        let receipt = crate::send::send_and_confirm(&self.provider, request).await?;
         Ok(receipt)
     }
 
