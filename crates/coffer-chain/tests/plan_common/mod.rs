@@ -182,6 +182,25 @@ impl Env {
         self.exec(&tx).await.unwrap()
     }
 
+    /// Approves `plan` as it is (uncapped, no coffer-core check: for plans the module must
+    /// refuse at execution), expiring in an hour.
+    pub(crate) async fn approve_unchecked(
+        &self,
+        plan: PlanChunks,
+    ) -> (PlanChunks, (), ExecutionReport) {
+        let expiry = self.now().await + 3600;
+        let tx = approve_plan_tx(
+            self.module,
+            plan.root(),
+            plan.chunk_count(),
+            expiry,
+            &[],
+            self.nonce().await,
+        );
+        let report = self.exec(&tx).await.unwrap();
+        (plan, (), report)
+    }
+
     /// The latest block's timestamp.
     pub(crate) async fn now(&self) -> u64 {
         self.provider()
