@@ -371,8 +371,20 @@ async fn signing_importing_and_executing() {
     // Execute: a failing transaction is refused (exit 1, a failure), and an executed one cannot
     // be executed, signed or approved again.
     let fails = w.cli.ok(&[
-        "tx", "propose", &w.safe, "--suite", SUITE, "--nonce", "0", "erc20", "--token", &w.token,
-        "--to", NOBODY, "--amount", "0.001",
+        "tx",
+        "propose",
+        &w.safe,
+        "--suite",
+        SUITE,
+        "--nonce",
+        "0",
+        "erc20",
+        "--token",
+        &w.token,
+        "--to",
+        NOBODY,
+        "--amount",
+        "1000000000",
     ]);
     w.cli.ok(&["tx", "sign", &fails, "--private-key", &w.keys[1]]);
     w.cli.ok(&["tx", "sign", &fails, "--private-key", &w.keys[2]]);

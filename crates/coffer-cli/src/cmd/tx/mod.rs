@@ -1,6 +1,7 @@
 //! `coffer tx …`: propose, inspect, sign (online and offline), approve, execute.
 
 mod approve;
+mod batch;
 mod common;
 mod execute;
 mod export;

@@ -1,21 +1,16 @@
 //! `coffer tx propose SAFE <action>`: build a Safe transaction, cross-check its hash with the
 //! Safe's `getTransactionHash`, store it, and print its hashes.
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::path::PathBuf;
 
 use alloy::{
     primitives::{Address, Bytes, U256},
-    providers::{DynProvider, Provider},
+    providers::DynProvider,
 };
 use clap::{Args, Subcommand, ValueEnum};
-use coffer_chain::{SafeInfo, SuiteAddresses, check_safe_tx_hash, read_safe, simulate};
-use coffer_contracts::bindings::IERC20;
-use coffer_core::{
-    MultiSendBatch, PayoutRow, SafeTx, erc20_transfer_calldata, format_units, parse_csv,
-    parse_units, rows_to_entries,
-};
-use coffer_store::{BatchChunk, BatchRow, ProposalMeta};
-use eyre::WrapErr;
+use coffer_chain::{SafeInfo, check_safe_tx_hash, read_safe, simulate};
+use coffer_core::{SafeTx, erc20_transfer_calldata, parse_units};
+use coffer_store::ProposalMeta;
 
 use super::common::{ORIGIN, add_tx_fields, check_delegatecall, snapshot_extra, tx_json};
 use crate::{
@@ -120,12 +115,19 @@ enum Action {
     /// Set the fallback handler.
     #[command(subcommand, name = "fallback-handler")]
     FallbackHandler(HandlerAction),
-    /// A payout batch from a CSV Airdrop file (token_type,token_address,receiver,amount,id), as one
-    /// MultiSendCallOnly transaction.
+    /// A payout batch from a CSV Airdrop file (token_type,token_address,receiver,amount,id), as
+    /// MultiSendCallOnly transactions that each fit under --max-gas, with consecutive nonces.
     Batch {
         /// The CSV file.
         #[arg(long)]
         csv: PathBuf,
+        /// The most gas one Safe transaction may use. Default: the smaller of the EIP-7825 cap
+        /// (16,777,216) and half the block gas limit.
+        #[arg(long)]
+        max_gas: Option<String>,
+        /// Print the plan (chunks, rows, nonces, estimated gas) and store nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -209,29 +211,16 @@ enum HandlerAction {
 struct Built {
     tx: SafeTx,
     label: Option<String>,
-    batch: Option<BatchChunk>,
 }
 
 impl Built {
     fn plain(tx: SafeTx) -> Self {
-        Self { tx, label: None, batch: None }
+        Self { tx, label: None }
     }
 }
 
 fn opt_value(v: Option<&String>) -> eyre::Result<U256> {
     v.map_or(Ok(U256::ZERO), |v| parse::eth_value("--value", v))
-}
-
-/// `decimals()` of an ERC-20, as a bad-input error when the address does not answer it.
-async fn decimals(provider: &DynProvider, token: Address) -> eyre::Result<u8> {
-    if provider.get_code_at(token).await?.is_empty() {
-        return Err(bad_input(format!(
-            "token {token} has no code on this chain: check the address and the RPC URL's chain"
-        )));
-    }
-    IERC20::new(token, provider).decimals().call().await.map_err(|e| {
-        bad_input(format!("token {token} does not answer decimals() (is it an ERC-20?): {e}"))
-    })
 }
 
 impl ProposeArgs {
@@ -253,6 +242,17 @@ impl ProposeArgs {
             Some(n) => n,
             None => store.next_nonce(chain_id, safe, info.nonce)?,
         };
+        if let Action::Batch { csv, max_gas, dry_run } = &self.action {
+            let suite = self.suite.addresses(&provider).await?;
+            let req = super::batch::BatchRequest {
+                csv,
+                max_gas: max_gas.as_deref(),
+                dry_run: *dry_run,
+                label: self.label.as_deref(),
+                json: self.json,
+            };
+            return super::batch::run(&provider, &store, &suite, &info, &ctx, nonce, req).await;
+        }
         let built = self.build(&provider, &info, nonce).await?;
         let tx = built.tx;
         check_delegatecall(&tx, self.allow_delegatecall)?;
@@ -260,11 +260,12 @@ impl ProposeArgs {
         let meta = ProposalMeta {
             label: self.label.clone().or(built.label),
             origin: Some(ORIGIN.to_owned()),
-            batch: built.batch,
+            batch: None,
             payout_plan: None,
             extra: Some(snapshot_extra(&info)),
         };
-        submit(&provider, &store, &ctx, &tx, &meta, self.json).await
+        let (hash, v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        print_proposal(hash, &v, self.json)
     }
 
     async fn build(
@@ -282,7 +283,7 @@ impl ProposeArgs {
             Action::Erc20 { token, to, amount } => {
                 let token = parse::address("--token", token)?;
                 let to = parse::address("--to", to)?;
-                let d = decimals(provider, token).await?;
+                let d = super::batch::decimals(provider, token).await?;
                 let units =
                     parse_units(amount, d).map_err(|e| bad_input(format!("--amount: {e}")))?;
                 if units.is_zero() {
@@ -369,90 +370,9 @@ impl ProposeArgs {
             Action::FallbackHandler(HandlerAction::Set { handler }) => Built::plain(
                 info.set_fallback_handler_tx(parse::address("HANDLER", handler)?, nonce)?,
             ),
-            Action::Batch { csv } => self.build_batch(provider, info, csv, nonce).await?,
-        })
-    }
-
-    async fn build_batch(
-        &self,
-        provider: &DynProvider,
-        info: &SafeInfo,
-        csv: &PathBuf,
-        nonce: U256,
-    ) -> eyre::Result<Built> {
-        let text = std::fs::read_to_string(csv)
-            .map_err(|e| bad_input(format!("cannot read the CSV file {}: {e}", csv.display())))?;
-        let rows: Vec<PayoutRow> = parse_csv(&text)
-            .wrap_err_with(|| format!("{} is not a valid payout file", csv.display()))?;
-        if rows.is_empty() {
-            return Err(bad_input(format!("{} has a header but no payout rows", csv.display())));
-        }
-        let mut decs: BTreeMap<Address, u8> = BTreeMap::new();
-        for token in rows.iter().filter_map(|r| r.token) {
-            if let std::collections::btree_map::Entry::Vacant(e) = decs.entry(token) {
-                e.insert(decimals(provider, token).await?);
+            Action::Batch { .. } => {
+                return Err(eyre::eyre!("batches are proposed by the batch module"));
             }
-        }
-        let entries = rows_to_entries(&rows, |t| match t {
-            None => Some(18),
-            Some(t) => decs.get(&t).copied(),
-        })
-        .wrap_err_with(|| format!("{} does not fit the tokens' decimals", csv.display()))?;
-        // The totals per token must be covered by the Safe's balances.
-        let mut totals: BTreeMap<Option<Address>, U256> = BTreeMap::new();
-        for row in &rows {
-            let d = row.token.map_or(18, |t| decs.get(&t).copied().unwrap_or(18));
-            let amount = row.amount_units(d).map_err(|e| bad_input(e.to_string()))?;
-            let t = totals.entry(row.token).or_default();
-            *t = t.saturating_add(amount);
-        }
-        for (token, total) in &totals {
-            let (have, d, name) = match token {
-                None => (info.balance, 18, "ETH".to_owned()),
-                Some(t) => (
-                    IERC20::new(*t, provider).balanceOf(info.address).call().await?,
-                    decs[t],
-                    format!("token {t}"),
-                ),
-            };
-            if have < *total {
-                return Err(bad_input(format!(
-                    "the Safe holds {} of {name} but {} pays out {}; fund the Safe first",
-                    format_units(have, d),
-                    csv.display(),
-                    format_units(*total, d)
-                )));
-            }
-        }
-        let batch = MultiSendBatch::call_only(entries)?;
-        let suite: SuiteAddresses = self.suite.addresses(provider).await?;
-        if provider.get_code_at(suite.multi_send_call_only).await?.is_empty() {
-            return Err(coffer_chain::Error::MissingContract {
-                contract: "MultiSendCallOnly",
-                address: suite.multi_send_call_only,
-            }
-            .into());
-        }
-        let tx = batch.into_safe_tx(suite.multi_send_call_only, nonce);
-        let source = csv.file_name().map(|n| n.to_string_lossy().into_owned());
-        let label = format!(
-            "payout of {} rows from {}",
-            rows.len(),
-            source.clone().unwrap_or_else(|| csv.display().to_string())
-        );
-        Ok(Built {
-            tx,
-            label: Some(label),
-            batch: Some(BatchChunk {
-                chunk: 0,
-                chunks: 1,
-                source,
-                rows: rows
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| BatchRow::from_payout_row(i, r))
-                    .collect(),
-            }),
         })
     }
 
@@ -471,8 +391,9 @@ impl ProposeArgs {
     }
 }
 
-/// Checks `tx`'s hash against the Safe's `getTransactionHash`, stores it with `meta`, and prints
-/// it: the safeTxHash on stdout (the summary on stderr), or the JSON shape with `json`.
+/// Checks `tx`'s hash against the Safe's `getTransactionHash`, stores it with `meta`, and shows
+/// the summary on stderr (unless `json`). Returns the safeTxHash and the JSON shape of the
+/// proposal; the caller prints the result.
 pub(super) async fn submit(
     provider: &DynProvider,
     store: &coffer_store::Store,
@@ -480,7 +401,7 @@ pub(super) async fn submit(
     tx: &SafeTx,
     meta: &ProposalMeta,
     json: bool,
-) -> eyre::Result<()> {
+) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
     let hash = check_safe_tx_hash(provider, ctx, tx).await?;
     let stored = store.insert_proposal(ctx, tx, meta)?;
     if stored != hash {
@@ -488,17 +409,29 @@ pub(super) async fn submit(
             "the store computed {stored} but the Safe {hash}; nothing was proposed"
         ));
     }
-    if json {
-        let mut v = tx_json(ctx, tx);
-        v["label"] = serde_json::json!(meta.label);
-        return print_json(&v);
+    let mut v = tx_json(ctx, tx);
+    v["label"] = serde_json::json!(meta.label);
+    if !json {
+        let mut f = Fields::default();
+        add_tx_fields(&mut f, ctx, tx, 10);
+        eprint!("{}", f.render());
+        eprintln!(
+            "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
+        );
     }
-    let mut f = Fields::default();
-    add_tx_fields(&mut f, ctx, tx, 10);
-    eprint!("{}", f.render());
-    eprintln!(
-        "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
-    );
-    println!("{hash}");
-    Ok(())
+    Ok((hash, v))
+}
+
+/// Prints one proposal's result: its safeTxHash, or its JSON shape.
+pub(super) fn print_proposal(
+    hash: alloy::primitives::B256,
+    v: &serde_json::Value,
+    json: bool,
+) -> eyre::Result<()> {
+    if json {
+        print_json(v)
+    } else {
+        println!("{hash}");
+        Ok(())
+    }
 }

@@ -7,7 +7,10 @@ use coffer_chain::read_safe;
 use coffer_core::SafeTx;
 use coffer_store::ProposalMeta;
 
-use super::{common::snapshot_extra, propose::submit};
+use super::{
+    common::snapshot_extra,
+    propose::{print_proposal, submit},
+};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts},
@@ -52,6 +55,7 @@ impl RejectArgs {
             extra: Some(snapshot_extra(&info)),
             ..ProposalMeta::default()
         };
-        submit(&provider, &store, &ctx, &tx, &meta, self.json).await
+        let (hash, v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        print_proposal(hash, &v, self.json)
     }
 }

@@ -1,0 +1,385 @@
+//! `coffer tx propose SAFE batch --csv FILE`: a CSV Airdrop payout cut into MultiSendCallOnly
+//! Safe transactions that each fit under a gas budget, proposed with consecutive nonces.
+//!
+//! The budget is `--max-gas`, by default the smaller of the EIP-7825 per-transaction cap
+//! (16,777,216) and half the block gas limit. Each chunk's gas is budgeted as the whole
+//! `execTransaction` will cost it:
+//!
+//! - the inner MultiSend call, **measured by simulation** on the chain (SimulateTxAccessor, from
+//!   the Safe, with its balances): first per entry, from a one-entry batch paying a fresh address
+//!   (the dearest case: a new balance slot), then for each planned chunk as a whole;
+//! - the calldata of `execTransaction` with `threshold` signatures (EIP-2028, and the EIP-7623
+//!   floor when it is higher), the 21,000 base, the Safe's own work per signature and fixed part,
+//!   SafeL2's event that logs the data, and the memory the Safe uses to copy the data.
+//!
+//! The budget bounds the gas *limit* a chunk needs (what EIP-7825 caps), so the 1/64 the Safe
+//! keeps back when it delegatecalls MultiSend and a 2% margin are added. A chunk whose
+//! whole-chunk estimate exceeds the budget is cut further, so no chunk ever exceeds it.
+
+use std::{collections::BTreeMap, path::Path};
+
+use alloy::{
+    primitives::{Address, Bytes, U256, keccak256},
+    providers::{DynProvider, Provider},
+    sol_types::SolCall,
+};
+use coffer_chain::{
+    SafeInfo, SuiteAddresses,
+    plan::{TX_GAS_CAP, calldata_gas},
+    simulate,
+};
+use coffer_contracts::bindings::{IERC20, ISafe};
+use coffer_core::{
+    MultiSendBatch, MultiSendEntry, PayoutRow, SafeTx, SafeTxContext, chunk_by_gas,
+    erc20_transfer_calldata, format_units, parse_csv, rows_to_entries,
+};
+use coffer_store::{BatchChunk, BatchRow, ProposalMeta, Store};
+use eyre::WrapErr;
+use serde_json::json;
+
+use super::{
+    common::{ORIGIN, snapshot_extra},
+    propose::submit,
+};
+use crate::{
+    exit::bad_input,
+    output::{Table, print_json},
+    parse,
+};
+
+/// The Safe's own work in `execTransaction` besides the inner call and the calldata: nonce
+/// update, hashing, events, the call setup (measured about 35,000 on coffer's suite and canonical
+/// 1.4.1), with margin.
+const SAFE_FIXED_GAS: u64 = 60_000;
+/// Per signature: a cold owner read, ecrecover and the ordering check (about 6,000), with margin.
+const SAFE_GAS_PER_SIGNATURE: u64 = 10_000;
+
+/// What the batch command needs besides the Safe.
+pub(super) struct BatchRequest<'a> {
+    pub(super) csv: &'a Path,
+    pub(super) max_gas: Option<&'a str>,
+    pub(super) dry_run: bool,
+    pub(super) label: Option<&'a str>,
+    pub(super) json: bool,
+}
+
+/// `decimals()` of an ERC-20, as a bad-input error when the address does not answer it.
+pub(super) async fn decimals(provider: &DynProvider, token: Address) -> eyre::Result<u8> {
+    if provider.get_code_at(token).await?.is_empty() {
+        return Err(bad_input(format!(
+            "token {token} has no code on this chain: check the address and the RPC URL's chain"
+        )));
+    }
+    IERC20::new(token, provider).decimals().call().await.map_err(|e| {
+        bad_input(format!("token {token} does not answer decimals() (is it an ERC-20?): {e}"))
+    })
+}
+
+/// The gas limit `execTransaction` needs for `data` (the MultiSend calldata) whose inner call uses
+/// `inner` gas.
+fn outer_gas(inner: u64, data: &Bytes, threshold: u64) -> u64 {
+    let signatures = vec![0x11u8; 65 * threshold as usize];
+    let call = ISafe::execTransactionCall {
+        to: Address::repeat_byte(0x11),
+        value: U256::ZERO,
+        data: data.clone(),
+        operation: 1,
+        safeTxGas: U256::ZERO,
+        baseGas: U256::ZERO,
+        gasPrice: U256::ZERO,
+        gasToken: Address::ZERO,
+        refundReceiver: Address::ZERO,
+        signatures: signatures.into(),
+    }
+    .abi_encode();
+    let standard = calldata_gas(&call);
+    // EIP-7623: tokens = zero bytes + 4 × non-zero bytes; the floor is 10 gas per token.
+    let floor = 10 * (standard / 4);
+    let words = (data.len() as u64).div_ceil(32);
+    // SafeL2 logs the data (8 gas a byte); the Safe copies it to memory about three times.
+    let log = 8 * (data.len() as u64 + 65 * threshold) + 2_000;
+    let mem_words = 3 * words + 64;
+    let memory = 3 * mem_words + mem_words * mem_words / 512;
+    let execution = inner + SAFE_FIXED_GAS + SAFE_GAS_PER_SIGNATURE * threshold + log + memory;
+    let used = 21_000 + (standard + execution).max(floor);
+    // The gas *limit* must be higher than the gas used: the Safe keeps 1/64 of its gas when it
+    // delegatecalls MultiSend (EIP-150), and nodes' estimates carry a small margin of their own.
+    used + inner / 63 + used / 50
+}
+
+/// One planned Safe transaction.
+struct PlannedChunk {
+    range: std::ops::Range<usize>,
+    tx_data: Bytes,
+    inner_gas: u64,
+    gas: u64,
+}
+
+/// A fresh address to measure the dearest transfer: nobody holds a balance there.
+fn fresh_address(token: Option<Address>, salt: u8) -> Address {
+    let seed =
+        [b"coffer gas probe".as_slice(), token.unwrap_or_default().as_slice(), &[salt]].concat();
+    Address::from_slice(&keccak256(seed)[12..])
+}
+
+async fn simulate_inner(
+    provider: &DynProvider,
+    info: &SafeInfo,
+    suite: &SuiteAddresses,
+    entries: &[MultiSendEntry],
+) -> eyre::Result<(u64, Bytes)> {
+    let batch = MultiSendBatch::call_only(entries.to_vec())?;
+    let tx = batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO);
+    let sim = simulate(provider, info.address, suite.simulate_tx_accessor, &tx).await?;
+    if !sim.success {
+        return Err(bad_input(format!(
+            "the payouts fail when the Safe runs them: {}; check the token and the Safe's balance",
+            sim.revert_reason.unwrap_or_default()
+        )));
+    }
+    Ok((sim.gas_used, tx.data))
+}
+
+/// Cuts the entries into chunks under `budget`, measuring on the chain.
+async fn plan(
+    provider: &DynProvider,
+    info: &SafeInfo,
+    suite: &SuiteAddresses,
+    rows: &[PayoutRow],
+    entries: &[MultiSendEntry],
+    budget: u64,
+) -> eyre::Result<Vec<PlannedChunk>> {
+    // Per-entry inner gas, per token: batches of one and two entries paying fresh addresses give
+    // the marginal cost of a payout (a new balance slot: the dearest case) and what the first
+    // payout of a token costs on top (cold accounts and slots), counted once per token.
+    let (empty_gas, _) = simulate_inner(provider, info, suite, &[]).await?;
+    let mut per_token: BTreeMap<Option<Address>, u64> = BTreeMap::new();
+    let mut first_extra = 0u64;
+    for row in rows {
+        if per_token.contains_key(&row.token) {
+            continue;
+        }
+        let probe = |salt: u8| {
+            let to = fresh_address(row.token, salt);
+            match row.token {
+                Some(t) => {
+                    MultiSendEntry::call(t, U256::ZERO, erc20_transfer_calldata(to, U256::from(1)))
+                }
+                None => MultiSendEntry::call(to, U256::from(1), Bytes::new()),
+            }
+        };
+        let (one, _) = simulate_inner(provider, info, suite, &[probe(1)]).await?;
+        let (two, _) = simulate_inner(provider, info, suite, &[probe(1), probe(2)]).await?;
+        let marginal = two.saturating_sub(one);
+        first_extra += one.saturating_sub(empty_gas).saturating_sub(marginal);
+        per_token.insert(row.token, marginal);
+    }
+    let item_gas = |i: &usize| {
+        let e = &entries[*i];
+        let packed = MultiSendBatch::new(vec![e.clone()]).encode_packed();
+        per_token.get(&rows[*i].token).copied().unwrap_or(0)
+            + calldata_gas(&packed)
+            + 8 * packed.len() as u64
+            + 3 * 3 * (packed.len() as u64).div_ceil(32)
+    };
+    let fixed =
+        outer_gas(empty_gas, &MultiSendBatch::new(Vec::new()).encode_call(), info.threshold)
+            + first_extra;
+    let indices: Vec<usize> = (0..entries.len()).collect();
+    let mut pending: Vec<std::ops::Range<usize>> = chunk_by_gas(&indices, item_gas, fixed, budget)
+        .map_err(|e| bad_input(format!("a payout does not fit under --max-gas {budget}: {e}")))?
+        .into_iter()
+        .map(|c| c.range)
+        .collect();
+    pending.reverse();
+    let mut out = Vec::new();
+    // Verify each chunk as a whole; cut it when the measured estimate is over the budget.
+    while let Some(range) = pending.pop() {
+        let (inner, data) = simulate_inner(provider, info, suite, &entries[range.clone()]).await?;
+        let gas = outer_gas(inner, &data, info.threshold);
+        if gas <= budget {
+            out.push(PlannedChunk { range, tx_data: data, inner_gas: inner, gas });
+            continue;
+        }
+        if range.len() == 1 {
+            return Err(bad_input(format!(
+                "row at line {} alone needs about {gas} gas, more than --max-gas {budget}",
+                rows[range.start].line
+            )));
+        }
+        let keep = ((range.len() as u128 * u128::from(budget)) / u128::from(gas)) as usize;
+        let keep = keep.clamp(1, range.len() - 1);
+        // The rows cut off go to the front of the next chunk (verified in its turn).
+        let rest_end = pending.pop().map_or(range.end, |next| next.end);
+        pending.push(range.start + keep..rest_end);
+        pending.push(range.start..range.start + keep);
+    }
+    Ok(out)
+}
+
+/// Plans, checks and proposes (or with `--dry-run`, only prints) the batch.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn run(
+    provider: &DynProvider,
+    store: &Store,
+    suite: &SuiteAddresses,
+    info: &SafeInfo,
+    ctx: &SafeTxContext,
+    first_nonce: U256,
+    req: BatchRequest<'_>,
+) -> eyre::Result<()> {
+    let csv = req.csv;
+    let text = std::fs::read_to_string(csv)
+        .map_err(|e| bad_input(format!("cannot read the CSV file {}: {e}", csv.display())))?;
+    let rows: Vec<PayoutRow> = parse_csv(&text)
+        .wrap_err_with(|| format!("{} is not a valid payout file", csv.display()))?;
+    if rows.is_empty() {
+        return Err(bad_input(format!("{} has a header but no payout rows", csv.display())));
+    }
+    let mut decs: BTreeMap<Address, u8> = BTreeMap::new();
+    for token in rows.iter().filter_map(|r| r.token) {
+        if let std::collections::btree_map::Entry::Vacant(e) = decs.entry(token) {
+            e.insert(decimals(provider, token).await?);
+        }
+    }
+    let entries = rows_to_entries(&rows, |t| match t {
+        None => Some(18),
+        Some(t) => decs.get(&t).copied(),
+    })
+    .wrap_err_with(|| format!("{} does not fit the tokens' decimals", csv.display()))?;
+    // The totals per token must be covered by the Safe's balances.
+    let mut totals: BTreeMap<Option<Address>, U256> = BTreeMap::new();
+    for row in &rows {
+        let d = row.token.map_or(18, |t| decs.get(&t).copied().unwrap_or(18));
+        let amount = row.amount_units(d).map_err(|e| bad_input(e.to_string()))?;
+        let t = totals.entry(row.token).or_default();
+        *t = t.saturating_add(amount);
+    }
+    for (token, total) in &totals {
+        let (have, d, name) = match token {
+            None => (info.balance, 18, "ETH".to_owned()),
+            Some(t) => (
+                IERC20::new(*t, provider).balanceOf(info.address).call().await?,
+                decs[t],
+                format!("token {t}"),
+            ),
+        };
+        if have < *total {
+            return Err(bad_input(format!(
+                "the Safe holds {} of {name} but {} pays out {}; fund the Safe first",
+                format_units(have, d),
+                csv.display(),
+                format_units(*total, d)
+            )));
+        }
+    }
+    for (name, address) in [
+        ("MultiSendCallOnly", suite.multi_send_call_only),
+        ("SimulateTxAccessor", suite.simulate_tx_accessor),
+    ] {
+        if provider.get_code_at(address).await?.is_empty() {
+            return Err(coffer_chain::Error::MissingContract { contract: name, address }.into());
+        }
+    }
+
+    let budget = match req.max_gas {
+        Some(g) => parse::count("--max-gas", g)?,
+        None => {
+            let block = provider
+                .get_block_by_number(Default::default())
+                .await?
+                .map_or(u64::MAX, |b| b.header.gas_limit);
+            TX_GAS_CAP.min(block / 2)
+        }
+    };
+    let chunks = plan(provider, info, suite, &rows, &entries, budget).await?;
+    let source = csv.file_name().map(|n| n.to_string_lossy().into_owned());
+    let source_name = source.clone().unwrap_or_else(|| csv.display().to_string());
+    let n = chunks.len();
+
+    if req.dry_run {
+        if req.json {
+            return print_json(&json!({
+                "safe": info.address,
+                "rows": rows.len(),
+                "maxGas": budget,
+                "firstNonce": first_nonce.to_string(),
+                "chunks": chunks.iter().enumerate().map(|(i, c)| json!({
+                    "chunk": i,
+                    "nonce": (first_nonce + U256::from(i)).to_string(),
+                    "rows": c.range.len(),
+                    "firstLine": rows[c.range.start].line,
+                    "lastLine": rows[c.range.end - 1].line,
+                    "innerGas": c.inner_gas,
+                    "estimatedGas": c.gas,
+                })).collect::<Vec<_>>(),
+            }));
+        }
+        let mut t = Table::new(&["CHUNK", "NONCE", "ROWS", "LINES", "INNER GAS", "EST. GAS"]);
+        for (i, c) in chunks.iter().enumerate() {
+            t.row(vec![
+                format!("{}/{n}", i + 1),
+                (first_nonce + U256::from(i)).to_string(),
+                c.range.len().to_string(),
+                format!("{}-{}", rows[c.range.start].line, rows[c.range.end - 1].line),
+                c.inner_gas.to_string(),
+                c.gas.to_string(),
+            ]);
+        }
+        t.print();
+        eprintln!(
+            "dry run: {} rows in {n} Safe transaction(s) under {budget} gas each; nothing was stored",
+            rows.len()
+        );
+        return Ok(());
+    }
+
+    eprintln!("{} rows in {n} Safe transaction(s) under {budget} gas each", rows.len());
+    let mut results = Vec::with_capacity(n);
+    for (i, c) in chunks.iter().enumerate() {
+        let nonce = first_nonce + U256::from(i);
+        let tx = SafeTx::delegate_call(suite.multi_send_call_only, c.tx_data.clone(), nonce);
+        let label = match (req.label, n) {
+            (Some(l), 1) => l.to_owned(),
+            (Some(l), _) => format!("{l} ({} of {n})", i + 1),
+            (None, 1) => format!("payout of {} rows from {source_name}", rows.len()),
+            (None, _) => format!(
+                "payout from {source_name}, chunk {} of {n} (lines {}-{})",
+                i + 1,
+                rows[c.range.start].line,
+                rows[c.range.end - 1].line
+            ),
+        };
+        let meta = ProposalMeta {
+            label: Some(label),
+            origin: Some(format!("{ORIGIN} csv:{source_name}")),
+            batch: Some(BatchChunk {
+                chunk: i,
+                chunks: n,
+                source: source.clone(),
+                rows: c.range.clone().map(|k| BatchRow::from_payout_row(k, &rows[k])).collect(),
+            }),
+            payout_plan: None,
+            extra: Some(snapshot_extra(info)),
+        };
+        if !req.json {
+            eprintln!("chunk {}/{n}: {} rows, about {} gas", i + 1, c.range.len(), c.gas);
+        }
+        let (hash, mut v) = submit(provider, store, ctx, &tx, &meta, req.json).await?;
+        v["chunk"] = json!(i);
+        v["rows"] = json!(c.range.len());
+        v["estimatedGas"] = json!(c.gas);
+        results.push((hash, v));
+    }
+    if req.json {
+        return print_json(&json!({
+            "rows": rows.len(),
+            "maxGas": budget,
+            "proposals": results.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+        }));
+    }
+    for (hash, _) in &results {
+        println!("{hash}");
+    }
+    Ok(())
+}
