@@ -237,7 +237,8 @@ pub struct PreparedExecution {
     pub calldata: Bytes,
     /// `eth_estimateGas` of the call.
     pub gas_estimate: u64,
-    /// The gas limit that will be sent (estimate + 20%, at most the block gas limit).
+    /// The gas limit that will be sent (estimate + 20%, at most the block gas limit, and at most
+    /// the EIP-7825 cap of 16,777,216 when the estimate is under it).
     pub gas_limit: u64,
 }
 
@@ -368,7 +369,13 @@ pub async fn prepare_execution<P: Provider>(
     let gas_estimate = provider.estimate_gas(request_tx).await.map_err(Error::rpc)?;
     let mut gas_limit = gas_estimate.saturating_add(gas_estimate / 5);
     if let Ok(Some(block)) = provider.get_block_by_number(Default::default()).await {
-        gas_limit = gas_limit.min(block.header.gas_limit).max(gas_estimate);
+        // Under the EIP-7825 cap when the execution fits under it (a capped chain refuses more).
+        let cap = if gas_estimate <= crate::plan::TX_GAS_CAP {
+            crate::plan::TX_GAS_CAP
+        } else {
+            u64::MAX
+        };
+        gas_limit = gas_limit.min(block.header.gas_limit).min(cap).max(gas_estimate);
     }
     Ok(PreparedExecution {
         safe: ctx.safe,
