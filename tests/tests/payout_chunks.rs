@@ -113,3 +113,166 @@ async fn a_1000_row_payout_is_chunked_under_the_osaka_cap() {
         assert_eq!(b["balance"], expected.as_str(), "receiver {i}");
     }
 }
+
+/// Transaction Builder files both ways, and a pro-rata split straight into a proposal.
+#[tokio::test(flavor = "multi_thread")]
+async fn tx_builder_round_trip_and_payout_split() {
+    let chain = TestChain::spawn().await.unwrap();
+    let cli = Cli::new(chain.endpoint());
+    let payer = key_hex(chain.signer(9));
+    let k1 = key_hex(chain.signer(1));
+    let k2 = key_hex(chain.signer(2));
+    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
+    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (a1, a2, a3) =
+        (chain.address(1).to_string(), chain.address(2).to_string(), chain.address(3).to_string());
+    let safe = cli.ok(&[
+        "safe",
+        "create",
+        "--owner",
+        &a1,
+        "--owner",
+        &a2,
+        "--owner",
+        &a3,
+        "--threshold",
+        "2",
+        "--private-key",
+        &payer,
+    ]);
+    cli.ok(&[
+        "send",
+        "--to",
+        &token,
+        "--sig",
+        "mint(address,uint256)",
+        &safe,
+        "1000000000000000000000000",
+        "--private-key",
+        &payer,
+    ]);
+
+    // A 3-row CSV batch, exported as a Transaction Builder file and imported back at the same
+    // nonce: the same calldata, so the same safeTxHash.
+    let csv = cli.file("three.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "token_type,token_address,receiver,amount,id\nerc20,{token},{a1},1.5,\nerc20,{token},{a2},2,\nerc20,{token},{a3},0.25,\n"
+        ),
+    )
+    .unwrap();
+    let h = cli.ok(&["tx", "propose", &safe, "batch", "--csv", csv.to_str().unwrap()]);
+    let file = cli.file("three.tx-builder.json");
+    let out = cli.json(&["tx", "export-builder", &h, "-o", file.to_str().unwrap()]);
+    assert_eq!(out["transactions"], 3);
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(exported["chainId"], chain.chain_id().to_string());
+    assert_eq!(exported["meta"]["checksum"], out["checksum"]);
+    cli.ok(&["tx", "remove", &h]);
+    let again = cli.ok(&["tx", "propose", &safe, "batch", "--tx-builder", file.to_str().unwrap()]);
+    assert_eq!(again, h, "export then import gives the same transaction");
+    cli.ok(&["tx", "remove", &again]);
+
+    // A file edited after export is refused by its checksum; a file for another chain too.
+    let mut edited = exported.clone();
+    edited["transactions"][0]["to"] = a3.clone().into();
+    let edited_file = cli.file("edited.json");
+    std::fs::write(&edited_file, edited.to_string()).unwrap();
+    cli.bad(
+        &["tx", "propose", &safe, "batch", "--tx-builder", edited_file.to_str().unwrap()],
+        "checksum",
+    );
+    let mut other = exported.clone();
+    other["chainId"] = "1".into();
+    other["meta"].as_object_mut().unwrap().remove("checksum");
+    let other_file = cli.file("other-chain.json");
+    std::fs::write(&other_file, other.to_string()).unwrap();
+    cli.bad(
+        &["tx", "propose", &safe, "batch", "--tx-builder", other_file.to_str().unwrap()],
+        "chain id mismatch",
+    );
+
+    // A single-call proposal exports as one transaction and comes back as the same plain call.
+    let single =
+        cli.ok(&["tx", "propose", &safe, "erc20", "--token", &token, "--to", &a1, "--amount", "3"]);
+    let single_file = cli.file("single.json");
+    cli.ok(&["tx", "export-builder", &single, "-o", single_file.to_str().unwrap()]);
+    cli.ok(&["tx", "remove", &single]);
+    let back =
+        cli.ok(&["tx", "propose", &safe, "batch", "--tx-builder", single_file.to_str().unwrap()]);
+    assert_eq!(back, single);
+    cli.ok(&["tx", "remove", &single]);
+
+    // 1000 tokens split over shares 1 : 2 : 3 : 0.5 : 0, exactly: the floors of 1000·share/6.5
+    // leave 3 base units, which go to the largest remainders (.923, .846, .692 of a unit).
+    let shares = cli.file("shares.csv");
+    let zero = "0x000000000000000000000000000000000000bEEF".to_owned();
+    std::fs::write(
+        &shares,
+        format!("address,shares\n{a1},1\n{a2},2\n{a3},3\n{},0.5\n{zero},0\n", chain.address(4)),
+    )
+    .unwrap();
+    let split_csv = cli.ok(&[
+        "payout",
+        "split",
+        "--total",
+        "1000",
+        "--token",
+        &token,
+        "--shares",
+        shares.to_str().unwrap(),
+    ]);
+    let amounts: Vec<&str> =
+        split_csv.lines().skip(1).map(|l| l.split(',').nth(3).unwrap()).collect();
+    assert_eq!(amounts.len(), 4, "the zero share gets no row:\n{split_csv}");
+    assert_eq!(
+        amounts,
+        [
+            "153.846153846153846154",
+            "307.692307692307692308",
+            "461.538461538461538461",
+            "76.923076923076923077"
+        ]
+    );
+    let proposed = cli.json(&[
+        "payout",
+        "split",
+        "--total",
+        "1000",
+        "--token",
+        &token,
+        "--shares",
+        shares.to_str().unwrap(),
+        "--propose",
+        &safe,
+    ]);
+    let h = proposed["proposals"][0]["safeTxHash"].as_str().unwrap().to_owned();
+    cli.ok(&["tx", "sign", &h, "--private-key", &k1]);
+    cli.ok(&["tx", "sign", &h, "--private-key", &k2]);
+    cli.ok(&["tx", "execute", &h, "--private-key", &payer]);
+    let b = cli.json(&["balance", "--token", &token, &a3]);
+    assert_eq!(b["balances"][0]["balance"], "461538461538461538461");
+
+    // Bad shares and totals.
+    let bad = cli.file("bad-shares.csv");
+    std::fs::write(&bad, "address,shares\n0x12,1\nvitalik.eth,2\n").unwrap();
+    let r =
+        cli.bad(&["payout", "split", "--total", "1", "--shares", bad.to_str().unwrap()], "line 2");
+    assert!(r.stderr.contains("line 3"), "{}", r.stderr);
+    cli.bad(&["payout", "split", "--total", "0", "--shares", shares.to_str().unwrap()], "zero");
+    cli.bad(
+        &["payout", "split", "--total", "-5", "--shares", shares.to_str().unwrap()],
+        "negative",
+    );
+    let no_header = cli.file("no-header.csv");
+    std::fs::write(&no_header, "who,much\n").unwrap();
+    cli.bad(
+        &["payout", "split", "--total", "1", "--shares", no_header.to_str().unwrap()],
+        "`address` and `shares`",
+    );
+}

@@ -84,6 +84,12 @@ impl Fields {
         self
     }
 
+    /// Adds every line of `other`, in order.
+    pub(crate) fn append(&mut self, other: &Fields) -> &mut Self {
+        self.rows.extend(other.rows.iter().cloned());
+        self
+    }
+
     /// The block as text.
     pub(crate) fn render(&self) -> String {
         let w = self.rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);

@@ -2,6 +2,8 @@
 
 pub(crate) mod balance;
 pub(crate) mod contracts;
+pub(crate) mod payout;
+pub(crate) mod payout_plan;
 pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod tx;
@@ -20,6 +22,9 @@ pub(crate) enum Command {
     /// Propose, sign, approve and execute Safe transactions.
     #[command(subcommand)]
     Tx(tx::TxCmd),
+    /// Payout tools: split a total pro rata over shares.
+    #[command(subcommand)]
+    Payout(payout::PayoutCmd),
     /// Show ETH or ERC-20 balances of accounts.
     Balance(balance::BalanceArgs),
     /// Send a plain transaction from your own key (fund a Safe, call a test token's mint).
@@ -34,6 +39,7 @@ impl Command {
             Self::Tx(cmd) => cmd.run().await,
             Self::Send(args) => args.run().await,
             Self::Balance(args) => args.run().await,
+            Self::Payout(cmd) => cmd.run().await,
         }
     }
 }

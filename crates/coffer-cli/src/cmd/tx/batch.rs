@@ -30,7 +30,7 @@ use coffer_chain::{
 };
 use coffer_contracts::bindings::{IERC20, ISafe};
 use coffer_core::{
-    MultiSendBatch, MultiSendEntry, PayoutRow, SafeTx, SafeTxContext, chunk_by_gas,
+    MultiSendBatch, MultiSendEntry, PayoutRow, SafeTx, SafeTxContext, TxBuilderBatch, chunk_by_gas,
     erc20_transfer_calldata, format_units, parse_csv, rows_to_entries,
 };
 use coffer_store::{BatchChunk, BatchRow, ProposalMeta, Store};
@@ -54,17 +54,125 @@ const SAFE_FIXED_GAS: u64 = 60_000;
 /// Per signature: a cold owner read, ecrecover and the ordering check (about 6,000), with margin.
 const SAFE_GAS_PER_SIGNATURE: u64 = 10_000;
 
+/// Where the payouts come from.
+pub(crate) enum Source<'a> {
+    /// A CSV Airdrop file.
+    Csv(&'a Path),
+    /// A Safe{Wallet} Transaction Builder file.
+    TxBuilder(&'a Path),
+    /// Rows built in memory (e.g. by `payout split`), with the name of their source.
+    Rows(Vec<PayoutRow>, String),
+}
+
 /// What the batch command needs besides the Safe.
-pub(super) struct BatchRequest<'a> {
-    pub(super) csv: &'a Path,
-    pub(super) max_gas: Option<&'a str>,
-    pub(super) dry_run: bool,
-    pub(super) label: Option<&'a str>,
-    pub(super) json: bool,
+pub(crate) struct BatchRequest<'a> {
+    pub(crate) source: Source<'a>,
+    pub(crate) max_gas: Option<&'a str>,
+    pub(crate) dry_run: bool,
+    pub(crate) label: Option<&'a str>,
+    pub(crate) json: bool,
+}
+
+/// The payouts of a batch, read and checked.
+struct Payouts {
+    entries: Vec<MultiSendEntry>,
+    /// The CSV rows, one per entry (none for a Transaction Builder file).
+    rows: Option<Vec<PayoutRow>>,
+    /// The file name (or source) shown in labels.
+    source: String,
+    /// What the batch pays per token (`None`: ETH), in base units, with the token's decimals.
+    totals: BTreeMap<Option<Address>, (U256, u8)>,
+}
+
+impl Payouts {
+    /// A short description of entry `i` for messages: its CSV line, or its index.
+    fn at(&self, i: usize) -> String {
+        match &self.rows {
+            Some(rows) => format!("line {}", rows[i].line),
+            None => format!("transaction #{i}"),
+        }
+    }
+}
+
+async fn from_rows(
+    provider: &DynProvider,
+    rows: Vec<PayoutRow>,
+    source: String,
+) -> eyre::Result<Payouts> {
+    if rows.is_empty() {
+        return Err(bad_input(format!("{source} has a header but no payout rows")));
+    }
+    let mut decs: BTreeMap<Address, u8> = BTreeMap::new();
+    for token in rows.iter().filter_map(|r| r.token) {
+        if let std::collections::btree_map::Entry::Vacant(e) = decs.entry(token) {
+            e.insert(decimals(provider, token).await?);
+        }
+    }
+    let entries = rows_to_entries(&rows, |t| match t {
+        None => Some(18),
+        Some(t) => decs.get(&t).copied(),
+    })
+    .wrap_err_with(|| format!("{source} does not fit the tokens' decimals"))?;
+    let mut totals: BTreeMap<Option<Address>, (U256, u8)> = BTreeMap::new();
+    for row in &rows {
+        let d = row.token.map_or(18, |t| decs.get(&t).copied().unwrap_or(18));
+        let amount = row.amount_units(d).map_err(|e| bad_input(e.to_string()))?;
+        let t = totals.entry(row.token).or_insert((U256::ZERO, d));
+        t.0 = t.0.saturating_add(amount);
+    }
+    Ok(Payouts { entries, rows: Some(rows), source, totals })
+}
+
+async fn load(provider: &DynProvider, chain_id: u64, source: Source<'_>) -> eyre::Result<Payouts> {
+    let read = |path: &Path, what: &str| {
+        std::fs::read_to_string(path)
+            .map_err(|e| bad_input(format!("cannot read the {what} {}: {e}", path.display())))
+    };
+    let name = |path: &Path| {
+        path.file_name()
+            .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    match source {
+        Source::Csv(path) => {
+            let text = read(path, "CSV file")?;
+            let rows = parse_csv(&text)
+                .wrap_err_with(|| format!("{} is not a valid payout file", path.display()))?;
+            from_rows(provider, rows, name(path)).await
+        }
+        Source::Rows(rows, source) => from_rows(provider, rows, source).await,
+        Source::TxBuilder(path) => {
+            let text = read(path, "Transaction Builder file")?;
+            let what = || format!("{} is not a valid Transaction Builder file", path.display());
+            let batch = TxBuilderBatch::from_json(&text).wrap_err_with(what)?;
+            if batch.meta.checksum.as_ref().is_some_and(Option::is_some) {
+                batch.verify_checksum().wrap_err_with(|| {
+                    format!("{}: the file was changed after it was exported", path.display())
+                })?;
+            }
+            let file_chain = batch.chain_id().wrap_err_with(what)?;
+            if file_chain != chain_id {
+                return Err(coffer_chain::Error::ChainIdMismatch {
+                    expected: file_chain,
+                    actual: chain_id,
+                }
+                .into());
+            }
+            let entries = batch.to_calls().wrap_err_with(what)?;
+            if entries.is_empty() {
+                return Err(bad_input(format!("{} holds no transactions", path.display())));
+            }
+            let total = entries.iter().fold(U256::ZERO, |a, e| a.saturating_add(e.value));
+            let mut totals = BTreeMap::new();
+            if !total.is_zero() {
+                totals.insert(None, (total, 18));
+            }
+            Ok(Payouts { entries, rows: None, source: name(path), totals })
+        }
+    }
 }
 
 /// `decimals()` of an ERC-20, as a bad-input error when the address does not answer it.
-pub(super) async fn decimals(provider: &DynProvider, token: Address) -> eyre::Result<u8> {
+pub(crate) async fn decimals(provider: &DynProvider, token: Address) -> eyre::Result<u8> {
     if provider.get_code_at(token).await?.is_empty() {
         return Err(bad_input(format!(
             "token {token} has no code on this chain: check the address and the RPC URL's chain"
@@ -145,39 +253,55 @@ async fn plan(
     provider: &DynProvider,
     info: &SafeInfo,
     suite: &SuiteAddresses,
-    rows: &[PayoutRow],
-    entries: &[MultiSendEntry],
+    payouts: &Payouts,
     budget: u64,
 ) -> eyre::Result<Vec<PlannedChunk>> {
-    // Per-entry inner gas, per token: batches of one and two entries paying fresh addresses give
-    // the marginal cost of a payout (a new balance slot: the dearest case) and what the first
-    // payout of a token costs on top (cold accounts and slots), counted once per token.
+    let entries = &payouts.entries;
     let (empty_gas, _) = simulate_inner(provider, info, suite, &[]).await?;
+    // Per-entry inner gas. For payout rows, per token: batches of one and two entries paying
+    // fresh addresses give the marginal cost of a payout (a new balance slot: the dearest case)
+    // and what the first payout of a token costs on top (cold accounts and slots), counted once
+    // per token. For other calls: the average over (up to) the first 200, run as one batch.
     let mut per_token: BTreeMap<Option<Address>, u64> = BTreeMap::new();
     let mut first_extra = 0u64;
-    for row in rows {
-        if per_token.contains_key(&row.token) {
-            continue;
-        }
-        let probe = |salt: u8| {
-            let to = fresh_address(row.token, salt);
-            match row.token {
-                Some(t) => {
-                    MultiSendEntry::call(t, U256::ZERO, erc20_transfer_calldata(to, U256::from(1)))
+    let mut average = 0u64;
+    match &payouts.rows {
+        Some(rows) => {
+            for row in rows {
+                if per_token.contains_key(&row.token) {
+                    continue;
                 }
-                None => MultiSendEntry::call(to, U256::from(1), Bytes::new()),
+                let probe = |salt: u8| {
+                    let to = fresh_address(row.token, salt);
+                    match row.token {
+                        Some(t) => MultiSendEntry::call(
+                            t,
+                            U256::ZERO,
+                            erc20_transfer_calldata(to, U256::from(1)),
+                        ),
+                        None => MultiSendEntry::call(to, U256::from(1), Bytes::new()),
+                    }
+                };
+                let (one, _) = simulate_inner(provider, info, suite, &[probe(1)]).await?;
+                let (two, _) = simulate_inner(provider, info, suite, &[probe(1), probe(2)]).await?;
+                let marginal = two.saturating_sub(one);
+                first_extra += one.saturating_sub(empty_gas).saturating_sub(marginal);
+                per_token.insert(row.token, marginal);
             }
-        };
-        let (one, _) = simulate_inner(provider, info, suite, &[probe(1)]).await?;
-        let (two, _) = simulate_inner(provider, info, suite, &[probe(1), probe(2)]).await?;
-        let marginal = two.saturating_sub(one);
-        first_extra += one.saturating_sub(empty_gas).saturating_sub(marginal);
-        per_token.insert(row.token, marginal);
+        }
+        None => {
+            let k = entries.len().min(200);
+            let (g, _) = simulate_inner(provider, info, suite, &entries[..k]).await?;
+            average = g.saturating_sub(empty_gas).div_ceil(k as u64);
+        }
     }
     let item_gas = |i: &usize| {
-        let e = &entries[*i];
-        let packed = MultiSendBatch::new(vec![e.clone()]).encode_packed();
-        per_token.get(&rows[*i].token).copied().unwrap_or(0)
+        let packed = MultiSendBatch::new(vec![entries[*i].clone()]).encode_packed();
+        let inner = match &payouts.rows {
+            Some(rows) => per_token.get(&rows[*i].token).copied().unwrap_or(0),
+            None => average,
+        };
+        inner
             + calldata_gas(&packed)
             + 8 * packed.len() as u64
             + 3 * 3 * (packed.len() as u64).div_ceil(32)
@@ -203,8 +327,8 @@ async fn plan(
         }
         if range.len() == 1 {
             return Err(bad_input(format!(
-                "row at line {} alone needs about {gas} gas, more than --max-gas {budget}",
-                rows[range.start].line
+                "{} alone needs about {gas} gas, more than --max-gas {budget}",
+                payouts.at(range.start)
             )));
         }
         let keep = ((range.len() as u128 * u128::from(budget)) / u128::from(gas)) as usize;
@@ -219,57 +343,36 @@ async fn plan(
 
 /// Plans, checks and proposes (or with `--dry-run`, only prints) the batch.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn run(
+pub(crate) async fn run(
     provider: &DynProvider,
     store: &Store,
     suite: &SuiteAddresses,
     info: &SafeInfo,
     ctx: &SafeTxContext,
     first_nonce: U256,
-    req: BatchRequest<'_>,
+    mut req: BatchRequest<'_>,
 ) -> eyre::Result<()> {
-    let csv = req.csv;
-    let text = std::fs::read_to_string(csv)
-        .map_err(|e| bad_input(format!("cannot read the CSV file {}: {e}", csv.display())))?;
-    let rows: Vec<PayoutRow> = parse_csv(&text)
-        .wrap_err_with(|| format!("{} is not a valid payout file", csv.display()))?;
-    if rows.is_empty() {
-        return Err(bad_input(format!("{} has a header but no payout rows", csv.display())));
-    }
-    let mut decs: BTreeMap<Address, u8> = BTreeMap::new();
-    for token in rows.iter().filter_map(|r| r.token) {
-        if let std::collections::btree_map::Entry::Vacant(e) = decs.entry(token) {
-            e.insert(decimals(provider, token).await?);
-        }
-    }
-    let entries = rows_to_entries(&rows, |t| match t {
-        None => Some(18),
-        Some(t) => decs.get(&t).copied(),
-    })
-    .wrap_err_with(|| format!("{} does not fit the tokens' decimals", csv.display()))?;
+    let payouts = load(
+        provider,
+        ctx.chain_id,
+        std::mem::replace(&mut req.source, Source::Rows(Vec::new(), String::new())),
+    )
+    .await?;
     // The totals per token must be covered by the Safe's balances.
-    let mut totals: BTreeMap<Option<Address>, U256> = BTreeMap::new();
-    for row in &rows {
-        let d = row.token.map_or(18, |t| decs.get(&t).copied().unwrap_or(18));
-        let amount = row.amount_units(d).map_err(|e| bad_input(e.to_string()))?;
-        let t = totals.entry(row.token).or_default();
-        *t = t.saturating_add(amount);
-    }
-    for (token, total) in &totals {
-        let (have, d, name) = match token {
-            None => (info.balance, 18, "ETH".to_owned()),
+    for (token, (total, d)) in &payouts.totals {
+        let (have, name) = match token {
+            None => (info.balance, "ETH".to_owned()),
             Some(t) => (
                 IERC20::new(*t, provider).balanceOf(info.address).call().await?,
-                decs[t],
                 format!("token {t}"),
             ),
         };
         if have < *total {
             return Err(bad_input(format!(
                 "the Safe holds {} of {name} but {} pays out {}; fund the Safe first",
-                format_units(have, d),
-                csv.display(),
-                format_units(*total, d)
+                format_units(have, *d),
+                payouts.source,
+                format_units(*total, *d)
             )));
         }
     }
@@ -292,78 +395,94 @@ pub(super) async fn run(
             TX_GAS_CAP.min(block / 2)
         }
     };
-    let chunks = plan(provider, info, suite, &rows, &entries, budget).await?;
-    let source = csv.file_name().map(|n| n.to_string_lossy().into_owned());
-    let source_name = source.clone().unwrap_or_else(|| csv.display().to_string());
+    let chunks = plan(provider, info, suite, &payouts, budget).await?;
     let n = chunks.len();
+    let total = payouts.entries.len();
+    let lines = |c: &PlannedChunk| match &payouts.rows {
+        Some(rows) => (rows[c.range.start].line, rows[c.range.end - 1].line),
+        None => (c.range.start, c.range.end - 1),
+    };
+    let unit = if payouts.rows.is_some() { "lines" } else { "transactions" };
 
     if req.dry_run {
         if req.json {
             return print_json(&json!({
                 "safe": info.address,
-                "rows": rows.len(),
+                "rows": total,
                 "maxGas": budget,
                 "firstNonce": first_nonce.to_string(),
                 "chunks": chunks.iter().enumerate().map(|(i, c)| json!({
                     "chunk": i,
                     "nonce": (first_nonce + U256::from(i)).to_string(),
                     "rows": c.range.len(),
-                    "firstLine": rows[c.range.start].line,
-                    "lastLine": rows[c.range.end - 1].line,
+                    "firstLine": lines(c).0,
+                    "lastLine": lines(c).1,
                     "innerGas": c.inner_gas,
                     "estimatedGas": c.gas,
                 })).collect::<Vec<_>>(),
             }));
         }
-        let mut t = Table::new(&["CHUNK", "NONCE", "ROWS", "LINES", "INNER GAS", "EST. GAS"]);
+        let mut t =
+            Table::new(&["CHUNK", "NONCE", "ROWS", &unit.to_uppercase(), "INNER GAS", "EST. GAS"]);
         for (i, c) in chunks.iter().enumerate() {
             t.row(vec![
                 format!("{}/{n}", i + 1),
                 (first_nonce + U256::from(i)).to_string(),
                 c.range.len().to_string(),
-                format!("{}-{}", rows[c.range.start].line, rows[c.range.end - 1].line),
+                format!("{}-{}", lines(c).0, lines(c).1),
                 c.inner_gas.to_string(),
                 c.gas.to_string(),
             ]);
         }
         t.print();
         eprintln!(
-            "dry run: {} rows in {n} Safe transaction(s) under {budget} gas each; nothing was stored",
-            rows.len()
+            "dry run: {total} payouts in {n} Safe transaction(s) under {budget} gas each; nothing was stored"
         );
         return Ok(());
     }
 
-    eprintln!("{} rows in {n} Safe transaction(s) under {budget} gas each", rows.len());
+    if !req.json {
+        eprintln!("{total} payouts in {n} Safe transaction(s) under {budget} gas each");
+    }
+    let source = payouts.source.clone();
     let mut results = Vec::with_capacity(n);
     for (i, c) in chunks.iter().enumerate() {
         let nonce = first_nonce + U256::from(i);
-        let tx = SafeTx::delegate_call(suite.multi_send_call_only, c.tx_data.clone(), nonce);
+        // A batch of one call is proposed as that call, as Safe{Wallet} does.
+        let tx = if payouts.rows.is_none() && total == 1 {
+            let e = &payouts.entries[0];
+            SafeTx::call(e.to, e.value, e.data.clone(), nonce)
+        } else {
+            SafeTx::delegate_call(suite.multi_send_call_only, c.tx_data.clone(), nonce)
+        };
+        let (first, last) = lines(c);
         let label = match (req.label, n) {
             (Some(l), 1) => l.to_owned(),
             (Some(l), _) => format!("{l} ({} of {n})", i + 1),
-            (None, 1) => format!("payout of {} rows from {source_name}", rows.len()),
-            (None, _) => format!(
-                "payout from {source_name}, chunk {} of {n} (lines {}-{})",
-                i + 1,
-                rows[c.range.start].line,
-                rows[c.range.end - 1].line
-            ),
+            (None, 1) => format!("payout of {total} from {source}"),
+            (None, _) => {
+                format!("payout from {source}, chunk {} of {n} ({unit} {first}-{last})", i + 1)
+            }
         };
         let meta = ProposalMeta {
             label: Some(label),
-            origin: Some(format!("{ORIGIN} csv:{source_name}")),
+            origin: Some(format!("{ORIGIN} {source}")),
             batch: Some(BatchChunk {
                 chunk: i,
                 chunks: n,
-                source: source.clone(),
-                rows: c.range.clone().map(|k| BatchRow::from_payout_row(k, &rows[k])).collect(),
+                source: Some(source.clone()),
+                rows: match &payouts.rows {
+                    Some(rows) => {
+                        c.range.clone().map(|k| BatchRow::from_payout_row(k, &rows[k])).collect()
+                    }
+                    None => Vec::new(),
+                },
             }),
             payout_plan: None,
             extra: Some(snapshot_extra(info)),
         };
         if !req.json {
-            eprintln!("chunk {}/{n}: {} rows, about {} gas", i + 1, c.range.len(), c.gas);
+            eprintln!("chunk {}/{n}: {} payouts, about {} gas", i + 1, c.range.len(), c.gas);
         }
         let (hash, mut v) = submit(provider, store, ctx, &tx, &meta, req.json).await?;
         v["chunk"] = json!(i);
@@ -373,7 +492,7 @@ pub(super) async fn run(
     }
     if req.json {
         return print_json(&json!({
-            "rows": rows.len(),
+            "rows": total,
             "maxGas": budget,
             "proposals": results.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
         }));

@@ -1,13 +1,14 @@
 //! `coffer tx …`: propose, inspect, sign (online and offline), approve, execute.
 
 mod approve;
-mod batch;
-mod common;
+pub(crate) mod batch;
+pub(crate) mod common;
 mod execute;
 mod export;
+mod export_builder;
 mod import;
 mod list;
-mod propose;
+pub(crate) mod propose;
 mod reject;
 mod remove;
 mod show;
@@ -32,6 +33,8 @@ pub(crate) enum TxCmd {
     Execute(execute::ExecuteArgs),
     /// Write a proposal and its signatures to an offline bundle file.
     Export(export::ExportArgs),
+    /// Write a proposal as a Safe{Wallet} Transaction Builder file (with a valid checksum).
+    ExportBuilder(export_builder::ExportBuilderArgs),
     /// Import a bundle: verify every signature, then merge it into the store.
     Import(import::ImportArgs),
     /// Propose the standard cancellation of a nonce: an empty transaction from the Safe to itself.
@@ -50,6 +53,7 @@ impl TxCmd {
             Self::Approve(a) => a.run().await,
             Self::Execute(a) => a.run().await,
             Self::Export(a) => a.run().await,
+            Self::ExportBuilder(a) => a.run().await,
             Self::Import(a) => a.run().await,
             Self::Reject(a) => a.run().await,
             Self::Remove(a) => a.run().await,

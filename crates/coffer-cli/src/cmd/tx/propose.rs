@@ -115,12 +115,16 @@ enum Action {
     /// Set the fallback handler.
     #[command(subcommand, name = "fallback-handler")]
     FallbackHandler(HandlerAction),
-    /// A payout batch from a CSV Airdrop file (token_type,token_address,receiver,amount,id), as
-    /// MultiSendCallOnly transactions that each fit under --max-gas, with consecutive nonces.
+    /// A batch from a CSV Airdrop file (token_type,token_address,receiver,amount,id) or a
+    /// Safe{Wallet} Transaction Builder file, as MultiSendCallOnly transactions that each fit
+    /// under --max-gas, with consecutive nonces.
     Batch {
-        /// The CSV file.
-        #[arg(long)]
-        csv: PathBuf,
+        /// The CSV Airdrop file.
+        #[arg(long, required_unless_present = "tx_builder", conflicts_with = "tx_builder")]
+        csv: Option<PathBuf>,
+        /// The Transaction Builder JSON file (its checksum, if any, is verified).
+        #[arg(long, value_name = "FILE")]
+        tx_builder: Option<PathBuf>,
         /// The most gas one Safe transaction may use. Default: the smaller of the EIP-7825 cap
         /// (16,777,216) and half the block gas limit.
         #[arg(long)]
@@ -242,10 +246,15 @@ impl ProposeArgs {
             Some(n) => n,
             None => store.next_nonce(chain_id, safe, info.nonce)?,
         };
-        if let Action::Batch { csv, max_gas, dry_run } = &self.action {
+        if let Action::Batch { csv, tx_builder, max_gas, dry_run } = &self.action {
             let suite = self.suite.addresses(&provider).await?;
+            let source = match (csv, tx_builder) {
+                (Some(csv), _) => super::batch::Source::Csv(csv),
+                (None, Some(file)) => super::batch::Source::TxBuilder(file),
+                (None, None) => return Err(bad_input("give --csv FILE or --tx-builder FILE")),
+            };
             let req = super::batch::BatchRequest {
-                csv,
+                source,
                 max_gas: max_gas.as_deref(),
                 dry_run: *dry_run,
                 label: self.label.as_deref(),
@@ -394,7 +403,7 @@ impl ProposeArgs {
 /// Checks `tx`'s hash against the Safe's `getTransactionHash`, stores it with `meta`, and shows
 /// the summary on stderr (unless `json`). Returns the safeTxHash and the JSON shape of the
 /// proposal; the caller prints the result.
-pub(super) async fn submit(
+pub(crate) async fn submit(
     provider: &DynProvider,
     store: &coffer_store::Store,
     ctx: &coffer_core::SafeTxContext,
@@ -423,7 +432,7 @@ pub(super) async fn submit(
 }
 
 /// Prints one proposal's result: its safeTxHash, or its JSON shape.
-pub(super) fn print_proposal(
+pub(crate) fn print_proposal(
     hash: alloy::primitives::B256,
     v: &serde_json::Value,
     json: bool,

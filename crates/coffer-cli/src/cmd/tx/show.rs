@@ -98,6 +98,7 @@ impl ShowArgs {
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
         let sigs = store.signatures(hash)?;
+        let plan = crate::cmd::payout_plan::show_fields(&store, &p);
         let approvals = if self.offline { None } else { Some(self.read_chain(&p, &sigs).await?) };
         let approvals = approvals.or_else(|| {
             snapshot_of(Some(&p.meta)).map(|s| Approvals {
@@ -136,6 +137,9 @@ impl ShowArgs {
                 }
                 None => Value::Null,
             };
+            if let Some((_, plan)) = &plan {
+                v["payoutPlan"] = plan.clone();
+            }
             return print_json(&v);
         }
 
@@ -151,6 +155,9 @@ impl ShowArgs {
             },
         );
         add_tx_fields(&mut f, &p.ctx, &p.tx, usize::MAX);
+        if let Some((plan, _)) = &plan {
+            f.append(plan);
+        }
         if let Some(b) = &p.meta.batch {
             let rows = b
                 .rows
