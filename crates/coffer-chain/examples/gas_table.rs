@@ -250,6 +250,59 @@ impl Floor {
     }
 }
 
+/// The page's introduction (docs/gas.md is this program's output).
+const INTRO: &str = "# Gas: coffer's suite against canonical Safe 1.4.1
+
+This page is the output of one command, which measures everything below on one anvil, in one run, both
+implementations side by side:
+
+```sh
+script/bootstrap                                               # pinned anvil + npm @safe-global/safe-contracts@1.4.1
+cargo run -p coffer-chain --example gas_table > docs/gas.md    # about 30 s
+```
+
+The example (`crates/coffer-chain/examples/gas_table.rs`) deploys coffer's suite from the committed artifacts and the
+canonical 1.4.1 bytecode from npm (at its canonical addresses, code hashes checked) on the same anvil, sends real
+transactions and reports each receipt's `gasUsed`. Gas does not depend on the Rust build profile; the numbers change
+only when the contracts (the artifacts) change, and the code hash below names the `Safe` that was measured.
+
+What is measured:
+
+- **Safe creation**: `createProxyWithNonce` of a 2-of-3 Safe with the `Safe` (L1) singleton and the suite's fallback
+  handler: the proxy and `setup` in one transaction.
+- **execTransaction rows**: a Safe transaction on the `Safe` (L1) singleton, sent by a non-owner with EIP-712
+  signatures of the first `threshold` owners, at a non-zero nonce (each Safe first spends nonce 0 on a warm-up
+  transaction, so the nonce write is the steady-state non-zero to non-zero one). The ETH transfer goes to an account
+  that already exists; the ERC-20 transfer (OpenZeppelin `ERC20Token` from the npm package) goes to a fresh account,
+  and the Safe keeps a balance.
+- **Batches**: `MultiSendCallOnly` with 100 and with 1,000 ERC-20 transfers to fresh accounts, 2-of-3. The
+  1,000-transfer batch needs about 27M gas, above the EIP-7825 per-transaction cap (16,777,216): it is measured on an
+  anvil that does not enforce the cap (anvil's default; it enforces it only with `--enable-tx-gas-limit`). On a
+  capped chain coffer splits such a payout into chunks.
+- **Marginal gas per payout**: `(gas(1,000) - gas(100)) / 900`.
+
+";
+
+/// How to read the breakdown (printed after the tables).
+const READING: &str = "
+## Reading the breakdown
+
+The **floor** of an `execTransaction` is what any implementation of the Safe semantics pays for that transaction:
+the base cost and its calldata, the proxy's cold read of slot 0 and its cold DELEGATECALL, reading and writing the
+nonce, reading the threshold and the guard slot, one `ecrecover` and one cold owner read per signature, the EIP-712
+hashing, the `ExecutionSuccess` event, and the inner call itself (for an ERC-20 transfer, the token's own execution
+`T`, measured in the same run as a direct transfer from an EOA to a fresh account). Everything above the floor is
+**overhead**: ABI decoding, memory copies, the guard check, the return value, the compiler's code around it. Both
+implementations pay the same floor, so `floor / canonical` bounds the best ratio any implementation can reach, and
+`overhead allowed` is what coffer may spend above the floor and still meet the target. The same holds for creation,
+where the proxy's code deposit (200 gas per runtime byte) is part of the floor.
+
+The batch rows are dominated by the token: of what a payout costs, most is the OpenZeppelin transfer itself (a fresh
+recipient's balance slot alone is 22,100) plus the calldata of the 153-byte MultiSend entry. What an implementation
+controls is the rest, the MultiSend loop and memory growth, hence the target \"below canonical\" rather than a ratio.
+
+";
+
 /// ProxyCreation (LOG2, 32 bytes) and SafeSetup (LOG2, 256 bytes for 3 owners).
 const CREATION_EVENTS: (u64, u64) = (375 + 2 * 375 + 8 * 32, 375 + 2 * 375 + 8 * 256);
 
@@ -299,13 +352,11 @@ async fn main() -> Result<()> {
     let marginal = |m: &Measured| (m.batch_1000 - m.batch_100) as f64 / 900.0;
     let marginal_calldata = |m: &Measured| (m.batch_1000_input - m.batch_100_input) as f64 / 900.0;
 
-    println!("## Gas: coffer vs canonical Safe 1.4.1\n");
+    print!("{INTRO}");
+    println!("## The table\n");
     println!(
-        "Measured by `cargo run -p coffer-chain --example gas_table`: both suites on one anvil (hardfork `{hardfork}`, \
-         100M block gas limit, **no EIP-7825 per-transaction cap**), every number the `gasUsed` of a mined transaction. \
-         Singleton: `Safe` (L1). Safe transactions are sent by a non-owner with EIP-712 signatures, at a non-zero nonce \
-         (after one warm-up transaction). ERC-20: OpenZeppelin `ERC20Token` from `@safe-global/safe-contracts@1.4.1`, \
-         fresh recipients. coffer's `Safe` runtime code hash: `{safe_code_hash}`.\n"
+        "Both suites on one anvil (hardfork `{hardfork}`, 100M block gas limit, **no EIP-7825 per-transaction cap**); \
+         every number is the `gasUsed` of a mined transaction. coffer's `Safe` runtime code hash: `{safe_code_hash}`.\n"
     );
     println!("| measurement | coffer | canonical 1.4.1 | ratio | target | met |");
     println!("|---|---:|---:|---:|---|---|");
@@ -361,18 +412,20 @@ async fn main() -> Result<()> {
         Floor::TOKEN_CALL
     );
     println!(
-        "| row | floor (coffer / canonical) | coffer | overhead | canonical | overhead | overhead ratio |"
+        "| row | floor (coffer / canonical) | coffer | overhead | canonical | overhead | overhead ratio | floor / canonical | overhead allowed at 0.95x |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     let breakdown = |name: &str, k: u64, inner: u64, a: (u64, u64), b: (u64, u64)| {
         let fa = Floor::common(k, a.1) + inner;
         let fb = Floor::common(k, b.1) + inner;
         let (oa, ob) = (a.0 as i64 - fa as i64, b.0 as i64 - fb as i64);
+        let allowed = (0.95 * b.0 as f64).floor() as i64 - fa as i64;
         println!(
-            "| {name} | {fa} / {fb} | {} | {oa} | {} | {ob} | {:.2}x |",
+            "| {name} | {fa} / {fb} | {} | {oa} | {} | {ob} | {:.2}x | {:.3} | {allowed} |",
             a.0,
             b.0,
-            oa as f64 / ob as f64
+            oa as f64 / ob as f64,
+            fb as f64 / b.0 as f64
         );
     };
     breakdown(
@@ -415,6 +468,14 @@ async fn main() -> Result<()> {
     println!("| floor | {} | {} |", creation_floor(&ours), creation_floor(&theirs));
     println!("| measured | {} | {} |", ours.creation, theirs.creation);
     println!(
+        "| floor / canonical measured | {:.3} | |",
+        creation_floor(&ours) as f64 / theirs.creation as f64
+    );
+    println!(
+        "| overhead allowed at 0.90x | {} | |",
+        (0.90 * theirs.creation as f64).floor() as i64 - creation_floor(&ours) as i64
+    );
+    println!(
         "| overhead | {} | {} |",
         ours.creation as i64 - creation_floor(&ours) as i64,
         theirs.creation as i64 - creation_floor(&theirs) as i64
@@ -443,6 +504,22 @@ async fn main() -> Result<()> {
     println!(
         "\nCreation calldata gas: coffer {}, canonical {}.",
         ours.creation_input, theirs.creation_input
+    );
+    print!("{READING}");
+    println!("## Status against the targets\n");
+    println!("| target | coffer / canonical | met |");
+    println!("|---|---:|---|");
+    let status = |name: &str, a: u64, b: u64, target: f64| {
+        let r = ratio(a, b);
+        println!("| {name} <= {target:.2}x | {r:.3}x | {} |", verdict(r <= target));
+    };
+    status("Safe creation", ours.creation, theirs.creation, 0.90);
+    status("execTransaction, ETH 2-of-3", ours.eth_2_of_3, theirs.eth_2_of_3, 0.95);
+    status("execTransaction, ETH 3-of-5", ours.eth_3_of_5, theirs.eth_3_of_5, 0.95);
+    status("execTransaction, ERC-20 2-of-3", ours.erc20_2_of_3, theirs.erc20_2_of_3, 0.95);
+    println!(
+        "| marginal gas per payout below canonical | {mo:.0} vs {mt:.0} | {} |",
+        verdict(mo < mt)
     );
     Ok(())
 }
