@@ -325,12 +325,7 @@ async fn module_events(imp: Implementation) -> TestResult {
         // Success and failure through the module.
         for (to, value, data, ok) in [
             (recipient(5), U256::from(3), Bytes::new(), true),
-            (
-                token,
-                U256::ZERO,
-                erc20_transfer_calldata(recipient(6), U256::from(1)),
-                false,
-            ),
+            (token, U256::ZERO, erc20_transfer_calldata(recipient(6), U256::from(1)), false),
         ] {
             let call =
                 ITestModule::execCall { safe: s, to, value, data: data.clone(), operation: 0 };
