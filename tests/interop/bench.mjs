@@ -46,6 +46,8 @@ function die(msg) {
   process.stderr.write(`bench: ${msg}\n`);
   process.exit(1);
 }
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 const work = mkdtempSync(join(tmpdir(), 'coffer-bench-'));
 let anvil;
@@ -199,3 +201,4 @@ console.log(`  in-process steps (last round):    ${fmtSteps(pk[pk.length - 1].st
 console.log(`coffer (5 processes):              ${fmt(cfMed)}   [${cf.map((x) => x.ms.toFixed(0)).join(', ')}]`);
 console.log(`  per process (last round):         ${fmtSteps(cf[cf.length - 1].steps)}; gas ${cf[0].gasUsed}`);
 console.log(`ratio coffer / protocol-kit:        ${ratio.toFixed(3)}  (target <= 0.25: ${ratio <= 0.25 ? 'met' : 'MISSED'})`);
+process.exit(0);

@@ -276,3 +276,94 @@ async fn tx_builder_round_trip_and_payout_split() {
         "`address` and `shares`",
     );
 }
+
+/// Issue 8's end-to-end figure: a 10,000-row CSV planned, proposed, signed by 2 of 3 and executed
+/// on an Osaka anvil with the per-transaction cap enforced. Prints the wall time of each phase
+/// and the number of Safe transactions. Slow (a minute or more), so run it on demand:
+/// `cargo test -p coffer-e2e --test payout_chunks -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: 10,000 payouts end to end"]
+async fn ten_thousand_rows_end_to_end() {
+    let chain = TestChain::builder()
+        .arg("--hardfork")
+        .arg("osaka")
+        .arg("--enable-tx-gas-limit")
+        .block_gas_limit(60_000_000)
+        .spawn()
+        .await
+        .unwrap();
+    let cli = Cli::new(chain.endpoint());
+    let payer = key_hex(chain.signer(9));
+    let keys: Vec<String> = (0..3).map(|i| key_hex(chain.signer(i))).collect();
+    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
+    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let safe = cli.ok(&[
+        "safe",
+        "create",
+        "--owner",
+        &owners[0],
+        "--owner",
+        &owners[1],
+        "--owner",
+        &owners[2],
+        "--threshold",
+        "2",
+        "--private-key",
+        &payer,
+    ]);
+    cli.ok(&[
+        "send",
+        "--to",
+        &token,
+        "--sig",
+        "mint(address,uint256)",
+        &safe,
+        "1000000000000000000000000000",
+        "--private-key",
+        &payer,
+    ]);
+    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
+    for i in 1..=10_000u64 {
+        let r = Address::left_padding_from(&(0x0010_0000_0000_0000 + i).to_be_bytes());
+        csv.push_str(&format!("erc20,{token},{r},{}.25,\n", i % 997 + 1));
+    }
+    let file = cli.file("payouts-10000.csv");
+    std::fs::write(&file, csv).unwrap();
+
+    let t0 = std::time::Instant::now();
+    let proposed = cli.json(&["tx", "propose", &safe, "batch", "--csv", file.to_str().unwrap()]);
+    let t_propose = t0.elapsed();
+    let proposals = proposed["proposals"].as_array().unwrap().clone();
+    let t1 = std::time::Instant::now();
+    for p in &proposals {
+        let h = p["safeTxHash"].as_str().unwrap();
+        cli.ok(&["tx", "sign", h, "--private-key", &keys[1]]);
+        cli.ok(&["tx", "sign", h, "--private-key", &keys[2]]);
+    }
+    let t_sign = t1.elapsed();
+    let t2 = std::time::Instant::now();
+    let mut gas = Vec::new();
+    for p in &proposals {
+        let h = p["safeTxHash"].as_str().unwrap();
+        let done = cli.json(&["tx", "execute", h, "--private-key", &payer]);
+        let used = done["gasUsed"].as_u64().unwrap();
+        assert!(used <= CAP);
+        gas.push((p["rows"].as_u64().unwrap(), used));
+    }
+    let t_exec = t2.elapsed();
+    let paid: u64 = gas.iter().map(|(r, _)| r).sum();
+    assert_eq!(paid, 10_000);
+    eprintln!(
+        "10,000 rows: {} Safe txs; plan+propose {:.1?}, 2-of-3 signing {:.1?}, execution {:.1?}, total {:.1?}",
+        proposals.len(),
+        t_propose,
+        t_sign,
+        t_exec,
+        t0.elapsed()
+    );
+    eprintln!("(rows, gas used) per tx: {gas:?}");
+}
