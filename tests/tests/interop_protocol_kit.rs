@@ -121,10 +121,23 @@ async fn protocol_kit_and_coffer_interoperate_on_coffers_suite() {
     predict.push("--predict");
     let predicted = cli.ok(&predict);
     let pk_predicted = protocol_kit(&[
-        "predict", "--rpc", &rpc, "--addresses", addr, "--owners", &owners_csv, "--threshold",
-        "2", "--salt", "41",
+        "predict",
+        "--rpc",
+        &rpc,
+        "--addresses",
+        addr,
+        "--owners",
+        &owners_csv,
+        "--threshold",
+        "2",
+        "--salt",
+        "41",
     ]);
-    assert_eq!(pk_predicted["safe"], predicted.as_str(), "protocol-kit and coffer predict one address");
+    assert_eq!(
+        pk_predicted["safe"],
+        predicted.as_str(),
+        "protocol-kit and coffer predict one address"
+    );
     create.extend(["--private-key", payer.as_str()]);
     let safe = cli.ok(&create);
     assert_eq!(safe, predicted);
@@ -156,9 +169,23 @@ async fn protocol_kit_and_coffer_interoperate_on_coffers_suite() {
     let paid = receivers(0x0070_0000_0000, 12);
     let csv = csv_file(&cli, "pk-flow.csv", token, &paid);
     let flow = protocol_kit(&[
-        "flow", "--rpc", &rpc, "--addresses", addr, "--executor", &pk_executor, "--owners",
-        &owners_csv, "--signers", &format!("{},{}", keys[1], keys[3]), "--salt", "42", "--csv",
-        path_str(&csv), "--expect-safe", &pk_safe,
+        "flow",
+        "--rpc",
+        &rpc,
+        "--addresses",
+        addr,
+        "--executor",
+        &pk_executor,
+        "--owners",
+        &owners_csv,
+        "--signers",
+        &format!("{},{}", keys[1], keys[3]),
+        "--salt",
+        "42",
+        "--csv",
+        path_str(&csv),
+        "--expect-safe",
+        &pk_safe,
     ]);
     assert_eq!(flow["rows"], 12);
     assert_paid(&chain, token, &paid, "protocol-kit's own batch").await;
@@ -181,19 +208,38 @@ async fn protocol_kit_and_coffer_interoperate_on_coffers_suite() {
     let bundle_s = path_str(&bundle);
     cli.ok(&["tx", "export", &hash, "-o", bundle_s]);
     let s1 = protocol_kit(&[
-        "sign", "--rpc", &rpc, "--addresses", addr, "--bundle", bundle_s, "--key", &keys[1],
+        "sign",
+        "--rpc",
+        &rpc,
+        "--addresses",
+        addr,
+        "--bundle",
+        bundle_s,
+        "--key",
+        &keys[1],
     ]);
     assert_eq!(s1["safeTxHash"], hash.as_str(), "protocol-kit computes coffer's safeTxHash");
     assert_eq!(s1["kind"], "eip712");
     let s3 = protocol_kit(&[
-        "sign", "--rpc", &rpc, "--addresses", addr, "--bundle", bundle_s, "--key", &keys[3],
+        "sign",
+        "--rpc",
+        &rpc,
+        "--addresses",
+        addr,
+        "--bundle",
+        bundle_s,
+        "--key",
+        &keys[3],
         "--eth-sign",
     ]);
     assert_eq!(s3["kind"], "eth_sign");
     let imported = cli.json(&["tx", "import", bundle_s]);
     assert_eq!(imported["added"].as_array().unwrap().len(), 2, "{imported}");
     let shown = cli.json(&["tx", "show", &hash]);
-    assert_eq!(shown["approvals"]["valid"], 2, "coffer verifies protocol-kit's signatures: {shown}");
+    assert_eq!(
+        shown["approvals"]["valid"], 2,
+        "coffer verifies protocol-kit's signatures: {shown}"
+    );
     let done = cli.json(&["tx", "execute", &hash, "--private-key", &payer]);
     assert_eq!(done["success"], true);
     assert_paid(&chain, token, &paid, "protocol-kit-signed batch executed by coffer").await;
@@ -218,7 +264,15 @@ async fn protocol_kit_and_coffer_interoperate_on_coffers_suite() {
     let bundle_s = path_str(&bundle);
     cli.ok(&["tx", "export", &hash, "-o", bundle_s]);
     let executed = protocol_kit(&[
-        "execute", "--rpc", &rpc, "--addresses", addr, "--bundle", bundle_s, "--key", &pk_executor,
+        "execute",
+        "--rpc",
+        &rpc,
+        "--addresses",
+        addr,
+        "--bundle",
+        bundle_s,
+        "--key",
+        &pk_executor,
     ]);
     assert_eq!(executed["safeTxHash"], hash.as_str());
     assert_eq!(executed["nonce"], 2, "the Safe's nonce moved past the executed tx");
