@@ -22,7 +22,7 @@ use coffer_contracts::bindings::{ISafe, ISafeProxyFactory};
 use coffer_core::{SafeTx, erc20_transfer_calldata};
 use suite_common::*;
 
-on_both!(setup_codes, signature_codes, execution_codes, management_codes);
+on_both!(setup_codes, signature_codes, execution_codes, management_codes, check_n_signatures);
 
 /// `setup(owners, threshold, to, data, handler 0, no payment)` calldata.
 fn setup_call(owners: Vec<Address>, threshold: u64, to: Address, data: Bytes) -> Bytes {
@@ -555,5 +555,61 @@ async fn management_codes(imp: Implementation) -> TestResult {
     assert_reverts(&call(p, me, s, page(a9, 10)).await, "GS105", "page start is not a module");
     assert_reverts(&call(p, me, s, page(SENTINEL, 0)).await, "GS106", "page size 0");
     assert!(matches!(call(p, me, s, page(module, 1)).await, Outcome::Returned(_)));
+    Ok(())
+}
+
+alloy::sol! {
+    function checkNSignatures(bytes32 dataHash, bytes calldata data, bytes calldata signatures, uint256 requiredSignatures) external view;
+}
+
+/// `checkNSignatures` with a caller-chosen count: 0 accepts anything, a count above the
+/// threshold needs that many, and a count whose `* 65` overflows reverts without data (the
+/// canonical SafeMath).
+async fn check_n_signatures(imp: Implementation) -> TestResult {
+    let (chain, suite) = setup(imp).await?;
+    let p = chain.provider();
+    let me = chain.deployer();
+    let safe = chain.create_test_safe(&suite, 3, 1).await?;
+    let tx = SafeTx::call(recipient(1), U256::ZERO, vec![], U256::ZERO);
+    let hash = tx.safe_tx_hash(&safe.ctx);
+    let data = tx.encode_transaction_data(&safe.ctx);
+    let check = |sigs: Bytes, n: U256| {
+        checkNSignaturesCall {
+            dataHash: hash,
+            data: data.clone(),
+            signatures: sigs,
+            requiredSignatures: n,
+        }
+        .abi_encode()
+    };
+    let two = signed(&safe, &tx, &[0, 2]);
+    let three = signed(&safe, &tx, &[0, 1, 2]);
+    let ok = Outcome::Returned(Bytes::new());
+    assert_eq!(
+        call(p, me, safe.address, check(Bytes::new(), U256::ZERO)).await,
+        ok,
+        "{imp}: 0 required"
+    );
+    assert_eq!(
+        call(p, me, safe.address, check(two.clone(), U256::from(2))).await,
+        ok,
+        "{imp}: 2 of 2"
+    );
+    assert_reverts(
+        &call(p, me, safe.address, check(two, U256::from(3))).await,
+        "GS020",
+        "3 required, 2 given",
+    );
+    assert_eq!(
+        call(p, me, safe.address, check(three.clone(), U256::from(3))).await,
+        ok,
+        "{imp}: above the threshold"
+    );
+    let huge = U256::MAX / U256::from(65) + U256::from(1);
+    assert_eq!(
+        call(p, me, safe.address, check(three, huge)).await,
+        Outcome::Reverted(Bytes::new()),
+        "{imp}: overflowing count"
+    );
     Ok(())
 }

@@ -231,6 +231,15 @@ async fn refund_failures(imp: Implementation) -> TestResult {
         "GS011",
         &format!("{imp}: receiver refuses ether"),
     );
+    // Another Safe as the receiver: `send` forwards 2,300 gas, too little for a proxy's cold
+    // slot-0 read and cold DELEGATECALL, so the refund fails there too.
+    let other = chain.create_safe_with(&suite, &[4], 1, 7).await?;
+    let to_safe = SafeTx { refund_receiver: other.address, ..base.clone() };
+    assert_reverts(
+        &call_request(p, priced(&to_safe)).await,
+        "GS011",
+        &format!("{imp}: refund to a Safe"),
+    );
     // It works once the receiver accepts.
     assert!(matches!(
         call_request(p, priced(&SafeTx { refund_receiver: recipient(5), ..base.clone() })).await,
