@@ -181,6 +181,7 @@ impl Cli {
         assert!(!r.stderr.contains("panicked"), "{what} panicked:\n{}", r.stderr);
         assert_eq!(r.stdout.trim(), "", "{what}: printed a result although it failed");
         assert_eq!(before, after, "{what}: the store changed although the command was refused");
+        eprintln!("refused as expected (exit {code}): {what}");
         r
     }
 }
