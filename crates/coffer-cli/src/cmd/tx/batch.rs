@@ -459,7 +459,8 @@ pub(crate) async fn run(
         let label = match (req.label, n) {
             (Some(l), 1) => l.to_owned(),
             (Some(l), _) => format!("{l} ({} of {n})", i + 1),
-            (None, 1) => format!("payout of {total} from {source}"),
+            (None, 1) if payouts.rows.is_some() => format!("payout of {total} rows from {source}"),
+            (None, 1) => format!("batch of {total} transactions from {source}"),
             (None, _) => {
                 format!("payout from {source}, chunk {} of {n} ({unit} {first}-{last})", i + 1)
             }
