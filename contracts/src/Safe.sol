@@ -20,8 +20,9 @@ import {ITransactionGuard} from "./interfaces/ITransactionGuard.sol";
  *         level (selectors, events, revert strings, EIP-712 hashes, storage slots). Used through SafeProxy.
  * @dev One deliberate difference: a contract owner's signature (v = 0) is accepted when the owner answers either
  *      EIP-1271 form, the legacy `isValidSignature(bytes,bytes)` or the standard `isValidSignature(bytes32,bytes)`.
- *      The canonical 1.4.1 only asks the legacy form, and lets a revert of that call bubble up; this Safe reverts
- *      with `GS024` when neither form answers with its magic value.
+ *      The canonical 1.4.1 only asks the legacy form. When neither form accepts, this Safe fails exactly as the
+ *      canonical one does (the legacy call's revert data passed up, no data for an owner without code or an answer
+ *      that is not a bytes4, `GS024` for another bytes4).
  */
 contract Safe is
     Singleton,
@@ -398,8 +399,15 @@ contract Safe is
 
             // Asks `owner` the legacy isValidSignature(bytes,bytes) (magic 0x20c13b0b) and, when that does not
             // answer with its magic value, the standard isValidSignature(bytes32,bytes) (magic 0x1626ba7e). Both
-            // with STATICCALL; only the first 4 bytes of a 32-byte answer count.
+            // with STATICCALL. When neither accepts, it fails as the canonical Safe (which asks only the legacy
+            // form with a high-level call) does: an owner without code reverts without data, a reverting legacy
+            // call passes its revert data up, an answer that is not an ABI-encoded bytes4 (short, or with dirty
+            // low bytes) reverts without data, and a clean answer other than the magic value returns false
+            // (GS024).
             function isValidContractSignature(owner, hash, preimage, sigOffset, sigLength) -> valid {
+                if iszero(extcodesize(owner)) {
+                    revert(0, 0)
+                }
                 let p := mload(0x40)
                 let paddedSigLength := and(add(sigLength, 0x1f), not(0x1f))
                 let preimageLength := mload(preimage)
@@ -415,10 +423,23 @@ contract Safe is
                 mstore(sigPart, sigLength)
                 calldatacopy(add(sigPart, 0x20), sigOffset, sigLength)
                 mstore(add(add(sigPart, 0x20), sigLength), 0)
+                // How the legacy form failed: 1 reverted, 2 answered no ABI-encoded bytes4, 0 answered another value.
+                let legacyFailure := 1
                 if staticcall(gas(), owner, p, sub(add(add(sigPart, 0x20), paddedSigLength), p), 0x00, 0x20) {
-                    valid := and(gt(returndatasize(), 0x1f), eq(shr(224, mload(0x00)), 0x20c13b0b))
+                    legacyFailure := 2
+                    if gt(returndatasize(), 0x1f) {
+                        let answer := mload(0x00)
+                        if iszero(shl(32, answer)) {
+                            legacyFailure := 0
+                            valid := eq(shr(224, answer), 0x20c13b0b)
+                        }
+                    }
                 }
                 if iszero(valid) {
+                    // Keep the legacy answer past the standard call's calldata, to pass it up if both fail.
+                    let saved := add(add(p, 0x84), paddedSigLength)
+                    let savedLength := returndatasize()
+                    returndatacopy(saved, 0, savedLength)
                     // bytes4(keccak256("isValidSignature(bytes32,bytes)")) = 0x1626ba7e
                     mstore(p, shl(224, 0x1626ba7e))
                     mstore(add(p, 0x04), hash)
@@ -428,6 +449,14 @@ contract Safe is
                     mstore(add(add(p, 0x64), sigLength), 0)
                     if staticcall(gas(), owner, p, add(0x64, paddedSigLength), 0x00, 0x20) {
                         valid := and(gt(returndatasize(), 0x1f), eq(shr(224, mload(0x00)), 0x1626ba7e))
+                    }
+                    if iszero(valid) {
+                        if eq(legacyFailure, 1) {
+                            revert(saved, savedLength)
+                        }
+                        if legacyFailure {
+                            revert(0, 0)
+                        }
                     }
                 }
             }

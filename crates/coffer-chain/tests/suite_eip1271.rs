@@ -47,7 +47,13 @@ alloy::sol! {
     function signMessage(bytes calldata _data) external;
 }
 
-on_both!(safe_owned_by_safe, handler_messages, handler_callbacks, contract_owner_forms);
+on_both!(
+    safe_owned_by_safe,
+    handler_messages,
+    handler_callbacks,
+    contract_owner_forms,
+    contract_owner_failures_pass_up,
+);
 
 /// A cross-implementation pair on one chain: `inner` (of `inner_imp`) is owned by `outer` (of
 /// the other implementation) and account 3, 2-of-2.
@@ -418,8 +424,8 @@ impl SignHash for TestSafe {
 
 /// When a contract owner's check fails by reverting, canonical 1.4.1 passes the owner's revert
 /// data up (a Safe owner's own GS code, a custom reason), and a v = 0 part naming an account
-/// without code reverts without data. Coffer must do the same (SAFE-COMPAT: the exact revert
-/// data); only the standard-only acceptance is a documented difference.
+/// without code reverts without data. coffer does the same (it asks the standard form in
+/// between, which is the only documented difference).
 async fn contract_owner_failures_pass_up(imp: Implementation) -> TestResult {
     let (chain, suite) = setup(imp).await?;
     let p = chain.provider();
@@ -506,18 +512,4 @@ async fn contract_owner_failures_pass_up(imp: Implementation) -> TestResult {
         exec_call(p, eoa_owned.address, &tx, pack_signatures(&parts)?, chain.deployer()).await;
     assert_eq!(out, Outcome::Reverted(Bytes::new()), "{imp}: v = 0 naming an account without code");
     Ok(())
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn contract_owner_failures_pass_up_canonical141() -> TestResult {
-    contract_owner_failures_pass_up(Implementation::Canonical141).await
-}
-
-/// Known difference, reported for the contracts: coffer's Safe turns every failing contract-owner
-/// check into GS024 (it asks the second EIP-1271 form instead of passing the first one's revert
-/// up) and answers GS024 for an owner without code. Run with `--ignored` to see it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "known difference: coffer reports GS024 where canonical 1.4.1 passes the owner's revert data up"]
-async fn contract_owner_failures_pass_up_coffer() -> TestResult {
-    contract_owner_failures_pass_up(Implementation::Coffer).await
 }
