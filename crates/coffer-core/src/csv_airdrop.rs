@@ -54,15 +54,31 @@ fn parse_address(s: &str) -> core::result::Result<Address, String> {
     Ok(a)
 }
 
-/// The 1-based line number of a byte offset (the csv crate's own line count skips blank lines).
-/// The reader may report a record as starting at the blank lines before it, so those are skipped first.
-fn line_of(text: &str, byte: u64) -> usize {
-    let bytes = text.as_bytes();
-    let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-    while end < bytes.len() && matches!(bytes[end], b'\n' | b'\r') {
-        end += 1;
+/// Byte offset → 1-based line number (the csv crate's own line count skips blank lines), by a
+/// binary search over the newline positions, so a large file is indexed once rather than rescanned
+/// for every record.
+struct LineIndex<'a> {
+    bytes: &'a [u8],
+    newlines: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(text: &'a str) -> Self {
+        let bytes = text.as_bytes();
+        let newlines =
+            bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i).collect();
+        Self { bytes, newlines }
     }
-    bytes[..end].iter().filter(|b| **b == b'\n').count() + 1
+
+    /// The line of `byte`. The reader may report a record as starting at the blank lines before
+    /// it, so those are skipped first.
+    fn line_of(&self, byte: u64) -> usize {
+        let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(self.bytes.len());
+        while end < self.bytes.len() && matches!(self.bytes[end], b'\n' | b'\r') {
+            end += 1;
+        }
+        self.newlines.partition_point(|&n| n < end) + 1
+    }
 }
 
 /// Checks amount syntax without knowing the token's decimals.
@@ -82,6 +98,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<PayoutRow>> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
+    let lines = LineIndex::new(text);
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(h)) => h,
@@ -130,12 +147,12 @@ pub fn parse_csv(text: &str) -> Result<Vec<PayoutRow>> {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| line_of(text, p.byte()));
+                let line = e.position().map_or(0, |p| lines.line_of(p.byte()));
                 errors.push(row_err(line, "(row)", format!("unreadable CSV: {e}")));
                 continue;
             }
         };
-        let line = rec.position().map_or(0, |p| line_of(text, p.byte()));
+        let line = rec.position().map_or(0, |p| lines.line_of(p.byte()));
         if rec.iter().all(str::is_empty) {
             continue;
         }
