@@ -26,6 +26,9 @@ sol! {
     function migrateToL2(address l2Singleton);
     function migrateFromV111(address l2Singleton, address fallbackHandler);
     function multiSend(bytes transactions);
+    struct PlanTokenCap { address token; uint256 amount; }
+    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, PlanTokenCap[] caps);
+    function revokePlan(bytes32 root);
 }
 
 /// Something about a call that a signer should look at twice.
@@ -46,6 +49,9 @@ pub enum Risk {
     OwnerChange,
     /// The threshold changes.
     ThresholdChange,
+    /// A payout plan is approved: once executed, anyone can run every chunk under its root
+    /// through the PayoutPlanModule, with no further signature.
+    PayoutPlanApproval,
 }
 
 impl core::fmt::Display for Risk {
@@ -58,6 +64,7 @@ impl core::fmt::Display for Risk {
             Self::ModuleChange => "MODULE CHANGE",
             Self::OwnerChange => "OWNER CHANGE",
             Self::ThresholdChange => "THRESHOLD CHANGE",
+            Self::PayoutPlanApproval => "PAYOUT PLAN APPROVAL",
         })
     }
 }
@@ -154,6 +161,22 @@ pub enum CallKind {
         function: &'static str,
         /// The new singleton, when the call names it.
         singleton: Option<Address>,
+    },
+    /// PayoutPlanModule `approvePlan(root, chunkCount, expiry, caps)`.
+    ApprovePayoutPlan {
+        /// The Merkle root over the plan's chunks.
+        root: alloy_primitives::B256,
+        /// How many chunks the plan has.
+        chunk_count: u32,
+        /// Unix time after which no chunk may run.
+        expiry: u64,
+        /// Per-token spending caps (token zero = the native coin).
+        caps: Vec<(Address, U256)>,
+    },
+    /// PayoutPlanModule `revokePlan(root)`.
+    RevokePayoutPlan {
+        /// The root of the plan revoked.
+        root: alloy_primitives::B256,
     },
     /// `multiSend(bytes)`, with each inner entry decoded.
     MultiSend {
@@ -377,6 +400,25 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
                 singleton: None,
             }
         }
+        approvePlanCall::SELECTOR => {
+            flag(Risk::PayoutPlanApproval);
+            decode_known!(
+                data,
+                approvePlanCall,
+                "approvePlan(bytes32,uint32,uint64,(address,uint256)[])",
+                |c| CallKind::ApprovePayoutPlan {
+                    root: c.root,
+                    chunk_count: c.chunkCount,
+                    expiry: c.expiry,
+                    caps: c.caps.iter().map(|cap| (cap.token, cap.amount)).collect(),
+                }
+            )
+        }
+        revokePlanCall::SELECTOR => {
+            decode_known!(data, revokePlanCall, "revokePlan(bytes32)", |c| {
+                CallKind::RevokePayoutPlan { root: c.root }
+            })
+        }
         multiSendCall::SELECTOR => match MultiSendBatch::decode_call(data) {
             Ok(batch) => CallKind::MultiSend {
                 entries: batch
@@ -442,6 +484,20 @@ impl DecodedCall {
                     write!(f, " → singleton {s}")?;
                 }
             }
+            CallKind::ApprovePayoutPlan { root, chunk_count, expiry, caps } => {
+                write!(
+                    f,
+                    "approvePlan(root {root}, {chunk_count} chunks, expires at unix time {expiry}, "
+                )?;
+                if caps.is_empty() {
+                    f.write_str("no caps)")?;
+                } else {
+                    let caps: Vec<String> =
+                        caps.iter().map(|(t, a)| format!("{t} ≤ {a}")).collect();
+                    write!(f, "caps {})", caps.join(", "))?;
+                }
+            }
+            CallKind::RevokePayoutPlan { root } => write!(f, "revokePlan(root {root})")?,
             CallKind::MultiSend { entries } => write!(f, "multiSend of {} entries", entries.len())?,
             CallKind::Malformed { function, reason } => {
                 write!(f, "{function} with calldata that does not decode ({reason})")?;

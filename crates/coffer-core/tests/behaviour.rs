@@ -384,3 +384,31 @@ fn tx_builder_tuple_and_bool_inputs() {
     assert_eq!(U256::from_be_slice(&data[196..228]), U256::from(2));
     assert_eq!(data.len(), 228);
 }
+
+#[test]
+fn payout_plan_calls_are_decoded_with_their_risk() {
+    use coffer_core::{TokenCap, approve_plan_calldata, revoke_plan_calldata};
+    let root = B256::repeat_byte(0x42);
+    let token = Address::repeat_byte(0x07);
+    let caps = [TokenCap { token, amount: U256::from(1_000u64) }];
+    let module = Address::repeat_byte(0x99);
+    let data = approve_plan_calldata(root, 17, 1_900_000_000, &caps);
+    let d = decode_call(module, U256::ZERO, &data, Operation::Call);
+    assert_eq!(
+        d.kind,
+        CallKind::ApprovePayoutPlan {
+            root,
+            chunk_count: 17,
+            expiry: 1_900_000_000,
+            caps: vec![(token, U256::from(1_000u64))]
+        }
+    );
+    assert_eq!(d.risks, vec![Risk::PayoutPlanApproval]);
+    let shown = d.to_string();
+    assert!(shown.contains("17 chunks") && shown.contains("PAYOUT PLAN APPROVAL"), "{shown}");
+
+    let data = revoke_plan_calldata(root);
+    let d = decode_call(module, U256::ZERO, &data, Operation::Call);
+    assert_eq!(d.kind, CallKind::RevokePayoutPlan { root });
+    assert!(d.risks.is_empty());
+}
