@@ -1,9 +1,7 @@
 //! `coffer tx execute HASH`: simulate, check the signatures, send `execTransaction`, wait.
 
 use clap::Args;
-use coffer_chain::{
-    ExecutionRequest, plan::TX_GAS_CAP, prepare_execution, safe_nonce, send_execution, simulate,
-};
+use coffer_chain::{ExecutionRequest, prepare_execution, safe_nonce, send_execution, simulate};
 use coffer_signer::WalletOpts;
 use coffer_store::ProposalStatus;
 use serde_json::json;
@@ -103,12 +101,8 @@ impl ExecuteArgs {
         if let Some(s) = snapshot_of(Some(&p.meta)) {
             request = request.with_snapshot(s);
         }
-        let mut prepared = prepare_execution(&provider, &request, executor).await?;
-        // Since Osaka (EIP-7825) a transaction may not ask for more than 2^24 gas: keep the
-        // margin under the cap whenever the estimate itself fits.
-        if prepared.gas_estimate <= TX_GAS_CAP {
-            prepared.gas_limit = prepared.gas_limit.min(TX_GAS_CAP);
-        }
+        // prepare_execution keeps the gas limit under the EIP-7825 cap whenever the estimate fits.
+        let prepared = prepare_execution(&provider, &request, executor).await?;
         eprintln!(
             "executing {hash} from {executor} with the signatures of {}{} (gas limit {})",
             prepared.used.iter().map(|s| s.owner.to_string()).collect::<Vec<_>>().join(", "),
