@@ -22,7 +22,7 @@ import {ITransactionGuard} from "./interfaces/ITransactionGuard.sol";
  *      EIP-1271 form, the legacy `isValidSignature(bytes,bytes)` or the standard `isValidSignature(bytes32,bytes)`.
  *      The canonical 1.4.1 only asks the legacy form. When neither form accepts, this Safe fails exactly as the
  *      canonical one does (the legacy call's revert data passed up, no data for an owner without code or an answer
- *      that is not a bytes4, `GS024` for another bytes4).
+ *      shorter than 32 bytes, `GS024` for another answer).
  */
 contract Safe is
     Singleton,
@@ -401,9 +401,8 @@ contract Safe is
             // answer with its magic value, the standard isValidSignature(bytes32,bytes) (magic 0x1626ba7e). Both
             // with STATICCALL. When neither accepts, it fails as the canonical Safe (which asks only the legacy
             // form with a high-level call) does: an owner without code reverts without data, a reverting legacy
-            // call passes its revert data up, an answer that is not an ABI-encoded bytes4 (short, or with dirty
-            // low bytes) reverts without data, and a clean answer other than the magic value returns false
-            // (GS024).
+            // call passes its revert data up, an answer shorter than 32 bytes reverts without data, and another
+            // answer returns false (GS024).
             function isValidContractSignature(owner, hash, preimage, sigOffset, sigLength) -> valid {
                 if iszero(extcodesize(owner)) {
                     revert(0, 0)
@@ -423,16 +422,14 @@ contract Safe is
                 mstore(sigPart, sigLength)
                 calldatacopy(add(sigPart, 0x20), sigOffset, sigLength)
                 mstore(add(add(sigPart, 0x20), sigLength), 0)
-                // How the legacy form failed: 1 reverted, 2 answered no ABI-encoded bytes4, 0 answered another value.
+                // How the legacy form failed: 1 reverted, 2 answered fewer than 32 bytes, 0 answered another value.
                 let legacyFailure := 1
                 if staticcall(gas(), owner, p, sub(add(add(sigPart, 0x20), paddedSigLength), p), 0x00, 0x20) {
                     legacyFailure := 2
+                    // Like the canonical decoder, only the first 4 bytes of a 32-byte answer count.
                     if gt(returndatasize(), 0x1f) {
-                        let answer := mload(0x00)
-                        if iszero(shl(32, answer)) {
-                            legacyFailure := 0
-                            valid := eq(shr(224, answer), 0x20c13b0b)
-                        }
+                        legacyFailure := 0
+                        valid := eq(shr(224, mload(0x00)), 0x20c13b0b)
                     }
                 }
                 if iszero(valid) {

@@ -121,7 +121,7 @@ interface ISafe is IModuleManager, IOwnerManager, IGuardManager, IFallbackManage
      *        `isValidSignature(data, signature)` with `0x20c13b0b` (legacy EIP-1271) or, as a coffer
      *        extension, `isValidSignature(dataHash, signature)` with `0x1626ba7e` (EIP-1271); else it fails as
      *        the canonical 1.4.1 does on the legacy call: its revert data passed up, no data for an owner without
-     *        code or an answer that is not a bytes4, `GS024` for another bytes4.
+     *        code or an answer shorter than 32 bytes, `GS024` for another answer.
      *      - 1: approved hash. `r` is the owner; it must be the caller or have called `approveHash` (`GS025`).
      *      - 31/32: eth_sign. `ecrecover(keccak256("\x19Ethereum Signed Message:\n32" ‖ dataHash), v - 4, r, s)`.
      *      - 27/28: EIP-712. `ecrecover(dataHash, v, r, s)`.

@@ -16,6 +16,7 @@
 mod suite_common;
 
 use alloy::{
+    network::TransactionBuilder,
     primitives::{Address, B256, Bytes, FixedBytes, U256, keccak256},
     providers::Provider,
     sol_types::{SolCall, SolValue},
@@ -499,6 +500,53 @@ async fn contract_owner_failures_pass_up(imp: Implementation) -> TestResult {
     ])?;
     let out = exec_call(p, inner.address, &tx, sigs, chain.deployer()).await;
     assert_reverts(&out, "Hash not approved", &format!("{imp}: unsigned message"));
+
+    // Owners that answer every call with a fixed return value (raw runtime code): the legacy
+    // magic value in a 32-byte word is accepted, also with other bytes after it (only the first 4
+    // count); only 4 bytes of it cannot be decoded, so the call reverts without data.
+    let magic = "20c13b0b";
+    let word = |tail: &str| format!("7f{magic}{}{tail}5f5260205ff3", "0".repeat(56 - tail.len()));
+    for (i, (runtime, accepted)) in
+        [(word(""), true), (word("01"), true), (format!("63{magic}5f526004601cf3"), false)]
+            .into_iter()
+            .enumerate()
+    {
+        let runtime = alloy::hex::decode(&runtime)?;
+        let init = [alloy::hex::decode(format!("61{:04x}80600a5f395ff3", runtime.len()))?, runtime]
+            .concat();
+        let owner = chain
+            .send_tx(
+                alloy::rpc::types::TransactionRequest::default()
+                    .with_from(chain.deployer())
+                    .with_deploy_code(init),
+            )
+            .await?
+            .contract_address
+            .unwrap();
+        let safe = create_safe_owned(
+            &chain,
+            &suite,
+            vec![owner, chain.address(1)],
+            vec![chain.signer(1).clone()],
+            2,
+            10 + i as u64,
+        )
+        .await;
+        let tx = SafeTx::call(recipient(1), U256::ZERO, vec![], U256::ZERO);
+        let sigs = pack_signatures(&[
+            SafeSignature::contract(owner, Bytes::from_static(b"any")),
+            safe.sign(&tx, 0)?,
+        ])?;
+        let out = exec_call(p, safe.address, &tx, sigs, chain.deployer()).await;
+        if accepted {
+            assert!(
+                bool::abi_decode(&out.returned("fixed magic owner"))?,
+                "{imp}: clean magic accepted"
+            );
+        } else {
+            assert_eq!(out, Outcome::Reverted(Bytes::new()), "{imp}: malformed answer #{i}");
+        }
+    }
 
     // A v = 0 part naming an EOA owner: no code, no answer: revert without data.
     let eoa_owned = chain.create_test_safe(&suite, 2, 2).await?;
