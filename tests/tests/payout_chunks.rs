@@ -366,4 +366,17 @@ async fn ten_thousand_rows_end_to_end() {
         t0.elapsed()
     );
     eprintln!("(rows, gas used) per tx: {gas:?}");
+    // Every receiver holds exactly its row's amount (18 decimals).
+    let mut args = vec!["balance".to_owned(), "--token".to_owned(), token.clone()];
+    args.extend((1..=10_000u64).map(|i| {
+        Address::left_padding_from(&(0x0010_0000_0000_0000 + i).to_be_bytes()).to_string()
+    }));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let balances = cli.json(&args);
+    let balances = balances["balances"].as_array().unwrap();
+    assert_eq!(balances.len(), 10_000);
+    for (i, b) in balances.iter().enumerate() {
+        let expected = format!("{}250000000000000000", (i as u64 + 1) % 997 + 1);
+        assert_eq!(b["balance"], expected.as_str(), "receiver {}", i + 1);
+    }
 }
