@@ -141,6 +141,32 @@ impl Cli {
         })
     }
 
+    /// `coffer safe create` with these owners and threshold, paid by `payer`: the Safe's address.
+    pub fn create_safe(&self, owners: &[&str], threshold: u32, payer: &str) -> String {
+        let threshold = threshold.to_string();
+        let mut args = vec!["safe", "create"];
+        for o in owners {
+            args.extend(["--owner", o]);
+        }
+        args.extend(["--threshold", &threshold, "--private-key", payer]);
+        self.ok(&args)
+    }
+
+    /// Mints `amount` base units of the test token at `token` to `to` (`coffer send`).
+    pub fn mint(&self, token: &str, to: &str, amount: &str, payer: &str) {
+        self.ok(&[
+            "send",
+            "--to",
+            token,
+            "--sig",
+            "mint(address,uint256)",
+            to,
+            amount,
+            "--private-key",
+            payer,
+        ]);
+    }
+
     /// Every proposal and signature in the store, as text (empty store: no file is created).
     pub fn snapshot(&self) -> String {
         if !self.home.path().join(coffer_store::STORE_FILE).exists() {

@@ -26,31 +26,8 @@ async fn a_1000_row_payout_is_chunked_under_the_osaka_cap() {
     cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
     let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
     let token = addresses["TestToken"].as_str().unwrap().to_owned();
-    let safe = cli.ok(&[
-        "safe",
-        "create",
-        "--owner",
-        &owners[0],
-        "--owner",
-        &owners[1],
-        "--owner",
-        &owners[2],
-        "--threshold",
-        "2",
-        "--private-key",
-        &payer,
-    ]);
-    cli.ok(&[
-        "send",
-        "--to",
-        &token,
-        "--sig",
-        "mint(address,uint256)",
-        &safe,
-        "1000000000000000000000000",
-        "--private-key",
-        &payer,
-    ]);
+    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    cli.mint(&token, &safe, "1000000000000000000000000", &payer);
 
     let receivers: Vec<Address> = (1..=1000u64)
         .map(|i| Address::left_padding_from(&(0x00ab_cdef_0000_0000 + i).to_be_bytes()))
@@ -129,31 +106,8 @@ async fn tx_builder_round_trip_and_payout_split() {
         .to_owned();
     let (a1, a2, a3) =
         (chain.address(1).to_string(), chain.address(2).to_string(), chain.address(3).to_string());
-    let safe = cli.ok(&[
-        "safe",
-        "create",
-        "--owner",
-        &a1,
-        "--owner",
-        &a2,
-        "--owner",
-        &a3,
-        "--threshold",
-        "2",
-        "--private-key",
-        &payer,
-    ]);
-    cli.ok(&[
-        "send",
-        "--to",
-        &token,
-        "--sig",
-        "mint(address,uint256)",
-        &safe,
-        "1000000000000000000000000",
-        "--private-key",
-        &payer,
-    ]);
+    let safe = cli.create_safe(&[&a1, &a2, &a3], 2, &payer);
+    cli.mint(&token, &safe, "1000000000000000000000000", &payer);
 
     // A 3-row CSV batch, exported as a Transaction Builder file and imported back at the same
     // nonce: the same calldata, so the same safeTxHash.
@@ -301,31 +255,8 @@ async fn ten_thousand_rows_end_to_end() {
         .unwrap()
         .to_owned();
     let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    let safe = cli.ok(&[
-        "safe",
-        "create",
-        "--owner",
-        &owners[0],
-        "--owner",
-        &owners[1],
-        "--owner",
-        &owners[2],
-        "--threshold",
-        "2",
-        "--private-key",
-        &payer,
-    ]);
-    cli.ok(&[
-        "send",
-        "--to",
-        &token,
-        "--sig",
-        "mint(address,uint256)",
-        &safe,
-        "1000000000000000000000000000",
-        "--private-key",
-        &payer,
-    ]);
+    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    cli.mint(&token, &safe, "1000000000000000000000000000", &payer);
     let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
     for i in 1..=10_000u64 {
         let r = Address::left_padding_from(&(0x0010_0000_0000_0000 + i).to_be_bytes());

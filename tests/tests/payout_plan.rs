@@ -30,20 +30,7 @@ async fn a_1200_row_payout_plan_through_the_cli() {
         .as_str()
         .unwrap()
         .to_owned();
-    let safe = cli.ok(&[
-        "safe",
-        "create",
-        "--owner",
-        &owners[0],
-        "--owner",
-        &owners[1],
-        "--owner",
-        &owners[2],
-        "--threshold",
-        "2",
-        "--private-key",
-        &payer,
-    ]);
+    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
     let rows = 1200u64;
     let receivers: Vec<Address> = (1..=rows)
         .map(|i| Address::left_padding_from(&(0x00ca_fe00_0000_0000 + i).to_be_bytes()))
