@@ -100,8 +100,17 @@ async fn a_1200_row_payout_plan_through_the_cli() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("has not approved it"), "{}", r.stderr);
     assert_eq!(cli.json(&["payout", "status", &root])["status"], "not approved");
+    cli.bad(&["payout", "revoke", &root], "nothing to revoke");
 
     sign_and_execute(&hash);
+
+    // While the plan is active, owners can propose its revocation: one Safe tx to the module
+    // that the preview names. (Left unsigned here, so the run below still goes through.)
+    let revoke = cli.json(&["payout", "revoke", &root[..10]]);
+    assert_eq!(revoke["payoutPlan"]["root"].as_str().unwrap(), root, "{revoke}");
+    let revoke_hash = revoke["safeTxHash"].as_str().unwrap().to_owned();
+    let shown = cli.ok(&["tx", "show", &revoke_hash]);
+    assert!(shown.contains(&format!("revokePlan(root {root})")), "{shown}");
 
     // A tampered copy of the plan file is refused before anything is sent.
     let path = cli.json(&["payout", "status", &root])["planFile"].as_str().unwrap().to_owned();
@@ -125,6 +134,7 @@ async fn a_1200_row_payout_plan_through_the_cli() {
     assert_eq!(again["doneBefore"], chunks);
     let status = cli.json(&["payout", "status", &root]);
     assert_eq!(status["status"], "completed");
+    cli.bad(&["payout", "revoke", &root], "nothing to revoke");
     assert_eq!(status["executed"], chunks);
 
     // Every recipient holds exactly its amount; the Safe nothing.

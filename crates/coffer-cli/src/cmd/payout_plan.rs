@@ -60,6 +60,8 @@ pub(crate) enum PlanCmd {
     Run(Box<RunArgs>),
     /// Show a plan's state on chain: status, chunks done, caps spent, expiry.
     Status(Box<StatusArgs>),
+    /// Propose the Safe tx that revokes a plan: no further chunk of it can run.
+    Revoke(Box<RevokeArgs>),
 }
 
 impl PlanCmd {
@@ -69,6 +71,7 @@ impl PlanCmd {
             Self::EnableModule(a) => a.run().await,
             Self::Run(a) => a.run().await,
             Self::Status(a) => a.run().await,
+            Self::Revoke(a) => a.run().await,
         }
     }
 }
@@ -754,6 +757,64 @@ pub(crate) struct StatusArgs {
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+}
+
+/// Arguments of `coffer payout revoke`.
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// The plan: its root (or a unique prefix) in the data directory, or the plan file's path.
+    plan: String,
+    /// A label for the proposal.
+    #[arg(long)]
+    label: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+}
+
+impl RevokeArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let store = self.store.open()?;
+        let (path, file) = load_plan(&store, &self.plan)?;
+        let provider = self.rpc.provider()?;
+        let chain_id = self.rpc.chain_id(&provider).await?;
+        super::tx::common::check_chain(file.chain_id, chain_id)?;
+        let state = read_plan(&provider, file.module, file.safe, file.root).await?;
+        if matches!(state.status, PlanStatus::None | PlanStatus::Revoked | PlanStatus::Completed) {
+            return Err(bad_input(format!(
+                "plan {:#x} is {} for Safe {}: there is nothing to revoke",
+                file.root,
+                state.status.as_str(),
+                file.safe
+            )));
+        }
+        let info = read_safe(&provider, file.safe).await?;
+        let ctx = info.context()?;
+        let nonce = store.next_nonce(chain_id, file.safe, info.nonce)?;
+        let tx = coffer_chain::plan::revoke_plan_tx(file.module, file.root, nonce);
+        let meta = ProposalMeta {
+            label: Some(self.label.clone().unwrap_or_else(|| {
+                format!("revoke payout plan {:#x} ({})", file.root, file.source)
+            })),
+            origin: Some(format!("{ORIGIN} payout revoke")),
+            extra: Some(snapshot_extra(&info)),
+            ..ProposalMeta::default()
+        };
+        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        v["payoutPlan"] = plan_json(&file, &path);
+        if !self.json {
+            eprintln!(
+                "once the owners sign and it is executed, no chunk of plan {:#x} can run ({} of {} \
+                 chunks ran)",
+                file.root, state.executed_count, file.chunk_count
+            );
+        }
+        print_proposal(hash, &v, self.json)
+    }
 }
 
 /// `0-3, 7, 9-12`.
