@@ -59,6 +59,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::InvalidSafeConfig(_)
             | E::SafeExists { .. }
             | E::NotAnOwner { .. }
+            | E::ModuleUnavailable(_)
     )
 }
 

@@ -27,8 +27,9 @@ sol! {
     function migrateFromV111(address l2Singleton, address fallbackHandler);
     function multiSend(bytes transactions);
     struct PlanTokenCap { address token; uint256 amount; }
-    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, PlanTokenCap[] caps);
+    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, uint64 salt, PlanTokenCap[] caps);
     function revokePlan(bytes32 root);
+    function revokePlanAt(bytes32 root, uint32 executedCount);
 }
 
 /// Something about a call that a signer should look at twice.
@@ -405,7 +406,7 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
             decode_known!(
                 data,
                 approvePlanCall,
-                "approvePlan(bytes32,uint32,uint64,(address,uint256)[])",
+                "approvePlan(bytes32,uint32,uint64,uint64,(address,uint256)[])",
                 |c| CallKind::ApprovePayoutPlan {
                     root: c.root,
                     chunk_count: c.chunkCount,
@@ -416,6 +417,11 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
         }
         revokePlanCall::SELECTOR => {
             decode_known!(data, revokePlanCall, "revokePlan(bytes32)", |c| {
+                CallKind::RevokePayoutPlan { root: c.root }
+            })
+        }
+        revokePlanAtCall::SELECTOR => {
+            decode_known!(data, revokePlanAtCall, "revokePlanAt(bytes32,uint32)", |c| {
                 CallKind::RevokePayoutPlan { root: c.root }
             })
         }
