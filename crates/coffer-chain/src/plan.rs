@@ -480,9 +480,7 @@ pub fn module_error(data: &[u8]) -> Option<(&'static str, String)> {
         M::NotAPlainTransfer(x) => {
             format!("entry {} is not a plain transfer, which a payout plan may not make", x.entry)
         }
-        M::NoCaps(_) => {
-            "the plan has no caps; every plan must cap each asset it moves".into()
-        }
+        M::NoCaps(_) => "the plan has no caps; every plan must cap each asset it moves".into(),
         M::SaltUsed(x) => format!(
             "the Safe already approved plan {} with salt {}; rebuild the plan (it takes a fresh salt)",
             x.root, x.salt
@@ -1085,9 +1083,9 @@ pub async fn plan_history<P: Provider>(
                     .cloned()
                     .or_else(|| file.and_then(|f| f.get(index as usize).cloned()));
                 match bytes {
-                    Some(b) => history
-                        .paid
-                        .extend(chunk_payouts(&b).into_iter().map(|p| (p, root, index))),
+                    Some(b) => {
+                        history.paid.extend(chunk_payouts(&b).into_iter().map(|p| (p, root, index)))
+                    }
                     None => history.unknown_paid.push((root, index)),
                 }
             }
@@ -1149,10 +1147,7 @@ async fn executed_chunks<P: Provider>(
 /// The payouts of `chunks` that repeat one in `history` (paid, or pending in an active plan):
 /// (chunk index, payout, why). Each earlier payout matches at most one new payout, so a file that
 /// pays someone twice on purpose is only flagged for the times already covered.
-pub fn repeated_payouts(
-    chunks: &[Bytes],
-    history: &PlanHistory,
-) -> Vec<(u32, PlanPayout, String)> {
+pub fn repeated_payouts(chunks: &[Bytes], history: &PlanHistory) -> Vec<(u32, PlanPayout, String)> {
     let mut earlier: BTreeMap<&PlanPayout, Vec<String>> = BTreeMap::new();
     for (p, root, index) in &history.paid {
         earlier.entry(p).or_default().push(format!("paid by chunk {index} of plan {root}"));

@@ -57,7 +57,8 @@ async fn forbidden_calls(imp: Implementation) -> TestResult {
     env.mint(env.safe.address, big()).await;
     env.chain.fund(env.safe.address, U256::from(10u64).pow(U256::from(18))).await?;
     let attacker = env.chain.address(8);
-    let other_module = env.chain.deploy_contract(coffer_contracts::artifact("TestModule")?, &[]).await?;
+    let other_module =
+        env.chain.deploy_contract(coffer_contracts::artifact("TestModule")?, &[]).await?;
     let other_safe = env.chain.create_safe_with(&env.suite, &[4, 5], 1, 91).await?;
     let caps = [
         TokenCap { token: Address::ZERO, amount: big() },
@@ -245,20 +246,41 @@ async fn caps_and_salt(imp: Implementation) -> TestResult {
 /// fallback handler is refused; a module without code is refused with what to do.
 async fn safe_components(imp: Implementation) -> TestResult {
     let env = Env::new(imp).await?;
-    let other_module = env.chain.deploy_contract(coffer_contracts::artifact("TestModule")?, &[]).await?;
+    let other_module =
+        env.chain.deploy_contract(coffer_contracts::artifact("TestModule")?, &[]).await?;
     let info = read_safe(env.provider(), env.safe.address).await?;
     env.exec(&info.enable_module_tx(other_module, info.nonce)?).await?;
     let info = read_safe(env.provider(), env.safe.address).await?;
     assert!(!info.fallback_handler.is_zero(), "the test Safe has a fallback handler");
     let msco = env.suite.multi_send_call_only;
     let ok = MultiSendBatch::new(env.entries(&env.payouts("ok", 1))).encode_packed();
-    assert!(check_plan_preconditions(env.provider(), &info, env.module, msco, &[ok.clone()]).await?);
+    assert!(
+        check_plan_preconditions(env.provider(), &info, env.module, msco, &[ok.clone()]).await?
+    );
     for (target, role) in
         [(other_module, "an enabled module"), (info.fallback_handler, "the fallback handler")]
     {
-        let chunk = MultiSendBatch::new(vec![MultiSendEntry::call(target, U256::ZERO, erc20_transfer_calldata(env.chain.address(8), U256::from(1)))]).encode_packed();
-        match check_plan_preconditions(env.provider(), &info, env.module, msco, &[ok.clone(), chunk]).await {
-            Err(Error::PlanCheck(PlanCheckError::TargetIsSafeComponent { chunk: 1, entry: 0, to, role: r })) => {
+        let chunk = MultiSendBatch::new(vec![MultiSendEntry::call(
+            target,
+            U256::ZERO,
+            erc20_transfer_calldata(env.chain.address(8), U256::from(1)),
+        )])
+        .encode_packed();
+        match check_plan_preconditions(
+            env.provider(),
+            &info,
+            env.module,
+            msco,
+            &[ok.clone(), chunk],
+        )
+        .await
+        {
+            Err(Error::PlanCheck(PlanCheckError::TargetIsSafeComponent {
+                chunk: 1,
+                entry: 0,
+                to,
+                role: r,
+            })) => {
                 assert_eq!((to, r), (target, role), "{imp}");
             }
             other => panic!("{imp}: a plan calling {role}: {other:?}"),
@@ -310,11 +332,18 @@ async fn first_plan_one_tx(imp: Implementation) -> TestResult {
     assert!(info.is_module(env.module), "{imp}: enabled by the same tx");
     let state = read_plan(env.provider(), env.module, fresh.address, plan.root()).await?;
     assert_eq!(state.status, PlanStatus::Active);
-    let done = run_plan(env.provider(), &plan, env.chain.address(9), |_| ControlFlow::Continue(())).await?;
+    let done = run_plan(env.provider(), &plan, env.chain.address(9), |_| ControlFlow::Continue(()))
+        .await?;
     assert!(done.is_complete());
     check_balances(&env, &payouts).await;
     // Already enabled: the approval is a plain call to the module.
-    let again = plan_approval_tx(&info, env.module, msco, vec![(env.module, Bytes::from_static(&[1]))], info.nonce)?;
+    let again = plan_approval_tx(
+        &info,
+        env.module,
+        msco,
+        vec![(env.module, Bytes::from_static(&[1]))],
+        info.nonce,
+    )?;
     assert_eq!((again.to, again.operation), (env.module, coffer_core::Operation::Call));
     Ok(())
 }
@@ -343,7 +372,8 @@ async fn replan_pays_once(imp: Implementation) -> TestResult {
     assert_eq!(repeated_payouts(&chunks, &history).len(), 8);
     // Without the plan's chunks, the pending ones are unknown (and the paid ones are read back
     // from the executeChunk transactions).
-    let blind = plan_history(env.provider(), env.module, env.safe.address, &BTreeMap::new()).await?;
+    let blind =
+        plan_history(env.provider(), env.module, env.safe.address, &BTreeMap::new()).await?;
     assert_eq!(blind.paid.len(), 2);
     assert_eq!(blind.unknown_pending, vec![(old.root(), 3)]);
 
@@ -355,7 +385,20 @@ async fn replan_pays_once(imp: Implementation) -> TestResult {
         Err(Error::WouldRevert { reason }) => assert!(reason.contains("GS013"), "{reason}"),
         other => panic!("{imp}: a stale re-plan: {other:?}"),
     }
-    let sim = coffer_chain::simulate(env.provider(), env.safe.address, env.suite.simulate_tx_accessor, &stale.1).await?;
+    // MultiSendCallOnly drops the inner revert data; the revocation alone shows the reason.
+    let revoke = coffer_core::SafeTx::call(
+        env.module,
+        U256::ZERO,
+        revoke_plan_at_calldata(old.root(), state.executed_count),
+        env.nonce().await,
+    );
+    let sim = coffer_chain::simulate(
+        env.provider(),
+        env.safe.address,
+        env.suite.simulate_tx_accessor,
+        &revoke,
+    )
+    .await?;
     assert_eq!(module_error(&sim.return_data).unwrap().0, "PlanProgressed", "{imp}");
 
     // The re-plan built on the chain's state now.
@@ -406,6 +449,7 @@ async fn replan_tx(
             ),
         ),
     ];
-    let tx = plan_approval_tx(&info, env.module, env.suite.multi_send_call_only, calls, info.nonce)?;
+    let tx =
+        plan_approval_tx(&info, env.module, env.suite.multi_send_call_only, calls, info.nonce)?;
     Ok((new, tx))
 }

@@ -172,7 +172,10 @@ async fn overrunning_entry(imp: Implementation) -> TestResult {
                 .encode_packed()
                 .to_vec();
         packed.truncate(packed.len() - 4);
-        assert!(MultiSendBatch::decode_packed(&packed).is_err(), "coffer-core refuses to decode it");
+        assert!(
+            MultiSendBatch::decode_packed(&packed).is_err(),
+            "coffer-core refuses to decode it"
+        );
         let cut = SafeTx {
             operation: Operation::DelegateCall,
             ..SafeTx::call(
@@ -223,7 +226,8 @@ async fn overrunning_entry(imp: Implementation) -> TestResult {
             }
         }
         let paid = (p.get_balance(who(1)).await?, p.get_balance(who(2)).await?);
-        let expected = if coffer { (U256::ZERO, U256::ZERO) } else { (U256::from(2), U256::from(3)) };
+        let expected =
+            if coffer { (U256::ZERO, U256::ZERO) } else { (U256::from(2), U256::from(3)) };
         assert_eq!(paid, expected, "{imp}: what ran through {multisend}");
         // The hidden transfer never runs: canonical reads its own copy of `transactions`.
         let tokens = ITestToken::new(token, p).balanceOf(who(3)).call().await?;

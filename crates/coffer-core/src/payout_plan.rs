@@ -301,13 +301,13 @@ pub fn plan_summary_lines(
     let caps_text = if caps.is_empty() {
         "none".to_owned()
     } else {
-        caps.iter()
-            .map(|c| unit(&c.token).format(c.token, c.amount))
-            .collect::<Vec<_>>()
-            .join("\n")
+        caps.iter().map(|c| unit(&c.token).format(c.token, c.amount)).collect::<Vec<_>>().join("\n")
     };
     vec![
-        ("payouts", format!("{} in {} chunks (counted from the chunks)", totals.transfers, totals.chunks)),
+        (
+            "payouts",
+            format!("{} in {} chunks (counted from the chunks)", totals.transfers, totals.chunks),
+        ),
         ("totals", per_asset(&totals.totals, true)),
         ("largest payout", per_asset(&totals.largest, false)),
         (
@@ -315,7 +315,10 @@ pub fn plan_summary_lines(
             if totals.other_calls == 0 {
                 "none".to_owned()
             } else {
-                format!("{} entries are not plain transfers (the module refuses them)", totals.other_calls)
+                format!(
+                    "{} entries are not plain transfers (the module refuses them)",
+                    totals.other_calls
+                )
             },
         ),
         ("caps", caps_text),
@@ -425,7 +428,9 @@ pub enum PlanCheckError {
         total: U256,
     },
     /// No cap (`NoCaps`): every plan caps every asset it moves.
-    #[error("the plan has no caps; every plan must cap each asset it moves (coffer caps each at the plan's total)")]
+    #[error(
+        "the plan has no caps; every plan must cap each asset it moves (coffer caps each at the plan's total)"
+    )]
     NoCaps,
     /// An entry calls a contract the Safe trusts with admin power (an enabled module, the guard, the handler).
     #[error(
@@ -547,7 +552,8 @@ pub fn chunk_payouts(chunk: &[u8]) -> Vec<PlanPayout> {
         .filter(|e| e.operation == 0)
         .filter_map(|e| {
             let (token, amount) = e.plain_transfer()?;
-            let receiver = if token.is_zero() { e.to } else { Address::from_slice(&e.data[16..36]) };
+            let receiver =
+                if token.is_zero() { e.to } else { Address::from_slice(&e.data[16..36]) };
             Some(PlanPayout { token, receiver, amount })
         })
         .collect()
@@ -663,7 +669,11 @@ pub fn find_plan_approval(to: Address, data: &[u8]) -> Option<PlanApproval> {
                 chunk_count: c.chunkCount,
                 expiry: c.expiry,
                 salt: c.salt,
-                caps: c.caps.iter().map(|c| TokenCap { token: c.token, amount: c.amount }).collect(),
+                caps: c
+                    .caps
+                    .iter()
+                    .map(|c| TokenCap { token: c.token, amount: c.amount })
+                    .collect(),
                 revokes: Vec::new(),
                 enables_module: false,
             });
@@ -1198,12 +1208,21 @@ mod tests {
         assert_eq!(U256::from_be_slice(&at[36..68]), U256::from(3));
         // Found inside a batch, with the revocation and the module enabling beside it.
         let batch = MultiSendBatch::new(vec![
-            MultiSendEntry::call(SAFE, U256::ZERO, Bytes::from(hex!("610b5925000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512"))),
+            MultiSendEntry::call(
+                SAFE,
+                U256::ZERO,
+                Bytes::from(hex!(
+                    "610b5925000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512"
+                )),
+            ),
             MultiSendEntry::call(MODULE, U256::ZERO, at),
             MultiSendEntry::call(MODULE, U256::ZERO, approve.clone()),
         ]);
         let found = find_plan_approval(Address::ZERO, &batch.encode_call()).unwrap();
-        assert_eq!((found.module, found.root, found.chunk_count, found.salt), (MODULE, root, 17, 9));
+        assert_eq!(
+            (found.module, found.root, found.chunk_count, found.salt),
+            (MODULE, root, 17, 9)
+        );
         assert_eq!(found.caps, vec![cap]);
         assert_eq!(found.revokes, vec![(root, Some(3))]);
         assert!(found.enables_module);

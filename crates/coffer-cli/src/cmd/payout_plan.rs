@@ -24,8 +24,8 @@ use coffer_chain::{
     plan::{
         PlanChunks, PlanHistory, PlanStatus, RunEvent, TX_GAS_CAP, check_plan_preconditions,
         deploy_payout_plan_module, find_payout_plan_module, measure_transfer_gas,
-        payout_plan_module_address, plan_approval_tx, plan_chunks, plan_history,
-        read_asset_units, read_plan, repeated_payouts, run_plan,
+        payout_plan_module_address, plan_approval_tx, plan_chunks, plan_history, read_asset_units,
+        read_plan, repeated_payouts, run_plan,
     },
     read_safe,
 };
@@ -451,7 +451,8 @@ impl PlanArgs {
             before: Vec::new(),
             replaces: None,
         };
-        let env = PlanEnv { provider: &provider, store: &store, info: &info, chain_id, module, msco };
+        let env =
+            PlanEnv { provider: &provider, store: &store, info: &info, chain_id, module, msco };
         propose_plan(&env, draft, ttl, self.allow_repeat, self.json).await
     }
 }
@@ -511,11 +512,8 @@ impl ReplanArgs {
             }
         };
         // The rows the chain says are unpaid: the chunks whose bit is not set.
-        let chunks: Vec<Bytes> = state
-            .pending()
-            .iter()
-            .filter_map(|i| old.chunks().get(*i as usize).cloned())
-            .collect();
+        let chunks: Vec<Bytes> =
+            state.pending().iter().filter_map(|i| old.chunks().get(*i as usize).cloned()).collect();
         if chunks.is_empty() {
             return Err(bad_input(format!("plan {:#x} has no unpaid chunk", file.root)));
         }
@@ -890,7 +888,9 @@ pub(crate) async fn show_fields(
         f.add(
             "revokes plan",
             match executed {
-                Some(n) => format!("{root} (the whole tx reverts unless exactly {n} of its chunks ran)"),
+                Some(n) => {
+                    format!("{root} (the whole tx reverts unless exactly {n} of its chunks ran)")
+                }
                 None => root.to_string(),
             },
         );
@@ -912,8 +912,9 @@ pub(crate) async fn show_fields(
                 f.add(label, text);
             }
             let verdict = match check_plan(&domain, &file.chunks, &a.caps) {
-                Ok(_) => "passes the module's rules (capped plain transfers within the caps)"
-                    .to_owned(),
+                Ok(_) => {
+                    "passes the module's rules (capped plain transfers within the caps)".to_owned()
+                }
                 Err(e) => format!("REFUSED: {e}"),
             };
             f.add("module check", verdict).add(
@@ -1189,7 +1190,8 @@ impl RevokeArgs {
         };
         let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
         let totals = plan_totals(&file.chunks)?;
-        let units = read_asset_units(&provider, totals.totals.keys().copied(), &file.claims()).await?;
+        let units =
+            read_asset_units(&provider, totals.totals.keys().copied(), &file.claims()).await?;
         v["payoutPlan"] = plan_json(&file, &path, &totals, &units);
         if !self.json {
             eprintln!(
@@ -1292,7 +1294,11 @@ impl StatusArgs {
             let unit = units.get(&c.token).unwrap_or(&unknown);
             f.add(
                 "cap",
-                format!("{} spent of {}", unit.format(c.token, c.spent), unit.format(c.token, c.cap)),
+                format!(
+                    "{} spent of {}",
+                    unit.format(c.token, c.spent),
+                    unit.format(c.token, c.cap)
+                ),
             );
         }
         f.add("plan file", path.display());
