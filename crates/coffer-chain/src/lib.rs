@@ -24,7 +24,7 @@ pub use execute::{
     Approval, EIP1271_MAGIC, ExecutionReport, ExecutionRequest, LEGACY_EIP1271_MAGIC,
     OwnerSnapshot, PreparedExecution, SignatureCheck, SignatureStatus, approve_hash, execute,
     execution_event, owner_safe_message, owner_safe_message_hash, prepare_execution,
-    send_execution, verify_signatures,
+    send_execution, send_execution_capped, verify_signatures,
 };
 pub use nonce::{check_nonce, check_safe_tx_hash, next_nonce, next_nonce_after};
 pub use read::{

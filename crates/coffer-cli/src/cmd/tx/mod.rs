@@ -13,6 +13,7 @@ mod reject;
 mod remove;
 mod show;
 mod sign;
+mod sign_execute;
 
 use clap::Subcommand;
 

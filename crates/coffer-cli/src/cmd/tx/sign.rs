@@ -13,7 +13,7 @@ use serde_json::json;
 use super::common::{check_chain, snapshot_of};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
     output::print_json,
 };
 
@@ -36,10 +36,16 @@ pub(crate) struct SignArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Execute right after signing if the valid signatures now reach the threshold (simulated
+    /// first; sent from this wallet, which must then be a local key).
+    #[arg(long, conflicts_with = "bundle")]
+    execute: bool,
     #[command(flatten)]
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+    #[command(flatten)]
+    suite: SuiteOpts,
     #[command(flatten)]
     wallet: WalletOpts,
 }
@@ -68,6 +74,8 @@ impl SignArgs {
         }
         let signer = self.wallet.signer().await?;
         let me = signer.address();
+        // With --execute the same wallet sends: refuse a device before anything is signed.
+        let sender = if self.execute { Some(sending_key(&signer)?) } else { None };
         if let Some(s) = store.signatures(hash)?.iter().find(|s| s.owner == me) {
             return Err(bad_input(format!(
                 "{me} has already signed {hash} ({}); a Safe counts each owner once",
@@ -96,7 +104,20 @@ impl SignArgs {
         let sig = self.sign(&signer, &p.ctx, &p.tx).await?;
         store.add_signature(hash, &sig)?;
         let count = store.signatures(hash)?.len();
-        self.report(&sig, &p.ctx, &p.tx, count, Some(info.threshold), None)
+        let execution = match sender {
+            Some(key) => Some(
+                super::sign_execute::execute_after_signing(
+                    &self.rpc,
+                    &self.suite,
+                    key,
+                    &store,
+                    hash,
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        self.report(&sig, &p.ctx, &p.tx, count, Some(info.threshold), None, execution)
     }
 
     async fn sign_bundle(&self, file: PathBuf) -> eyre::Result<()> {
@@ -133,6 +154,7 @@ impl SignArgs {
             bundle.signatures.len(),
             snapshot.map(|s| s.threshold),
             Some(out),
+            None,
         )
     }
 
@@ -146,6 +168,7 @@ impl SignArgs {
         Ok(signer.sign_safe_tx(ctx, tx, self.mode(), &mut preview).await?)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
         sig: &SafeSignature,
@@ -154,10 +177,11 @@ impl SignArgs {
         count: usize,
         threshold: Option<u64>,
         bundle: Option<PathBuf>,
+        execution: Option<serde_json::Value>,
     ) -> eyre::Result<()> {
         let hash = tx.safe_tx_hash(ctx);
         if self.json {
-            return print_json(&json!({
+            let mut out = json!({
                 "safeTxHash": hash,
                 "owner": sig.owner,
                 "kind": signature_kind_name(&sig.kind),
@@ -165,7 +189,11 @@ impl SignArgs {
                 "signatures": count,
                 "threshold": threshold,
                 "bundle": bundle,
-            }));
+            });
+            if let Some(e) = execution {
+                out["execution"] = e;
+            }
+            return print_json(&out);
         }
         println!("{}", sig.to_bytes());
         let of = threshold.map_or_else(String::new, |t| format!(" of {t} required"));
