@@ -18,4 +18,8 @@ pub enum Error {
     /// A Safe transaction could not be hashed or a signature not decoded.
     #[error(transparent)]
     Core(#[from] coffer_core::Error),
+
+    /// A Transaction Service refused a request or could not be reached.
+    #[error(transparent)]
+    Service(#[from] coffer_txs_api::ClientError),
 }

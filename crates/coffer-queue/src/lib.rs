@@ -3,6 +3,7 @@
 mod error;
 mod execute;
 mod relay;
+pub mod service;
 
 pub use error::{Error, Result};
 pub use execute::{

@@ -5,14 +5,16 @@ use std::time::Duration;
 
 use alloy::primitives::U256;
 use clap::Args;
-use coffer_queue::{ExecuteOptions, Relay, RelayConfig, RelayEvent, RelaySummary};
+use coffer_queue::{
+    ExecuteOptions, Relay, RelayConfig, RelayEvent, RelaySummary, service::ServiceRefresh,
+};
 use coffer_signer::WalletOpts;
 use serde_json::json;
 use tokio::sync::watch;
 
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, known_delegatecall_targets, sending_key},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, known_delegatecall_targets, sending_key},
     output::print_json,
     parse,
 };
@@ -48,6 +50,8 @@ pub(crate) struct RelayArgs {
     suite: SuiteOpts,
     #[command(flatten)]
     wallet: WalletOpts,
+    #[command(flatten)]
+    service: TxServiceOpts,
 }
 
 fn interval(s: &str) -> eyre::Result<Duration> {
@@ -164,8 +168,23 @@ impl RelayArgs {
                 .map_or_else(String::new, |c| format!(", gas price ceiling {c} wei")),
             config.budget.map_or_else(String::new, |b| format!(", budget {b} wei")),
         );
-        let mut relay = Relay::new(provider, executor, store, chain_id, config);
-        let summary = relay.run(shutdown, self.once, print_event).await?;
+        let safe = config.safe;
+        let summary = match self.service.client(chain_id)? {
+            Some(client) => {
+                eprintln!(
+                    "watching the queue of {} (verified into the local store each round)",
+                    client.base_url()
+                );
+                let refresh = ServiceRefresh::new(client, self.rpc.provider()?, safe);
+                let mut relay =
+                    Relay::with_refresh(provider, executor, store, chain_id, config, refresh);
+                relay.run(shutdown, self.once, print_event).await?
+            }
+            None => {
+                let mut relay = Relay::new(provider, executor, store, chain_id, config);
+                relay.run(shutdown, self.once, print_event).await?
+            }
+        };
         if self.json {
             print_json(&summary_json(&summary))?;
         }

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::common::{check_chain, check_delegatecall, snapshot_of};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
     output::{print_json, with_spinner},
 };
 
@@ -33,6 +33,8 @@ pub(crate) struct ExecuteArgs {
     #[command(flatten)]
     store: StoreOpts,
     #[command(flatten)]
+    service: TxServiceOpts,
+    #[command(flatten)]
     suite: SuiteOpts,
     #[command(flatten)]
     wallet: WalletOpts,
@@ -41,6 +43,7 @@ pub(crate) struct ExecuteArgs {
 impl ExecuteArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
+        super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
         if let ProposalStatus::Executed { tx_hash, .. } = p.status {

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::common::{check_chain, snapshot_of};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
     output::print_json,
 };
 
@@ -47,6 +47,8 @@ pub(crate) struct SignArgs {
     #[command(flatten)]
     suite: SuiteOpts,
     #[command(flatten)]
+    service: TxServiceOpts,
+    #[command(flatten)]
     wallet: WalletOpts,
 }
 
@@ -65,6 +67,7 @@ impl SignArgs {
 
     async fn sign_stored(&self, hash_text: String) -> eyre::Result<()> {
         let store = self.store.open()?;
+        super::service::pull_hash(&self.service, &self.rpc, &store, &hash_text).await?;
         let hash = store.resolve(&hash_text)?;
         let p = store.proposal(hash)?;
         if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
@@ -104,6 +107,7 @@ impl SignArgs {
         let sig = self.sign(&signer, &p.ctx, &p.tx).await?;
         store.add_signature(hash, &sig)?;
         let count = store.signatures(hash)?.len();
+        super::service::push_signature(&self.service, &p.ctx, &p.tx, &sig).await?;
         let execution = match sender {
             Some(key) => Some(
                 super::sign_execute::execute_after_signing(
