@@ -255,6 +255,52 @@ pub enum Error {
     #[error("{0}")]
     PlanState(String),
 
+    /// The signing gate refuses a DELEGATECALL (see [`crate::gate`]).
+    #[error(
+        "refusing a DELEGATECALL to {target}: {reason}. A delegatecall runs the target's code with the Safe's storage and funds; pass --allow-delegatecall only if you have audited that contract"
+    )]
+    DelegatecallRefused {
+        /// The target.
+        target: Address,
+        /// Why.
+        reason: String,
+    },
+    /// A known library address holds other code than the library's (see [`crate::gate`]).
+    #[error(
+        "refusing a DELEGATECALL to {address}: it is the address of {library}, but {}; this is not that library. Nothing was signed or sent",
+        match found { Some(h) => format!("the code there has hash {h}"), None => "there is no code there".to_owned() }
+    )]
+    LibraryCodeMismatch {
+        /// The library expected, e.g. `"canonical 1.4.1 MultiSendCallOnly"`.
+        library: String,
+        /// Its address.
+        address: Address,
+        /// keccak-256 of the code found, `None` when there is none.
+        found: Option<B256>,
+    },
+    /// Offline, a Safe version whose EIP-712 domain has no chain id (see [`crate::gate`]).
+    #[error(
+        "refusing to sign offline for a Safe {version}: that version's EIP-712 domain has no chain id, so the signature would be valid on every chain, and offline coffer cannot check the version the bundle claims. Sign online (`coffer tx import` the bundle, then `coffer tx sign`), or pass --allow-legacy-domain if you know the Safe is {version}"
+    )]
+    LegacyDomainRefused {
+        /// The version the bundle claims.
+        version: String,
+    },
+    /// One signature is missing, and the executor is an owner whose own approval would complete
+    /// the set, but it was not asked for ([`crate::ExecutionRequest::with_executor_approval`]).
+    #[error(
+        "{valid} valid signature(s) of the {threshold} required: the executor {executor} is an owner and its own approval (v = 1, as msg.sender) would make {}, but it counts only when you ask for it. Nothing was sent",
+        valid + 1
+    )]
+    ExecutorApprovalNotRequested {
+        /// The executor.
+        executor: Address,
+        /// Valid signatures collected.
+        valid: usize,
+        /// The threshold.
+        threshold: usize,
+    },
+
     /// A test helper failed (only with the `test-utils` feature).
     #[error("{0}")]
     TestSetup(String),

@@ -218,12 +218,29 @@ pub struct ExecutionRequest {
     /// The suite's SimulateTxAccessor: when given, a revert is explained with the inner call's
     /// own reason (a GS013 otherwise hides it).
     pub simulation_accessor: Option<Address>,
+    /// Whether the executor's own approval (a v = 1 signature, valid because it is `msg.sender`)
+    /// may complete the signatures. Off by default: the owner must ask for it.
+    pub executor_approval: bool,
 }
 
 impl ExecutionRequest {
     /// A request with no snapshot and no simulation accessor.
     pub fn new(ctx: SafeTxContext, tx: SafeTx, signatures: Vec<SafeSignature>) -> Self {
-        Self { ctx, tx, signatures, signed_against: None, simulation_accessor: None }
+        Self {
+            ctx,
+            tx,
+            signatures,
+            signed_against: None,
+            simulation_accessor: None,
+            executor_approval: false,
+        }
+    }
+
+    /// Lets the executor's own approval (v = 1) complete the signatures when it is an owner
+    /// without a collected signature and exactly that one is missing.
+    pub fn with_executor_approval(mut self, allowed: bool) -> Self {
+        self.executor_approval = allowed;
+        self
     }
 
     /// Records the owners and threshold the transaction was signed against.
@@ -255,8 +272,9 @@ pub struct PreparedExecution {
     pub checks: Vec<SignatureCheck>,
     /// The signatures used (exactly the threshold), sorted by owner.
     pub used: Vec<SafeSignature>,
-    /// Whether a v = 1 signature of the executor was added because it was an owner with no
-    /// collected signature and one was missing.
+    /// Whether a v = 1 signature of the executor was added because it was asked for
+    /// ([`ExecutionRequest::with_executor_approval`]), the executor was an owner with no collected
+    /// signature, and one was missing.
     pub executor_approval_added: bool,
     /// The packed `signatures` argument.
     pub packed_signatures: Bytes,
@@ -322,7 +340,8 @@ fn exec_call(tx: &SafeTx, signatures: Bytes) -> Bytes {
 /// 2. the nonce ([`Error::NonceUsed`], [`Error::NonceNotNext`]);
 /// 3. each signature ([`verify_signatures`]); if the executor is an owner without a collected
 ///    signature and one is missing, a v = 1 signature for it is added (the Safe accepts it
-///    because it is `msg.sender`);
+///    because it is `msg.sender`) when the request allows it
+///    ([`ExecutionRequest::with_executor_approval`]), else [`Error::ExecutorApprovalNotRequested`];
 /// 4. the count against the threshold ([`Error::OwnersChanged`] when the request's snapshot
 ///    differs from the chain, else [`Error::TooFewSignatures`]);
 /// 5. the packed signatures (exactly threshold of them, sorted by owner), an `eth_call` of the
@@ -343,10 +362,17 @@ pub async fn prepare_execution<P: Provider>(
     let mut valid: Vec<SafeSignature> =
         checks.iter().filter(|c| c.is_valid()).map(|c| c.signature.clone()).collect();
     let mut executor_approval_added = false;
-    if valid.len() < threshold
+    if valid.len() + 1 == threshold
         && info.is_owner(executor)
         && !valid.iter().any(|s| s.owner == executor)
     {
+        if !request.executor_approval {
+            return Err(Error::ExecutorApprovalNotRequested {
+                executor,
+                valid: valid.len(),
+                threshold,
+            });
+        }
         valid.push(SafeSignature::approved_hash(executor));
         executor_approval_added = true;
     }

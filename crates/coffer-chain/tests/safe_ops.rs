@@ -395,8 +395,16 @@ async fn approve_hash_path(imp: Implementation) -> TestResult {
         Err(Error::NotAnOwner { .. })
     ));
 
-    // The executor is owner 3 and has not signed: its v = 1 signature fills the missing one.
+    // The executor is owner 3 and has not signed: its v = 1 signature would fill the missing one,
+    // but only when asked for.
     let request = ExecutionRequest::new(safe.ctx, tx.clone(), vec![safe.sign(&tx, 0)?]);
+    match prepare_execution(p, &request, chain.address(3)).await {
+        Err(Error::ExecutorApprovalNotRequested { valid: 1, threshold: 2, executor }) => {
+            assert_eq!(executor, chain.address(3))
+        }
+        other => panic!("expected ExecutorApprovalNotRequested, got {other:?}"),
+    }
+    let request = request.with_executor_approval(true);
     let prepared = prepare_execution(p, &request, chain.address(3)).await?;
     assert!(prepared.executor_approval_added);
     assert_eq!(prepared.used.len(), 2);

@@ -61,6 +61,10 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::InvalidSafeConfig(_)
             | E::SafeExists { .. }
             | E::NotAnOwner { .. }
+            | E::DelegatecallRefused { .. }
+            | E::LibraryCodeMismatch { .. }
+            | E::LegacyDomainRefused { .. }
+            | E::ExecutorApprovalNotRequested { .. }
     )
 }
 
@@ -96,6 +100,7 @@ fn store_bad_input(e: &coffer_store::Error) -> bool {
             | E::BundleField { .. }
             | E::BundleHashMismatch { .. }
             | E::SignatureEncoding { .. }
+            | E::MetaMismatch { .. }
     ) || matches!(e, E::Io { action, .. } if action.contains("read"))
 }
 

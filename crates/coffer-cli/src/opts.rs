@@ -2,7 +2,6 @@
 
 use alloy::{
     network::EthereumWallet,
-    primitives::Address,
     providers::{DynProvider, Provider, ProviderBuilder},
     signers::local::PrivateKeySigner,
 };
@@ -117,28 +116,6 @@ impl SuiteOpts {
             }
         }
     }
-}
-
-/// MultiSendCallOnly and SignMessageLib of coffer's suite (through either CREATE2 deployer) and of
-/// the canonical 1.3.0, 1.4.1 and 1.5.0 releases: the only targets a DELEGATECALL may have without
-/// `--allow-delegatecall`.
-pub(crate) fn known_delegatecall_targets() -> Vec<(Address, String)> {
-    let mut out = Vec::new();
-    for (deployer, name) in
-        [(deploy::SAFE_SINGLETON_FACTORY, "coffer"), (deploy::ARACHNID_DEPLOYER, "coffer")]
-    {
-        if let Ok(s) = SuiteAddresses::coffer(deployer) {
-            out.push((s.multi_send_call_only, format!("{name} MultiSendCallOnly")));
-            out.push((s.sign_message_lib, format!("{name} SignMessageLib")));
-        }
-    }
-    for v in [SafeVersion::V1_3_0, SafeVersion::V1_4_1, SafeVersion::V1_5_0] {
-        if let Some(s) = SuiteAddresses::canonical(v) {
-            out.push((s.multi_send_call_only, format!("canonical {v} MultiSendCallOnly")));
-            out.push((s.sign_message_lib, format!("canonical {v} SignMessageLib")));
-        }
-    }
-    out
 }
 
 /// The key that pays for and sends a plain transaction (deployments, Safe creation, approveHash,

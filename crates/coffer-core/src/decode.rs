@@ -29,6 +29,7 @@ sol! {
     struct PlanTokenCap { address token; uint256 amount; }
     function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, PlanTokenCap[] caps);
     function revokePlan(bytes32 root);
+    function signMessage(bytes _data);
 }
 
 /// Something about a call that a signer should look at twice.
@@ -52,6 +53,9 @@ pub enum Risk {
     /// A payout plan is approved: once executed, anyone can run every chunk under its root
     /// through the PayoutPlanModule, with no further signature.
     PayoutPlanApproval,
+    /// The Safe signs a message on chain (SignMessageLib): anything that accepts the Safe's EIP-1271
+    /// signature (a permit, an order, a login) accepts it, with no further signature.
+    MessageSignature,
 }
 
 impl core::fmt::Display for Risk {
@@ -65,6 +69,7 @@ impl core::fmt::Display for Risk {
             Self::OwnerChange => "OWNER CHANGE",
             Self::ThresholdChange => "THRESHOLD CHANGE",
             Self::PayoutPlanApproval => "PAYOUT PLAN APPROVAL",
+            Self::MessageSignature => "SAFE MESSAGE SIGNATURE",
         })
     }
 }
@@ -177,6 +182,12 @@ pub enum CallKind {
     RevokePayoutPlan {
         /// The root of the plan revoked.
         root: alloy_primitives::B256,
+    },
+    /// SignMessageLib `signMessage(bytes)`: delegatecalled by the Safe, it marks the Safe message hash of
+    /// `message` as signed on chain (EIP-1271), with no further signature.
+    SignMessage {
+        /// The message bytes, exactly as passed.
+        message: Bytes,
     },
     /// `multiSend(bytes)`, with each inner entry decoded.
     MultiSend {
@@ -419,6 +430,12 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
                 CallKind::RevokePayoutPlan { root: c.root }
             })
         }
+        signMessageCall::SELECTOR => {
+            flag(Risk::MessageSignature);
+            decode_known!(data, signMessageCall, "signMessage(bytes)", |c| {
+                CallKind::SignMessage { message: c._data }
+            })
+        }
         multiSendCall::SELECTOR => match MultiSendBatch::decode_call(data) {
             Ok(batch) => CallKind::MultiSend {
                 entries: batch
@@ -498,6 +515,9 @@ impl DecodedCall {
                 }
             }
             CallKind::RevokePayoutPlan { root } => write!(f, "revokePlan(root {root})")?,
+            CallKind::SignMessage { message } => {
+                write!(f, "signMessage: the Safe signs the message {}", message_text(message))?;
+            }
             CallKind::MultiSend { entries } => write!(f, "multiSend of {} entries", entries.len())?,
             CallKind::Malformed { function, reason } => {
                 write!(f, "{function} with calldata that does not decode ({reason})")?;
@@ -521,6 +541,17 @@ impl DecodedCall {
             }
         }
         Ok(())
+    }
+}
+
+/// A message as a signer should read it: quoted text (control characters escaped, so it cannot
+/// rewrite a terminal) when it is printable UTF-8, else `0x` hex, with its length.
+pub fn message_text(message: &[u8]) -> String {
+    match core::str::from_utf8(message) {
+        Ok(text) if !text.is_empty() && text.chars().all(|c| !c.is_control() || c == '\n') => {
+            format!("{text:?} ({} bytes of text)", message.len())
+        }
+        _ => format!("{} ({} bytes, not text)", Bytes::copy_from_slice(message), message.len()),
     }
 }
 

@@ -19,6 +19,12 @@ pub const DOMAIN_TYPEHASH_LEGACY: B256 =
 pub const SAFE_TX_TYPEHASH: B256 =
     b256!("0xbb8310d486368db6bd6f849402fdd73ad53d316b5a4b2644ad6efe0f941286d8");
 
+/// `keccak256("SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 dataGas,
+/// uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)")`: Safe 0.1.0, before `dataGas` was
+/// renamed `baseGas`.
+pub const SAFE_TX_TYPEHASH_V0: B256 =
+    b256!("0x14d461bc7412367e924637b363c7bf29b8f47e2f84869f4426e5633d8af47b20");
+
 /// `keccak256("SafeMessage(bytes message)")`.
 pub const SAFE_MSG_TYPEHASH: B256 =
     b256!("0x60b3cbf8b4a223d68d641b3b6ddf9a298e7f33710cf3d3a9d1146b5a6150fbca");
@@ -106,11 +112,19 @@ pub fn safe_message_typed_data_json(ctx: &SafeTxContext, message: &[u8]) -> Valu
 }
 
 impl SafeTx {
-    /// The EIP-712 struct hash: `keccak256(abi.encode(SAFE_TX_TYPEHASH, to, value, keccak256(data), operation,
-    /// safeTxGas, baseGas, gasPrice, gasToken, refundReceiver, nonce))`. The same for every version 1.0.0–1.5.0.
+    /// The EIP-712 struct hash of versions 1.0.0–1.5.0: `keccak256(abi.encode(SAFE_TX_TYPEHASH, to, value,
+    /// keccak256(data), operation, safeTxGas, baseGas, gasPrice, gasToken, refundReceiver, nonce))`. For a Safe
+    /// of any version use [`SafeTx::struct_hash_for`].
     pub fn struct_hash(&self) -> B256 {
+        self.struct_hash_for(crate::SafeVersion::V1_0_0)
+    }
+
+    /// The EIP-712 struct hash for a Safe of `version`: [`SafeTx::struct_hash`] from 1.0.0 on; before, the same
+    /// words under [`SAFE_TX_TYPEHASH_V0`] (the `baseGas` field is 0.1.0's `dataGas`).
+    pub fn struct_hash_for(&self, version: crate::SafeVersion) -> B256 {
+        let typehash = if version.has_data_gas() { SAFE_TX_TYPEHASH_V0 } else { SAFE_TX_TYPEHASH };
         keccak_words(&[
-            SAFE_TX_TYPEHASH.0,
+            typehash.0,
             word_address(self.to),
             self.value.to_be_bytes(),
             keccak256(&self.data).0,
@@ -126,22 +140,26 @@ impl SafeTx {
 
     /// The 66 bytes `0x19 ‖ 0x01 ‖ domainSeparator ‖ structHash`, as the Safe's `encodeTransactionData` returns.
     pub fn encode_transaction_data(&self, ctx: &SafeTxContext) -> Bytes {
-        Bytes::copy_from_slice(&eip712_preimage(domain_separator(ctx), self.struct_hash()))
+        Bytes::copy_from_slice(&eip712_preimage(
+            domain_separator(ctx),
+            self.struct_hash_for(ctx.version),
+        ))
     }
 
     /// The safeTxHash: `keccak256(encode_transaction_data)`, as the Safe's `getTransactionHash` returns. This is
     /// the hash owners sign (EIP-712) and the Transaction Service keys transactions by.
     pub fn safe_tx_hash(&self, ctx: &SafeTxContext) -> B256 {
-        eip712_hash(domain_separator(ctx), self.struct_hash())
+        eip712_hash(domain_separator(ctx), self.struct_hash_for(ctx.version))
     }
 
     /// The `eth_signTypedData_v4` JSON of this transaction for the given Safe.
     ///
     /// The domain holds `chainId` (from 1.3.0 on) and `verifyingContract`. The message holds the ten fields; the
-    /// uint256 values are decimal strings, `operation` is a number. Hashing this JSON with EIP-712 gives
-    /// [`SafeTx::safe_tx_hash`].
+    /// uint256 values are decimal strings, `operation` is a number. Before 1.0.0 the `baseGas` field is named
+    /// `dataGas`, as that version's type has it. Hashing this JSON with EIP-712 gives [`SafeTx::safe_tx_hash`].
     pub fn typed_data_json(&self, ctx: &SafeTxContext) -> Value {
         let (domain_types, domain) = domain_json(ctx);
+        let base_gas = if ctx.version.has_data_gas() { "dataGas" } else { "baseGas" };
         json!({
             "types": {
                 "EIP712Domain": domain_types,
@@ -151,7 +169,7 @@ impl SafeTx {
                     { "name": "data", "type": "bytes" },
                     { "name": "operation", "type": "uint8" },
                     { "name": "safeTxGas", "type": "uint256" },
-                    { "name": "baseGas", "type": "uint256" },
+                    { "name": base_gas, "type": "uint256" },
                     { "name": "gasPrice", "type": "uint256" },
                     { "name": "gasToken", "type": "address" },
                     { "name": "refundReceiver", "type": "address" },
@@ -166,7 +184,7 @@ impl SafeTx {
                 "data": self.data.to_string(),
                 "operation": self.operation.as_u8(),
                 "safeTxGas": self.safe_tx_gas.to_string(),
-                "baseGas": self.base_gas.to_string(),
+                base_gas: self.base_gas.to_string(),
                 "gasPrice": self.gas_price.to_string(),
                 "gasToken": self.gas_token.to_checksum(None),
                 "refundReceiver": self.refund_receiver.to_checksum(None),

@@ -14,11 +14,11 @@ mod types;
 
 pub use amount::{format_units, parse_units};
 pub use csv_airdrop::{PayoutRow, parse_csv, rows_to_entries};
-pub use decode::{CallKind, DecodedCall, Risk, decode_call};
+pub use decode::{CallKind, DecodedCall, Risk, decode_call, message_text};
 pub use error::{Error, Result, RowError};
 pub use hash::{
-    DOMAIN_TYPEHASH, DOMAIN_TYPEHASH_LEGACY, SAFE_MSG_TYPEHASH, SAFE_TX_TYPEHASH, domain_separator,
-    safe_message_hash, safe_message_typed_data_json,
+    DOMAIN_TYPEHASH, DOMAIN_TYPEHASH_LEGACY, SAFE_MSG_TYPEHASH, SAFE_TX_TYPEHASH,
+    SAFE_TX_TYPEHASH_V0, domain_separator, safe_message_hash, safe_message_typed_data_json,
 };
 pub use multisend::{MULTISEND_SELECTOR, MultiSendBatch, MultiSendEntry};
 pub use payout::{Chunk, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};

@@ -117,6 +117,9 @@ impl SafeTx {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SafeVersion {
+    /// 0.1.0, the first release: its SafeTx type names the refund overhead `dataGas` (renamed `baseGas`
+    /// in 1.0.0), so its struct hash differs from every later version's.
+    V0_1_0,
     /// 1.0.0
     V1_0_0,
     /// 1.1.0
@@ -137,7 +140,8 @@ pub enum SafeVersion {
 
 impl SafeVersion {
     /// Every version coffer knows, oldest first.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
+        Self::V0_1_0,
         Self::V1_0_0,
         Self::V1_1_0,
         Self::V1_1_1,
@@ -151,6 +155,7 @@ impl SafeVersion {
     /// The version string, e.g. `"1.4.1"`.
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::V0_1_0 => "0.1.0",
             Self::V1_0_0 => "1.0.0",
             Self::V1_1_0 => "1.1.0",
             Self::V1_1_1 => "1.1.1",
@@ -166,6 +171,12 @@ impl SafeVersion {
     /// Before, it is `EIP712Domain(address verifyingContract)`.
     pub fn has_chain_id_in_domain(self) -> bool {
         self >= Self::V1_3_0
+    }
+
+    /// True before 1.0.0: the SafeTx type has `dataGas` where later versions have `baseGas`
+    /// ([`crate::SAFE_TX_TYPEHASH_V0`]).
+    pub fn has_data_gas(self) -> bool {
+        self < Self::V1_0_0
     }
 
     /// True from 1.5.0 on: contract signatures (v = 0) are checked with the standard

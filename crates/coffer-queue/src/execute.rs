@@ -7,10 +7,10 @@ use alloy::{
     providers::Provider,
 };
 use coffer_chain::{
-    ExecutionReport, ExecutionRequest, PreparedExecution, prepare_execution, read_safe,
-    send_execution_capped, simulate, verify_signatures,
+    ExecutionReport, ExecutionRequest, PreparedExecution,
+    gate::{self, Policy},
+    prepare_execution, read_safe, send_execution_capped, simulate, verify_signatures,
 };
-use coffer_core::Operation;
 use coffer_store::{ProposalStatus, Store};
 
 use crate::Result;
@@ -20,18 +20,18 @@ use crate::Result;
 pub struct ExecuteOptions {
     /// The suite's SimulateTxAccessor, used to simulate the inner call before anything is sent.
     pub accessor: Address,
-    /// The only targets a DELEGATECALL may have (MultiSendCallOnly, SignMessageLib); a
-    /// delegatecall anywhere else is refused.
-    pub allowed_delegatecall: Vec<Address>,
+    /// The signing gate's policy (`coffer_chain::gate`): by default a DELEGATECALL may only go
+    /// to a known MultiSendCallOnly or SignMessageLib with the expected runtime code.
+    pub policy: Policy,
     /// The most the executor pays per gas, in wei. Above it nothing is sent
     /// ([`Readiness::GasPriceTooHigh`]); the transaction is sent with this `maxFeePerGas`.
     pub max_fee_per_gas: Option<u128>,
 }
 
 impl ExecuteOptions {
-    /// Options with this accessor, no delegatecall target and no gas-price ceiling.
+    /// Options with this accessor, the gate's default policy and no gas-price ceiling.
     pub fn new(accessor: Address) -> Self {
-        Self { accessor, allowed_delegatecall: Vec::new(), max_fee_per_gas: None }
+        Self { accessor, policy: Policy::default(), max_fee_per_gas: None }
     }
 }
 
@@ -130,12 +130,12 @@ pub async fn prepare_ready<P: Provider>(
     if p.tx.nonce > info.nonce {
         return Ok(Readiness::NotNext { nonce: p.tx.nonce, safe_nonce: info.nonce });
     }
-    if p.tx.operation == Operation::DelegateCall && !options.allowed_delegatecall.contains(&p.tx.to)
-    {
-        return Ok(Readiness::Refused(format!(
-            "a DELEGATECALL to {} is not allowed: it is not a known MultiSendCallOnly or SignMessageLib",
-            p.tx.to
-        )));
+    // The signing gate, as for every other path: chain, version, getTransactionHash, and the
+    // delegatecall policy. A refusal is reported, not sent.
+    match gate::review_online(provider, &p.ctx, &p.tx, options.policy).await {
+        Ok(_) => {}
+        Err(e @ coffer_chain::Error::Rpc(_)) => return Err(e.into()),
+        Err(e) => return Ok(Readiness::Refused(format!("the signing gate refuses it: {e}"))),
     }
     let signatures = store.signatures(hash)?;
     let checks =

@@ -7,7 +7,10 @@ use std::{
 };
 
 use alloy_primitives::{Address, B256, Bytes};
-use coffer_core::{SafeSignature, SafeTx, SafeTxContext, SafeVersion, domain_separator};
+use coffer_core::{
+    CallKind, DecodedCall, MultiSendEntry, Operation, PayoutRow, SafeSignature, SafeTx,
+    SafeTxContext, SafeVersion, decode_call, domain_separator, rows_to_entries,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -43,7 +46,7 @@ const TX_FIELDS: [&str; 10] = [
 pub struct BundleHashes {
     /// The Safe's EIP-712 domain separator.
     pub domain_separator: B256,
-    /// The EIP-712 struct hash of the SafeTx (`SafeTx::struct_hash`).
+    /// The EIP-712 struct hash of the SafeTx (`SafeTx::struct_hash_for` the Safe's version).
     pub safe_tx_struct_hash: B256,
     /// `keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ safeTxStructHash)`: the hash owners sign.
     pub safe_tx_hash: B256,
@@ -54,7 +57,7 @@ impl BundleHashes {
     pub fn compute(ctx: &SafeTxContext, tx: &SafeTx) -> Self {
         Self {
             domain_separator: domain_separator(ctx),
-            safe_tx_struct_hash: tx.struct_hash(),
+            safe_tx_struct_hash: tx.struct_hash_for(ctx.version),
             safe_tx_hash: tx.safe_tx_hash(ctx),
         }
     }
@@ -352,6 +355,113 @@ impl Bundle {
         Ok(())
     }
 
+    /// Checks the display metadata against the calldata, so a label or batch rows cannot show a signer
+    /// something the transaction does not do ([`Error::MetaMismatch`]):
+    ///
+    /// - batch rows: one per call of the transaction (the entries of a `multiSend`, or the call itself), each
+    ///   paying exactly its receiver its amount (a plain ETH send, or an ERC-20 `transfer` on its token with
+    ///   the amount converted with `decimals(token)`, which the caller reads on chain; 18 for the native coin);
+    /// - the batch position: `chunk` below `chunks`, and a label's "chunk I of N" or trailing "(I of N)"
+    ///   equal to it;
+    /// - counts a label states the way coffer writes them: "payout of N rows", "batch of N transactions" (the
+    ///   number of calls), "N payouts in M chunks" (M = the approved plan's chunk count), "lines A-B" (the
+    ///   rows' first and last line);
+    /// - a payout-plan reference: its root is approved or revoked by the calldata, with the same chunk count.
+    ///
+    /// A free-form label that states none of these is not checked: it is only a name.
+    pub fn check_meta(&self, decimals: impl Fn(Address) -> Option<u8>) -> Result<()> {
+        let Some(meta) = &self.meta else { return Ok(()) };
+        let mismatch = |reason: String| Err(Error::MetaMismatch { reason });
+        let action = decode_call(self.tx.to, self.tx.value, &self.tx.data, self.tx.operation);
+        let calls: Vec<&DecodedCall> = match &action.kind {
+            CallKind::MultiSend { entries } => entries.iter().collect(),
+            _ => vec![&action],
+        };
+        let mut plans: Vec<(alloy_primitives::B256, Option<u32>)> = Vec::new();
+        for c in std::iter::once(&action).chain(calls.iter().copied()) {
+            match &c.kind {
+                CallKind::ApprovePayoutPlan { root, chunk_count, .. } => {
+                    plans.push((*root, Some(*chunk_count)));
+                }
+                CallKind::RevokePayoutPlan { root } => plans.push((*root, None)),
+                _ => {}
+            }
+        }
+        if let Some(batch) = &meta.batch {
+            if batch.chunks == 0 || batch.chunk >= batch.chunks {
+                return mismatch(format!(
+                    "the batch says chunk {} of {}, which does not exist",
+                    batch.chunk + 1,
+                    batch.chunks
+                ));
+            }
+            if !batch.rows.is_empty() {
+                if batch.rows.len() != calls.len() {
+                    return mismatch(format!(
+                        "the batch lists {} row(s) but the calldata makes {} call(s)",
+                        batch.rows.len(),
+                        calls.len()
+                    ));
+                }
+                let rows: Vec<PayoutRow> = batch
+                    .rows
+                    .iter()
+                    .map(|r| PayoutRow {
+                        line: r.line,
+                        token: r.token,
+                        receiver: r.receiver,
+                        amount: r.amount.clone(),
+                    })
+                    .collect();
+                let expected = rows_to_entries(&rows, |t| match t {
+                    None => Some(18),
+                    Some(t) => decimals(t),
+                })
+                .map_err(|e| Error::MetaMismatch {
+                    reason: format!("the batch rows cannot be turned into calls: {e}"),
+                })?;
+                for (k, ((row, want), got)) in
+                    batch.rows.iter().zip(&expected).zip(&calls).enumerate()
+                {
+                    if !same_call(want, got) {
+                        return mismatch(format!(
+                            "row {} (line {}) says it pays {} {} to {}, but call #{} is: {}",
+                            row.index,
+                            row.line,
+                            row.amount,
+                            row.token.map_or_else(|| "ETH".to_owned(), |t| t.to_checksum(None)),
+                            row.receiver,
+                            k,
+                            got.to_string().lines().next().unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some(plan) = &meta.payout_plan {
+            match plans.iter().find(|(root, _)| *root == plan.root) {
+                None => {
+                    return mismatch(format!(
+                        "it names payout plan {:#x}, which the calldata neither approves nor revokes",
+                        plan.root
+                    ));
+                }
+                Some((_, Some(count))) if plan.chunks.is_some_and(|c| c != u64::from(*count)) => {
+                    return mismatch(format!(
+                        "it says payout plan {:#x} has {} chunks, the calldata approves {count}",
+                        plan.root,
+                        plan.chunks.unwrap_or_default()
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(label) = &meta.label {
+            check_label(label, meta, calls.len(), &plans)?;
+        }
+        Ok(())
+    }
+
     /// Writes the bundle to `path` atomically: the JSON goes to a temporary file in the same directory, which
     /// is flushed to disk (fsync) and then renamed over `path`, and the directory is synced. A reader sees the
     /// old file or the new one, never a partial one, and a failure leaves no temporary file behind. The file is
@@ -385,6 +495,115 @@ impl Bundle {
             .map_err(io("could not sync directory", &dir))?;
         Ok(())
     }
+}
+
+/// Whether a decoded call does exactly what a payout entry built from a row does.
+fn same_call(want: &MultiSendEntry, got: &DecodedCall) -> bool {
+    let data = match &got.kind {
+        CallKind::NativeTransfer => Vec::new(),
+        CallKind::Erc20Transfer { to, amount } => {
+            coffer_core::erc20_transfer_calldata(*to, *amount).to_vec()
+        }
+        _ => return false,
+    };
+    got.operation == Operation::Call
+        && want.operation == Operation::Call
+        && got.to == want.to
+        && got.value == want.value
+        && data == want.data.to_vec()
+}
+
+/// The numbers in `text` right after each occurrence of `before` and right before `after`, e.g.
+/// `claims("payout of 12 rows", "payout of ", " rows") == [12]`.
+fn claims(text: &str, before: &str, after: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices(before) {
+        let rest = &text[i + before.len()..];
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        if !digits.is_empty()
+            && rest[digits.len()..].starts_with(after)
+            && let Ok(n) = digits.parse()
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// `(I, N)` for each "I of N" after `before` (e.g. "chunk 2 of 5").
+fn positions(text: &str, before: &str) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices(before) {
+        let rest = &text[i + before.len()..];
+        let a: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        let Some(tail) = rest[a.len()..].strip_prefix(" of ") else { continue };
+        let b: String = tail.chars().take_while(char::is_ascii_digit).collect();
+        if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
+            out.push((a, b));
+        }
+    }
+    out
+}
+
+/// The label checks of [`Bundle::check_meta`].
+fn check_label(
+    label: &str,
+    meta: &ProposalMeta,
+    calls: usize,
+    plans: &[(alloy_primitives::B256, Option<u32>)],
+) -> Result<()> {
+    let mismatch = |reason: String| Err(Error::MetaMismatch { reason });
+    for (before, after) in [("payout of ", " rows"), ("batch of ", " transactions")] {
+        for n in claims(label, before, after) {
+            if n != calls as u64 {
+                return mismatch(format!(
+                    "the label {label:?} says {n} but the calldata makes {calls} call(s)"
+                ));
+            }
+        }
+    }
+    for m in claims(label, " payouts in ", " chunks") {
+        if !plans.iter().any(|(_, c)| c.is_some_and(|c| u64::from(c) == m)) {
+            return mismatch(format!(
+                "the label {label:?} says {m} chunks but the calldata approves no plan of {m} chunks"
+            ));
+        }
+    }
+    if let Some(batch) = &meta.batch {
+        let mut stated = positions(label, "chunk ");
+        if let Some(open) = label.rfind('(')
+            && label.ends_with(')')
+        {
+            let inner = format!("({}", &label[open + 1..label.len() - 1]);
+            stated.extend(positions(&inner, "("));
+        }
+        for (i, n) in stated {
+            if i != batch.chunk as u64 + 1 || n != batch.chunks as u64 {
+                return mismatch(format!(
+                    "the label {label:?} says chunk {i} of {n} but the batch is chunk {} of {}",
+                    batch.chunk + 1,
+                    batch.chunks
+                ));
+            }
+        }
+        if let (Some(first), Some(last)) = (batch.rows.first(), batch.rows.last()) {
+            for (i, _) in label.match_indices("lines ") {
+                let rest = &label[i + 6..];
+                let a: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let Some(tail) = rest[a.len()..].strip_prefix('-') else { continue };
+                let b: String = tail.chars().take_while(char::is_ascii_digit).collect();
+                if let (Ok(a), Ok(b)) = (a.parse::<usize>(), b.parse::<usize>())
+                    && (a != first.line || b != last.line)
+                {
+                    return mismatch(format!(
+                        "the label {label:?} says lines {a}-{b} but the rows are lines {}-{}",
+                        first.line, last.line
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn json_type(v: &Value) -> &'static str {

@@ -258,6 +258,16 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// A bundle's display metadata (label, batch rows, payout-plan reference) says something its calldata does
+    /// not do.
+    #[error(
+        "the bundle's metadata does not match its calldata: {reason}. Signers are shown the label and rows, so          coffer refuses the bundle: get a fresh export from the proposer"
+    )]
+    MetaMismatch {
+        /// What differs.
+        reason: String,
+    },
+
     /// A signature that cannot be decoded (wrong length, v, kind or owner word). Reading a bundle reports it
     /// inside [`Error::BundleField`] (naming the file), reading the store inside [`Error::Corrupt`].
     #[error("signature {index} (owner {owner}, kind {kind}): {reason}")]

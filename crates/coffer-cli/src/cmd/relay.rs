@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, known_delegatecall_targets, sending_key},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
     output::print_json,
     parse,
 };
@@ -141,8 +141,6 @@ impl RelayArgs {
         let budget: Option<U256> =
             self.budget.as_deref().map(|s| parse::eth_value("--budget", s)).transpose()?;
         let mut execute = ExecuteOptions::new(accessor);
-        execute.allowed_delegatecall =
-            known_delegatecall_targets().into_iter().map(|(a, _)| a).collect();
         execute.max_fee_per_gas = max_fee_per_gas;
         Ok(RelayConfig { safe, execute, budget, poll_interval: interval(&self.interval)? })
     }

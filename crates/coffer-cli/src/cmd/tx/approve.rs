@@ -1,11 +1,12 @@
-//! `coffer tx approve HASH`: approve a proposal on chain with the Safe's `approveHash`.
+//! `coffer tx approve HASH`: approve a proposal on chain with the Safe's `approveHash`, after the
+//! signing gate (`coffer_chain::gate`) has reviewed it and its preview is shown.
 
 use clap::Args;
-use coffer_chain::approve_hash;
+use coffer_chain::{approve_hash, gate};
 use coffer_signer::WalletOpts;
 use serde_json::json;
 
-use super::common::check_chain;
+use super::common::{PolicyOpts, check_chain, review_text};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, sending_key},
@@ -20,6 +21,8 @@ pub(crate) struct ApproveArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    policy: PolicyOpts,
     #[command(flatten)]
     rpc: RpcOpts,
     #[command(flatten)]
@@ -43,6 +46,9 @@ impl ApproveArgs {
         let owner = key.address();
         let provider = self.rpc.signing_provider(key)?;
         check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
+        let review = gate::review_online(&provider, &p.ctx, &p.tx, self.policy.policy()).await?;
+        eprint!("{}", review_text(&review, &p.tx, 10));
+        eprintln!("approving on chain as {owner} (approveHash {})", review.safe_tx_hash);
         let approval = with_spinner(
             "sending approveHash, waiting for the receipt",
             approve_hash(&provider, &p.ctx, &p.tx, owner),

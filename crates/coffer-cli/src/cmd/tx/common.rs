@@ -1,19 +1,22 @@
-//! What several `coffer tx` commands share: the owner snapshot kept with a proposal, chain and
-//! delegatecall checks, and how a proposal is shown.
+//! What several `coffer tx` commands share: the owner snapshot kept with a proposal, the chain
+//! check, the signing gate's options and findings, and how a proposal is shown.
+
+use std::io::Write;
 
 use alloy::primitives::Address;
-use coffer_chain::{OwnerSnapshot, SafeInfo};
+use clap::Args;
+use coffer_chain::{
+    OwnerSnapshot, SafeInfo,
+    gate::{Policy, Review, known_library},
+};
 use coffer_core::{
     DecodedCall, Operation, SafeSignature, SafeTx, SafeTxContext, decode_call, domain_separator,
 };
+use coffer_signer::{PreviewSink, SigningPreview};
 use coffer_store::{Proposal, ProposalMeta, ProposalStatus, signature_kind_name};
 use serde_json::{Value, json};
 
-use crate::{
-    exit::bad_input,
-    opts::known_delegatecall_targets,
-    output::{Fields, device_hex},
-};
+use crate::output::{Fields, device_hex};
 
 /// What `origin` coffer's own proposals carry.
 pub(crate) const ORIGIN: &str = "coffer-cli";
@@ -41,21 +44,59 @@ pub(crate) fn check_chain(expected: u64, actual: u64) -> eyre::Result<()> {
     Ok(())
 }
 
-/// Refuses a DELEGATECALL to anything but a known MultiSendCallOnly or SignMessageLib unless the
-/// user allowed it explicitly.
-pub(crate) fn check_delegatecall(tx: &SafeTx, allowed: bool) -> eyre::Result<()> {
-    if tx.operation != Operation::DelegateCall || allowed {
-        return Ok(());
+/// The signing gate's policy options, shared by every command that proposes, signs, approves,
+/// imports or executes.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub(crate) struct PolicyOpts {
+    /// Accept a DELEGATECALL to a contract that is not a known MultiSendCallOnly or
+    /// SignMessageLib. The target's code runs with the Safe's storage and funds: only for
+    /// audited contracts (see docs/security.md).
+    #[arg(long)]
+    pub(crate) allow_delegatecall: bool,
+}
+
+impl PolicyOpts {
+    /// The library policy with these options (a legacy domain is only checked offline).
+    pub(crate) fn policy(self) -> Policy {
+        Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false }
     }
-    if known_delegatecall_targets().iter().any(|(a, _)| *a == tx.to) {
-        return Ok(());
+}
+
+/// Adds the signing gate's findings (delegatecall targets and their code check, messages the
+/// Safe signs, what could not be checked offline).
+pub(crate) fn add_review_fields(f: &mut Fields, review: &Review) {
+    for (label, text) in review.lines() {
+        f.add(label, text);
     }
-    Err(bad_input(format!(
-        "refusing a DELEGATECALL to {}: it is not a known MultiSendCallOnly or SignMessageLib, and a \
-         delegatecall runs the target's code with the Safe's storage and funds. Pass \
-         --allow-delegatecall only if you have audited that contract",
-        tx.to
-    )))
+}
+
+/// The full preview of a transaction as the gate reviewed it: the fields of [`add_tx_fields`]
+/// followed by the gate's findings.
+pub(crate) fn review_text(review: &Review, tx: &SafeTx, max_entries: usize) -> String {
+    let mut f = Fields::default();
+    add_tx_fields(&mut f, &review.ctx, tx, max_entries);
+    add_review_fields(&mut f, review);
+    f.render()
+}
+
+/// A preview sink that writes the signer's preview and then the gate's findings to stderr, so
+/// both are on screen before a key or device is asked.
+pub(crate) struct GatedPreview<'a>(pub(crate) &'a Review);
+
+impl PreviewSink for GatedPreview<'_> {
+    fn show(&mut self, preview: &SigningPreview) -> std::io::Result<()> {
+        let mut f = Fields::default();
+        add_review_fields(&mut f, self.0);
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "{preview}")?;
+        let extra = f.render();
+        if !extra.is_empty() {
+            writeln!(err, "Checked by coffer's signing gate:")?;
+            write!(err, "{extra}")?;
+        }
+        writeln!(err)?;
+        err.flush()
+    }
 }
 
 /// The decoded action as text, with at most `max_entries` batch entries listed.
@@ -95,10 +136,16 @@ pub(crate) fn add_tx_fields(f: &mut Fields, ctx: &SafeTxContext, tx: &SafeTx, ma
         .add("data", format!("{} bytes", tx.data.len()))
         .add("action", action_text(&action, max_entries))
         .add("risks", risks_text(&action));
-    if tx.operation == Operation::DelegateCall
-        && let Some((_, name)) = known_delegatecall_targets().into_iter().find(|(a, _)| *a == tx.to)
-    {
-        f.add("", format!("(the delegatecall goes to {name}, a known library)"));
+    if tx.operation == Operation::DelegateCall {
+        f.add(
+            "",
+            match known_library(ctx.chain_id, tx.to) {
+                Some(library) => format!("(the delegatecall goes to the address of {library})"),
+                None => {
+                    "(the delegatecall goes to a contract that is NOT a known library)".to_owned()
+                }
+            },
+        );
     }
     if !(tx.safe_tx_gas.is_zero() && tx.base_gas.is_zero() && tx.gas_price.is_zero()) {
         f.add(
@@ -110,7 +157,7 @@ pub(crate) fn add_tx_fields(f: &mut Fields, ctx: &SafeTxContext, tx: &SafeTx, ma
         );
     }
     f.add("domain hash", device_hex(&domain_separator(ctx)))
-        .add("message hash", device_hex(&tx.struct_hash()))
+        .add("message hash", device_hex(&tx.struct_hash_for(ctx.version)))
         .add("safeTxHash", tx.safe_tx_hash(ctx));
 }
 
@@ -120,7 +167,7 @@ pub(crate) fn tx_json(ctx: &SafeTxContext, tx: &SafeTx) -> Value {
     json!({
         "safeTxHash": tx.safe_tx_hash(ctx),
         "domainHash": domain_separator(ctx),
-        "messageHash": tx.struct_hash(),
+        "messageHash": tx.struct_hash_for(ctx.version),
         "chainId": ctx.chain_id,
         "safe": ctx.safe,
         "version": ctx.version,

@@ -1,12 +1,19 @@
-//! `coffer tx execute HASH`: simulate, check the signatures, send `execTransaction`, wait.
+//! `coffer tx execute HASH`: the signing gate's review and preview, simulate, check the
+//! signatures, send `execTransaction`, wait. The executor's own approval (v = 1) counts only when
+//! asked for (`--with-my-approval`, or a yes on an interactive terminal).
 
+use std::io::{BufRead, IsTerminal, Write};
+
+use alloy::primitives::Address;
 use clap::Args;
-use coffer_chain::{ExecutionRequest, prepare_execution, safe_nonce, send_execution, simulate};
+use coffer_chain::{
+    ExecutionRequest, gate, prepare_execution, safe_nonce, send_execution, simulate,
+};
 use coffer_signer::WalletOpts;
 use coffer_store::ProposalStatus;
 use serde_json::json;
 
-use super::common::{check_chain, check_delegatecall, snapshot_of};
+use super::common::{PolicyOpts, check_chain, review_text, snapshot_of};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
@@ -22,9 +29,13 @@ pub(crate) struct ExecuteArgs {
     /// safeTxGas or gasPrice; otherwise the Safe reverts the whole transaction anyway).
     #[arg(long)]
     force: bool,
-    /// Accept a DELEGATECALL to a contract that is not a known MultiSendCallOnly or SignMessageLib.
+    #[command(flatten)]
+    policy: PolicyOpts,
+    /// When exactly one signature is missing and you (the executor) are an owner who has not
+    /// signed, count your own approval (v = 1, valid because you send the transaction). Without
+    /// it coffer asks on an interactive terminal and refuses otherwise.
     #[arg(long)]
-    allow_delegatecall: bool,
+    with_my_approval: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -49,12 +60,14 @@ impl ExecuteArgs {
         if let ProposalStatus::Executed { tx_hash, .. } = p.status {
             return Err(bad_input(format!("{hash} was already executed in {tx_hash}")));
         }
-        check_delegatecall(&p.tx, self.allow_delegatecall)?;
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let executor = key.address();
         let provider = self.rpc.signing_provider(key)?;
         check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
+        let review = gate::review_online(&provider, &p.ctx, &p.tx, self.policy.policy()).await?;
+        // The preview is always shown (on stderr, so --json output stays clean).
+        eprint!("{}", review_text(&review, &p.tx, 10));
 
         let current = safe_nonce(&provider, p.ctx.safe).await?;
         if p.tx.nonce > current {
@@ -105,12 +118,25 @@ impl ExecuteArgs {
             request = request.with_snapshot(s);
         }
         // prepare_execution keeps the gas limit under the EIP-7825 cap whenever the estimate fits.
-        let prepared = prepare_execution(&provider, &request, executor).await?;
+        let prepared = match prepare_execution(
+            &provider,
+            &request.clone().with_executor_approval(self.with_my_approval),
+            executor,
+        )
+        .await
+        {
+            Err(coffer_chain::Error::ExecutorApprovalNotRequested { valid, threshold, .. }) => {
+                self.ask_for_my_approval(executor, valid, threshold)?;
+                prepare_execution(&provider, &request.with_executor_approval(true), executor)
+                    .await?
+            }
+            other => other?,
+        };
         eprintln!(
             "executing {hash} from {executor} with the signatures of {}{} (gas limit {})",
             prepared.used.iter().map(|s| s.owner.to_string()).collect::<Vec<_>>().join(", "),
             if prepared.executor_approval_added {
-                " (the executor's own approval as msg.sender)"
+                " (including the executor's own approval as msg.sender, as asked)"
             } else {
                 ""
             },
@@ -149,5 +175,39 @@ impl ExecuteArgs {
             );
         }
         Ok(())
+    }
+}
+
+impl ExecuteArgs {
+    /// One signature is missing and the executor could fill it with its own approval: allowed by
+    /// `--with-my-approval`, else asked on an interactive terminal, else refused.
+    fn ask_for_my_approval(
+        &self,
+        executor: Address,
+        valid: usize,
+        threshold: usize,
+    ) -> eyre::Result<()> {
+        if self.with_my_approval {
+            return Ok(());
+        }
+        let refuse = || {
+            bad_input(format!(
+                "{valid} valid signature(s) of the {threshold} required. You ({executor}) are an owner and have not                  signed: pass --with-my-approval to count your own approval (v = 1, as the sender of                  execTransaction), or collect one more signature with `coffer tx sign`. Nothing was sent"
+            ))
+        };
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(refuse());
+        }
+        eprint!(
+            "{valid} valid signature(s) of the {threshold} required. Count your own approval as owner {executor}              (v = 1) and execute the transaction shown above? [y/N] "
+        );
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+            Ok(())
+        } else {
+            Err(refuse())
+        }
     }
 }

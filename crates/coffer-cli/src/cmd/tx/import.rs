@@ -1,14 +1,17 @@
-//! `coffer tx import FILE`: merge a bundle's proposal and signatures into the store, after
-//! verifying every signature against the chain.
+//! `coffer tx import FILE`: merge a bundle's proposal and signatures into the store, after the
+//! signing gate's online review (chain id, Safe version, hash, delegatecall targets), checking its
+//! label and batch rows against its calldata, and verifying every signature against the chain.
+
+use std::collections::BTreeMap;
 
 use std::path::PathBuf;
 
 use clap::Args;
-use coffer_chain::{SignatureStatus, check_safe_tx_hash, read_safe, verify_signatures};
+use coffer_chain::{SignatureStatus, gate, read_safe, verify_signatures};
 use coffer_store::Bundle;
 use serde_json::json;
 
-use super::common::{check_chain, check_delegatecall};
+use super::common::{PolicyOpts, check_chain};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts},
@@ -20,9 +23,8 @@ use crate::{
 pub(crate) struct ImportArgs {
     /// The bundle file (from `coffer tx export`, signed with `coffer tx sign --bundle`).
     file: PathBuf,
-    /// Accept a DELEGATECALL to a contract that is not a known MultiSendCallOnly or SignMessageLib.
-    #[arg(long)]
-    allow_delegatecall: bool,
+    #[command(flatten)]
+    policy: PolicyOpts,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -37,10 +39,19 @@ impl ImportArgs {
         let store = self.store.open()?;
         let bundle = Bundle::read(&self.file)?;
         bundle.verify()?;
-        check_delegatecall(&bundle.tx, self.allow_delegatecall)?;
         let provider = self.rpc.provider()?;
         check_chain(bundle.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
-        let hash = check_safe_tx_hash(&provider, &bundle.ctx, &bundle.tx).await?;
+        let review =
+            gate::review_online(&provider, &bundle.ctx, &bundle.tx, self.policy.policy()).await?;
+        let hash = review.safe_tx_hash;
+        let mut decimals = BTreeMap::new();
+        let tokens = bundle.meta.iter().flat_map(|m| m.batch.iter()).flat_map(|b| &b.rows);
+        for token in tokens.filter_map(|r| r.token) {
+            if let std::collections::btree_map::Entry::Vacant(e) = decimals.entry(token) {
+                e.insert(super::batch::decimals(&provider, token).await.ok());
+            }
+        }
+        bundle.check_meta(|t| decimals.get(&t).copied().flatten())?;
         let info = read_safe(&provider, bundle.ctx.safe).await?;
         let checks =
             verify_signatures(&provider, &info, &bundle.ctx, &bundle.tx, &bundle.signatures, None)

@@ -8,12 +8,16 @@ use alloy::{
     providers::DynProvider,
 };
 use clap::{Args, Subcommand, ValueEnum};
-use coffer_chain::{SafeInfo, check_safe_tx_hash, read_safe, simulate};
+use coffer_chain::{
+    SafeInfo,
+    gate::{self, Policy},
+    read_safe, simulate,
+};
 use coffer_core::{SafeTx, erc20_transfer_calldata, parse_units};
 use coffer_signer::WalletOpts;
 use coffer_store::ProposalMeta;
 
-use super::common::{ORIGIN, add_tx_fields, check_delegatecall, snapshot_extra, tx_json};
+use super::common::{ORIGIN, add_review_fields, add_tx_fields, snapshot_extra, tx_json};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts},
@@ -280,7 +284,10 @@ impl ProposeArgs {
         }
         let built = self.build(&provider, &info, nonce).await?;
         let tx = built.tx;
-        check_delegatecall(&tx, self.allow_delegatecall)?;
+        let policy =
+            Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false };
+        // The signing gate runs before the simulation: a refused delegatecall is not simulated.
+        gate::review_online(&provider, &ctx, &tx, policy).await?;
         self.warn_if_failing(&provider, &info, &tx).await;
         let meta = ProposalMeta {
             label: self.label.clone().or(built.label),
@@ -304,9 +311,11 @@ impl ProposeArgs {
         } else {
             None
         };
-        let (hash, v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        let (hash, v) = submit_with(&provider, &store, &ctx, &tx, &meta, self.json, policy).await?;
         if let Some(signer) = proposer {
-            let mut preview = coffer_signer::StderrPreview;
+            // The proposer's signature, previewed with the signing gate's findings.
+            let review = gate::review_online(&provider, &ctx, &tx, policy).await?;
+            let mut preview = super::common::GatedPreview(&review);
             let sig = signer
                 .sign_safe_tx(&ctx, &tx, coffer_signer::SigningMode::Eip712, &mut preview)
                 .await?;
@@ -356,13 +365,8 @@ impl ProposeArgs {
                 let data = parse::hex_data("--data", data)?;
                 match operation {
                     OpArg::Call => Built::plain(SafeTx::call(to, value, data, nonce)),
+                    // The signing gate decides whether the target may be delegatecalled.
                     OpArg::Delegatecall => {
-                        if !self.allow_delegatecall {
-                            return Err(bad_input(
-                                "refusing --operation delegatecall without --allow-delegatecall: a delegatecall \
-                                 runs the target's code with the Safe's storage and funds",
-                            ));
-                        }
                         let mut tx = SafeTx::delegate_call(to, data, nonce);
                         tx.value = value;
                         Built::plain(tx)
@@ -439,9 +443,8 @@ impl ProposeArgs {
     }
 }
 
-/// Checks `tx`'s hash against the Safe's `getTransactionHash`, stores it with `meta`, and shows
-/// the summary on stderr (unless `json`). Returns the safeTxHash and the JSON shape of the
-/// proposal; the caller prints the result.
+/// [`submit_with`] under the default signing policy (every proposal coffer makes for its own
+/// flows: batches, payout plans, module enablement, rejections).
 pub(crate) async fn submit(
     provider: &DynProvider,
     store: &coffer_store::Store,
@@ -450,7 +453,24 @@ pub(crate) async fn submit(
     meta: &ProposalMeta,
     json: bool,
 ) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
-    let hash = check_safe_tx_hash(provider, ctx, tx).await?;
+    submit_with(provider, store, ctx, tx, meta, json, Policy::default()).await
+}
+
+/// Runs the signing gate on `tx` (which checks its hash against the Safe's `getTransactionHash`
+/// and refuses what `policy` refuses), stores it with `meta`, and shows the summary with the
+/// gate's findings on stderr (unless `json`). Returns the safeTxHash and the JSON shape of the
+/// proposal; the caller prints the result.
+pub(crate) async fn submit_with(
+    provider: &DynProvider,
+    store: &coffer_store::Store,
+    ctx: &coffer_core::SafeTxContext,
+    tx: &SafeTx,
+    meta: &ProposalMeta,
+    json: bool,
+    policy: Policy,
+) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
+    let review = gate::review_online(provider, ctx, tx, policy).await?;
+    let hash = review.safe_tx_hash;
     let stored = store.insert_proposal(ctx, tx, meta)?;
     if stored != hash {
         return Err(eyre::eyre!(
@@ -462,6 +482,7 @@ pub(crate) async fn submit(
     if !json {
         let mut f = Fields::default();
         add_tx_fields(&mut f, ctx, tx, 10);
+        add_review_fields(&mut f, &review);
         eprint!("{}", f.render());
         eprintln!(
             "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"

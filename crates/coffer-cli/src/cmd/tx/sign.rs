@@ -1,16 +1,20 @@
 //! `coffer tx sign HASH` (checked against the chain, stored) and `coffer tx sign --bundle FILE`
 //! (no RPC at all: every hash recomputed from the bundle's fields, the signature written back).
+//! Both go through the signing gate (`coffer_chain::gate`) before anything is signed.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use coffer_chain::{check_safe_tx_hash, read_safe};
+use coffer_chain::{
+    gate::{self, Review},
+    read_safe,
+};
 use coffer_core::{SafeSignature, SafeTx, SafeTxContext};
-use coffer_signer::{SigningMode, StderrPreview, WalletOpts, WalletSigner};
+use coffer_signer::{SigningMode, WalletOpts, WalletSigner};
 use coffer_store::{Bundle, signature_kind_name};
 use serde_json::json;
 
-use super::common::{check_chain, snapshot_of};
+use super::common::{GatedPreview, PolicyOpts, check_chain, snapshot_of};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
@@ -33,6 +37,13 @@ pub(crate) struct SignArgs {
     /// Sign with eth_sign (a personal message over the safeTxHash, v + 4) instead of EIP-712.
     #[arg(long)]
     eth_sign: bool,
+    /// With --bundle: sign for a Safe version before 1.3.0, whose EIP-712 domain has no chain id
+    /// (the signature is valid on every chain; offline the version the bundle claims cannot be
+    /// checked).
+    #[arg(long, requires = "bundle")]
+    allow_legacy_domain: bool,
+    #[command(flatten)]
+    policy: PolicyOpts,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -87,7 +98,7 @@ impl SignArgs {
         }
         let provider = self.rpc.provider()?;
         check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
-        check_safe_tx_hash(&provider, &p.ctx, &p.tx).await?;
+        let review = gate::review_online(&provider, &p.ctx, &p.tx, self.policy.policy()).await?;
         let info = read_safe(&provider, p.ctx.safe).await?;
         if !info.is_owner(me) {
             return Err(bad_input(format!(
@@ -104,7 +115,7 @@ impl SignArgs {
             }
             .into());
         }
-        let sig = self.sign(&signer, &p.ctx, &p.tx).await?;
+        let sig = self.sign(&signer, &review, &p.tx).await?;
         store.add_signature(hash, &sig)?;
         let count = store.signatures(hash)?.len();
         super::service::push_signature(&self.service, &p.ctx, &p.tx, &sig).await?;
@@ -116,6 +127,7 @@ impl SignArgs {
                     key,
                     &store,
                     hash,
+                    self.policy.policy(),
                 )
                 .await?,
             ),
@@ -127,6 +139,9 @@ impl SignArgs {
     async fn sign_bundle(&self, file: PathBuf) -> eyre::Result<()> {
         let mut bundle = Bundle::read(&file)?;
         bundle.verify()?;
+        let mut policy = self.policy.policy();
+        policy.allow_legacy_domain = self.allow_legacy_domain;
+        let review = gate::review_offline(&bundle.ctx, &bundle.tx, policy)?;
         let signer = self.wallet.signer().await?;
         let me = signer.address();
         let hash = bundle.safe_tx_hash();
@@ -146,7 +161,7 @@ impl SignArgs {
                 s.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             )));
         }
-        let sig = self.sign(&signer, &bundle.ctx, &bundle.tx).await?;
+        let sig = self.sign(&signer, &review, &bundle.tx).await?;
         bundle.add_signature(sig.clone())?;
         let out = self.output.clone().unwrap_or_else(|| file.clone());
         bundle.write_atomic(&out)?;
@@ -162,14 +177,15 @@ impl SignArgs {
         )
     }
 
+    /// Signs what the gate reviewed; the preview ends with the gate's findings.
     async fn sign(
         &self,
         signer: &WalletSigner,
-        ctx: &SafeTxContext,
+        review: &Review,
         tx: &SafeTx,
     ) -> eyre::Result<SafeSignature> {
-        let mut preview = StderrPreview;
-        Ok(signer.sign_safe_tx(ctx, tx, self.mode(), &mut preview).await?)
+        let mut preview = GatedPreview(review);
+        Ok(signer.sign_safe_tx(&review.ctx, tx, self.mode(), &mut preview).await?)
     }
 
     #[allow(clippy::too_many_arguments)]

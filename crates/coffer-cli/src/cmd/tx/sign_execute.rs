@@ -8,7 +8,7 @@ use coffer_store::Store;
 use serde_json::{Value, json};
 
 use crate::{
-    opts::{RpcOpts, SuiteOpts, known_delegatecall_targets},
+    opts::{RpcOpts, SuiteOpts},
     output::with_spinner,
 };
 
@@ -21,13 +21,13 @@ pub(crate) async fn execute_after_signing(
     key: PrivateKeySigner,
     store: &Store,
     hash: B256,
+    policy: coffer_chain::gate::Policy,
 ) -> eyre::Result<Value> {
     let executor = key.address();
     let provider = rpc.signing_provider(key)?;
     let accessor = suite.addresses(&provider).await?.simulate_tx_accessor;
     let mut options = ExecuteOptions::new(accessor);
-    options.allowed_delegatecall =
-        known_delegatecall_targets().into_iter().map(|(a, _)| a).collect();
+    options.policy = policy;
     let (readiness, executed) = with_spinner(
         "checking the threshold; executing if it is met",
         execute_ready(&provider, store, hash, &options, executor),
