@@ -2,6 +2,8 @@
 //! `test-utils`), and checks its exit code, its output, and that the store did not change when
 //! a command was refused.
 
+pub mod serve;
+
 use std::{
     path::{Path, PathBuf},
     process::{Command, Output},

@@ -7,6 +7,7 @@ pub(crate) mod payout_plan;
 pub(crate) mod relay;
 pub(crate) mod safe;
 pub(crate) mod send;
+pub(crate) mod serve;
 pub(crate) mod tx;
 
 use clap::Subcommand;
@@ -33,6 +34,8 @@ pub(crate) enum Command {
     /// Watch a Safe's queue and execute what reaches the threshold, in nonce order (simulated
     /// first, under a gas-price ceiling and a spend budget); stops cleanly on SIGTERM.
     Relay(Box<relay::RelayArgs>),
+    /// Run a self-hosted Safe Transaction Service (api-kit, safe-cli and coffer talk to it unchanged).
+    Serve(Box<serve::ServeArgs>),
 }
 
 impl Command {
@@ -45,6 +48,7 @@ impl Command {
             Self::Balance(args) => args.run().await,
             Self::Payout(cmd) => cmd.run().await,
             Self::Relay(args) => args.run().await,
+            Self::Serve(args) => args.run().await,
         }
     }
 }
