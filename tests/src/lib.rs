@@ -15,7 +15,7 @@ use coffer_store::Store;
 use tempfile::TempDir;
 
 /// Environment variables that would let a test pick up a wallet or a store by accident.
-const SCRUBBED_ENV: [&str; 9] = [
+const SCRUBBED_ENV: [&str; 11] = [
     "ETH_PRIVATE_KEY",
     "ETH_MNEMONIC",
     "ETH_KEYSTORE",
@@ -25,6 +25,8 @@ const SCRUBBED_ENV: [&str; 9] = [
     "COFFER_HOME",
     "XDG_DATA_HOME",
     "RUST_BACKTRACE",
+    "COFFER_TX_SERVICE",
+    "COFFER_TX_SERVICE_KEY",
 ];
 
 /// The `coffer` binary next to the test executable (`target/<profile>/coffer`).
@@ -104,14 +106,21 @@ impl Cli {
         self.run_env(args, &[])
     }
 
-    /// [`Cli::run`] with extra environment variables.
-    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+    /// The command `coffer ARGS` with the environment [`Cli::run`] uses, for a test that spawns
+    /// a long-running process (`coffer relay`) itself.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.bin);
         cmd.args(args);
         for k in SCRUBBED_ENV {
             cmd.env_remove(k);
         }
         cmd.env("ETH_RPC_URL", &self.rpc).env("COFFER_HOME", self.home.path());
+        cmd
+    }
+
+    /// [`Cli::run`] with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = self.command(args);
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -532,11 +532,27 @@ pub async fn send_execution<P: Provider>(
     provider: &P,
     prepared: &PreparedExecution,
 ) -> Result<ExecutionReport> {
-    let request = TransactionRequest::default()
+    send_execution_capped(provider, prepared, None).await
+}
+
+/// [`send_execution`] with an optional ceiling on the price paid per gas: with
+/// `Some(max_fee_per_gas)` the transaction is sent as EIP-1559 with that `maxFeePerGas` (and a
+/// priority fee of at most the node's suggestion, never above the ceiling), so the executor
+/// never pays more than the ceiling per gas. `None` lets the provider pick the fees.
+pub async fn send_execution_capped<P: Provider>(
+    provider: &P,
+    prepared: &PreparedExecution,
+    max_fee_per_gas: Option<u128>,
+) -> Result<ExecutionReport> {
+    let mut request = TransactionRequest::default()
         .with_from(prepared.executor)
         .with_to(prepared.safe)
         .with_input(prepared.calldata.clone())
         .with_gas_limit(prepared.gas_limit);
+    if let Some(cap) = max_fee_per_gas {
+        let tip = provider.get_max_priority_fee_per_gas().await.map_err(Error::rpc)?;
+        request = request.with_max_fee_per_gas(cap).with_max_priority_fee_per_gas(tip.min(cap));
+    }
     let receipt = crate::send::send_and_confirm(provider, request).await?;
     let (success, payment) = execution_event(&receipt, prepared.safe, prepared.safe_tx_hash)
         .ok_or(Error::NoExecutionEvent {

@@ -25,8 +25,8 @@ pub use execute::{
     Approval, EIP1271_MAGIC, ExecutionRecord, ExecutionReport, ExecutionRequest,
     LEGACY_EIP1271_MAGIC, OwnerCheck, OwnerSnapshot, PreparedExecution, SignatureCheck,
     SignatureStatus, approve_hash, execute, execution_event, find_executions, owner_safe_message,
-    owner_safe_message_hash, prepare_execution, send_execution, verify_signatures,
-    verify_signatures_with,
+    owner_safe_message_hash, prepare_execution, send_execution, send_execution_capped,
+    verify_signatures, verify_signatures_with,
 };
 pub use nonce::{check_nonce, check_safe_tx_hash, next_nonce, next_nonce_after};
 pub use read::{

@@ -38,6 +38,8 @@ fn is_bad_input(report: &eyre::Report) -> bool {
             || e.downcast_ref::<coffer_chain::Error>().is_some_and(chain_bad_input)
             || e.downcast_ref::<coffer_store::Error>().is_some_and(store_bad_input)
             || e.downcast_ref::<coffer_signer::Error>().is_some_and(signer_bad_input)
+            || e.downcast_ref::<coffer_queue::Error>().is_some_and(queue_bad_input)
+            || e.downcast_ref::<coffer_txs_api::ClientError>().is_some_and(|c| c.is_bad_input())
     })
 }
 
@@ -65,6 +67,17 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::ExecutorApprovalNotRequested { .. }
             | E::ModuleUnavailable(_)
     )
+}
+
+fn queue_bad_input(e: &coffer_queue::Error) -> bool {
+    use coffer_queue::Error as E;
+    match e {
+        E::Chain(c) => chain_bad_input(c),
+        E::Store(s) => store_bad_input(s),
+        E::Core(_) => true,
+        E::Service(c) => c.is_bad_input(),
+        _ => false,
+    }
 }
 
 fn store_bad_input(e: &coffer_store::Error) -> bool {

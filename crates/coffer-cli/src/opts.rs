@@ -131,3 +131,41 @@ pub(crate) fn sending_key(signer: &coffer_signer::WalletSigner) -> eyre::Result<
         ))),
     }
 }
+
+/// The Transaction Service to share the queue with (`--tx-service` / `COFFER_TX_SERVICE`,
+/// `--tx-service-key` / `COFFER_TX_SERVICE_KEY`).
+#[derive(Clone, Debug, Default, Args)]
+#[command(next_help_heading = "Transaction Service options")]
+pub(crate) struct TxServiceOpts {
+    /// A Safe Transaction Service or `coffer serve` sharing the queue, e.g.
+    /// http://127.0.0.1:8000/api (`/api` is added when missing). With only --tx-service-key:
+    /// Safe's hosted service for the RPC's chain. Everything read from it is verified against
+    /// the chain before it is used or stored.
+    #[arg(long = "tx-service", env = "COFFER_TX_SERVICE", value_name = "URL", global = true)]
+    pub(crate) url: Option<String>,
+    /// API key for the service, sent as `Authorization: Bearer KEY` (needed by api.safe.global).
+    #[arg(
+        long = "tx-service-key",
+        env = "COFFER_TX_SERVICE_KEY",
+        value_name = "KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub(crate) key: Option<String>,
+}
+
+impl TxServiceOpts {
+    /// Whether a service is configured at all.
+    pub(crate) fn enabled(&self) -> bool {
+        self.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+            || self.key.as_deref().is_some_and(|k| !k.trim().is_empty())
+    }
+
+    /// The client, if a service is configured (the hosted URL needs the chain id).
+    pub(crate) fn client(&self, chain_id: u64) -> eyre::Result<Option<coffer_txs_api::Client>> {
+        if !self.enabled() {
+            return Ok(None);
+        }
+        Ok(Some(coffer_txs_api::Client::new(self.url.as_deref(), self.key.as_deref(), chain_id)?))
+    }
+}

@@ -4,6 +4,7 @@ pub(crate) mod balance;
 pub(crate) mod contracts;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
+pub(crate) mod relay;
 pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod serve;
@@ -30,6 +31,9 @@ pub(crate) enum Command {
     Balance(balance::BalanceArgs),
     /// Send a plain transaction from your own key (fund a Safe, call a test token's mint).
     Send(Box<send::SendArgs>),
+    /// Watch a Safe's queue and execute what reaches the threshold, in nonce order (simulated
+    /// first, under a gas-price ceiling and a spend budget); stops cleanly on SIGTERM.
+    Relay(Box<relay::RelayArgs>),
     /// Run a self-hosted Safe Transaction Service (api-kit, safe-cli and coffer talk to it unchanged).
     Serve(Box<serve::ServeArgs>),
 }
@@ -43,6 +47,7 @@ impl Command {
             Self::Send(args) => args.run().await,
             Self::Balance(args) => args.run().await,
             Self::Payout(cmd) => cmd.run().await,
+            Self::Relay(args) => args.run().await,
             Self::Serve(args) => args.run().await,
         }
     }

@@ -16,7 +16,7 @@ use serde_json::json;
 use super::common::{PolicyOpts, check_chain, review_text, snapshot_of};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
     output::{print_json, with_spinner},
 };
 
@@ -44,6 +44,8 @@ pub(crate) struct ExecuteArgs {
     #[command(flatten)]
     store: StoreOpts,
     #[command(flatten)]
+    service: TxServiceOpts,
+    #[command(flatten)]
     suite: SuiteOpts,
     #[command(flatten)]
     wallet: WalletOpts,
@@ -52,6 +54,7 @@ pub(crate) struct ExecuteArgs {
 impl ExecuteArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
+        super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
         if let ProposalStatus::Executed { tx_hash, .. } = p.status {

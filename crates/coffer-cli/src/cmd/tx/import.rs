@@ -14,7 +14,7 @@ use serde_json::json;
 use super::common::{PolicyOpts, check_chain};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts},
+    opts::{RpcOpts, StoreOpts, TxServiceOpts},
     output::print_json,
 };
 
@@ -32,6 +32,8 @@ pub(crate) struct ImportArgs {
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+    #[command(flatten)]
+    service: TxServiceOpts,
 }
 
 impl ImportArgs {
@@ -85,6 +87,10 @@ impl ImportArgs {
             )));
         }
         let report = store.import_bundle(&bundle, Some(&info.owners))?;
+        // With a service: send each newly stored (verified) signature there too.
+        for sig in bundle.signatures.iter().filter(|s| report.added.contains(&s.owner)) {
+            super::service::push_signature(&self.service, &bundle.ctx, &bundle.tx, sig).await?;
+        }
         if self.json {
             return print_json(&json!({
                 "safeTxHash": report.hash,

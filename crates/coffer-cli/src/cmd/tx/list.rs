@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::common::status_json;
 use crate::{
-    opts::{RpcOpts, StoreOpts},
+    opts::{RpcOpts, StoreOpts, TxServiceOpts},
     output::{Table, print_json},
     parse,
 };
@@ -31,12 +31,15 @@ pub(crate) struct ListArgs {
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+    #[command(flatten)]
+    service: TxServiceOpts,
 }
 
 impl ListArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
         let store = self.store.open()?;
+        super::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
         let current = safe_nonce(&provider, safe).await.map_err(|e| match e {

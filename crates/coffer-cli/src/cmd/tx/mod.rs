@@ -11,8 +11,11 @@ mod list;
 pub(crate) mod propose;
 mod reject;
 mod remove;
+mod service;
 mod show;
 mod sign;
+mod sign_execute;
+mod sync;
 
 use clap::Subcommand;
 
@@ -41,6 +44,9 @@ pub(crate) enum TxCmd {
     Reject(reject::RejectArgs),
     /// Remove a proposal and its signatures from the local store.
     Remove(remove::RemoveArgs),
+    /// Pull a Safe's pending queue from a Transaction Service into the local store (every hash
+    /// recomputed, every signature verified on chain; mismatches reported, never stored).
+    Sync(sync::SyncArgs),
 }
 
 impl TxCmd {
@@ -57,6 +63,7 @@ impl TxCmd {
             Self::Import(a) => a.run().await,
             Self::Reject(a) => a.run().await,
             Self::Remove(a) => a.run().await,
+            Self::Sync(a) => a.run().await,
         }
     }
 }

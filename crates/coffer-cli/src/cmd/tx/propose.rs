@@ -14,12 +14,13 @@ use coffer_chain::{
     read_safe, simulate,
 };
 use coffer_core::{SafeTx, erc20_transfer_calldata, parse_units};
+use coffer_signer::WalletOpts;
 use coffer_store::ProposalMeta;
 
 use super::common::{ORIGIN, add_review_fields, add_tx_fields, snapshot_extra, tx_json};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts},
     output::{Fields, print_json},
     parse,
 };
@@ -49,6 +50,13 @@ pub(crate) struct ProposeArgs {
     store: StoreOpts,
     #[command(flatten)]
     suite: SuiteOpts,
+    #[command(flatten)]
+    service: TxServiceOpts,
+    /// With --tx-service: the proposing owner's wallet (the service requires the proposer's
+    /// signature). Give wallet options before the action, e.g. `tx propose SAFE --private-key K
+    /// eth …`.
+    #[command(flatten)]
+    wallet: WalletOpts,
     #[command(subcommand)]
     action: Action,
 }
@@ -238,6 +246,14 @@ impl ProposeArgs {
         let store = self.store.open()?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
+        if self.service.enabled() && matches!(self.action, Action::Batch { .. }) {
+            return Err(bad_input(
+                "--tx-service is not supported with `batch` yet: propose the batch without it, then \
+                 `coffer tx sign HASH --tx-service URL` publishes each chunk with your signature",
+            ));
+        }
+        // The service's queue counts for the next free nonce.
+        super::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
         let info = read_safe(&provider, safe).await?;
         let ctx = info.context()?;
         let nonce = match nonce_arg {
@@ -280,7 +296,32 @@ impl ProposeArgs {
             payout_plan: None,
             extra: Some(snapshot_extra(&info)),
         };
+        // With a service, the proposer's wallet is resolved (and checked to be an owner) before
+        // anything is stored.
+        let proposer = if self.service.enabled() {
+            let signer = self.wallet.signer().await?;
+            if !info.is_owner(signer.address()) {
+                return Err(bad_input(format!(
+                    "{} is not an owner of Safe {safe}; a Transaction Service accepts proposals signed \
+                     by an owner only",
+                    signer.address()
+                )));
+            }
+            Some(signer)
+        } else {
+            None
+        };
         let (hash, v) = submit_with(&provider, &store, &ctx, &tx, &meta, self.json, policy).await?;
+        if let Some(signer) = proposer {
+            // The proposer's signature, previewed with the signing gate's findings.
+            let review = gate::review_online(&provider, &ctx, &tx, policy).await?;
+            let mut preview = super::common::GatedPreview(&review);
+            let sig = signer
+                .sign_safe_tx(&ctx, &tx, coffer_signer::SigningMode::Eip712, &mut preview)
+                .await?;
+            store.add_signature(hash, &sig)?;
+            super::service::push_signature(&self.service, &ctx, &tx, &sig).await?;
+        }
         print_proposal(hash, &v, self.json)
     }
 

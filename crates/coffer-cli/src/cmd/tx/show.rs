@@ -12,7 +12,7 @@ use super::common::{
     add_tx_fields, check_chain, signature_json, snapshot_of, status_json, tx_json,
 };
 use crate::{
-    opts::{RpcOpts, StoreOpts},
+    opts::{RpcOpts, StoreOpts, TxServiceOpts},
     output::{Fields, print_json},
 };
 
@@ -31,6 +31,8 @@ pub(crate) struct ShowArgs {
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+    #[command(flatten)]
+    service: TxServiceOpts,
 }
 
 /// Who signed, who is missing, and the verdict, from the chain or from the snapshot.
@@ -95,6 +97,7 @@ impl Approvals {
 impl ShowArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
+        super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
         let sigs = store.signatures(hash)?;

@@ -17,7 +17,7 @@ use serde_json::json;
 use super::common::{GatedPreview, PolicyOpts, check_chain, snapshot_of};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
     output::print_json,
 };
 
@@ -47,10 +47,18 @@ pub(crate) struct SignArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Execute right after signing if the valid signatures now reach the threshold (simulated
+    /// first; sent from this wallet, which must then be a local key).
+    #[arg(long, conflicts_with = "bundle")]
+    execute: bool,
     #[command(flatten)]
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+    #[command(flatten)]
+    suite: SuiteOpts,
+    #[command(flatten)]
+    service: TxServiceOpts,
     #[command(flatten)]
     wallet: WalletOpts,
 }
@@ -70,6 +78,7 @@ impl SignArgs {
 
     async fn sign_stored(&self, hash_text: String) -> eyre::Result<()> {
         let store = self.store.open()?;
+        super::service::pull_hash(&self.service, &self.rpc, &store, &hash_text).await?;
         let hash = store.resolve(&hash_text)?;
         let p = store.proposal(hash)?;
         if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
@@ -79,6 +88,8 @@ impl SignArgs {
         }
         let signer = self.wallet.signer().await?;
         let me = signer.address();
+        // With --execute the same wallet sends: refuse a device before anything is signed.
+        let sender = if self.execute { Some(sending_key(&signer)?) } else { None };
         if let Some(s) = store.signatures(hash)?.iter().find(|s| s.owner == me) {
             return Err(bad_input(format!(
                 "{me} has already signed {hash} ({}); a Safe counts each owner once",
@@ -107,7 +118,22 @@ impl SignArgs {
         let sig = self.sign(&signer, &review, &p.tx).await?;
         store.add_signature(hash, &sig)?;
         let count = store.signatures(hash)?.len();
-        self.report(&sig, &p.ctx, &p.tx, count, Some(info.threshold), None)
+        super::service::push_signature(&self.service, &p.ctx, &p.tx, &sig).await?;
+        let execution = match sender {
+            Some(key) => Some(
+                super::sign_execute::execute_after_signing(
+                    &self.rpc,
+                    &self.suite,
+                    key,
+                    &store,
+                    hash,
+                    self.policy.policy(),
+                )
+                .await?,
+            ),
+            None => None,
+        };
+        self.report(&sig, &p.ctx, &p.tx, count, Some(info.threshold), None, execution)
     }
 
     async fn sign_bundle(&self, file: PathBuf) -> eyre::Result<()> {
@@ -147,6 +173,7 @@ impl SignArgs {
             bundle.signatures.len(),
             snapshot.map(|s| s.threshold),
             Some(out),
+            None,
         )
     }
 
@@ -161,6 +188,7 @@ impl SignArgs {
         Ok(signer.sign_safe_tx(&review.ctx, tx, self.mode(), &mut preview).await?)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
         sig: &SafeSignature,
@@ -169,10 +197,11 @@ impl SignArgs {
         count: usize,
         threshold: Option<u64>,
         bundle: Option<PathBuf>,
+        execution: Option<serde_json::Value>,
     ) -> eyre::Result<()> {
         let hash = tx.safe_tx_hash(ctx);
         if self.json {
-            return print_json(&json!({
+            let mut out = json!({
                 "safeTxHash": hash,
                 "owner": sig.owner,
                 "kind": signature_kind_name(&sig.kind),
@@ -180,7 +209,11 @@ impl SignArgs {
                 "signatures": count,
                 "threshold": threshold,
                 "bundle": bundle,
-            }));
+            });
+            if let Some(e) = execution {
+                out["execution"] = e;
+            }
+            return print_json(&out);
         }
         println!("{}", sig.to_bytes());
         let of = threshold.map_or_else(String::new, |t| format!(" of {t} required"));

@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod execute;
+mod relay;
+pub mod service;
+
+pub use error::{Error, Result};
+pub use execute::{
+    ExecuteOptions, Executed, Readiness, ReadyExecution, execute_ready, prepare_ready, send_ready,
+};
+pub use relay::{LocalOnly, Refresh, Relay, RelayConfig, RelayEvent, RelaySummary, RoundOutcome};
