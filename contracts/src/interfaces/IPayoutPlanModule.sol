@@ -7,8 +7,9 @@ pragma solidity 0.8.30;
  *         one Safe transaction, after which anyone may execute the chunks, each proven to belong to the plan.
  * @dev A plan is identified by `(safe, root)`. `root` is a Merkle root over the plan's chunks; the leaf of chunk
  *      `index` is the EIP-712-style struct hash
- *      `keccak256(abi.encode(CHUNK_TYPEHASH, block.chainid, address(module), safe, uint256(chunkCount), index,
- *      keccak256(chunkData)))`, and an inner node is `keccak256(abi.encodePacked(min(a, b), max(a, b)))` of its two
+ *      `keccak256(abi.encode(CHUNK_TYPEHASH, block.chainid, address(module), safe, uint256(salt), uint256(chunkCount),
+ *      index, keccak256(chunkData)))`, where `salt` is the plan's own (a Safe can approve each salt for one root only,
+ *      so no leaf is valid under two plans of a Safe), and an inner node is `keccak256(abi.encodePacked(min(a, b), max(a, b)))` of its two
  *      children (sorted pair). A level with an odd number of nodes promotes its last node unchanged. A one-chunk
  *      plan's root is its leaf. `docs/payout-plans.md` gives the full specification and the trust model.
  *
@@ -21,9 +22,10 @@ pragma solidity 0.8.30;
  *        chunk itself and refuses, before anything runs: any entry whose operation is not 0 (CALL), any entry to
  *        address(0), to the Safe itself or to this module (so no plan can change owners, modules, guard or
  *        handler, or approve or revoke plans), and bytes that are not exactly a sequence of packed entries.
- *      - A plan with caps may only make plain transfers of the capped assets (ether: empty data; ERC-20:
- *        exactly `transfer(address,uint256)` with no value), and the sum per asset over the plan's life never
- *        exceeds its cap.
+ *      - Every plan has caps (at least one), and may only make plain transfers of the capped assets (ether: empty
+ *        data; ERC-20: exactly `transfer(address,uint256)` with no value), so no plan can `approve`, call another
+ *        module or Safe, or send value with data; the sum per asset over the plan's life never exceeds its cap.
+ *      - Module transactions do not pass through the Safe's transaction guard: a guard does not see the chunks.
  *      - A chunk is marked executed only if its whole batch succeeded: a failure reverts the call.
  *      - Tokens that report failure by returning `false` instead of reverting are not detected (as in any
  *        MultiSend batch).
@@ -45,7 +47,7 @@ interface IPayoutPlanModule {
     /**
      * @notice The stored state of one plan (one storage slot).
      * @dev `chunkCount == 0` means "no such plan". `expiry` is a unix time in seconds: chunks may run while
-     *      `block.timestamp < expiry`. `capCount == 0` means the plan is uncapped.
+     *      `block.timestamp < expiry`. `capCount` is the number of caps (at least 1). `salt` is part of every leaf.
      */
     struct Plan {
         uint32 chunkCount;
@@ -53,6 +55,7 @@ interface IPayoutPlanModule {
         uint64 expiry;
         bool revoked;
         uint8 capCount;
+        uint64 salt;
     }
 
     /// @notice The status of a plan, as `planStatus` derives it (first match in this order: None, Completed,
@@ -65,8 +68,10 @@ interface IPayoutPlanModule {
         Completed
     }
 
-    /// @notice `safe` approved (or renewed) plan `root`.
-    event PlanApproved(address indexed safe, bytes32 indexed root, uint32 chunkCount, uint64 expiry, TokenCap[] caps);
+    /// @notice `safe` approved (or renewed) plan `root`, whose leaves carry `salt`.
+    event PlanApproved(
+        address indexed safe, bytes32 indexed root, uint32 chunkCount, uint64 expiry, uint64 salt, TokenCap[] caps
+    );
     /// @notice Chunk `index` of plan `root` ran on `safe`; `executor` sent the transaction; `entries` is the number
     ///         of MultiSend entries in the chunk.
     event ChunkExecuted(
@@ -89,6 +94,15 @@ interface IPayoutPlanModule {
     error ZeroChunkCount();
     /// @notice `expiry` is not after the current block time `blockTime`.
     error ExpiryNotInFuture(uint64 expiry, uint256 blockTime);
+    /// @notice No cap was given: every plan must cap every asset it moves.
+    error NoCaps();
+    /// @notice The Safe already approved another plan, `root`, with `salt`; each plan needs its own salt.
+    error SaltUsed(uint64 salt, bytes32 root);
+    /// @notice A renewal gave `given` as the salt, but the plan was approved with `stored`.
+    error SaltMismatch(uint64 stored, uint64 given);
+    /// @notice `revokePlanAt` expected `expected` chunks of plan `root` to have run, but `actual` have: rows planned
+    ///         again from the earlier count could be paid twice, so the whole Safe transaction reverts.
+    error PlanProgressed(bytes32 root, uint32 expected, uint32 actual);
     /// @notice More than `max` caps were given.
     error TooManyCaps(uint256 count, uint256 max);
     /// @notice `token` appears twice in the caps.
@@ -119,10 +133,10 @@ interface IPayoutPlanModule {
     error UnsupportedOperation(uint256 entry, uint8 operation);
     /// @notice Entry `entry` calls `to`, which is address(0), the Safe itself or this module.
     error ForbiddenTarget(uint256 entry, address to);
-    /// @notice In a capped plan, entry `entry` is neither a plain ether transfer (empty data) nor an ERC-20
+    /// @notice Entry `entry` is neither a plain ether transfer (empty data) nor an ERC-20
     ///         `transfer(address,uint256)` (68 bytes of data, no value).
     error NotAPlainTransfer(uint256 entry);
-    /// @notice In a capped plan, entry `entry` moves `token`, which has no cap (address(0) = ether).
+    /// @notice Entry `entry` moves `token`, which has no cap (address(0) = ether).
     error UncappedToken(uint256 entry, address token);
     /// @notice Running the chunk would bring the plan's spending of `token` to `total`, above `cap`.
     error CapExceeded(address token, uint256 cap, uint256 total);
@@ -137,13 +151,13 @@ interface IPayoutPlanModule {
     function MULTISEND_CALL_ONLY() external view returns (address);
 
     /**
-     * @notice `keccak256("PayoutChunk(uint256 chainId,address module,address safe,uint256 chunkCount,uint256 index,bytes chunk)")`.
+     * @notice `keccak256("PayoutChunk(uint256 chainId,address module,address safe,uint64 salt,uint256 chunkCount,uint256 index,bytes chunk)")`.
      * @return The type hash that starts every leaf preimage.
      */
     function CHUNK_TYPEHASH() external view returns (bytes32);
 
     /**
-     * @notice The module's version, "1.0.0".
+     * @notice The module's version, "1.1.0".
      * @return The version string.
      */
     function VERSION() external view returns (string memory);
@@ -155,17 +169,20 @@ interface IPayoutPlanModule {
      *      enabled the module, so an owner calling directly by mistake gets an error instead of a plan stored under
      *      their own address. It is a guard against mistakes, not the security boundary: plans are keyed by
      *      caller, so no caller can touch another's plans.
-     *      Refuses a zero root, a zero `chunkCount`, an `expiry` not in the future, more than 16 caps, a token
-     *      named twice, and an active plan (`PlanActive`). A renewal keeps the executed bitmap and the amounts
-     *      already spent per token (so no chunk ever runs twice and caps stay totals over the plan's life),
-     *      replaces the caps and the expiry, and needs the same `chunkCount`. Emits `PlanApproved`.
+     *      Refuses a zero root, a zero `chunkCount`, an `expiry` not in the future, no caps (`NoCaps`), more than
+     *      16 caps, a token named twice, a salt the Safe used for another root (`SaltUsed`), and an active plan
+     *      (`PlanActive`). A renewal keeps the executed bitmap and the amounts already spent per token (so no
+     *      chunk ever runs twice and caps stay totals over the plan's life), replaces the caps and the expiry, and
+     *      needs the same `chunkCount` and salt. Emits `PlanApproved`.
      * @param root The Merkle root over the chunks.
      * @param chunkCount The number of chunks (it is part of every leaf, so a wrong count matches no proof).
      * @param expiry Unix time (seconds) from which no chunk can run.
-     * @param caps Per-asset totals; empty for an uncapped plan. With caps, the plan can only transfer the capped
-     *        assets (see `NotAPlainTransfer`, `UncappedToken`).
+     * @param salt The plan's salt, part of every leaf; one salt serves one root of a Safe.
+     * @param caps Per-asset totals, at least one. The plan can only transfer the capped assets (see
+     *        `NotAPlainTransfer`, `UncappedToken`).
      */
-    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, TokenCap[] calldata caps) external;
+    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, uint64 salt, TokenCap[] calldata caps)
+        external;
 
     /**
      * @notice Revokes plan `root` of the caller: no further chunk can run unless the Safe renews it.
@@ -176,10 +193,20 @@ interface IPayoutPlanModule {
     function revokePlan(bytes32 root) external;
 
     /**
+     * @notice Revokes plan `root` of the caller, as `revokePlan`, but only if exactly `executedCount` of its chunks
+     *         have run (`PlanProgressed` otherwise).
+     * @dev For a re-plan: batched with the approval of a plan of the rows still unpaid, it makes the whole Safe
+     *      transaction revert if more chunks ran after the new plan was built, so no row is paid twice.
+     * @param root The plan root.
+     * @param executedCount The number of chunks the caller knows to have run.
+     */
+    function revokePlanAt(bytes32 root, uint32 executedCount) external;
+
+    /**
      * @notice Runs chunk `index` of plan `planRoot` on `safe`. Anyone may call it.
      * @dev Checks, in order: the plan exists, is not revoked, has not expired, `index < chunkCount`, the chunk has
      *      not run, the proof leads from the chunk's leaf to `planRoot`, and every entry passes the entry rules
-     *      (and the caps, for a capped plan). Then it marks the chunk executed, adds to the spent amounts, and calls
+     *      and the caps. Then it marks the chunk executed, adds to the spent amounts, and calls
      *      `safe.execTransactionFromModule(MULTISEND_CALL_ONLY, 0, abi.encodeWithSelector(0x8d80ff0a, chunkData), 1)`.
      *      A revert inside the Safe (e.g. `GS104` when the module is disabled) is passed up unchanged; a `false`
      *      result reverts with `ChunkFailed`. Emits `ChunkExecuted`. Give enough gas: the Safe forwards what is
@@ -262,12 +289,13 @@ interface IPayoutPlanModule {
      * @notice The Merkle leaf of a chunk, exactly as `executeChunk` computes it on this chain and module.
      * @dev For clients to cross-check their tree building against the chain.
      * @param safe The Safe.
+     * @param salt The plan's salt.
      * @param chunkCount The plan's chunk count.
      * @param index The chunk index.
      * @param chunkData The chunk bytes.
      * @return The leaf.
      */
-    function chunkLeaf(address safe, uint32 chunkCount, uint256 index, bytes calldata chunkData)
+    function chunkLeaf(address safe, uint64 salt, uint32 chunkCount, uint256 index, bytes calldata chunkData)
         external
         view
         returns (bytes32);

@@ -13,11 +13,11 @@ import {IPayoutPlanModule} from "../interfaces/IPayoutPlanModule.sol";
  */
 contract PayoutPlanModule is IPayoutPlanModule {
     /// @inheritdoc IPayoutPlanModule
-    string public constant override VERSION = "1.0.0";
+    string public constant override VERSION = "1.1.0";
 
     /// @inheritdoc IPayoutPlanModule
-    // keccak256("PayoutChunk(uint256 chainId,address module,address safe,uint256 chunkCount,uint256 index,bytes chunk)")
-    bytes32 public constant override CHUNK_TYPEHASH = 0x4371bc069fc5ed615baf52545bd2f31a469634e9e110136314ec0c21148e728c;
+    // keccak256("PayoutChunk(uint256 chainId,address module,address safe,uint64 salt,uint256 chunkCount,uint256 index,bytes chunk)")
+    bytes32 public constant override CHUNK_TYPEHASH = 0x2572bfacfb90f83eb4fe03791a61824423a9df4c4e0ed01cb84765388a124984;
 
     /// @dev The most caps one plan may carry (a capped chunk looks every entry's token up in this list).
     uint256 private constant MAX_CAPS = 16;
@@ -67,6 +67,8 @@ contract PayoutPlanModule is IPayoutPlanModule {
     mapping(address => mapping(bytes32 => address[])) private _capTokens;
     /// @dev safe => root => token => allowance.
     mapping(address => mapping(bytes32 => mapping(address => Allowance))) private _allowances;
+    /// @dev safe => salt => the root approved with it (a salt serves one plan of a Safe, ever).
+    mapping(address => mapping(uint64 => bytes32)) private _saltRoots;
 
     /// @dev Refuses a call that reached this code through DELEGATECALL (it would write the caller's storage).
     modifier onlyDirect() {
@@ -84,7 +86,7 @@ contract PayoutPlanModule is IPayoutPlanModule {
     }
 
     /// @inheritdoc IPayoutPlanModule
-    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, TokenCap[] calldata caps)
+    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, uint64 salt, TokenCap[] calldata caps)
         external
         override
         onlyDirect
@@ -93,7 +95,10 @@ contract PayoutPlanModule is IPayoutPlanModule {
         if (root == bytes32(0)) revert ZeroRoot();
         if (chunkCount == 0) revert ZeroChunkCount();
         if (expiry <= block.timestamp) revert ExpiryNotInFuture(expiry, block.timestamp);
+        if (caps.length == 0) revert NoCaps();
         if (caps.length > MAX_CAPS) revert TooManyCaps(caps.length, MAX_CAPS);
+        bytes32 saltRoot = _saltRoots[msg.sender][salt];
+        if (saltRoot != bytes32(0) && saltRoot != root) revert SaltUsed(salt, saltRoot);
 
         Plan storage plan = _plans[msg.sender][root];
         mapping(address => Allowance) storage allowances = _allowances[msg.sender][root];
@@ -102,6 +107,7 @@ contract PayoutPlanModule is IPayoutPlanModule {
             // A renewal: only of a plan that can no longer run, and for the same tree.
             if (!plan.revoked && block.timestamp < plan.expiry) revert PlanActive(msg.sender, root);
             if (plan.chunkCount != chunkCount) revert ChunkCountMismatch(plan.chunkCount, chunkCount);
+            if (plan.salt != salt) revert SaltMismatch(plan.salt, salt);
             uint256 old = tokens.length;
             for (uint256 i = 0; i < old; ++i) {
                 allowances[tokens[i]].listed = false;
@@ -119,16 +125,20 @@ contract PayoutPlanModule is IPayoutPlanModule {
         plan.expiry = expiry;
         plan.revoked = false;
         plan.capCount = uint8(caps.length);
-        emit PlanApproved(msg.sender, root, chunkCount, expiry, caps);
+        plan.salt = salt;
+        if (saltRoot == bytes32(0)) _saltRoots[msg.sender][salt] = root;
+        emit PlanApproved(msg.sender, root, chunkCount, expiry, salt, caps);
     }
 
     /// @inheritdoc IPayoutPlanModule
     function revokePlan(bytes32 root) external override onlyDirect {
-        Plan storage plan = _plans[msg.sender][root];
-        if (plan.chunkCount == 0) revert UnknownPlan(msg.sender, root);
-        if (plan.revoked) revert PlanIsRevoked(msg.sender, root);
-        plan.revoked = true;
-        emit PlanRevoked(msg.sender, root, plan.executedCount);
+        _revoke(root);
+    }
+
+    /// @inheritdoc IPayoutPlanModule
+    function revokePlanAt(bytes32 root, uint32 executedCount) external override onlyDirect {
+        uint32 executed = _revoke(root);
+        if (executed != executedCount) revert PlanProgressed(root, executedCount, executed);
     }
 
     /// @inheritdoc IPayoutPlanModule
@@ -140,12 +150,14 @@ contract PayoutPlanModule is IPayoutPlanModule {
         bytes32[] calldata proof
     ) external override onlyDirect {
         // Every check and state write happens before the Safe call; any later revert undoes them all.
-        (uint32 chunkCount, uint8 capCount) = _markExecuted(safe, planRoot, index);
+        (uint32 chunkCount, uint64 salt) = _markExecuted(safe, planRoot, index);
         if (chunkData.length == 0) revert EmptyChunk();
         // The Safe call's calldata is built first: the chunk is copied to memory once and hashed there.
         (uint256 payload, uint256 payloadSize, bytes32 chunkHash) = _buildPayload(chunkData);
-        if (_computeRoot(_leaf(safe, chunkCount, index, chunkHash), proof) != planRoot) revert InvalidProof(index);
-        uint256 entries = _checkEntries(safe, planRoot, capCount, chunkData);
+        if (_computeRoot(_leaf(safe, salt, chunkCount, index, chunkHash), proof) != planRoot) {
+            revert InvalidProof(index);
+        }
+        uint256 entries = _checkEntries(safe, planRoot, chunkData);
         _execute(safe, payload, payloadSize, index);
         emit ChunkExecuted(safe, planRoot, index, msg.sender, entries);
     }
@@ -200,13 +212,13 @@ contract PayoutPlanModule is IPayoutPlanModule {
     }
 
     /// @inheritdoc IPayoutPlanModule
-    function chunkLeaf(address safe, uint32 chunkCount, uint256 index, bytes calldata chunkData)
+    function chunkLeaf(address safe, uint64 salt, uint32 chunkCount, uint256 index, bytes calldata chunkData)
         external
         view
         override
         returns (bytes32)
     {
-        return _leaf(safe, chunkCount, index, keccak256(chunkData));
+        return _leaf(safe, salt, chunkCount, index, keccak256(chunkData));
     }
 
     /// @inheritdoc IPayoutPlanModule
@@ -216,12 +228,9 @@ contract PayoutPlanModule is IPayoutPlanModule {
 
     /**
      * @dev Checks that plan `root` of `safe` can run chunk `index` (exists, not revoked, not expired, index in range,
-     *      chunk not yet run), then marks the chunk executed and counts it. Returns the plan's chunk and cap counts.
+     *      chunk not yet run), then marks the chunk executed and counts it. Returns the plan's chunk count and salt.
      */
-    function _markExecuted(address safe, bytes32 root, uint256 index)
-        private
-        returns (uint32 chunkCount, uint8 capCount)
-    {
+    function _markExecuted(address safe, bytes32 root, uint256 index) private returns (uint32 chunkCount, uint64 salt) {
         Plan storage stored = _plans[safe][root];
         Plan memory plan = stored;
         if (plan.chunkCount == 0) revert UnknownPlan(safe, root);
@@ -234,25 +243,40 @@ contract PayoutPlanModule is IPayoutPlanModule {
         if (word & bit != 0) revert ChunkAlreadyExecuted(index);
         bitmap[index >> 8] = word | bit;
         stored.executedCount = plan.executedCount + 1;
-        return (plan.chunkCount, plan.capCount);
+        return (plan.chunkCount, plan.salt);
     }
 
-    /// @dev Checks the entries of `chunk` and, for a capped plan, charges their amounts to the caps.
-    function _checkEntries(address safe, bytes32 root, uint8 capCount, bytes calldata chunk)
-        private
-        returns (uint256 entries)
-    {
-        if (capCount == 0) return _walk(chunk, safe, new address[](0), new uint256[](0));
+    /// @dev Revokes plan `root` of the caller and returns how many of its chunks ran.
+    function _revoke(bytes32 root) private returns (uint32 executedCount) {
+        Plan storage plan = _plans[msg.sender][root];
+        if (plan.chunkCount == 0) revert UnknownPlan(msg.sender, root);
+        if (plan.revoked) revert PlanIsRevoked(msg.sender, root);
+        plan.revoked = true;
+        executedCount = plan.executedCount;
+        emit PlanRevoked(msg.sender, root, executedCount);
+    }
+
+    /// @dev Checks the entries of `chunk` and charges their amounts to the plan's caps.
+    function _checkEntries(address safe, bytes32 root, bytes calldata chunk) private returns (uint256 entries) {
         address[] memory tokens = _capTokens[safe][root];
+        // A plan approved by this version always has caps; none left means nothing may move.
+        if (tokens.length == 0) revert NoCaps();
         uint256[] memory sums = new uint256[](tokens.length);
         entries = _walk(chunk, safe, tokens, sums);
         _spend(_allowances[safe][root], tokens, sums);
     }
 
-    /// @dev The leaf of chunk `index`: an EIP-712-style struct hash bound to this chain, this module and `safe`.
-    function _leaf(address safe, uint32 chunkCount, uint256 index, bytes32 chunkHash) private view returns (bytes32) {
+    /// @dev The leaf of chunk `index`: an EIP-712-style struct hash bound to this chain, this module, `safe` and the
+    ///      plan's `salt`.
+    function _leaf(address safe, uint64 salt, uint32 chunkCount, uint256 index, bytes32 chunkHash)
+        private
+        view
+        returns (bytes32)
+    {
         return keccak256(
-            abi.encode(CHUNK_TYPEHASH, block.chainid, address(this), safe, uint256(chunkCount), index, chunkHash)
+            abi.encode(
+                CHUNK_TYPEHASH, block.chainid, address(this), safe, uint256(salt), uint256(chunkCount), index, chunkHash
+            )
         );
     }
 
@@ -312,9 +336,10 @@ contract PayoutPlanModule is IPayoutPlanModule {
     }
 
     /**
-     * @dev Checks every packed entry of `chunk` and, when `tokens` is not empty (a capped plan), adds each entry's
-     *      amount to `sums[k]` for its token `tokens[k]`. Returns the number of entries. Reverts on the first bad
-     *      entry with the named error (encoded here; the selectors are the `*_ERROR` constants).
+     * @dev Checks every packed entry of `chunk` (a plain transfer of a capped asset, to neither address(0), the Safe
+     *      nor this module) and adds each entry's amount to `sums[k]` for its asset `tokens[k]`. Returns the number
+     *      of entries. Reverts on the first bad entry with the named error (encoded here; the selectors are the
+     *      `*_ERROR` constants).
      */
     function _walk(bytes calldata chunk, address safe, address[] memory tokens, uint256[] memory sums)
         private
@@ -362,28 +387,26 @@ contract PayoutPlanModule is IPayoutPlanModule {
                     if operation { fail2(UNSUPPORTED_OPERATION_ERROR, entries, operation) }
                     fail2(FORBIDDEN_TARGET_ERROR, entries, to)
                 }
-                if mload(tokens) {
-                    let amount := calldataload(add(ptr, 21)) // value
-                    let token := 0 // ether
-                    if dataLength {
-                        // Only ERC-20 transfer(address,uint256): exactly 68 bytes, no ether.
-                        if or(
-                            or(amount, iszero(eq(dataLength, 68))),
-                            iszero(eq(shr(224, calldataload(add(ptr, ENTRY_HEAD))), ERC20_TRANSFER))
-                        ) { fail1(NOT_A_PLAIN_TRANSFER_ERROR, entries) }
-                        token := to
-                        amount := calldataload(add(ptr, add(ENTRY_HEAD, 36)))
-                    }
-                    if iszero(eq(token, lastToken)) {
-                        lastSum := sumSlot(tokens, sums, token)
-                        if iszero(lastSum) { fail2(UNCAPPED_TOKEN_ERROR, entries, token) }
-                        lastToken := token
-                    }
-                    let sum := add(mload(lastSum), amount)
-                    // On overflow the true total exceeds any cap: saturate so that `_spend` refuses it.
-                    if lt(sum, amount) { sum := not(0) }
-                    mstore(lastSum, sum)
+                let amount := calldataload(add(ptr, 21)) // value
+                let token := 0 // ether
+                if dataLength {
+                    // Only ERC-20 transfer(address,uint256): exactly 68 bytes, no ether.
+                    if or(
+                        or(amount, iszero(eq(dataLength, 68))),
+                        iszero(eq(shr(224, calldataload(add(ptr, ENTRY_HEAD))), ERC20_TRANSFER))
+                    ) { fail1(NOT_A_PLAIN_TRANSFER_ERROR, entries) }
+                    token := to
+                    amount := calldataload(add(ptr, add(ENTRY_HEAD, 36)))
                 }
+                if iszero(eq(token, lastToken)) {
+                    lastSum := sumSlot(tokens, sums, token)
+                    if iszero(lastSum) { fail2(UNCAPPED_TOKEN_ERROR, entries, token) }
+                    lastToken := token
+                }
+                let sum := add(mload(lastSum), amount)
+                // On overflow the true total exceeds any cap: saturate so that `_spend` refuses it.
+                if lt(sum, amount) { sum := not(0) }
+                mstore(lastSum, sum)
                 ptr := next
                 entries := add(entries, 1)
             }

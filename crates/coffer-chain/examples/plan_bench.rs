@@ -51,7 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let entries = env.entries(&payouts);
         let (_, chunks) = env.chunk(&entries).await;
         let same_chunks = chunks.clone();
-        let (plan, _, approval) = env.approve(chunks, true, 24 * 3600).await;
+        let (plan, _, approval) = env.approve(chunks, 24 * 3600).await;
         let report =
             run_plan(env.provider(), &plan, env.chain.address(9), |_| ControlFlow::Continue(()))
                 .await?;

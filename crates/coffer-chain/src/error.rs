@@ -254,6 +254,10 @@ pub enum Error {
     /// chunk count, another module, ...).
     #[error("{0}")]
     PlanState(String),
+    /// PayoutPlanModule is not deployed (or not usable) where a plan needs it; the message says
+    /// what to do.
+    #[error("{0}")]
+    ModuleUnavailable(String),
 
     /// The signing gate refuses a DELEGATECALL (see [`crate::gate`]).
     #[error(

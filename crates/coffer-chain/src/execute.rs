@@ -136,6 +136,30 @@ pub async fn verify_signatures<P: Provider>(
     signatures: &[SafeSignature],
     executor: Option<Address>,
 ) -> Result<Vec<SignatureCheck>> {
+    verify_signatures_with(provider, info, ctx, tx, signatures, executor, OwnerCheck::OnChain).await
+}
+
+/// Where [`verify_signatures_with`] reads ownership from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerCheck<'a> {
+    /// `isOwner(owner)` on chain, for each signature.
+    OnChain,
+    /// An owner list the caller read from the chain itself (`getOwners()`, as in [`SafeInfo::owners`]); a server
+    /// that caches it briefly saves one `eth_call` per signature.
+    Listed(&'a [Address]),
+}
+
+/// [`verify_signatures`] with the owner check read from `owners`. Every other check (local recovery and low-s,
+/// `approvedHashes`, EIP-1271 `eth_call`, duplicates) is the same.
+pub async fn verify_signatures_with<P: Provider>(
+    provider: &P,
+    info: &SafeInfo,
+    ctx: &SafeTxContext,
+    tx: &SafeTx,
+    signatures: &[SafeSignature],
+    executor: Option<Address>,
+    owners: OwnerCheck<'_>,
+) -> Result<Vec<SignatureCheck>> {
     let hash = tx.safe_tx_hash(ctx);
     let safe = ISafe::new(info.address, provider);
     let mut out: Vec<SignatureCheck> = Vec::with_capacity(signatures.len());
@@ -145,7 +169,10 @@ pub async fn verify_signatures<P: Provider>(
             SignatureStatus::Rejected(format!("local check failed: {e}"))
         } else if out.iter().any(|c| c.is_valid() && c.signature.owner == owner) {
             SignatureStatus::Rejected(format!("{owner} already has a valid signature (duplicate)"))
-        } else if !safe.isOwner(owner).call().await.map_err(Error::rpc)? {
+        } else if !match owners {
+            OwnerCheck::OnChain => safe.isOwner(owner).call().await.map_err(Error::rpc)?,
+            OwnerCheck::Listed(list) => list.contains(&owner),
+        } {
             SignatureStatus::Rejected(format!("{owner} is not an owner of the Safe (GS026)"))
         } else {
             match &sig.kind {
@@ -426,29 +453,77 @@ pub fn execution_event(
     safe: Address,
     safe_tx_hash: B256,
 ) -> Option<(bool, U256)> {
-    for log in receipt.inner.logs() {
-        if log.address() != safe {
-            continue;
-        }
-        let topics = log.topics();
-        let success = match topics.first() {
-            Some(t) if *t == ISafe::ExecutionSuccess::SIGNATURE_HASH => true,
-            Some(t) if *t == ISafe::ExecutionFailure::SIGNATURE_HASH => false,
-            _ => continue,
-        };
-        let data = &log.data().data;
-        let (hash, payment) = match topics.len() {
-            2 if data.len() >= 32 => (topics[1], U256::from_be_slice(&data[..32])),
-            1 if data.len() >= 64 => {
-                (FixedBytes::from_slice(&data[..32]), U256::from_be_slice(&data[32..64]))
-            }
-            _ => continue,
-        };
-        if hash == safe_tx_hash {
-            return Some((success, payment));
-        }
+    receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|log| decode_execution_log(&log.inner, safe))
+        .find(|(hash, _, _)| *hash == safe_tx_hash)
+        .map(|(_, success, payment)| (success, payment))
+}
+
+/// Decodes one `ExecutionSuccess` / `ExecutionFailure` log of `safe`: `(safeTxHash, success, payment)`.
+fn decode_execution_log(log: &alloy::primitives::Log, safe: Address) -> Option<(B256, bool, U256)> {
+    if log.address != safe {
+        return None;
     }
-    None
+    let topics = log.topics();
+    let success = match topics.first() {
+        Some(t) if *t == ISafe::ExecutionSuccess::SIGNATURE_HASH => true,
+        Some(t) if *t == ISafe::ExecutionFailure::SIGNATURE_HASH => false,
+        _ => return None,
+    };
+    let data = &log.data.data;
+    let (hash, payment) = match topics.len() {
+        2 if data.len() >= 32 => (topics[1], U256::from_be_slice(&data[..32])),
+        1 if data.len() >= 64 => {
+            (FixedBytes::from_slice(&data[..32]), U256::from_be_slice(&data[32..64]))
+        }
+        _ => return None,
+    };
+    Some((hash, success, payment))
+}
+
+/// One execution of a Safe transaction found in the chain's logs by [`find_executions`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionRecord {
+    /// The executed safeTxHash.
+    pub safe_tx_hash: B256,
+    /// `ExecutionSuccess` (true) or `ExecutionFailure`.
+    pub success: bool,
+    /// The refund paid.
+    pub payment: U256,
+    /// The Ethereum transaction that executed it.
+    pub tx_hash: Option<B256>,
+    /// Its block.
+    pub block_number: Option<u64>,
+}
+
+/// Every `ExecutionSuccess` / `ExecutionFailure` the Safe emitted from block `from_block` on (both event
+/// layouts), oldest first.
+pub async fn find_executions<P: Provider>(
+    provider: &P,
+    safe: Address,
+    from_block: u64,
+) -> Result<Vec<ExecutionRecord>> {
+    let filter =
+        alloy::rpc::types::Filter::new().address(safe).from_block(from_block).event_signature(
+            vec![ISafe::ExecutionSuccess::SIGNATURE_HASH, ISafe::ExecutionFailure::SIGNATURE_HASH],
+        );
+    let logs = provider.get_logs(&filter).await.map_err(Error::rpc)?;
+    Ok(logs
+        .iter()
+        .filter_map(|log| {
+            let (safe_tx_hash, success, payment) = decode_execution_log(&log.inner, safe)?;
+            Some(ExecutionRecord {
+                safe_tx_hash,
+                success,
+                payment,
+                tx_hash: log.transaction_hash,
+                block_number: log.block_number,
+            })
+        })
+        .collect())
 }
 
 /// Sends a prepared execution from its executor (the provider must sign for it), waits for the

@@ -22,10 +22,11 @@ pub use create::{
 };
 pub use error::{Error, Result};
 pub use execute::{
-    Approval, EIP1271_MAGIC, ExecutionReport, ExecutionRequest, LEGACY_EIP1271_MAGIC,
-    OwnerSnapshot, PreparedExecution, SignatureCheck, SignatureStatus, approve_hash, execute,
-    execution_event, owner_safe_message, owner_safe_message_hash, prepare_execution,
-    send_execution, verify_signatures,
+    Approval, EIP1271_MAGIC, ExecutionRecord, ExecutionReport, ExecutionRequest,
+    LEGACY_EIP1271_MAGIC, OwnerCheck, OwnerSnapshot, PreparedExecution, SignatureCheck,
+    SignatureStatus, approve_hash, execute, execution_event, find_executions, owner_safe_message,
+    owner_safe_message_hash, prepare_execution, send_execution, verify_signatures,
+    verify_signatures_with,
 };
 pub use nonce::{check_nonce, check_safe_tx_hash, next_nonce, next_nonce_after};
 pub use read::{

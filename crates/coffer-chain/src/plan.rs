@@ -16,8 +16,10 @@
 //! - [`measure_transfer_gas`] and [`plan_chunks`] cut a list of payouts into chunks that fit
 //!   under a gas budget (the EIP-7825 cap by default).
 
+use std::collections::BTreeMap;
+
 use crate::{
-    Error, Result,
+    Error, Result, SafeInfo,
     deploy::{Deployment, SUITE_SALT, create2_address, deploy_init_code, find_deployer},
     simulate::{revert_reason, simulate},
 };
@@ -26,13 +28,13 @@ use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::{PendingTransactionBuilder, Provider},
     rpc::types::{TransactionReceipt, TransactionRequest},
-    sol_types::{SolEvent, SolInterface, SolValue},
+    sol_types::{SolCall, SolEvent, SolInterface, SolValue},
 };
-use coffer_contracts::{Artifact, artifact};
+use coffer_contracts::{Artifact, artifact, bindings::IERC20};
 use coffer_core::{
-    MultiSendBatch, MultiSendEntry, PayoutPlanTree, PlanDomain, SafeTx, TokenCap,
-    approve_plan_calldata, bitmap_words, chunk_by_gas, execute_chunk_calldata, pending_chunks,
-    revoke_plan_calldata,
+    AssetUnits, MultiSendBatch, MultiSendEntry, PayoutPlanTree, PlanDomain, PlanPayout, SafeTx,
+    TokenCap, approve_plan_calldata, bitmap_words, check_plan_targets, chunk_by_gas, chunk_payouts,
+    execute_chunk_calldata, is_chunk_executed, pending_chunks, revoke_plan_calldata,
 };
 use core::ops::ControlFlow;
 
@@ -157,17 +159,23 @@ pub async fn check_module<P: Provider>(
     Ok(())
 }
 
-/// The Safe transaction that approves a plan: `approvePlan(root, chunkCount, expiry, caps)` to
-/// the module, operation CALL, value 0. The one transaction the owners sign.
+/// The Safe transaction that approves a plan: `approvePlan(root, chunkCount, expiry, salt, caps)`
+/// to the module, operation CALL, value 0. The one transaction the owners sign.
 pub fn approve_plan_tx(
     module: Address,
     root: B256,
     chunk_count: u32,
     expiry: u64,
+    salt: u64,
     caps: &[TokenCap],
     nonce: U256,
 ) -> SafeTx {
-    SafeTx::call(module, U256::ZERO, approve_plan_calldata(root, chunk_count, expiry, caps), nonce)
+    SafeTx::call(
+        module,
+        U256::ZERO,
+        approve_plan_calldata(root, chunk_count, expiry, salt, caps),
+        nonce,
+    )
 }
 
 /// The Safe transaction that revokes a plan: `revokePlan(root)` to the module.
@@ -255,6 +263,8 @@ pub struct PlanState {
     pub expiry: u64,
     /// Whether it was revoked.
     pub revoked: bool,
+    /// The salt its leaves carry.
+    pub salt: u64,
     /// Its caps (empty: uncapped).
     pub caps: Vec<CapState>,
     /// The executed bitmap, `ceil(chunk_count / 256)` words (bit `i % 256` of word `i / 256` is
@@ -298,6 +308,7 @@ pub async fn read_plan<P: Provider>(
         executed_count: plan.executedCount,
         expiry: plan.expiry,
         revoked: plan.revoked,
+        salt: plan.salt,
         caps,
         bitmap,
     })
@@ -467,8 +478,21 @@ pub fn module_error(data: &[u8]) -> Option<(&'static str, String)> {
             x.entry, x.to
         ),
         M::NotAPlainTransfer(x) => {
-            format!("entry {} is not a plain transfer, which a capped plan refuses", x.entry)
+            format!("entry {} is not a plain transfer, which a payout plan may not make", x.entry)
         }
+        M::NoCaps(_) => "the plan has no caps; every plan must cap each asset it moves".into(),
+        M::SaltUsed(x) => format!(
+            "the Safe already approved plan {} with salt {}; rebuild the plan (it takes a fresh salt)",
+            x.root, x.salt
+        ),
+        M::SaltMismatch(x) => format!(
+            "the plan was approved with salt {}, not {}; renew it with the plan file's salt",
+            x.stored, x.given
+        ),
+        M::PlanProgressed(x) => format!(
+            "{} chunks of plan {} have run, not the {} the re-plan was built on; rows could be paid twice, so build the re-plan again",
+            x.actual, x.root, x.expected
+        ),
         M::UncappedToken(x) => {
             format!("entry {} moves {} (0x0 = ether), which has no cap", x.entry, x.token)
         }
@@ -507,6 +531,10 @@ pub fn module_error(data: &[u8]) -> Option<(&'static str, String)> {
         M::UncappedToken(_) => "UncappedToken",
         M::CapExceeded(_) => "CapExceeded",
         M::ChunkFailed(_) => "ChunkFailed",
+        M::NoCaps(_) => "NoCaps",
+        M::SaltUsed(_) => "SaltUsed",
+        M::SaltMismatch(_) => "SaltMismatch",
+        M::PlanProgressed(_) => "PlanProgressed",
     };
     Some((name, reason))
 }
@@ -899,4 +927,244 @@ pub fn plan_chunks(entries: &[MultiSendEntry], inner_gas: u64, budget: u64) -> R
         .into_iter()
         .map(|c| MultiSendBatch::new(entries[c.range].to_vec()).encode_packed())
         .collect())
+}
+
+/// Reads `decimals()` and `symbol()` of every token in `tokens` (ether, `Address::ZERO`, is
+/// [`AssetUnits::Native`]). A token that does not answer `decimals()` is
+/// [`AssetUnits::Unverified`] with `claimed` decimals and symbol (e.g. a plan file's), so that its
+/// amounts are shown in base units. Failures of the node itself are errors.
+pub async fn read_asset_units<P: Provider>(
+    provider: &P,
+    tokens: impl IntoIterator<Item = Address>,
+    claimed: &BTreeMap<Address, (Option<u8>, Option<String>)>,
+) -> Result<BTreeMap<Address, AssetUnits>> {
+    let mut out = BTreeMap::new();
+    for token in tokens {
+        if token.is_zero() {
+            out.insert(token, AssetUnits::Native);
+            continue;
+        }
+        if out.contains_key(&token) {
+            continue;
+        }
+        let erc20 = IERC20::new(token, provider);
+        let units = match erc20.decimals().call().await {
+            Ok(decimals) => {
+                AssetUnits::OnChain { decimals, symbol: erc20.symbol().call().await.ok() }
+            }
+            Err(e) if e.as_revert_data().is_some() || is_empty_return(&e) => {
+                let (claimed_decimals, claimed_symbol) =
+                    claimed.get(&token).cloned().unwrap_or_default();
+                AssetUnits::Unverified { claimed_decimals, claimed_symbol }
+            }
+            Err(e) => return Err(Error::rpc(e)),
+        };
+        out.insert(token, units);
+    }
+    Ok(out)
+}
+
+/// A call to an address without code (or that returns nothing) decodes as a zero-length return.
+fn is_empty_return(e: &alloy::contract::Error) -> bool {
+    matches!(e, alloy::contract::Error::ZeroData(..) | alloy::contract::Error::AbiError(..))
+}
+
+/// The contracts a Safe trusts with admin power: every enabled module, the guard and the fallback
+/// handler, each with what it is. A payout plan may not call them
+/// ([`coffer_core::check_plan_targets`]).
+pub fn safe_components(info: &SafeInfo) -> Vec<(Address, &'static str)> {
+    let mut out: Vec<(Address, &'static str)> =
+        info.modules.iter().map(|m| (*m, "an enabled module")).collect();
+    if !info.guard.is_zero() {
+        out.push((info.guard, "the transaction guard"));
+    }
+    if !info.fallback_handler.is_zero() {
+        out.push((info.fallback_handler, "the fallback handler"));
+    }
+    out
+}
+
+/// Checks, before anything is proposed, that a plan for `info`'s Safe on this `module` can be
+/// approved and can run: the module is deployed (with its code) and the plan calls no enabled
+/// module, guard or fallback handler of the Safe. Returns whether the module is already enabled;
+/// when it is not, [`plan_approval_tx`] enables it in the same Safe transaction.
+pub async fn check_plan_preconditions<P: Provider>(
+    provider: &P,
+    info: &SafeInfo,
+    module: Address,
+    multi_send_call_only: Address,
+    chunks: &[Bytes],
+) -> Result<bool> {
+    if provider.get_code_at(module).await.map_err(Error::rpc)?.is_empty() {
+        return Err(Error::ModuleUnavailable(format!(
+            "PayoutPlanModule (for MultiSendCallOnly {multi_send_call_only}) is not deployed on this chain: it would be at {module}. Deploy it first with `coffer payout enable-module {}` and a key that pays the gas, then plan again",
+            info.address
+        )));
+    }
+    check_module(provider, module, multi_send_call_only).await?;
+    check_plan_targets(chunks, &safe_components(info))?;
+    Ok(info.is_module(module))
+}
+
+/// The one Safe transaction the owners sign for a plan: `calls` (each a call from the Safe, e.g.
+/// `approvePlan` to the module, maybe preceded by `revokePlanAt`) — and, when the module is not
+/// enabled yet, `enableModule(module)` on the Safe first. One call is sent as it is; several are a
+/// MultiSendCallOnly batch (DELEGATECALL), so a first plan costs exactly one round of signatures.
+pub fn plan_approval_tx(
+    info: &SafeInfo,
+    module: Address,
+    multi_send_call_only: Address,
+    calls: Vec<(Address, Bytes)>,
+    nonce: U256,
+) -> Result<SafeTx> {
+    let mut entries = Vec::new();
+    if !info.is_module(module) {
+        let enable = info.enable_module_tx(module, nonce)?;
+        entries.push(MultiSendEntry::call(enable.to, U256::ZERO, enable.data));
+    }
+    entries.extend(calls.into_iter().map(|(to, data)| MultiSendEntry::call(to, U256::ZERO, data)));
+    if let [only] = entries.as_slice() {
+        return Ok(SafeTx::call(only.to, U256::ZERO, only.data.clone(), nonce));
+    }
+    let batch = MultiSendBatch::call_only(entries)?;
+    let mut tx = batch.into_safe_tx(multi_send_call_only, U256::ZERO);
+    tx.nonce = nonce;
+    Ok(tx)
+}
+
+/// What the chain says about a Safe's earlier plans on a module, from its `PlanApproved` and
+/// `ChunkExecuted` events: the payouts already made, and those still pending in active plans.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlanHistory {
+    /// Payouts of executed chunks: (payout, plan root, chunk index).
+    pub paid: Vec<(PlanPayout, B256, u32)>,
+    /// Payouts of chunks not yet run of active plans: (payout, plan root, chunk index).
+    pub pending: Vec<(PlanPayout, B256, u32)>,
+    /// Active plans with pending chunks whose bytes are unknown (no local copy): (root, how many).
+    pub unknown_pending: Vec<(B256, usize)>,
+    /// Executed chunks whose bytes could not be read back from their transaction: (root, index).
+    pub unknown_paid: Vec<(B256, u32)>,
+}
+
+/// Reads [`PlanHistory`] of `safe` on `module`. The bytes of executed chunks come from the
+/// `executeChunk` transactions that ran them (or `known`, the chunks of local plan files by root);
+/// the pending chunks of active plans from `known` only.
+pub async fn plan_history<P: Provider>(
+    provider: &P,
+    module: Address,
+    safe: Address,
+    known: &BTreeMap<B256, Vec<Bytes>>,
+) -> Result<PlanHistory> {
+    let filter = alloy::rpc::types::Filter::new()
+        .address(module)
+        .event_signature(IPayoutPlanModule::PlanApproved::SIGNATURE_HASH)
+        .topic1(safe.into_word())
+        .from_block(0u64);
+    let logs = provider.get_logs(&filter).await.map_err(Error::rpc)?;
+    let mut roots: Vec<B256> = Vec::new();
+    for log in &logs {
+        if let Some(root) = log.topics().get(2) {
+            if !roots.contains(root) {
+                roots.push(*root);
+            }
+        }
+    }
+    let mut history = PlanHistory::default();
+    for root in roots {
+        let state = read_plan(provider, module, safe, root).await?;
+        let file = known.get(&root);
+        let executed: Vec<u32> =
+            (0..state.chunk_count).filter(|i| is_chunk_executed(&state.bitmap, *i)).collect();
+        if !executed.is_empty() {
+            let from_txs = executed_chunks(provider, module, safe, root).await?;
+            for index in executed {
+                let bytes = from_txs
+                    .get(&index)
+                    .cloned()
+                    .or_else(|| file.and_then(|f| f.get(index as usize).cloned()));
+                match bytes {
+                    Some(b) => {
+                        history.paid.extend(chunk_payouts(&b).into_iter().map(|p| (p, root, index)))
+                    }
+                    None => history.unknown_paid.push((root, index)),
+                }
+            }
+        }
+        if state.status == PlanStatus::Active {
+            let pending = state.pending();
+            match file {
+                Some(f) => {
+                    for index in pending {
+                        if let Some(b) = f.get(index as usize) {
+                            history
+                                .pending
+                                .extend(chunk_payouts(b).into_iter().map(|p| (p, root, index)));
+                        }
+                    }
+                }
+                None if !pending.is_empty() => history.unknown_pending.push((root, pending.len())),
+                None => {}
+            }
+        }
+    }
+    Ok(history)
+}
+
+/// The bytes of the executed chunks of plan `root`, read back from the `executeChunk`
+/// transactions that emitted `ChunkExecuted` (those sent straight to the module).
+async fn executed_chunks<P: Provider>(
+    provider: &P,
+    module: Address,
+    safe: Address,
+    root: B256,
+) -> Result<BTreeMap<u32, Bytes>> {
+    let filter = alloy::rpc::types::Filter::new()
+        .address(module)
+        .event_signature(IPayoutPlanModule::ChunkExecuted::SIGNATURE_HASH)
+        .topic1(safe.into_word())
+        .topic2(root)
+        .from_block(0u64);
+    let logs = provider.get_logs(&filter).await.map_err(Error::rpc)?;
+    let mut out = BTreeMap::new();
+    for log in logs {
+        let Some(hash) = log.transaction_hash else { continue };
+        let Some(tx) = provider.get_transaction_by_hash(hash).await.map_err(Error::rpc)? else {
+            continue;
+        };
+        use alloy::consensus::Transaction as _;
+        if tx.inner.to() != Some(module) {
+            continue;
+        }
+        if let Ok(call) = IPayoutPlanModule::executeChunkCall::abi_decode(tx.inner.input()) {
+            if call.safe == safe && call.planRoot == root {
+                out.insert(call.index.saturating_to::<u32>(), call.chunkData);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The payouts of `chunks` that repeat one in `history` (paid, or pending in an active plan):
+/// (chunk index, payout, why). Each earlier payout matches at most one new payout, so a file that
+/// pays someone twice on purpose is only flagged for the times already covered.
+pub fn repeated_payouts(chunks: &[Bytes], history: &PlanHistory) -> Vec<(u32, PlanPayout, String)> {
+    let mut earlier: BTreeMap<&PlanPayout, Vec<String>> = BTreeMap::new();
+    for (p, root, index) in &history.paid {
+        earlier.entry(p).or_default().push(format!("paid by chunk {index} of plan {root}"));
+    }
+    for (p, root, index) in &history.pending {
+        earlier
+            .entry(p)
+            .or_default()
+            .push(format!("pending in chunk {index} of active plan {root}"));
+    }
+    let mut out = Vec::new();
+    for (index, chunk) in (0u32..).zip(chunks) {
+        for p in chunk_payouts(chunk) {
+            if let Some(why) = earlier.get_mut(&p).and_then(Vec::pop) {
+                out.push((index, p, why));
+            }
+        }
+    }
+    out
 }

@@ -27,7 +27,7 @@ async fn ten_thousand_rows(imp: Implementation) -> TestResult {
     let setup = t0.elapsed();
 
     // One approval: one Safe tx, 2 signatures. The caps are the plan's exact totals.
-    let (plan, totals, approval) = env.approve(chunks, true, 7 * 24 * 3600).await;
+    let (plan, totals, approval) = env.approve(chunks, 7 * 24 * 3600).await;
     assert!(approval.success);
     assert_eq!(totals.transfers, 10_000);
     assert_eq!(totals.totals[&env.token], total);

@@ -51,8 +51,8 @@ fn refused(r: Result<impl core::fmt::Debug, Error>) -> &'static str {
     }
 }
 
-/// A small funded plan: 3 chunks of 4 payouts (tag `tag`), approved (capped or not).
-async fn small_plan(env: &Env, tag: &str, capped: bool) -> (PlanChunks, Vec<(Address, U256)>) {
+/// A small funded plan: 3 chunks of 4 payouts (tag `tag`), approved with exact caps.
+async fn small_plan(env: &Env, tag: &str) -> (PlanChunks, Vec<(Address, U256)>) {
     let payouts = env.payouts(tag, 12);
     let total: U256 = payouts.iter().map(|p| p.1).sum();
     env.mint(env.safe.address, total).await;
@@ -61,7 +61,7 @@ async fn small_plan(env: &Env, tag: &str, capped: bool) -> (PlanChunks, Vec<(Add
         .chunks(4)
         .map(|c| MultiSendBatch::new(c.to_vec()).encode_packed())
         .collect();
-    let (plan, _, report) = env.approve(chunks, capped, 3600).await;
+    let (plan, _, report) = env.approve(chunks, 3600).await;
     assert!(report.success);
     (plan, payouts)
 }
@@ -84,7 +84,7 @@ fn raw<'a>(
 
 async fn wrong_proof(imp: Implementation) -> TestResult {
     let env = Env::new(imp).await?;
-    let (plan, payouts) = small_plan(&env, "proof", false).await;
+    let (plan, payouts) = small_plan(&env, "proof").await;
     let executor = env.chain.address(9);
     let (c0, p0) = plan.chunk_with_proof(0)?;
     let (c1, p1) = plan.chunk_with_proof(1)?;
@@ -112,7 +112,7 @@ async fn wrong_proof(imp: Implementation) -> TestResult {
 
 async fn replayed_chunk(imp: Implementation) -> TestResult {
     let env = Env::new(imp).await?;
-    let (plan, payouts) = small_plan(&env, "replay", false).await;
+    let (plan, payouts) = small_plan(&env, "replay").await;
     let executor = env.chain.address(9);
     let first = execute_chunk(env.provider(), &plan, 1, executor).await?;
     assert_eq!(first.entries, 4);
@@ -140,7 +140,7 @@ async fn replayed_chunk(imp: Implementation) -> TestResult {
 
 async fn expired_plan(imp: Implementation) -> TestResult {
     let env = Env::new(imp).await?;
-    let (plan, payouts) = small_plan(&env, "expiry", false).await;
+    let (plan, payouts) = small_plan(&env, "expiry").await;
     let executor = env.chain.address(9);
     execute_chunk(env.provider(), &plan, 0, executor).await?;
     env.warp(3601).await;
@@ -160,7 +160,8 @@ async fn expired_plan(imp: Implementation) -> TestResult {
         B256::repeat_byte(7),
         1,
         past,
-        &[],
+        99,
+        &[TokenCap { token: env.token, amount: U256::from(1) }],
         env.nonce().await,
     );
     match env.exec(&tx).await {
@@ -172,7 +173,7 @@ async fn expired_plan(imp: Implementation) -> TestResult {
 
 async fn revoked_plan(imp: Implementation) -> TestResult {
     let env = Env::new(imp).await?;
-    let (plan, payouts) = small_plan(&env, "revoke", false).await;
+    let (plan, payouts) = small_plan(&env, "revoke").await;
     let executor = env.chain.address(9);
     execute_chunk(env.provider(), &plan, 2, executor).await?;
     let report = env.revoke(plan.root()).await;
@@ -199,7 +200,9 @@ async fn approval_by_non_safe(imp: Implementation) -> TestResult {
     let chunk = MultiSendBatch::new(env.entries(&payouts)).encode_packed();
     let plan = PlanChunks::new(env.domain(), vec![chunk])?;
     let expiry = env.now().await + 3600;
-    let data = approve_plan_calldata(plan.root(), 1, expiry, &[]);
+    let caps = [TokenCap { token: env.token, amount: U256::from(10).pow(U256::from(20)) }];
+    let salt = plan.domain().salt;
+    let data = approve_plan_calldata(plan.root(), 1, expiry, salt, &caps);
     // An owner calling the module from their own key, thinking they approve for the Safe.
     let owner = env.chain.address(1);
     let call = TransactionRequest::default().with_from(owner).with_to(env.module).with_input(data);
@@ -212,8 +215,15 @@ async fn approval_by_non_safe(imp: Implementation) -> TestResult {
     // A Safe that has not enabled the module: its approval Safe tx fails (GS013; the inner
     // call's reason is NotAnEnabledSafe).
     let other = env.chain.create_safe_with(&env.suite, &[1, 2, 3], 2, 77).await?;
-    let tx =
-        coffer_chain::plan::approve_plan_tx(env.module, plan.root(), 1, expiry, &[], U256::ZERO);
+    let tx = coffer_chain::plan::approve_plan_tx(
+        env.module,
+        plan.root(),
+        1,
+        expiry,
+        salt,
+        &caps,
+        U256::ZERO,
+    );
     match other.execute(env.provider(), &tx, &[0, 1], env.chain.deployer()).await {
         Err(Error::WouldRevert { reason }) => assert!(reason.contains("GS013"), "{reason}"),
         other => panic!("approval by a Safe without the module: {other:?}"),
@@ -255,6 +265,7 @@ async fn chunk_over_cap(imp: Implementation) -> TestResult {
         plan.root(),
         2,
         expiry,
+        plan.domain().salt,
         &caps,
         env.nonce().await,
     );
@@ -267,7 +278,7 @@ async fn chunk_over_cap(imp: Implementation) -> TestResult {
     let state = read_plan(env.provider(), env.module, env.safe.address, plan.root()).await?;
     let paid: U256 = payouts[..4].iter().map(|p| p.1).sum();
     assert_eq!(state.caps[0].spent, paid);
-    // A capped plan also refuses a call that is not a plain transfer (here: approve()).
+    // A plan also refuses a call that is not a plain transfer (here: approve()).
     let mut odd =
         MultiSendEntry::call(env.token, U256::ZERO, Bytes::from(vec![0x09, 0x5e, 0xa7, 0xb3]));
     odd.data = [odd.data.to_vec(), vec![0u8; 64]].concat().into();
@@ -278,6 +289,7 @@ async fn chunk_over_cap(imp: Implementation) -> TestResult {
         plan2.root(),
         1,
         expiry,
+        plan2.domain().salt,
         &caps,
         env.nonce().await,
     );
@@ -299,8 +311,9 @@ async fn delegatecall_entry(imp: Implementation) -> TestResult {
     assert!(plan_chunks(&entries, 30_000, 16_000_000).is_err());
     let chunk = MultiSendBatch::new(entries).encode_packed();
     let plan = PlanChunks::new(env.domain(), vec![chunk])?;
+    let caps = [TokenCap { token: env.token, amount: U256::from(10).pow(U256::from(20)) }];
     assert!(matches!(
-        check_plan(&env.domain(), plan.chunks(), &[]),
+        check_plan(&env.domain(), plan.chunks(), &caps),
         Err(PlanCheckError::DelegateCallEntry { chunk: 0, entry: 1 })
     ));
     // ... and even approved (the root is over any bytes), the module refuses to run it.
@@ -313,7 +326,7 @@ async fn delegatecall_entry(imp: Implementation) -> TestResult {
 
 async fn other_safe_and_disabled_module(imp: Implementation) -> TestResult {
     let env = Env::new(imp).await?;
-    let (plan, payouts) = small_plan(&env, "other", false).await;
+    let (plan, payouts) = small_plan(&env, "other").await;
     let executor = env.chain.address(9);
     // The same chunk and proof claimed for another Safe: no plan there.
     let other = env.chain.create_safe_with(&env.suite, &[1, 2, 3], 2, 78).await?;

@@ -24,7 +24,7 @@ async fn killed_and_resumed(imp: Implementation) -> TestResult {
     let (inner, _) = env.chunk(&entries[..32]).await;
     // Small chunks (a 2M-gas budget), so the plan has many.
     let chunks = plan_chunks(&entries, inner, 2_000_000)?;
-    let (plan, _, _) = env.approve(chunks, true, 3600).await;
+    let (plan, _, _) = env.approve(chunks, 3600).await;
     let count = plan.chunk_count();
     assert!(count >= 8, "{count} chunks");
     let sizes: Vec<usize> = plan

@@ -23,7 +23,13 @@ alloy::sol! {
     }
 }
 
-on_both!(multisend_batches, call_only_refuses_delegatecall, direct_calls, simulate_and_revert);
+on_both!(
+    multisend_batches,
+    call_only_refuses_delegatecall,
+    direct_calls,
+    simulate_and_revert,
+    overrunning_entry,
+);
 
 fn delegate(to: Address, data: impl Into<Bytes>) -> MultiSendEntry {
     MultiSendEntry { operation: Operation::DelegateCall, to, value: U256::ZERO, data: data.into() }
@@ -119,8 +125,7 @@ async fn multisend_batches(imp: Implementation) -> TestResult {
         "failing entry, call only",
     );
 
-    // An empty batch does nothing and succeeds; so does a batch whose last entry is cut short
-    // (its data is read as zeros past the end).
+    // An empty batch does nothing and succeeds.
     for multisend in [suite.multi_send, suite.multi_send_call_only] {
         let tx = SafeTx {
             operation: Operation::DelegateCall,
@@ -133,15 +138,45 @@ async fn multisend_batches(imp: Implementation) -> TestResult {
         };
         let receipt = exec_signed(&chain, &safe, &tx, &[0, 1]).await;
         assert_eq!(execution_event(&receipt, s), Some(true), "{imp}: empty batch");
-        let mut packed = MultiSendBatch::new(vec![MultiSendEntry::call(
-            recipient(4),
-            U256::from(2),
-            vec![0xaa; 4],
-        )])
-        .encode_packed()
-        .to_vec();
+    }
+    Ok(())
+}
+
+/// A deliberate difference from canonical (docs/compatibility.md): an entry that runs past the end
+/// of `transactions` reverts the batch in coffer's MultiSend and MultiSendCallOnly, where
+/// canonical 1.4.1 reads on past the end of its memory copy (zeros) and runs it. Two cases: an
+/// entry cut short, and an entry whose 68 data bytes lie after `transactions` in the calldata,
+/// hidden from any decoder that slices the bytes (coffer's libraries before this change ran
+/// those hidden bytes).
+async fn overrunning_entry(imp: Implementation) -> TestResult {
+    let (chain, suite) = setup(imp).await?;
+    let p = chain.provider();
+    let safe = chain.create_test_safe(&suite, 2, 1).await?;
+    let s = safe.address;
+    chain.fund(s, U256::from(100u64)).await?;
+    let token = deploy_helper(&chain, "TestToken", &[]).await;
+    send(
+        &chain,
+        chain.deployer(),
+        token,
+        ITestToken::mintCall { to: s, amount: U256::from(100) }.abi_encode(),
+        U256::ZERO,
+    )
+    .await;
+    let coffer = imp == Implementation::Coffer;
+    for (i, multisend) in [suite.multi_send, suite.multi_send_call_only].into_iter().enumerate() {
+        let who = |n: u64| recipient(10 * (i as u64 + 1) + n);
+        // 1. The last entry is 4 bytes short.
+        let mut packed =
+            MultiSendBatch::new(vec![MultiSendEntry::call(who(1), U256::from(2), vec![0xaa; 4])])
+                .encode_packed()
+                .to_vec();
         packed.truncate(packed.len() - 4);
-        let tx = SafeTx {
+        assert!(
+            MultiSendBatch::decode_packed(&packed).is_err(),
+            "coffer-core refuses to decode it"
+        );
+        let cut = SafeTx {
             operation: Operation::DelegateCall,
             ..SafeTx::call(
                 multisend,
@@ -150,14 +185,54 @@ async fn multisend_batches(imp: Implementation) -> TestResult {
                 nonce(p, s).await,
             )
         };
-        let receipt = exec_signed(&chain, &safe, &tx, &[0, 1]).await;
-        assert_eq!(execution_event(&receipt, s), Some(true), "{imp}: truncated entry");
+        // 2. `transactions` is one entry head (3 wei to who(2)) claiming 68 bytes of data, and
+        //    those bytes (a token transfer) are placed after `transactions` in the calldata.
+        let hidden = erc20_transfer_calldata(who(3), U256::from(40));
+        let head =
+            MultiSendBatch::new(vec![MultiSendEntry::call(who(2), U256::from(3), hidden.clone())])
+                .encode_packed()[..85]
+                .to_vec();
+        let mut data = IMultiSend::multiSendCall::SELECTOR.to_vec();
+        data.extend_from_slice(&U256::from(0x20).to_be_bytes::<32>());
+        data.extend_from_slice(&U256::from(85).to_be_bytes::<32>());
+        data.extend_from_slice(&head);
+        data.extend_from_slice(&hidden);
+        let sliced = IMultiSend::multiSendCall::abi_decode(&data);
+        assert!(
+            sliced.map_or(true, |c| c.transactions.len() == 85),
+            "a decoder sees only the 85-byte head"
+        );
+        for (what, tx) in [
+            ("cut entry", cut),
+            (
+                "hidden data",
+                SafeTx {
+                    operation: Operation::DelegateCall,
+                    ..SafeTx::call(multisend, U256::ZERO, data, U256::ZERO)
+                },
+            ),
+        ] {
+            let tx = SafeTx { nonce: nonce(p, s).await, ..tx };
+            let outcome = exec_call(p, s, &tx, signed(&safe, &tx, &[0]), chain.deployer()).await;
+            if coffer {
+                assert_reverts(&outcome, "GS013", &format!("{imp}: {what} in {multisend}"));
+            } else {
+                assert!(
+                    matches!(outcome, Outcome::Returned(_)),
+                    "{imp}: canonical runs the {what} in {multisend}"
+                );
+                let receipt = exec_signed(&chain, &safe, &tx, &[0, 1]).await;
+                assert_eq!(execution_event(&receipt, s), Some(true), "{imp}: {what}");
+            }
+        }
+        let paid = (p.get_balance(who(1)).await?, p.get_balance(who(2)).await?);
+        let expected =
+            if coffer { (U256::ZERO, U256::ZERO) } else { (U256::from(2), U256::from(3)) };
+        assert_eq!(paid, expected, "{imp}: what ran through {multisend}");
+        // The hidden transfer never runs: canonical reads its own copy of `transactions`.
+        let tokens = ITestToken::new(token, p).balanceOf(who(3)).call().await?;
+        assert_eq!(tokens, U256::ZERO, "{imp}: hidden transfer");
     }
-    assert_eq!(
-        p.get_balance(recipient(4)).await?,
-        U256::from(4),
-        "{imp}: both truncated entries ran"
-    );
     Ok(())
 }
 

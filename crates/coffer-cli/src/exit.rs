@@ -63,6 +63,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::LibraryCodeMismatch { .. }
             | E::LegacyDomainRefused { .. }
             | E::ExecutorApprovalNotRequested { .. }
+            | E::ModuleUnavailable(_)
     )
 }
 

@@ -27,9 +27,10 @@ sol! {
     function migrateFromV111(address l2Singleton, address fallbackHandler);
     function multiSend(bytes transactions);
     struct PlanTokenCap { address token; uint256 amount; }
-    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, PlanTokenCap[] caps);
+    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, uint64 salt, PlanTokenCap[] caps);
     function revokePlan(bytes32 root);
     function signMessage(bytes _data);
+    function revokePlanAt(bytes32 root, uint32 executedCount);
 }
 
 /// Something about a call that a signer should look at twice.
@@ -416,7 +417,7 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
             decode_known!(
                 data,
                 approvePlanCall,
-                "approvePlan(bytes32,uint32,uint64,(address,uint256)[])",
+                "approvePlan(bytes32,uint32,uint64,uint64,(address,uint256)[])",
                 |c| CallKind::ApprovePayoutPlan {
                     root: c.root,
                     chunk_count: c.chunkCount,
@@ -434,6 +435,11 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
             flag(Risk::MessageSignature);
             decode_known!(data, signMessageCall, "signMessage(bytes)", |c| {
                 CallKind::SignMessage { message: c._data }
+            })
+        }
+        revokePlanAtCall::SELECTOR => {
+            decode_known!(data, revokePlanAtCall, "revokePlanAt(bytes32,uint32)", |c| {
+                CallKind::RevokePayoutPlan { root: c.root }
             })
         }
         multiSendCall::SELECTOR => match MultiSendBatch::decode_call(data) {

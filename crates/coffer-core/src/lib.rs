@@ -23,10 +23,11 @@ pub use hash::{
 pub use multisend::{MULTISEND_SELECTOR, MultiSendBatch, MultiSendEntry};
 pub use payout::{Chunk, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};
 pub use payout_plan::{
-    MAX_PLAN_CAPS, PAYOUT_CHUNK_TYPEHASH, PayoutPlanTree, PlanCheckError, PlanDomain, PlanTotals,
-    TokenCap, approve_plan_calldata, bitmap_words, check_plan, compute_root,
-    execute_chunk_calldata, hash_pair, is_chunk_executed, pending_chunks, revoke_plan_calldata,
-    verify_chunk,
+    AssetUnits, MAX_PLAN_CAPS, PAYOUT_CHUNK_TYPEHASH, PayoutPlanTree, PlanApproval, PlanCheckError,
+    PlanDomain, PlanPayout, PlanTotals, TokenCap, approve_plan_calldata, bitmap_words, check_plan,
+    check_plan_targets, chunk_payouts, compute_root, execute_chunk_calldata, find_plan_approval,
+    hash_pair, is_chunk_executed, pending_chunks, plan_summary_lines, plan_totals,
+    revoke_plan_at_calldata, revoke_plan_calldata, verify_chunk,
 };
 pub use signature::{
     Rsv, SECP256K1N, SECP256K1N_HALF, SafeSignature, SignatureKind, normalize_s, pack_signatures,

@@ -12,15 +12,16 @@ sol! {
         address token;
         uint256 amount;
     }
-    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, SolTokenCap[] caps);
+    function approvePlan(bytes32 root, uint32 chunkCount, uint64 expiry, uint64 salt, SolTokenCap[] caps);
     function revokePlan(bytes32 root);
+    function revokePlanAt(bytes32 root, uint32 executedCount);
     function executeChunk(address safe, bytes32 planRoot, uint256 index, bytes chunkData, bytes32[] proof);
 }
 
-/// `keccak256("PayoutChunk(uint256 chainId,address module,address safe,uint256 chunkCount,uint256 index,bytes chunk)")`,
+/// `keccak256("PayoutChunk(uint256 chainId,address module,address safe,uint64 salt,uint256 chunkCount,uint256 index,bytes chunk)")`,
 /// the first word of every leaf preimage (`CHUNK_TYPEHASH()` on the module).
 pub const PAYOUT_CHUNK_TYPEHASH: B256 =
-    b256!("0x4371bc069fc5ed615baf52545bd2f31a469634e9e110136314ec0c21148e728c");
+    b256!("0x2572bfacfb90f83eb4fe03791a61824423a9df4c4e0ed01cb84765388a124984");
 
 /// The most caps one plan may carry (the module refuses more).
 pub const MAX_PLAN_CAPS: usize = 16;
@@ -30,8 +31,9 @@ const ERC20_TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
 /// Size of a packed MultiSend entry's head: operation(1) ‖ to(20) ‖ value(32) ‖ dataLength(32).
 const ENTRY_HEAD: usize = 85;
 
-/// Where a plan can run: every leaf commits to the chain, the module and the Safe, so a plan built for one Safe
-/// on one chain verifies nowhere else.
+/// Where a plan can run: every leaf commits to the chain, the module, the Safe and the plan's salt, so a plan built
+/// for one Safe on one chain verifies nowhere else, and (the module allows one root per salt and Safe) no leaf is
+/// valid under two plans.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PlanDomain {
     /// The chain id (`block.chainid`).
@@ -40,12 +42,14 @@ pub struct PlanDomain {
     pub module: Address,
     /// The Safe that approves and pays the plan.
     pub safe: Address,
+    /// The plan's salt (coffer uses the nonce of the Safe transaction that approves the plan).
+    pub salt: u64,
 }
 
 impl PlanDomain {
     /// The leaf of chunk `index` of a plan of `chunk_count` chunks, as the module's `chunkLeaf` computes it:
-    /// `keccak256(abi.encode(PAYOUT_CHUNK_TYPEHASH, chainId, module, safe, uint256(chunkCount), index,
-    /// keccak256(chunk)))`, 224 bytes hashed.
+    /// `keccak256(abi.encode(PAYOUT_CHUNK_TYPEHASH, chainId, module, safe, uint256(salt), uint256(chunkCount),
+    /// index, keccak256(chunk)))`, 256 bytes hashed.
     pub fn chunk_leaf(&self, chunk_count: u32, index: u32, chunk: &[u8]) -> B256 {
         keccak256(
             (
@@ -53,6 +57,7 @@ impl PlanDomain {
                 U256::from(self.chain_id),
                 self.module,
                 self.safe,
+                U256::from(self.salt),
                 U256::from(chunk_count),
                 U256::from(index),
                 keccak256(chunk),
@@ -198,6 +203,8 @@ pub struct PlanTotals {
     pub totals: BTreeMap<Address, U256>,
     /// Per asset, the largest single transfer.
     pub largest: BTreeMap<Address, U256>,
+    /// Per asset, the number of transfers.
+    pub payouts: BTreeMap<Address, usize>,
 }
 
 impl PlanTotals {
@@ -217,6 +224,105 @@ impl PlanTotals {
             .map(|(token, amount)| TokenCap { token: *token, amount: *amount })
             .collect())
     }
+}
+
+/// Where the decimals and symbol used to show an asset's amounts come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AssetUnits {
+    /// Ether: 18 decimals.
+    Native,
+    /// Read from the token contract now (`decimals()`, `symbol()`).
+    OnChain {
+        /// The token's decimals.
+        decimals: u8,
+        /// Its symbol, if it answers one.
+        symbol: Option<String>,
+    },
+    /// Not checked on chain (offline, or the token did not answer): amounts are shown in base units, with what
+    /// a file claims marked unverified.
+    Unverified {
+        /// The decimals a file claims, if any.
+        claimed_decimals: Option<u8>,
+        /// The symbol a file claims, if any.
+        claimed_symbol: Option<String>,
+    },
+}
+
+impl AssetUnits {
+    /// `amount` of `token` for a signer: `1.5 ETH`, `1000 USDC (0x…)`, or, unverified,
+    /// `1000000000 base units of 0x… (a file says 6 decimals: 1000 USDC; not checked on chain)`.
+    pub fn format(&self, token: Address, amount: U256) -> String {
+        match self {
+            Self::Native => format!("{} ETH", crate::format_units(amount, 18)),
+            Self::OnChain { decimals, symbol } => match symbol {
+                Some(sym) => format!("{} {sym} ({token})", crate::format_units(amount, *decimals)),
+                None => format!("{} of token {token}", crate::format_units(amount, *decimals)),
+            },
+            Self::Unverified { claimed_decimals, claimed_symbol } => {
+                let claim = match (claimed_decimals, claimed_symbol) {
+                    (Some(d), sym) => format!(
+                        "; the plan file says {d} decimals: {} {}, unverified",
+                        crate::format_units(amount, *d),
+                        sym.as_deref().unwrap_or("units")
+                    ),
+                    (None, _) => String::new(),
+                };
+                format!("{amount} base units of {token} (decimals not checked on chain{claim})")
+            }
+        }
+    }
+}
+
+/// The lines a signer reads about a plan, every figure from `totals` (recomputed from the chunks by
+/// [`plan_totals`] or [`check_plan`]) and `caps` (from the calldata being signed): `(label, text)` for
+/// "payouts", "totals", "largest payout", "not transfers" and "caps". `units` gives each asset's units; an asset
+/// missing from it is shown in base units as unverified.
+pub fn plan_summary_lines(
+    totals: &PlanTotals,
+    caps: &[TokenCap],
+    units: &BTreeMap<Address, AssetUnits>,
+) -> Vec<(&'static str, String)> {
+    let unknown = AssetUnits::Unverified { claimed_decimals: None, claimed_symbol: None };
+    let unit = |token: &Address| {
+        if token.is_zero() { &AssetUnits::Native } else { units.get(token).unwrap_or(&unknown) }
+    };
+    let per_asset = |map: &BTreeMap<Address, U256>, with_count: bool| {
+        map.iter()
+            .map(|(token, amount)| {
+                let text = unit(token).format(*token, *amount);
+                match totals.payouts.get(token).filter(|_| with_count) {
+                    Some(n) => format!("{text} in {n} payouts"),
+                    None => text,
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let caps_text = if caps.is_empty() {
+        "none".to_owned()
+    } else {
+        caps.iter().map(|c| unit(&c.token).format(c.token, c.amount)).collect::<Vec<_>>().join("\n")
+    };
+    vec![
+        (
+            "payouts",
+            format!("{} in {} chunks (counted from the chunks)", totals.transfers, totals.chunks),
+        ),
+        ("totals", per_asset(&totals.totals, true)),
+        ("largest payout", per_asset(&totals.largest, false)),
+        (
+            "not transfers",
+            if totals.other_calls == 0 {
+                "none".to_owned()
+            } else {
+                format!(
+                    "{} entries are not plain transfers (the module refuses them)",
+                    totals.other_calls
+                )
+            },
+        ),
+        ("caps", caps_text),
+    ]
 }
 
 /// Why `PayoutPlanModule` would refuse a plan or one of its chunks. Most variants mirror, by name and fields,
@@ -282,10 +388,11 @@ pub enum PlanCheckError {
         /// The target.
         to: Address,
     },
-    /// In a capped plan, an entry that is not a plain transfer (`NotAPlainTransfer`).
+    /// An entry that is not a plain transfer (`NotAPlainTransfer`).
     #[error(
         "chunk {chunk}, entry {entry}: not a plain transfer (ether with empty data, or ERC-20 \
-         transfer(address,uint256) without value); a capped plan allows only those, so drop the caps or the call"
+         transfer(address,uint256) without value); a payout plan allows only those, so propose that call as a \
+         normal Safe transaction"
     )]
     NotAPlainTransfer {
         /// The chunk index.
@@ -293,7 +400,7 @@ pub enum PlanCheckError {
         /// The entry index in the chunk.
         entry: usize,
     },
-    /// In a capped plan, a transfer of an asset without a cap (`UncappedToken`).
+    /// A transfer of an asset without a cap (`UncappedToken`).
     #[error(
         "chunk {chunk}, entry {entry}: moves {token} (0x0 = ether), which has no cap; add a cap for it"
     )]
@@ -320,6 +427,26 @@ pub enum PlanCheckError {
         /// The running total at that chunk (saturating).
         total: U256,
     },
+    /// No cap (`NoCaps`): every plan caps every asset it moves.
+    #[error(
+        "the plan has no caps; every plan must cap each asset it moves (coffer caps each at the plan's total)"
+    )]
+    NoCaps,
+    /// An entry calls a contract the Safe trusts with admin power (an enabled module, the guard, the handler).
+    #[error(
+        "chunk {chunk}, entry {entry}: calls {to}, which is {role} of the Safe; a payout plan may not call it, \
+         so remove that row or pay it with a normal Safe transaction"
+    )]
+    TargetIsSafeComponent {
+        /// The chunk index.
+        chunk: u32,
+        /// The entry index in the chunk.
+        entry: usize,
+        /// The target.
+        to: Address,
+        /// What it is to the Safe.
+        role: &'static str,
+    },
     /// More than [`MAX_PLAN_CAPS`] caps (`TooManyCaps`).
     #[error("{count} caps given; a plan carries at most 16, so split the plan by token")]
     TooManyCaps {
@@ -334,8 +461,8 @@ pub enum PlanCheckError {
     },
     /// Caps asked for a plan that makes calls that are not plain transfers.
     #[error(
-        "the plan makes {calls} call(s) that are not plain transfers, and a capped plan refuses them; \
-         approve it uncapped or remove those calls"
+        "the plan makes {calls} call(s) that are not plain transfers, and the module refuses them; \
+         remove those calls from the plan"
     )]
     CallsInCappedPlan {
         /// How many such calls.
@@ -343,19 +470,33 @@ pub enum PlanCheckError {
     },
 }
 
+/// What a plan's chunks move, recomputed from their bytes alone: the figures to show a signer (payouts and totals
+/// per asset, the largest payout, the entries that are not plain transfers), whatever a plan file's summary says.
+///
+/// It checks only the framing (non-empty chunks of whole packed entries); [`check_plan`] applies the module's
+/// rules. Entries that are not a CALL, or not a plain transfer, count in `other_calls` (their ether `value`, if
+/// any, in the ether total).
+pub fn plan_totals<C: AsRef<[u8]>>(chunks: &[C]) -> Result<PlanTotals, PlanCheckError> {
+    walk_plan(None, chunks, None)
+}
+
 /// Checks a whole plan against the module's rules, in chunk order, and returns what it moves.
 ///
-/// The rules (the module applies the same at each `executeChunk`): every chunk is non-empty and exactly whole
-/// packed entries; every operation is 0; no entry calls address(0), the Safe or the module. With caps (non-empty
-/// `caps`): at most 16, no asset twice, every entry a plain transfer of a capped asset, and each asset's total
-/// over the plan within its cap. The module checks the caps against a running total in execution order; since
-/// totals only grow, a plan that passes here passes in any order.
+/// The rules (the module applies the same at each `executeChunk`): at least one cap, at most 16, no asset twice;
+/// every chunk is non-empty and exactly whole packed entries; every operation is 0; no entry calls address(0),
+/// the Safe or the module; every entry is a plain transfer (ether with empty data, or ERC-20
+/// `transfer(address,uint256)` without value) of a capped asset; and each asset's total over the plan is within
+/// its cap. The module checks the caps against a running total in execution order; since totals only grow, a
+/// plan that passes here passes in any order.
 pub fn check_plan<C: AsRef<[u8]>>(
     domain: &PlanDomain,
     chunks: &[C],
     caps: &[TokenCap],
 ) -> Result<PlanTotals, PlanCheckError> {
-    let count = chunk_count(chunks)?;
+    chunk_count(chunks)?;
+    if caps.is_empty() {
+        return Err(PlanCheckError::NoCaps);
+    }
     if caps.len() > MAX_PLAN_CAPS {
         return Err(PlanCheckError::TooManyCaps { count: caps.len() });
     }
@@ -365,7 +506,65 @@ pub fn check_plan<C: AsRef<[u8]>>(
             return Err(PlanCheckError::DuplicateCap { token: cap.token });
         }
     }
-    let capped = !caps.is_empty();
+    walk_plan(Some(domain), chunks, Some(&limits))
+}
+
+/// Refuses a plan whose entries call one of `forbidden` (address, what it is to the Safe: "an enabled module",
+/// "the guard", "the fallback handler"): a transfer to such a contract could run its admin code as the Safe.
+pub fn check_plan_targets<C: AsRef<[u8]>>(
+    chunks: &[C],
+    forbidden: &[(Address, &'static str)],
+) -> Result<(), PlanCheckError> {
+    let count = chunk_count(chunks)?;
+    for (index, chunk) in (0..count).zip(chunks) {
+        for (entry, parsed) in entries(chunk.as_ref()).enumerate() {
+            let e =
+                parsed.map_err(|offset| PlanCheckError::MalformedChunk { chunk: index, offset })?;
+            if let Some((to, role)) = forbidden.iter().find(|(a, _)| *a == e.to) {
+                return Err(PlanCheckError::TargetIsSafeComponent {
+                    chunk: index,
+                    entry,
+                    to: *to,
+                    role,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One payout of a plan, as its packed entry says: what the chain compares when it looks for repeats.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlanPayout {
+    /// The asset (`Address::ZERO` = ether).
+    pub token: Address,
+    /// Who receives it (for an ERC-20 transfer, the `to` argument).
+    pub receiver: Address,
+    /// The amount, in base units.
+    pub amount: U256,
+}
+
+/// The plain transfers of `chunk`, in order (entries that are not plain transfers are skipped; framing errors
+/// stop the list).
+pub fn chunk_payouts(chunk: &[u8]) -> Vec<PlanPayout> {
+    entries(chunk)
+        .map_while(Result::ok)
+        .filter(|e| e.operation == 0)
+        .filter_map(|e| {
+            let (token, amount) = e.plain_transfer()?;
+            let receiver =
+                if token.is_zero() { e.to } else { Address::from_slice(&e.data[16..36]) };
+            Some(PlanPayout { token, receiver, amount })
+        })
+        .collect()
+}
+
+fn walk_plan<C: AsRef<[u8]>>(
+    domain: Option<&PlanDomain>,
+    chunks: &[C],
+    limits: Option<&BTreeMap<Address, U256>>,
+) -> Result<PlanTotals, PlanCheckError> {
+    let count = chunk_count(chunks)?;
     let mut totals = PlanTotals { chunks: count, ..PlanTotals::default() };
     for (index, chunk) in (0..count).zip(chunks) {
         let chunk = chunk.as_ref();
@@ -375,34 +574,36 @@ pub fn check_plan<C: AsRef<[u8]>>(
         for (entry, parsed) in entries(chunk).enumerate() {
             let e =
                 parsed.map_err(|offset| PlanCheckError::MalformedChunk { chunk: index, offset })?;
-            match e.operation {
-                0 => {}
-                1 => return Err(PlanCheckError::DelegateCallEntry { chunk: index, entry }),
-                operation => {
-                    return Err(PlanCheckError::UnsupportedOperation {
-                        chunk: index,
-                        entry,
-                        operation,
-                    });
+            totals.entries += 1;
+            if let Some(domain) = domain {
+                match e.operation {
+                    0 => {}
+                    1 => return Err(PlanCheckError::DelegateCallEntry { chunk: index, entry }),
+                    operation => {
+                        return Err(PlanCheckError::UnsupportedOperation {
+                            chunk: index,
+                            entry,
+                            operation,
+                        });
+                    }
+                }
+                if e.to.is_zero() || e.to == domain.safe || e.to == domain.module {
+                    return Err(PlanCheckError::ForbiddenTarget { chunk: index, entry, to: e.to });
                 }
             }
-            if e.to.is_zero() || e.to == domain.safe || e.to == domain.module {
-                return Err(PlanCheckError::ForbiddenTarget { chunk: index, entry, to: e.to });
-            }
-            totals.entries += 1;
-            let transfer = e.plain_transfer();
-            match transfer {
+            match e.plain_transfer().filter(|_| e.operation == 0) {
                 Some((token, amount)) => {
-                    if capped && !limits.contains_key(&token) {
+                    if limits.is_some_and(|l| !l.contains_key(&token)) {
                         return Err(PlanCheckError::UncappedToken { chunk: index, entry, token });
                     }
                     totals.transfers += 1;
                     add(&mut totals.totals, token, amount);
+                    *totals.payouts.entry(token).or_default() += 1;
                     let largest = totals.largest.entry(token).or_default();
                     *largest = (*largest).max(amount);
                 }
                 None => {
-                    if capped {
+                    if limits.is_some() {
                         return Err(PlanCheckError::NotAPlainTransfer { chunk: index, entry });
                     }
                     totals.other_calls += 1;
@@ -412,7 +613,7 @@ pub fn check_plan<C: AsRef<[u8]>>(
                 }
             }
         }
-        for (token, cap) in &limits {
+        for (token, cap) in limits.into_iter().flatten() {
             let total = totals.totals.get(token).copied().unwrap_or_default();
             if total > *cap {
                 return Err(PlanCheckError::CapExceeded {
@@ -426,6 +627,69 @@ pub fn check_plan<C: AsRef<[u8]>>(
     }
     Ok(totals)
 }
+
+/// A plan approval found in a Safe transaction's call ([`find_plan_approval`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanApproval {
+    /// The module the approval is sent to.
+    pub module: Address,
+    /// The approved root.
+    pub root: B256,
+    /// The approved chunk count.
+    pub chunk_count: u32,
+    /// The expiry (unix seconds).
+    pub expiry: u64,
+    /// The plan's salt.
+    pub salt: u64,
+    /// The caps, in calldata order.
+    pub caps: Vec<TokenCap>,
+    /// Plans revoked in the same transaction (a re-plan): (root, expected executed count if
+    /// `revokePlanAt`).
+    pub revokes: Vec<(B256, Option<u32>)>,
+    /// Whether the same transaction enables a module first.
+    pub enables_module: bool,
+}
+
+/// Finds the `approvePlan` of a Safe transaction calling `to` with `data`: a direct call, or one
+/// entry of a `multiSend` batch (with any `revokePlan`/`revokePlanAt` and `enableModule` entries
+/// beside it). `None` if the transaction approves no plan.
+pub fn find_plan_approval(to: Address, data: &[u8]) -> Option<PlanApproval> {
+    let calls: Vec<(Address, Bytes)> = match crate::MultiSendBatch::decode_call(data) {
+        Ok(batch) => batch.entries.into_iter().map(|e| (e.to, e.data)).collect(),
+        Err(_) => vec![(to, Bytes::copy_from_slice(data))],
+    };
+    let mut approval: Option<PlanApproval> = None;
+    let mut revokes = Vec::new();
+    let mut enables_module = false;
+    for (target, data) in &calls {
+        if let Ok(c) = approvePlanCall::abi_decode(data) {
+            approval.get_or_insert(PlanApproval {
+                module: *target,
+                root: c.root,
+                chunk_count: c.chunkCount,
+                expiry: c.expiry,
+                salt: c.salt,
+                caps: c
+                    .caps
+                    .iter()
+                    .map(|c| TokenCap { token: c.token, amount: c.amount })
+                    .collect(),
+                revokes: Vec::new(),
+                enables_module: false,
+            });
+        } else if let Ok(c) = revokePlanAtCall::abi_decode(data) {
+            revokes.push((c.root, Some(c.executedCount)));
+        } else if let Ok(c) = revokePlanCall::abi_decode(data) {
+            revokes.push((c.root, None));
+        } else if data.get(..4) == Some(&ENABLE_MODULE[..]) {
+            enables_module = true;
+        }
+    }
+    approval.map(|a| PlanApproval { revokes, enables_module, ..a })
+}
+
+/// The selector of `enableModule(address)`.
+const ENABLE_MODULE: [u8; 4] = [0x61, 0x0b, 0x59, 0x25];
 
 /// The number of bitmap words a plan of `chunk_count` chunks uses: `ceil(chunk_count / 256)`.
 pub fn bitmap_words(chunk_count: u32) -> u32 {
@@ -444,18 +708,20 @@ pub fn pending_chunks(words: &[U256], chunk_count: u32) -> Vec<u32> {
     (0..chunk_count).filter(|i| !is_chunk_executed(words, *i)).collect()
 }
 
-/// The calldata of `approvePlan(root, chunkCount, expiry, caps)`: the one Safe transaction the owners sign (to the
-/// module, operation CALL, value 0).
+/// The calldata of `approvePlan(root, chunkCount, expiry, salt, caps)`: the one Safe transaction the owners sign
+/// (to the module, operation CALL, value 0).
 pub fn approve_plan_calldata(
     root: B256,
     chunk_count: u32,
     expiry: u64,
+    salt: u64,
     caps: &[TokenCap],
 ) -> Bytes {
     approvePlanCall {
         root,
         chunkCount: chunk_count,
         expiry,
+        salt,
         caps: caps.iter().map(|c| SolTokenCap { token: c.token, amount: c.amount }).collect(),
     }
     .abi_encode()
@@ -465,6 +731,12 @@ pub fn approve_plan_calldata(
 /// The calldata of `revokePlan(root)` (a Safe transaction to the module).
 pub fn revoke_plan_calldata(root: B256) -> Bytes {
     revokePlanCall { root }.abi_encode().into()
+}
+
+/// The calldata of `revokePlanAt(root, executedCount)`: revoke, and revert the whole Safe transaction unless exactly
+/// `executed_count` chunks of the plan have run (a re-plan batches it with the new plan's approval).
+pub fn revoke_plan_at_calldata(root: B256, executed_count: u32) -> Bytes {
+    revokePlanAtCall { root, executedCount: executed_count }.abi_encode().into()
 }
 
 /// The calldata of `executeChunk(safe, planRoot, index, chunkData, proof)`, which anyone may send to the module.
@@ -560,15 +832,16 @@ mod tests {
     use crate::{MultiSendBatch, MultiSendEntry, Operation, erc20_transfer_calldata};
     use alloy_primitives::{address, hex};
 
-    // Golden vectors: the leaves come from `chunkLeaf` of a PayoutPlanModule deployed on anvil (chain 31337) at
-    // 0xe7f1…0512, and every (leaf, proof) pair below was checked to give the root with the module's
-    // `computeRoot`; an independent JavaScript tree built the roots and proofs.
+    // Golden vectors (PayoutPlanModule 1.1.0 hashing, salt 7): computed by an independent JavaScript
+    // implementation (ethers 5 `defaultAbiCoder` + keccak256, sorted pairs) for a module at 0xe7f1…0512 on chain
+    // 31337. `plan_safety.rs` (coffer-chain) checks the same hashing against the deployed module's `chunkLeaf`
+    // and `computeRoot`.
     const MODULE: Address = address!("0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512");
     const SAFE: Address = address!("0x5afe5afe5afe5afe5afe5afe5afe5afe5afe5afe");
     const TOKEN: Address = address!("0x7070707070707070707070707070707070707070");
 
     fn domain() -> PlanDomain {
-        PlanDomain { chain_id: 31337, module: MODULE, safe: SAFE }
+        PlanDomain { chain_id: 31337, module: MODULE, safe: SAFE, salt: 7 }
     }
 
     fn rcpt(i: u8) -> Address {
@@ -607,7 +880,7 @@ mod tests {
     fn typehash_is_the_hash_of_its_preimage() {
         assert_eq!(
             keccak256(
-                "PayoutChunk(uint256 chainId,address module,address safe,uint256 chunkCount,uint256 index,bytes chunk)"
+                "PayoutChunk(uint256 chainId,address module,address safe,uint64 salt,uint256 chunkCount,uint256 index,bytes chunk)"
             ),
             PAYOUT_CHUNK_TYPEHASH
         );
@@ -628,7 +901,7 @@ mod tests {
     fn golden_one_chunk_plan_root_is_its_leaf() {
         let chunks = &golden_chunks()[..1];
         let tree = PayoutPlanTree::new(domain(), chunks).unwrap();
-        let leaf = b256!("0xb4f94e126ec23235a670e0b0635b65ca7e63ee1c7d15fbe15e48eb46550c92c0");
+        let leaf = b256!("0x4b43da120d237fa2b52eb520266237202c70cc58df6ac70657e0a8f25fb6074f");
         assert_eq!(tree.leaves(), &[leaf]);
         assert_eq!(tree.root(), leaf);
         assert_eq!(tree.proof(0).unwrap(), Vec::<B256>::new());
@@ -638,12 +911,12 @@ mod tests {
     #[test]
     fn golden_two_chunk_plan() {
         let tree = PayoutPlanTree::new(domain(), &golden_chunks()[..2]).unwrap();
-        let l0 = b256!("0xb22c672087222b7f7951ee47af98c28ddd11dcf5498c16e564ec56cdfa008ded");
-        let l1 = b256!("0x19c227290fc4f135b3d886e5486e325b7d802dc0c343d3161b7b74c2ef98ac32");
+        let l0 = b256!("0x70f4f8d835fbd3ebd5c62aaeb12741ed0356d0d69d0c86da83974bb6b55ca56e");
+        let l1 = b256!("0x6eac5e3bf2fa3d966a6a2c3a08252a5ecd9a907cb5d7c8aaa04181d40548a51b");
         assert_eq!(tree.leaves(), &[l0, l1]);
         assert_eq!(
             tree.root(),
-            b256!("0x793b14660f4016529258dae3516c2bd8b87def56bd363a359c64d0a6d6cb0485")
+            b256!("0x4d38ce4a89ddc8ff2addc19b45ace208e81508d02dabb636c8803c402da62a61")
         );
         assert_eq!(tree.proof(0).unwrap(), vec![l1]);
         assert_eq!(tree.proof(1).unwrap(), vec![l0]);
@@ -654,16 +927,16 @@ mod tests {
         let chunks = golden_chunks();
         let tree = PayoutPlanTree::new(domain(), &chunks).unwrap();
         let leaves = [
-            b256!("0x39eb90a9f9a9c245b991cf0748570a20bfc505ceba7822129281a4d7873e7267"),
-            b256!("0x247c773982d40dffed8be65f672104c27ab5d4f2c7ff88ad828a44be4c0e599c"),
-            b256!("0x3476401cff28b493d207a6f030f79b1e9449052d817d86bcf42fc3be88cf556a"),
-            b256!("0x318c91c934f50ef330a5c33cb7032b5c5d04113f5170b1f64ac81ecac13227e6"),
-            b256!("0xff4ec56b240e96021e675d62e211edcf84f9c6fa2127377b453971d8b4edac90"),
+            b256!("0xadf197fa3fb4486e3cd2d533a3792ee80b3a5cb74a3302bdf19211c67733b893"),
+            b256!("0x07da00e4011239f446918b020f9a73951f28b9baec129561a8d70781514917ed"),
+            b256!("0x1afde58d101193a16a12ce36fa8629751ab9698cb5bf1bbe3cce74f8ef7838cb"),
+            b256!("0x5f8eb89c32d5f3b23ba03c427c81caeb5a5a01e97a364262912d33eaf92602e2"),
+            b256!("0xac0b71bc1bc8678d32f2b7fc68070c58502aaf6466f2fa7a06f008fc9541e80d"),
         ];
-        let n23 = b256!("0xa9ac6d0c57796f264e7959ca07049ece4d9d4585423d5880bc95f7097ca72750");
-        let n01 = b256!("0x980fa68cdd49b3f3c032586f093bb22cfe5c2899909a7d6a4ca839714310b563");
-        let n0123 = b256!("0xdd7dfd5b9dd157bbe69ccdfba34e6aed1c054265d20ab3cdf620126548b5e9a8");
-        let root = b256!("0x1f85c357d31b90dc971d0029631a4e6322845d49085d4460121b4c24c8a8f271");
+        let n23 = b256!("0x44cd9d81dc1e38ab3ce4e2c7c18a8fdc4c327918b47343af9ec25581c0c32de8");
+        let n01 = b256!("0x77a7d8834c55bdbc3ce259044b49df37d736f2e0e83f3e3df28f991042a72467");
+        let n0123 = b256!("0xf645edf1adc78bae90010a15d4aacd86fd57cd0cd816794300eb417098becf53");
+        let root = b256!("0x25a0ac5b953bf232dd1ca1449897bba911e4f70e5d1b670b8198af6be1874336");
         assert_eq!(tree.leaves(), &leaves);
         assert_eq!(tree.root(), root);
         assert_eq!(tree.proof(0).unwrap(), vec![leaves[1], n23, leaves[4]]);
@@ -721,6 +994,8 @@ mod tests {
                 ));
                 let elsewhere = PlanDomain { safe: rcpt(9), ..domain() };
                 assert!(!verify_chunk(&elsewhere, tree.root(), n, i, &chunks[i as usize], &proof));
+                let other_salt = PlanDomain { salt: 8, ..domain() };
+                assert!(!verify_chunk(&other_salt, tree.root(), n, i, &chunks[i as usize], &proof));
                 let other_chain = PlanDomain { chain_id: 1, ..domain() };
                 assert!(!verify_chunk(
                     &other_chain,
@@ -773,7 +1048,9 @@ mod tests {
                 transfer(TOKEN, rcpt(4), 20),
             ]),
         ];
-        let t = check_plan(&domain(), &chunks, &[]).unwrap();
+        let t = plan_totals(&chunks).unwrap();
+        assert_eq!(check_plan(&domain(), &chunks, &[]), Err(PlanCheckError::NoCaps));
+        assert_eq!((t.payouts[&TOKEN], t.payouts[&Address::ZERO]), (3, 1));
         assert_eq!((t.chunks, t.entries, t.transfers, t.other_calls), (2, 4, 4, 0));
         assert_eq!(t.totals[&TOKEN], U256::from(60));
         assert_eq!(t.totals[&Address::ZERO], U256::from(5));
@@ -803,6 +1080,10 @@ mod tests {
     #[test]
     fn entry_rules_mirror_the_module() {
         let d = domain();
+        let caps = [
+            TokenCap { token: Address::ZERO, amount: U256::MAX },
+            TokenCap { token: TOKEN, amount: U256::MAX },
+        ];
         let ok = transfer(TOKEN, rcpt(1), 1);
         let delegate = MultiSendEntry { operation: Operation::DelegateCall, ..ok.clone() };
         let cases: Vec<(Bytes, PlanCheckError)> = vec![
@@ -824,33 +1105,33 @@ mod tests {
             ),
         ];
         for (chunk, want) in cases {
-            assert_eq!(check_plan(&d, &[chunk], &[]), Err(want));
+            assert_eq!(check_plan(&d, &[chunk], &caps), Err(want));
         }
         // Operation 2 (not representable by `Operation`): patch the byte.
         let mut raw = pack(vec![ok.clone()]).to_vec();
         raw[0] = 2;
         assert_eq!(
-            check_plan(&d, &[raw], &[]),
+            check_plan(&d, &[raw], &caps),
             Err(PlanCheckError::UnsupportedOperation { chunk: 0, entry: 0, operation: 2 })
         );
         // Framing: a cut entry, and a stray trailing byte.
         let whole = pack(vec![ok.clone()]).to_vec();
         let cut = whole[..whole.len() - 1].to_vec();
         assert_eq!(
-            check_plan(&d, &[cut], &[]),
+            check_plan(&d, &[cut], &caps),
             Err(PlanCheckError::MalformedChunk { chunk: 0, offset: 0 })
         );
         let mut trailing = whole.clone();
         trailing.push(0);
         assert_eq!(
-            check_plan(&d, &[trailing], &[]),
+            check_plan(&d, &[trailing], &caps),
             Err(PlanCheckError::MalformedChunk { chunk: 0, offset: whole.len() })
         );
         // A huge data length does not overflow.
         let mut huge = whole.clone();
         huge[53..85].copy_from_slice(&[0xff; 32]);
         assert_eq!(
-            check_plan(&d, &[huge], &[]),
+            check_plan(&d, &[huge], &caps),
             Err(PlanCheckError::MalformedChunk { chunk: 0, offset: 0 })
         );
     }
@@ -885,8 +1166,8 @@ mod tests {
             check_plan(&d, &[pack(vec![transfer(TOKEN, rcpt(2), 1)])], &many),
             Err(PlanCheckError::TooManyCaps { count: 17 })
         );
-        // Uncapped, the same call is allowed but counted apart, and then exact caps are refused.
-        let t = check_plan(&d, &[pack(vec![mint])], &[]).unwrap();
+        // Counted for display, the same call is a non-transfer entry, and exact caps are refused.
+        let t = plan_totals(&[pack(vec![mint])]).unwrap();
         assert_eq!((t.transfers, t.other_calls), (0, 1));
         assert_eq!(t.exact_caps(), Err(PlanCheckError::CallsInCappedPlan { calls: 1 }));
     }
@@ -914,13 +1195,40 @@ mod tests {
     fn calldata_selectors_and_layout() {
         let root = B256::repeat_byte(0xaa);
         let cap = TokenCap { token: TOKEN, amount: U256::from(9) };
-        let approve = approve_plan_calldata(root, 17, 1_800_000_000, &[cap]);
-        assert_eq!(approve[..4], hex!("b890faf3"));
+        let approve = approve_plan_calldata(root, 17, 1_800_000_000, 9, &[cap]);
+        assert_eq!(approve[..4], hex!("01f94796"));
         assert_eq!(approve[4..36], root[..]);
         assert_eq!(U256::from_be_slice(&approve[36..68]), U256::from(17));
         assert_eq!(U256::from_be_slice(&approve[68..100]), U256::from(1_800_000_000u64));
-        assert_eq!(approve.len(), 4 + 32 * 4 + 32 + 64);
+        assert_eq!(U256::from_be_slice(&approve[100..132]), U256::from(9));
+        assert_eq!(approve.len(), 4 + 32 * 5 + 32 + 64);
         assert_eq!(revoke_plan_calldata(root)[..4], hex!("df5f7e40"));
+        let at = revoke_plan_at_calldata(root, 3);
+        assert_eq!(at[..4], hex!("8e753081"));
+        assert_eq!(U256::from_be_slice(&at[36..68]), U256::from(3));
+        // Found inside a batch, with the revocation and the module enabling beside it.
+        let batch = MultiSendBatch::new(vec![
+            MultiSendEntry::call(
+                SAFE,
+                U256::ZERO,
+                Bytes::from(hex!(
+                    "610b5925000000000000000000000000e7f1725e7734ce288f8367e1bb143e90bb3f0512"
+                )),
+            ),
+            MultiSendEntry::call(MODULE, U256::ZERO, at),
+            MultiSendEntry::call(MODULE, U256::ZERO, approve.clone()),
+        ]);
+        let found = find_plan_approval(Address::ZERO, &batch.encode_call()).unwrap();
+        assert_eq!(
+            (found.module, found.root, found.chunk_count, found.salt),
+            (MODULE, root, 17, 9)
+        );
+        assert_eq!(found.caps, vec![cap]);
+        assert_eq!(found.revokes, vec![(root, Some(3))]);
+        assert!(found.enables_module);
+        let direct = find_plan_approval(MODULE, &approve).unwrap();
+        assert!(!direct.enables_module && direct.revokes.is_empty());
+        assert_eq!(find_plan_approval(MODULE, &revoke_plan_calldata(root)), None);
         let exec = execute_chunk_calldata(SAFE, root, 3, &[1, 2, 3], &[root]);
         assert_eq!(exec[..4], hex!("8ead139c"));
         let decoded = executeChunkCall::abi_decode(&exec).unwrap();

@@ -392,7 +392,7 @@ fn payout_plan_calls_are_decoded_with_their_risk() {
     let token = Address::repeat_byte(0x07);
     let caps = [TokenCap { token, amount: U256::from(1_000u64) }];
     let module = Address::repeat_byte(0x99);
-    let data = approve_plan_calldata(root, 17, 1_900_000_000, &caps);
+    let data = approve_plan_calldata(root, 17, 1_900_000_000, 5, &caps);
     let d = decode_call(module, U256::ZERO, &data, Operation::Call);
     assert_eq!(
         d.kind,

@@ -22,7 +22,9 @@ use coffer_chain::{
 use coffer_contracts::bindings::IERC20;
 use coffer_core::{
     MultiSendEntry, PlanDomain, PlanTotals, SafeTx, TokenCap, check_plan, erc20_transfer_calldata,
+    plan_totals,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub(crate) type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -54,6 +56,8 @@ pub(crate) struct Env {
     pub(crate) module: Address,
     pub(crate) safe: TestSafe,
     pub(crate) token: Address,
+    /// The next plan salt (each plan of the Safe needs its own).
+    pub(crate) salt: AtomicU64,
 }
 
 /// A recipient that has never held anything.
@@ -81,7 +85,7 @@ impl Env {
         .address;
         let safe = chain.create_test_safe(&suite, 3, 2).await?;
         let token = chain.deploy_contract(coffer_contracts::artifact("TestToken")?, &[]).await?;
-        let env = Self { chain, suite, module, safe, token };
+        let env = Self { chain, suite, module, safe, token, salt: AtomicU64::new(1) };
         let info = read_safe(env.chain.provider(), env.safe.address).await?;
         let tx = info.enable_module_tx(module, info.nonce)?;
         env.exec(&tx).await?;
@@ -92,8 +96,14 @@ impl Env {
         self.chain.provider()
     }
 
+    /// The domain of a new plan: every call takes a fresh salt.
     pub(crate) fn domain(&self) -> PlanDomain {
-        PlanDomain { chain_id: self.chain.chain_id(), module: self.module, safe: self.safe.address }
+        PlanDomain {
+            chain_id: self.chain.chain_id(),
+            module: self.module,
+            safe: self.safe.address,
+            salt: self.salt.fetch_add(1, Ordering::Relaxed),
+        }
     }
 
     /// Signs `tx` by owners 0 and 1 (2 of 3) and executes it from account 0.
@@ -152,24 +162,24 @@ impl Env {
     }
 
     /// Builds the plan over `chunks`, checks it with coffer-core, and approves it with exact
-    /// caps (or none) and an expiry `ttl` seconds after the latest block, in one Safe tx signed
-    /// by 2 owners.
+    /// caps and an expiry `ttl` seconds after the latest block, in one Safe tx signed by 2
+    /// owners.
     pub(crate) async fn approve(
         &self,
         chunks: Vec<Bytes>,
-        capped: bool,
         ttl: u64,
     ) -> (PlanChunks, PlanTotals, ExecutionReport) {
         let plan = PlanChunks::new(self.domain(), chunks).unwrap();
-        let totals = check_plan(&self.domain(), plan.chunks(), &[]).unwrap();
-        let caps: Vec<TokenCap> = if capped { totals.exact_caps().unwrap() } else { vec![] };
-        check_plan(&self.domain(), plan.chunks(), &caps).unwrap();
+        let totals = plan_totals(plan.chunks()).unwrap();
+        let caps: Vec<TokenCap> = totals.exact_caps().unwrap();
+        check_plan(&plan.domain(), plan.chunks(), &caps).unwrap();
         let expiry = self.now().await + ttl;
         let tx = approve_plan_tx(
             self.module,
             plan.root(),
             plan.chunk_count(),
             expiry,
+            plan.domain().salt,
             &caps,
             self.nonce().await,
         );
@@ -182,19 +192,25 @@ impl Env {
         self.exec(&tx).await.unwrap()
     }
 
-    /// Approves `plan` as it is (uncapped, no coffer-core check: for plans the module must
-    /// refuse at execution), expiring in an hour.
+    /// Approves `plan` as it is (no coffer-core check: for plans the module must refuse at
+    /// execution), with a cap of 10^30 on the test token and on ether, expiring in an hour.
     pub(crate) async fn approve_unchecked(
         &self,
         plan: PlanChunks,
     ) -> (PlanChunks, (), ExecutionReport) {
         let expiry = self.now().await + 3600;
+        let big = U256::from(10).pow(U256::from(30));
+        let caps = [
+            TokenCap { token: Address::ZERO, amount: big },
+            TokenCap { token: self.token, amount: big },
+        ];
         let tx = approve_plan_tx(
             self.module,
             plan.root(),
             plan.chunk_count(),
             expiry,
-            &[],
+            plan.domain().salt,
+            &caps,
             self.nonce().await,
         );
         let report = self.exec(&tx).await.unwrap();

@@ -6,6 +6,7 @@ pub(crate) mod payout;
 pub(crate) mod payout_plan;
 pub(crate) mod safe;
 pub(crate) mod send;
+pub(crate) mod serve;
 pub(crate) mod tx;
 
 use clap::Subcommand;
@@ -29,6 +30,8 @@ pub(crate) enum Command {
     Balance(balance::BalanceArgs),
     /// Send a plain transaction from your own key (fund a Safe, call a test token's mint).
     Send(Box<send::SendArgs>),
+    /// Run a self-hosted Safe Transaction Service (api-kit, safe-cli and coffer talk to it unchanged).
+    Serve(Box<serve::ServeArgs>),
 }
 
 impl Command {
@@ -40,6 +43,7 @@ impl Command {
             Self::Send(args) => args.run().await,
             Self::Balance(args) => args.run().await,
             Self::Payout(cmd) => cmd.run().await,
+            Self::Serve(args) => args.run().await,
         }
     }
 }

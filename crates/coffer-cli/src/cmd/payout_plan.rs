@@ -1,10 +1,13 @@
-//! `coffer payout plan|enable-module|run|status`: payout plans through `PayoutPlanModule` (one
-//! approval Safe tx for any number of payouts; then anyone runs the chunks). See
-//! `docs/payout-plans.md`.
+//! `coffer payout plan|replan|enable-module|run|status|revoke`: payout plans through
+//! `PayoutPlanModule` (one approval Safe tx for any number of payouts; then anyone runs the
+//! chunks). See `docs/payout-plans.md`.
 //!
-//! The plan itself (its chunks, root, caps and totals) is a JSON file in the data directory,
-//! `plans/<root>.json`, written atomically. Whoever holds it can recompute the root, and every
-//! command that reads it does, refusing a file whose chunks do not give its root.
+//! The plan itself (its chunks, root, salt, caps and totals) is a JSON file in the data
+//! directory, `plans/<root>.json`, written atomically. Whoever holds it can recompute the root,
+//! and every command that reads it does, refusing a file whose chunks do not give its root. No
+//! figure shown to a signer is taken from the file: payouts, totals, largest payouts and
+//! non-transfer entries are recomputed from the chunks (`coffer_core::plan_totals`), decimals and
+//! symbols read on chain (`coffer_chain::plan::read_asset_units`).
 
 use std::{
     collections::BTreeMap,
@@ -14,22 +17,23 @@ use std::{
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::{DynProvider, Provider},
-    sol_types::SolCall,
 };
 use clap::{Args, Subcommand};
 use coffer_chain::{
     deploy::find_deployer,
     plan::{
-        IPayoutPlanModule, PlanChunks, PlanStatus, RunEvent, TX_GAS_CAP, approve_plan_tx,
+        PlanChunks, PlanHistory, PlanStatus, RunEvent, TX_GAS_CAP, check_plan_preconditions,
         deploy_payout_plan_module, find_payout_plan_module, measure_transfer_gas,
-        payout_plan_module_address, plan_chunks, read_plan, run_plan,
+        payout_plan_module_address, plan_approval_tx, plan_chunks, plan_history, read_asset_units,
+        read_plan, repeated_payouts, run_plan,
     },
     read_safe,
 };
 use coffer_contracts::bindings::IERC20;
 use coffer_core::{
-    MultiSendEntry, PlanDomain, PlanTotals, SafeTx, TokenCap, check_plan, format_units, parse_csv,
-    rows_to_entries,
+    AssetUnits, MultiSendEntry, PayoutPlanTree, PlanDomain, PlanTotals, SafeTx, TokenCap,
+    approve_plan_calldata, check_plan, find_plan_approval, parse_csv, plan_summary_lines,
+    plan_totals, revoke_plan_at_calldata, rows_to_entries,
 };
 use coffer_signer::WalletOpts;
 use coffer_store::{PayoutPlanRef, Proposal, ProposalMeta, Store};
@@ -52,8 +56,12 @@ use crate::{
 /// The payout-plan commands (flattened into `coffer payout`).
 #[derive(Debug, Subcommand)]
 pub(crate) enum PlanCmd {
-    /// Build a payout plan from a CSV file and propose the single Safe tx that approves it.
+    /// Build a payout plan from a CSV file and propose the single Safe tx that approves it
+    /// (enabling the module in the same tx when needed).
     Plan(Box<PlanArgs>),
+    /// Build a new plan of the rows of PLAN that have not been paid, and propose one Safe tx that
+    /// revokes PLAN and approves the new one.
+    Replan(Box<ReplanArgs>),
     /// Propose enabling PayoutPlanModule on a Safe (deploying the module first if needed).
     EnableModule(Box<EnableArgs>),
     /// Execute every chunk of an approved plan that has not run yet (resumable).
@@ -68,6 +76,7 @@ impl PlanCmd {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         match self {
             Self::Plan(a) => a.run().await,
+            Self::Replan(a) => a.run().await,
             Self::EnableModule(a) => a.run().await,
             Self::Run(a) => a.run().await,
             Self::Status(a) => a.run().await,
@@ -76,8 +85,8 @@ impl PlanCmd {
     }
 }
 
-/// The plan file's format tag.
-const FORMAT: &str = "coffer-payout-plan/1";
+/// The plan file's format tag (2: leaves carry the plan's salt, PayoutPlanModule 1.1.0).
+const FORMAT: &str = "coffer-payout-plan/2";
 /// Payouts simulated to measure the gas of one transfer.
 const SAMPLE: usize = 32;
 /// Inner gas per payout assumed when the Safe cannot pay the sample yet (not funded): a fresh
@@ -102,16 +111,6 @@ struct AssetTotal {
     largest: U256,
 }
 
-impl AssetTotal {
-    fn name(&self) -> String {
-        match (&self.symbol, self.token) {
-            (_, None) => "ETH".to_owned(),
-            (Some(s), Some(t)) => format!("{s} ({t})"),
-            (None, Some(t)) => t.to_string(),
-        }
-    }
-}
-
 /// A payout plan as stored in `plans/<root>.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -124,6 +123,8 @@ struct PlanFile {
     root: B256,
     chunk_count: u32,
     expiry: u64,
+    /// The salt every leaf carries (the nonce of the approving Safe tx).
+    salt: u64,
     caps: Vec<CapEntry>,
     source: String,
     payouts: usize,
@@ -141,7 +142,20 @@ struct CapEntry {
 
 impl PlanFile {
     fn domain(&self) -> PlanDomain {
-        PlanDomain { chain_id: self.chain_id, module: self.module, safe: self.safe }
+        PlanDomain {
+            chain_id: self.chain_id,
+            module: self.module,
+            safe: self.safe,
+            salt: self.salt,
+        }
+    }
+
+    /// The decimals and symbols the file claims, per token (never shown as checked).
+    fn claims(&self) -> BTreeMap<Address, (Option<u8>, Option<String>)> {
+        self.totals
+            .iter()
+            .filter_map(|t| Some((t.token?, (Some(t.decimals), t.symbol.clone()))))
+            .collect()
     }
 
     /// The plan's chunks and tree, checked: the chunks give the stored root and count.
@@ -217,16 +231,53 @@ fn load_plan(store: &Store, arg: &str) -> eyre::Result<(PathBuf, PlanFile)> {
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| bad_input(format!("cannot read the plan file {}: {e}", path.display())))?;
-    let plan: PlanFile = serde_json::from_str(&text)
+    let value: Value = serde_json::from_str(&text)
+        .map_err(|e| bad_input(format!("{} is not a coffer plan file: {e}", path.display())))?;
+    let format = value.get("format").and_then(Value::as_str).unwrap_or_default().to_owned();
+    if format != FORMAT {
+        return Err(bad_input(format!(
+            "{}: format {format:?} is not {FORMAT:?}; this coffer cannot read it (plans of \
+             PayoutPlanModule 1.0.0 cannot run on 1.1.0: build the plan again with `coffer payout plan`)",
+            path.display()
+        )));
+    }
+    let plan: PlanFile = serde_json::from_value(value)
         .map_err(|e| bad_input(format!("{} is not a coffer plan file: {e}", path.display())))?;
     if plan.format != FORMAT {
         return Err(bad_input(format!(
-            "{}: format {:?} is not {FORMAT:?}; this coffer cannot read it",
+            "{}: format {:?} is not {FORMAT:?}; this coffer cannot read it (plans of PayoutPlanModule \
+             1.0.0 cannot run on 1.1.0: build the plan again with `coffer payout plan`)",
             path.display(),
             plan.format
         )));
     }
     Ok((path, plan))
+}
+
+/// The chunks of every readable plan file in the data directory for `safe` on `module` and
+/// `chain_id`, by root: what `payout plan` compares new rows with (pending chunks of active plans
+/// are known only from these files). Files that do not give their root are skipped.
+fn known_plans(
+    store: &Store,
+    chain_id: u64,
+    safe: Address,
+    module: Address,
+) -> BTreeMap<B256, Vec<Bytes>> {
+    let mut out = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(plans_dir(store)) else { return out };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let Ok((path, file)) = load_plan(store, &path.display().to_string()) else { continue };
+        if file.chain_id == chain_id && file.safe == safe && file.module == module {
+            if let Ok(plan) = file.chunks(&path) {
+                out.insert(plan.root(), plan.chunks().to_vec());
+            }
+        }
+    }
+    out
 }
 
 /// Parses `7d`, `12h`, `30m`, `3600s` or a bare number of seconds.
@@ -288,10 +339,14 @@ pub(crate) struct PlanArgs {
     /// time when proposed).
     #[arg(long, default_value = "7d")]
     expiry: String,
-    /// Per-token spending caps the module enforces: `exact` (the plan's totals, the default) or
-    /// `none`.
+    /// Per-token spending caps the module enforces: `exact` (each asset capped at the plan's
+    /// total, the default). Every plan has caps: `none` is refused.
     #[arg(long, default_value = "exact", value_parser = ["exact", "none"])]
     caps: String,
+    /// Plan rows even when the chain shows them already paid, or pending in another active plan
+    /// of the Safe (read from the module's events).
+    #[arg(long)]
+    allow_repeat: bool,
     /// A label for the proposal.
     #[arg(long)]
     label: Option<String>,
@@ -309,6 +364,12 @@ pub(crate) struct PlanArgs {
 impl PlanArgs {
     async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
+        if self.caps == "none" {
+            return Err(bad_input(
+                "--caps none: every payout plan caps each asset it moves (PayoutPlanModule 1.1.0 \
+                 refuses a plan without caps); leave --caps at exact",
+            ));
+        }
         let ttl = parse_duration(&self.expiry)?;
         let text = std::fs::read_to_string(&self.csv).map_err(|e| {
             bad_input(format!("cannot read the CSV file {}: {e}", self.csv.display()))
@@ -326,7 +387,6 @@ impl PlanArgs {
         let chain_id = self.rpc.chain_id(&provider).await?;
         let store = self.store.open()?;
         let info = read_safe(&provider, safe).await?;
-        let ctx = info.context()?;
         let suite = self.suite.addresses(&provider).await?;
         let msco = suite.multi_send_call_only;
         if provider.get_code_at(msco).await?.is_empty() {
@@ -337,11 +397,19 @@ impl PlanArgs {
             .into());
         }
         let (module, deployed) = module_for(&provider, msco).await?;
+        if !deployed {
+            return Err(coffer_chain::Error::ModuleUnavailable(format!(
+                "PayoutPlanModule is not deployed on chain {chain_id} (it would be at {module}); \
+                 nothing was proposed. Deploy it with `coffer payout enable-module {safe}` and a \
+                 key that pays the gas, then plan again"
+            ))
+            .into());
+        }
 
-        // Decimals (and symbols, for display) of every token.
-        let mut decimals: BTreeMap<Address, (u8, Option<String>)> = BTreeMap::new();
+        // Decimals of every token, read on chain (the CSV's amounts are in whole units).
+        let mut claims: BTreeMap<Address, (Option<u8>, Option<String>)> = BTreeMap::new();
         for token in rows.iter().filter_map(|r| r.token) {
-            if decimals.contains_key(&token) {
+            if claims.contains_key(&token) {
                 continue;
             }
             let erc20 = IERC20::new(token, &provider);
@@ -351,11 +419,11 @@ impl PlanArgs {
                 ))
             })?;
             let symbol = erc20.symbol().call().await.ok();
-            decimals.insert(token, (d, symbol));
+            claims.insert(token, (Some(d), symbol));
         }
         let entries: Vec<MultiSendEntry> = rows_to_entries(&rows, |t| match t {
             None => Some(18),
-            Some(t) => decimals.get(&t).map(|d| d.0),
+            Some(t) => claims.get(&t).and_then(|d| d.0),
         })
         .wrap_err_with(|| format!("{source} does not fit the tokens' decimals"))?;
 
@@ -374,100 +442,320 @@ impl PlanArgs {
             }
         };
         let chunks = plan_chunks(&entries, inner, TX_GAS_CAP)?;
-        let domain = PlanDomain { chain_id, module, safe };
-        let plan = PlanChunks::new(domain, chunks)?;
-        let totals = check_plan(&domain, plan.chunks(), &[])?;
-        let caps: Vec<TokenCap> =
-            if self.caps == "exact" { totals.exact_caps()? } else { Vec::new() };
-        check_plan(&domain, plan.chunks(), &caps)?;
-        let expiry = latest_timestamp(&provider).await? + ttl;
-
-        let asset_totals = asset_totals(&totals, &rows_count(&rows), &decimals);
-        let file = PlanFile {
-            format: FORMAT.to_owned(),
-            chain_id,
-            safe,
-            module,
-            multi_send_call_only: msco,
-            root: plan.root(),
-            chunk_count: plan.chunk_count(),
-            expiry,
-            caps: caps.iter().map(|c| CapEntry { token: c.token, amount: c.amount }).collect(),
+        let draft = Draft {
+            chunks,
             source: source.clone(),
-            payouts: rows.len(),
-            totals: asset_totals,
-            chunks: plan.chunks().to_vec(),
+            claims,
+            label: self.label.clone(),
+            origin: format!("{ORIGIN} payout plan csv:{source}"),
+            before: Vec::new(),
+            replaces: None,
         };
-        let path = write_plan(&store, &file)?;
+        let env =
+            PlanEnv { provider: &provider, store: &store, info: &info, chain_id, module, msco };
+        propose_plan(&env, draft, ttl, self.allow_repeat, self.json).await
+    }
+}
 
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
-        let tx = approve_plan_tx(module, plan.root(), plan.chunk_count(), expiry, &caps, nonce);
-        let label = self.label.clone().unwrap_or_else(|| {
-            format!("payout plan {source}: {} payouts in {} chunks", rows.len(), plan.chunk_count())
-        });
-        let meta = ProposalMeta {
-            label: Some(label),
-            origin: Some(format!("{ORIGIN} payout plan csv:{source}")),
-            payout_plan: Some(PayoutPlanRef {
-                root: plan.root(),
-                chunks: Some(u64::from(plan.chunk_count())),
-                payouts: Some(rows.len() as u64),
-            }),
-            extra: Some(snapshot_extra(&info)),
-            ..ProposalMeta::default()
+/// Arguments of `coffer payout replan`.
+#[derive(Debug, Args)]
+pub(crate) struct ReplanArgs {
+    /// The plan to replace: its root (or a unique prefix) in the data directory, or its file.
+    plan: String,
+    /// How long the new plan may run after it is approved (e.g. 7d, 12h).
+    #[arg(long, default_value = "7d")]
+    expiry: String,
+    /// Plan rows even when the chain shows them paid, or pending in another active plan.
+    #[arg(long)]
+    allow_repeat: bool,
+    /// A label for the proposal.
+    #[arg(long)]
+    label: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+}
+
+impl ReplanArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let ttl = parse_duration(&self.expiry)?;
+        let store = self.store.open()?;
+        let (path, file) = load_plan(&store, &self.plan)?;
+        let old = file.chunks(&path)?;
+        let provider = self.rpc.provider()?;
+        let chain_id = self.rpc.chain_id(&provider).await?;
+        super::tx::common::check_chain(file.chain_id, chain_id)?;
+        module_present(&provider, &file).await?;
+        let info = read_safe(&provider, file.safe).await?;
+        let state = read_plan(&provider, file.module, file.safe, file.root).await?;
+        let before = match state.status {
+            PlanStatus::None => {
+                return Err(bad_input(format!(
+                    "plan {:#x} was never approved by Safe {}, so nothing of it ran: propose its \
+                     approval again with `coffer payout plan` instead",
+                    file.root, file.safe
+                )));
+            }
+            PlanStatus::Completed => {
+                return Err(bad_input(format!(
+                    "every chunk of plan {:#x} has run: there is nothing left to re-plan",
+                    file.root
+                )));
+            }
+            PlanStatus::Revoked => Vec::new(),
+            PlanStatus::Active | PlanStatus::Expired => {
+                vec![(file.module, revoke_plan_at_calldata(file.root, state.executed_count))]
+            }
         };
-        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
-        v["payoutPlan"] = plan_json(&file, &path);
-        if !self.json {
-            let mut f = Fields::default();
-            add_plan_summary(&mut f, &file);
-            f.add("plan file", path.display());
-            eprint!("{}", f.render());
-            if !deployed {
-                eprintln!(
-                    "note: PayoutPlanModule is not deployed on this chain yet; `coffer payout enable-module {safe}` deploys it"
-                );
-            }
-            if !info.is_module(module) {
-                eprintln!(
-                    "note: the Safe has not enabled PayoutPlanModule {module}; the approval fails until \
-                     it does. Propose it first with `coffer payout enable-module {safe}` (its nonce \
-                     then comes before this one: re-propose this plan after it)"
-                );
-            }
+        // The rows the chain says are unpaid: the chunks whose bit is not set.
+        let chunks: Vec<Bytes> =
+            state.pending().iter().filter_map(|i| old.chunks().get(*i as usize).cloned()).collect();
+        if chunks.is_empty() {
+            return Err(bad_input(format!("plan {:#x} has no unpaid chunk", file.root)));
+        }
+        let label = self.label.clone().or_else(|| {
+            Some(format!(
+                "re-plan of {:#x} ({}): the {} unpaid chunks of {}",
+                file.root,
+                file.source,
+                chunks.len(),
+                file.chunk_count
+            ))
+        });
+        let draft = Draft {
+            chunks,
+            source: file.source.clone(),
+            claims: file.claims(),
+            label,
+            origin: format!("{ORIGIN} payout replan {:#x}", file.root),
+            before,
+            replaces: Some((file.root, state.executed_count)),
+        };
+        let env = PlanEnv {
+            provider: &provider,
+            store: &store,
+            info: &info,
+            chain_id,
+            module: file.module,
+            msco: file.multi_send_call_only,
+        };
+        propose_plan(&env, draft, ttl, self.allow_repeat, self.json).await
+    }
+}
+
+/// Where a plan is proposed.
+struct PlanEnv<'a> {
+    provider: &'a DynProvider,
+    store: &'a Store,
+    info: &'a coffer_chain::SafeInfo,
+    chain_id: u64,
+    module: Address,
+    msco: Address,
+}
+
+/// A plan's chunks before they get their salt (the approving Safe tx's nonce).
+struct Draft {
+    chunks: Vec<Bytes>,
+    source: String,
+    /// Decimals and symbols per token, as read when the rows were converted (kept in the file;
+    /// never shown as checked).
+    claims: BTreeMap<Address, (Option<u8>, Option<String>)>,
+    label: Option<String>,
+    origin: String,
+    /// Calls that run before the approval in the same Safe tx (a re-plan's `revokePlanAt`).
+    before: Vec<(Address, Bytes)>,
+    /// The plan a re-plan replaces and its executed count (left out of the repeat check).
+    replaces: Option<(B256, u32)>,
+}
+
+/// The shared end of `payout plan` and `payout replan`: the library checks (module deployed, no
+/// Safe component called, no repeated payout), the salt, tree and exact caps, the plan file, and
+/// the one Safe tx (with `enableModule` first when the module is not enabled).
+async fn propose_plan(
+    env: &PlanEnv<'_>,
+    draft: Draft,
+    ttl: u64,
+    allow_repeat: bool,
+    json_out: bool,
+) -> eyre::Result<()> {
+    let (provider, store, info) = (env.provider, env.store, env.info);
+    let safe = info.address;
+    let enabled =
+        check_plan_preconditions(provider, info, env.module, env.msco, &draft.chunks).await?;
+    let known = known_plans(store, env.chain_id, safe, env.module);
+    let mut history = plan_history(provider, env.module, safe, &known).await?;
+    if let Some((old, _)) = draft.replaces {
+        history.paid.retain(|(_, root, _)| *root != old);
+        history.pending.retain(|(_, root, _)| *root != old);
+        history.unknown_pending.retain(|(root, _)| *root != old);
+    }
+    if !allow_repeat {
+        refuse_repeats(&draft.chunks, &history, &plans_dir(store))?;
+    }
+    let nonce = store.next_nonce(env.chain_id, safe, info.nonce)?;
+    let salt: u64 = nonce.saturating_to();
+    let domain = PlanDomain { chain_id: env.chain_id, module: env.module, safe, salt };
+    let plan = PlanChunks::new(domain, draft.chunks)?;
+    let totals = plan_totals(plan.chunks())?;
+    let caps = totals.exact_caps()?;
+    check_plan(&domain, plan.chunks(), &caps)?;
+    let expiry = latest_timestamp(provider).await? + ttl;
+    let units = read_asset_units(provider, totals.totals.keys().copied(), &draft.claims).await?;
+
+    let file = PlanFile {
+        format: FORMAT.to_owned(),
+        chain_id: env.chain_id,
+        safe,
+        module: env.module,
+        multi_send_call_only: env.msco,
+        root: plan.root(),
+        chunk_count: plan.chunk_count(),
+        expiry,
+        salt,
+        caps: caps.iter().map(|c| CapEntry { token: c.token, amount: c.amount }).collect(),
+        source: draft.source.clone(),
+        payouts: totals.transfers,
+        totals: asset_totals(&totals, &units),
+        chunks: plan.chunks().to_vec(),
+    };
+    let mut calls = draft.before;
+    calls.push((
+        env.module,
+        approve_plan_calldata(plan.root(), plan.chunk_count(), expiry, salt, &caps),
+    ));
+    let tx = plan_approval_tx(info, env.module, env.msco, calls, nonce)?;
+    let path = write_plan(store, &file)?;
+    let label = draft.label.unwrap_or_else(|| {
+        format!(
+            "payout plan {}: {} payouts in {} chunks",
+            draft.source,
+            totals.transfers,
+            plan.chunk_count()
+        )
+    });
+    let meta = ProposalMeta {
+        label: Some(label),
+        origin: Some(draft.origin),
+        payout_plan: Some(PayoutPlanRef {
+            root: plan.root(),
+            chunks: Some(u64::from(plan.chunk_count())),
+            payouts: Some(totals.transfers as u64),
+        }),
+        extra: Some(snapshot_extra(info)),
+        ..ProposalMeta::default()
+    };
+    let ctx = info.context()?;
+    let (hash, mut v) = submit(provider, store, &ctx, &tx, &meta, json_out).await?;
+    v["payoutPlan"] = plan_json(&file, &path, &totals, &units);
+    v["payoutPlan"]["enablesModule"] = json!(!enabled);
+    v["payoutPlan"]["replaces"] = match draft.replaces {
+        Some((root, executed)) => json!({ "root": root, "executedCount": executed }),
+        None => Value::Null,
+    };
+    if !json_out {
+        let mut f = Fields::default();
+        add_plan_summary(&mut f, &file, &totals, &units);
+        f.add("plan file", path.display());
+        eprint!("{}", f.render());
+        if !enabled {
             eprintln!(
-                "the owners sign this one transaction; once it is executed, anyone runs the plan with `coffer payout run {:#x}`",
-                plan.root()
+                "the module is not enabled on {safe}: this one Safe tx enables PayoutPlanModule \
+                 {} and approves the plan (a MultiSendCallOnly batch). Module transactions do not \
+                 pass through a transaction guard",
+                env.module
             );
         }
-        print_proposal(hash, &v, self.json)
+        if let Some((root, executed)) = draft.replaces {
+            eprintln!(
+                "this Safe tx also revokes plan {root:#x}, and reverts if more than the {executed} \
+                 chunks that have run by now run before it executes (so no row is paid twice)"
+            );
+        }
+        eprintln!(
+            "the owners sign this one transaction; once it is executed, anyone runs the plan with `coffer payout run {:#x}`",
+            plan.root()
+        );
     }
+    print_proposal(hash, &v, json_out)
 }
 
-fn rows_count(rows: &[coffer_core::PayoutRow]) -> BTreeMap<Option<Address>, usize> {
-    let mut out = BTreeMap::new();
-    for r in rows {
-        *out.entry(r.token).or_insert(0) += 1;
+/// Refuses payouts the chain shows paid or pending in another active plan, and active plans
+/// whose pending chunks are unknown.
+fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> eyre::Result<()> {
+    let repeats = repeated_payouts(chunks, history);
+    if !repeats.is_empty() {
+        let list = repeats
+            .iter()
+            .take(5)
+            .map(|(_, p, why)| {
+                let asset =
+                    if p.token.is_zero() { "wei".to_owned() } else { format!("of {}", p.token) };
+                format!("  {} {asset} to {}: {why}", p.amount, p.receiver)
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let more = if repeats.len() > 5 {
+            format!("\n  … and {} more", repeats.len() - 5)
+        } else {
+            String::new()
+        };
+        return Err(bad_input(format!(
+            "{} payout(s) of this file were already paid or are pending in another active plan of \
+             the Safe (read from PayoutPlanModule's events):\n{list}{more}\nremove those rows, \
+             use `coffer payout replan` for an interrupted plan, or pass --allow-repeat if paying \
+             them again is intended",
+            repeats.len()
+        )));
     }
-    out
+    if let Some((root, n)) = history.unknown_pending.first() {
+        return Err(bad_input(format!(
+            "plan {root:#x} of this Safe is active with {n} chunk(s) not yet run, and its plan \
+             file is not in {}, so coffer cannot tell whether it pays these rows: copy its plan \
+             file there, revoke it, or pass --allow-repeat",
+            dir.display()
+        )));
+    }
+    Ok(())
 }
 
-fn asset_totals(
-    totals: &PlanTotals,
-    counts: &BTreeMap<Option<Address>, usize>,
-    decimals: &BTreeMap<Address, (u8, Option<String>)>,
-) -> Vec<AssetTotal> {
+/// Refuses, with what to do, when the plan's module has no code on this chain (instead of a raw
+/// RPC error from reading it).
+async fn module_present(provider: &DynProvider, file: &PlanFile) -> eyre::Result<()> {
+    if provider.get_code_at(file.module).await?.is_empty() {
+        return Err(coffer_chain::Error::ModuleUnavailable(format!(
+            "PayoutPlanModule is not deployed on this chain at {} (the module plan {:#x} was built \
+             for): check --rpc-url, or deploy it with `coffer payout enable-module {}` and a key \
+             that pays the gas, then build the plan again",
+            file.module, file.root, file.safe
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// The file's per-asset summary, from the recomputed totals and the units read on chain.
+fn asset_totals(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> Vec<AssetTotal> {
     totals
         .totals
         .iter()
         .map(|(asset, total)| {
             let token = (!asset.is_zero()).then_some(*asset);
-            let (d, symbol) = token.and_then(|t| decimals.get(&t).cloned()).unwrap_or((18, None));
+            let (decimals, symbol) = match units.get(asset) {
+                Some(AssetUnits::OnChain { decimals, symbol }) => (*decimals, symbol.clone()),
+                Some(AssetUnits::Unverified { claimed_decimals, claimed_symbol }) => {
+                    (claimed_decimals.unwrap_or(0), claimed_symbol.clone())
+                }
+                Some(AssetUnits::Native) | None => (18, None),
+            };
             AssetTotal {
                 token,
                 symbol,
-                decimals: d,
-                payouts: counts.get(&token).copied().unwrap_or(0),
+                decimals,
+                payouts: totals.payouts.get(asset).copied().unwrap_or(0),
                 total: *total,
                 largest: totals.largest.get(asset).copied().unwrap_or_default(),
             }
@@ -475,117 +763,206 @@ fn asset_totals(
         .collect()
 }
 
-/// The lines the owners read before they sign: root, chunks, payouts, totals, largest payout, caps,
-/// expiry.
-fn add_plan_summary(f: &mut Fields, file: &PlanFile) {
-    f.add("plan root", file.root)
-        .add("chunks", file.chunk_count)
-        .add("payouts", format!("{} (from {})", file.payouts, file.source));
-    let totals = file
-        .totals
-        .iter()
-        .map(|t| {
-            format!("{} {} in {} payouts", format_units(t.total, t.decimals), t.name(), t.payouts)
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let largest = file
-        .totals
-        .iter()
-        .map(|t| format!("{} {}", format_units(t.largest, t.decimals), t.name()))
-        .collect::<Vec<_>>()
-        .join("\n");
-    f.add("totals", totals).add("largest payout", largest);
-    f.add(
-        "caps",
-        if file.caps.is_empty() {
-            "none (uncapped: the root alone decides)".to_owned()
-        } else {
-            file.caps
-                .iter()
-                .map(|c| {
-                    let t = file.totals.iter().find(|t| t.token.unwrap_or_default() == c.token);
-                    match t {
-                        Some(t) => format!("{} {}", format_units(c.amount, t.decimals), t.name()),
-                        None => format!("{} base units of {}", c.amount, c.token),
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        },
-    )
-    .add("expires", when(file.expiry))
-    .add("module", file.module);
+/// The lines the owners read before they sign: root, chunks, and every figure recomputed from the
+/// chunks (payouts, totals, largest payout, non-transfer entries), caps, expiry.
+fn add_plan_summary(
+    f: &mut Fields,
+    file: &PlanFile,
+    totals: &PlanTotals,
+    units: &BTreeMap<Address, AssetUnits>,
+) {
+    f.add("plan root", file.root).add("chunks", file.chunk_count);
+    let caps: Vec<TokenCap> =
+        file.caps.iter().map(|c| TokenCap { token: c.token, amount: c.amount }).collect();
+    for (label, text) in plan_summary_lines(totals, &caps, units) {
+        f.add(label, text);
+    }
+    f.add("source", &file.source)
+        .add("expires", when(file.expiry))
+        .add("salt", file.salt)
+        .add("module", file.module);
 }
 
-fn plan_json(file: &PlanFile, path: &Path) -> Value {
+/// The `payoutPlan` JSON: the file's identity with totals recomputed from the chunks.
+fn plan_json(
+    file: &PlanFile,
+    path: &Path,
+    totals: &PlanTotals,
+    units: &BTreeMap<Address, AssetUnits>,
+) -> Value {
     json!({
         "root": file.root,
         "module": file.module,
         "chunks": file.chunk_count,
-        "payouts": file.payouts,
+        "payouts": totals.transfers,
         "expiry": file.expiry,
+        "salt": file.salt,
         "caps": file.caps,
-        "totals": file.totals,
+        "totals": totals_json(totals, units),
+        "nonTransfers": totals.other_calls,
+        "recomputed": true,
         "planFile": path.display().to_string(),
     })
 }
 
-/// What `coffer tx show` adds for a payout-plan approval: the plan's summary, recomputed from its
-/// file when the file is in the data directory (and checked to give the root the transaction
-/// approves), else what the calldata itself says. `None` for other transactions.
-pub(crate) fn show_fields(store: &Store, p: &Proposal) -> Option<(Fields, Value)> {
-    let call = IPayoutPlanModule::approvePlanCall::abi_decode(&p.tx.data).ok()?;
-    let mut f = Fields::default();
-    let found = load_plan(store, &format!("{:#x}", call.root)).ok().filter(|(_, file)| {
-        file.safe == p.ctx.safe && file.module == p.tx.to && file.chain_id == p.ctx.chain_id
+fn totals_json(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> Value {
+    Value::Array(
+        totals
+            .totals
+            .iter()
+            .map(|(asset, total)| {
+                let (decimals, symbol, verified) = match units.get(asset) {
+                    Some(AssetUnits::OnChain { decimals, symbol }) => {
+                        (Some(*decimals), symbol.clone(), true)
+                    }
+                    Some(AssetUnits::Unverified { claimed_decimals, claimed_symbol }) => {
+                        (*claimed_decimals, claimed_symbol.clone(), false)
+                    }
+                    Some(AssetUnits::Native) => (Some(18), None, true),
+                    None if asset.is_zero() => (Some(18), None, true),
+                    None => (None, None, false),
+                };
+                json!({
+                    "token": (!asset.is_zero()).then_some(*asset),
+                    "symbol": symbol,
+                    "decimals": decimals,
+                    "decimalsVerified": verified,
+                    "payouts": totals.payouts.get(asset).copied().unwrap_or(0),
+                    "total": total,
+                    "largest": totals.largest.get(asset).copied().unwrap_or_default(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// What `coffer tx show` (and any preview of a plan approval) adds for a Safe tx that approves a
+/// payout plan, directly or inside a batch: every figure recomputed from the chunks of a plan
+/// file whose chunks give the approved root under the approval's own domain (this chain, this
+/// Safe, the module it is sent to, its salt); decimals and symbols read on chain through
+/// `provider`, or, offline (`None`), amounts in base units with the file's decimals marked
+/// unverified. Without such a file, what the calldata itself says. `None` for other txs.
+pub(crate) async fn show_fields(
+    store: &Store,
+    p: &Proposal,
+    provider: Option<&DynProvider>,
+) -> eyre::Result<Option<(Fields, Value)>> {
+    let Some(a) = find_plan_approval(p.tx.to, &p.tx.data) else { return Ok(None) };
+    let domain =
+        PlanDomain { chain_id: p.ctx.chain_id, module: a.module, safe: p.ctx.safe, salt: a.salt };
+    let file = load_plan(store, &format!("{:#x}", a.root)).ok().filter(|(_, f)| {
+        PayoutPlanTree::new(domain, &f.chunks)
+            .is_ok_and(|t| t.root() == a.root && t.chunk_count() == a.chunk_count)
     });
-    let checked = found.and_then(|(path, file)| file.chunks(&path).ok().map(|_| (path, file)));
-    match checked {
-        Some((path, file))
-            if file.chunk_count == call.chunkCount
-                && file.expiry == call.expiry
-                && file.caps.len() == call.caps.len()
-                && file
-                    .caps
-                    .iter()
-                    .zip(&call.caps)
-                    .all(|(a, b)| a.token == b.token && a.amount == b.amount) =>
-        {
-            add_plan_summary(&mut f, &file);
-            f.add(
+    let totals = match &file {
+        Some((_, f)) => Some(plan_totals(&f.chunks)?),
+        None => None,
+    };
+    let claims = file.as_ref().map(|(_, f)| f.claims()).unwrap_or_default();
+    let mut tokens: Vec<Address> = a.caps.iter().map(|c| c.token).collect();
+    if let Some(t) = &totals {
+        tokens.extend(t.totals.keys().copied());
+    }
+    let units: BTreeMap<Address, AssetUnits> = match provider {
+        Some(provider) => read_asset_units(provider, tokens, &claims).await?,
+        None => tokens
+            .into_iter()
+            .map(|t| {
+                let u = if t.is_zero() {
+                    AssetUnits::Native
+                } else {
+                    let (claimed_decimals, claimed_symbol) =
+                        claims.get(&t).cloned().unwrap_or_default();
+                    AssetUnits::Unverified { claimed_decimals, claimed_symbol }
+                };
+                (t, u)
+            })
+            .collect(),
+    };
+    let mut f = Fields::default();
+    f.add("plan root", a.root).add("chunks", a.chunk_count);
+    if a.enables_module {
+        f.add("enables module", format!("yes: enableModule({}) runs first in this tx", a.module));
+    }
+    for (root, executed) in &a.revokes {
+        f.add(
+            "revokes plan",
+            match executed {
+                Some(n) => {
+                    format!("{root} (the whole tx reverts unless exactly {n} of its chunks ran)")
+                }
+                None => root.to_string(),
+            },
+        );
+    }
+    let mut v = json!({
+        "root": a.root,
+        "module": a.module,
+        "chunks": a.chunk_count,
+        "expiry": a.expiry,
+        "salt": a.salt,
+        "caps": a.caps.iter().map(|c| json!({"token": c.token, "amount": c.amount})).collect::<Vec<_>>(),
+        "enablesModule": a.enables_module,
+        "revokes": a.revokes.iter().map(|(r, n)| json!({"root": r, "executedCount": n})).collect::<Vec<_>>(),
+        "unitsSource": if provider.is_some() { "chain" } else { "unverified (offline)" },
+    });
+    match (&file, &totals) {
+        (Some((path, file)), Some(totals)) => {
+            for (label, text) in plan_summary_lines(totals, &a.caps, &units) {
+                f.add(label, text);
+            }
+            let verdict = match check_plan(&domain, &file.chunks, &a.caps) {
+                Ok(_) => {
+                    "passes the module's rules (capped plain transfers within the caps)".to_owned()
+                }
+                Err(e) => format!("REFUSED: {e}"),
+            };
+            f.add("module check", verdict).add(
                 "plan file",
-                format!("{} (root recomputed from its chunks: matches)", path.display()),
+                format!(
+                    "{} (its chunks give the approved root; every figure above is counted from them, not read from the file)",
+                    path.display()
+                ),
             );
-            let v = plan_json(&file, &path);
-            Some((f, v))
+            v["payouts"] = json!(totals.transfers);
+            v["totals"] = totals_json(totals, &units);
+            v["nonTransfers"] = json!(totals.other_calls);
+            v["recomputed"] = json!(true);
+            v["planFile"] = json!(path.display().to_string());
         }
         _ => {
-            f.add("plan root", call.root)
-                .add("chunks", call.chunkCount)
-                .add("payouts", "unknown: no plan file for this root in the data directory")
-                .add(
-                    "caps",
-                    call.caps
-                        .iter()
-                        .map(|c| format!("{} base units of {}", c.amount, c.token))
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                )
-                .add("expires", when(call.expiry));
-            Some((
-                f,
-                json!({
-                    "root": call.root,
-                    "chunks": call.chunkCount,
-                    "expiry": call.expiry,
-                    "caps": call.caps.iter().map(|c| json!({"token": c.token, "amount": c.amount})).collect::<Vec<_>>(),
-                    "planFile": Value::Null,
-                }),
-            ))
+            let caps = a
+                .caps
+                .iter()
+                .map(|c| {
+                    let unit = units.get(&c.token).cloned().unwrap_or(AssetUnits::Unverified {
+                        claimed_decimals: None,
+                        claimed_symbol: None,
+                    });
+                    unit.format(c.token, c.amount)
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            f.add(
+                "payouts",
+                "unknown: no plan file in the data directory whose chunks give this root; the payouts cannot be shown",
+            )
+            .add("caps", if caps.is_empty() { "none".to_owned() } else { caps });
+            v["recomputed"] = json!(false);
+            v["planFile"] = Value::Null;
         }
     }
+    if provider.is_none() {
+        f.add("units", "offline: token decimals and symbols were not checked on chain");
+    }
+    f.add("expires", when(a.expiry)).add("module", a.module);
+    Ok(Some((f, v)))
 }
+
+/// What `payout enable-module` tells the owners before they enable the module.
+const GUARD_WARNING: &str = "warning: a module moves funds with execTransactionFromModule, which does not pass \
+     through the Safe's transaction guard: a guard does not see or block payout-plan chunks. The \
+     module itself only allows capped plain transfers of plans the owners approved";
 
 /// Arguments of `coffer payout enable-module`.
 #[derive(Debug, Args)]
@@ -631,9 +1008,14 @@ impl EnableArgs {
             eprintln!("deployed PayoutPlanModule at {module}");
         }
         let info = read_safe(&provider, safe).await?;
+        if !self.json {
+            eprintln!("{GUARD_WARNING}");
+        }
         if info.is_module(module) {
             if self.json {
-                return print_json(&json!({ "module": module, "enabled": true, "proposed": null }));
+                return print_json(
+                    &json!({ "module": module, "enabled": true, "proposed": null, "warning": GUARD_WARNING }),
+                );
             }
             eprintln!("PayoutPlanModule {module} is already enabled on {safe}; nothing to propose");
             println!("{module}");
@@ -650,6 +1032,7 @@ impl EnableArgs {
         let ctx = info.context()?;
         let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
         v["module"] = json!(module);
+        v["warning"] = json!(GUARD_WARNING);
         print_proposal(hash, &v, self.json)
     }
 }
@@ -783,6 +1166,7 @@ impl RevokeArgs {
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
         super::tx::common::check_chain(file.chain_id, chain_id)?;
+        module_present(&provider, &file).await?;
         let state = read_plan(&provider, file.module, file.safe, file.root).await?;
         if matches!(state.status, PlanStatus::None | PlanStatus::Revoked | PlanStatus::Completed) {
             return Err(bad_input(format!(
@@ -805,7 +1189,10 @@ impl RevokeArgs {
             ..ProposalMeta::default()
         };
         let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
-        v["payoutPlan"] = plan_json(&file, &path);
+        let totals = plan_totals(&file.chunks)?;
+        let units =
+            read_asset_units(&provider, totals.totals.keys().copied(), &file.claims()).await?;
+        v["payoutPlan"] = plan_json(&file, &path, &totals, &units);
         if !self.json {
             eprintln!(
                 "once the owners sign and it is executed, no chunk of plan {:#x} can run ({} of {} \
@@ -838,18 +1225,26 @@ impl StatusArgs {
     async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
         let (path, file) = load_plan(&store, &self.plan)?;
-        file.chunks(&path)?;
+        let plan = file.chunks(&path)?;
         let provider = self.rpc.provider()?;
         super::tx::common::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
+        module_present(&provider, &file).await?;
+        let info = read_safe(&provider, file.safe).await?;
+        let enabled = info.is_module(file.module);
         let state = read_plan(&provider, file.module, file.safe, file.root).await?;
+        let totals = plan_totals(plan.chunks())?;
+        let units = read_asset_units(
+            &provider,
+            state.caps.iter().map(|c| c.token).chain(totals.totals.keys().copied()),
+            &file.claims(),
+        )
+        .await?;
         let pending = if state.status == PlanStatus::None {
             (0..file.chunk_count).collect()
         } else {
             state.pending()
         };
         let now = latest_timestamp(&provider).await?;
-        let decimals_of =
-            |token: Address| file.totals.iter().find(|t| t.token.unwrap_or_default() == token);
         if self.json {
             return print_json(&json!({
                 "root": file.root,
@@ -861,6 +1256,7 @@ impl StatusArgs {
                 "pending": pending,
                 "expiry": state.expiry,
                 "revoked": state.revoked,
+                "moduleEnabled": enabled,
                 "caps": state.caps.iter().map(|c| json!({"token": c.token, "cap": c.cap, "spent": c.spent})).collect::<Vec<_>>(),
                 "planFile": path.display().to_string(),
             }));
@@ -872,6 +1268,16 @@ impl StatusArgs {
             .add("status", state.status)
             .add("chunks", format!("{} of {} run", state.executed_count, file.chunk_count))
             .add("pending", ranges(&pending));
+        if !enabled {
+            f.add(
+                "module",
+                format!(
+                    "NOT ENABLED on the Safe: no chunk can run (GS104). Propose enabling it with \
+                     `coffer payout enable-module {}`",
+                    file.safe
+                ),
+            );
+        }
         if state.status != PlanStatus::None {
             let left = state.expiry.saturating_sub(now);
             f.add(
@@ -883,17 +1289,17 @@ impl StatusArgs {
                 ),
             );
         }
+        let unknown = AssetUnits::Unverified { claimed_decimals: None, claimed_symbol: None };
         for c in &state.caps {
-            let text = match decimals_of(c.token) {
-                Some(t) => format!(
-                    "{} of {} {} spent",
-                    format_units(c.spent, t.decimals),
-                    format_units(c.cap, t.decimals),
-                    t.name()
+            let unit = units.get(&c.token).unwrap_or(&unknown);
+            f.add(
+                "cap",
+                format!(
+                    "{} spent of {}",
+                    unit.format(c.token, c.spent),
+                    unit.format(c.token, c.cap)
                 ),
-                None => format!("{} of {} base units of {} spent", c.spent, c.cap, c.token),
-            };
-            f.add("cap", text);
+            );
         }
         f.add("plan file", path.display());
         f.print();

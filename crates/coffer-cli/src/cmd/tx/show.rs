@@ -98,8 +98,11 @@ impl ShowArgs {
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
         let sigs = store.signatures(hash)?;
-        let plan = crate::cmd::payout_plan::show_fields(&store, &p);
         let approvals = if self.offline { None } else { Some(self.read_chain(&p, &sigs).await?) };
+        // A plan approval's figures are recomputed from its chunks; units read on chain unless
+        // --offline.
+        let provider = if self.offline { None } else { Some(self.rpc.provider()?) };
+        let plan = crate::cmd::payout_plan::show_fields(&store, &p, provider.as_ref()).await?;
         let approvals = approvals.or_else(|| {
             snapshot_of(Some(&p.meta)).map(|s| Approvals {
                 source: "snapshot at proposal time",

@@ -1,0 +1,668 @@
+//! Storage: one query layer (sqlx `Any`) over SQLite or PostgreSQL, with versioned migrations.
+//!
+//! Every value is stored as text or a 64-bit integer so that the same SQL runs on both: addresses checksummed,
+//! hashes and bytes as lowercase `0x` hex, uint256 as decimal text, the nonce as `BIGINT` (for ordering).
+//! Uniqueness is the database's job: a transaction is keyed by its safeTxHash and a confirmation by
+//! (safeTxHash, owner), and every insert is `ON CONFLICT DO NOTHING`, so several servers sharing one PostgreSQL
+//! database, or a retried request, never store anything twice.
+
+use crate::{Error, Result};
+use sqlx::{
+    AnyPool, AssertSqlSafe, Row,
+    any::{AnyPoolOptions, AnyRow},
+};
+use std::time::Duration;
+
+/// The newest schema version this binary knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The migrations, in order: (version, description, statements). Each statement is valid SQLite and
+/// PostgreSQL.
+const MIGRATIONS: &[(i64, &str, &[&str])] = &[(
+    1,
+    "multisig transactions, confirmations, known Safes",
+    &[
+        "CREATE TABLE multisig_tx (
+            safe_tx_hash TEXT PRIMARY KEY,
+            safe TEXT NOT NULL,
+            to_address TEXT NOT NULL,
+            value TEXT NOT NULL,
+            data TEXT,
+            operation BIGINT NOT NULL,
+            safe_tx_gas TEXT NOT NULL,
+            base_gas TEXT NOT NULL,
+            gas_price TEXT NOT NULL,
+            gas_token TEXT NOT NULL,
+            refund_receiver TEXT NOT NULL,
+            nonce BIGINT NOT NULL,
+            proposer TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            trusted BIGINT NOT NULL,
+            created TEXT NOT NULL,
+            modified TEXT NOT NULL,
+            executed_tx_hash TEXT,
+            execution_date TEXT,
+            block_number BIGINT,
+            is_successful BIGINT,
+            executor TEXT,
+            payment TEXT
+        )",
+        "CREATE INDEX multisig_tx_safe_nonce ON multisig_tx (safe, nonce)",
+        "CREATE TABLE confirmation (
+            safe_tx_hash TEXT NOT NULL REFERENCES multisig_tx (safe_tx_hash),
+            owner TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            signature_type TEXT NOT NULL,
+            created TEXT NOT NULL,
+            PRIMARY KEY (safe_tx_hash, owner)
+        )",
+        "CREATE TABLE known_safe (address TEXT PRIMARY KEY, created TEXT NOT NULL)",
+    ],
+)];
+
+/// Which database a [`Db`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file (WAL, one writer connection, several readers).
+    Sqlite,
+    /// A PostgreSQL server (one pool; several servers may share the database).
+    Postgres,
+}
+
+/// The database: a reader pool and a writer pool (the same pool on PostgreSQL).
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+/// A stored multisig transaction row.
+#[derive(Clone, Debug)]
+pub(crate) struct TxRow {
+    pub(crate) safe_tx_hash: String,
+    pub(crate) safe: String,
+    pub(crate) to: String,
+    pub(crate) value: String,
+    pub(crate) data: Option<String>,
+    pub(crate) operation: i64,
+    pub(crate) safe_tx_gas: String,
+    pub(crate) base_gas: String,
+    pub(crate) gas_price: String,
+    pub(crate) gas_token: String,
+    pub(crate) refund_receiver: String,
+    pub(crate) nonce: i64,
+    pub(crate) proposer: String,
+    pub(crate) origin: String,
+    pub(crate) trusted: bool,
+    pub(crate) created: String,
+    pub(crate) modified: String,
+    pub(crate) executed_tx_hash: Option<String>,
+    pub(crate) execution_date: Option<String>,
+    pub(crate) block_number: Option<i64>,
+    pub(crate) is_successful: Option<bool>,
+    pub(crate) executor: Option<String>,
+    pub(crate) payment: Option<String>,
+}
+
+/// A stored confirmation row.
+#[derive(Clone, Debug)]
+pub(crate) struct ConfirmationRow {
+    pub(crate) safe_tx_hash: String,
+    pub(crate) owner: String,
+    pub(crate) signature: String,
+    pub(crate) signature_type: String,
+    pub(crate) created: String,
+}
+
+/// A recorded execution.
+#[derive(Clone, Debug)]
+pub(crate) struct ExecutionRow {
+    pub(crate) tx_hash: String,
+    pub(crate) date: String,
+    pub(crate) block_number: Option<i64>,
+    pub(crate) success: bool,
+    pub(crate) executor: Option<String>,
+    pub(crate) payment: String,
+}
+
+/// Filters and paging of the multisig-transaction list.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TxFilter {
+    pub(crate) executed: Option<bool>,
+    pub(crate) trusted: Option<bool>,
+    pub(crate) has_confirmations: Option<bool>,
+    pub(crate) nonce_eq: Option<i64>,
+    pub(crate) nonce_lt: Option<i64>,
+    pub(crate) nonce_gt: Option<i64>,
+    pub(crate) nonce_lte: Option<i64>,
+    pub(crate) nonce_gte: Option<i64>,
+    pub(crate) safe_tx_hash: Option<String>,
+    pub(crate) to: Option<String>,
+    /// `ORDER BY` terms, already checked against the allowed fields.
+    pub(crate) ordering: Vec<(&'static str, bool)>,
+    pub(crate) limit: i64,
+    pub(crate) offset: i64,
+}
+
+const TX_COLUMNS: &str = "safe_tx_hash, safe, to_address, value, data, operation, safe_tx_gas, base_gas, \
+    gas_price, gas_token, refund_receiver, nonce, proposer, origin, trusted, created, modified, \
+    executed_tx_hash, execution_date, block_number, is_successful, executor, payment";
+
+fn tx_row(r: &AnyRow) -> Result<TxRow> {
+    Ok(TxRow {
+        safe_tx_hash: r.try_get("safe_tx_hash")?,
+        safe: r.try_get("safe")?,
+        to: r.try_get("to_address")?,
+        value: r.try_get("value")?,
+        data: r.try_get("data")?,
+        operation: r.try_get("operation")?,
+        safe_tx_gas: r.try_get("safe_tx_gas")?,
+        base_gas: r.try_get("base_gas")?,
+        gas_price: r.try_get("gas_price")?,
+        gas_token: r.try_get("gas_token")?,
+        refund_receiver: r.try_get("refund_receiver")?,
+        nonce: r.try_get("nonce")?,
+        proposer: r.try_get("proposer")?,
+        origin: r.try_get("origin")?,
+        trusted: r.try_get::<i64, _>("trusted")? != 0,
+        created: r.try_get("created")?,
+        modified: r.try_get("modified")?,
+        executed_tx_hash: r.try_get("executed_tx_hash")?,
+        execution_date: r.try_get("execution_date")?,
+        block_number: r.try_get("block_number")?,
+        is_successful: r.try_get::<Option<i64>, _>("is_successful")?.map(|v| v != 0),
+        executor: r.try_get("executor")?,
+        payment: r.try_get("payment")?,
+    })
+}
+
+fn confirmation_row(r: &AnyRow) -> Result<ConfirmationRow> {
+    Ok(ConfirmationRow {
+        safe_tx_hash: r.try_get("safe_tx_hash")?,
+        owner: r.try_get("owner")?,
+        signature: r.try_get("signature")?,
+        signature_type: r.try_get("signature_type")?,
+        created: r.try_get("created")?,
+    })
+}
+
+/// A `WHERE` clause under construction, with its `$n` parameters (sqlx `Any` passes `$n` to both backends).
+#[derive(Default)]
+struct Where {
+    sql: String,
+    texts: Vec<(usize, String)>,
+    ints: Vec<(usize, i64)>,
+    n: usize,
+}
+
+impl Where {
+    fn text(&mut self, cond: &str, v: String) {
+        self.n += 1;
+        self.push(&cond.replace('?', &format!("${}", self.n)));
+        self.texts.push((self.n, v));
+    }
+    fn int(&mut self, cond: &str, v: i64) {
+        self.n += 1;
+        self.push(&cond.replace('?', &format!("${}", self.n)));
+        self.ints.push((self.n, v));
+    }
+    fn push(&mut self, cond: &str) {
+        self.sql.push_str(if self.sql.is_empty() { " WHERE " } else { " AND " });
+        self.sql.push_str(cond);
+    }
+    /// The parameters in `$n` order.
+    fn params(&self) -> Vec<Param> {
+        let mut out: Vec<(usize, Param)> = self
+            .texts
+            .iter()
+            .map(|(i, v)| (*i, Param::Text(v.clone())))
+            .chain(self.ints.iter().map(|(i, v)| (*i, Param::Int(*v))))
+            .collect();
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, p)| p).collect()
+    }
+}
+
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+fn bind_all<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for p in params {
+        q = match p {
+            Param::Text(v) => q.bind(v),
+            Param::Int(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite:PATH`, created if missing, or `postgres://…`) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            if path.is_empty() {
+                return Err(Error::DatabaseUrl { url: url.to_owned(), reason: "no path".into() });
+            }
+            let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(Error::DatabaseUrl {
+                url: url.to_owned(),
+                reason: "unknown scheme".into(),
+            });
+        };
+        let options = |max: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max)
+                .min_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _meta| {
+                    Box::pin(async move {
+                        if backend == Backend::Sqlite {
+                            // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every
+                            // committed transaction across a crash of the process (the WAL is written before the
+                            // commit returns); only an OS crash can lose the last commits.
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = NORMAL",
+                                "PRAGMA busy_timeout = 10000",
+                                "PRAGMA foreign_keys = ON",
+                            ] {
+                                sqlx::query(pragma).execute(&mut *conn).await?;
+                            }
+                        }
+                        Ok(())
+                    })
+                })
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                // One writer: SQLite serialises writes anyway, and a single connection avoids busy waits.
+                let write = options(1).connect(&url).await?;
+                let read = options(4).connect(&url).await?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let pool = options(16).connect(&url).await?;
+                (pool.clone(), pool)
+            }
+        };
+        let db = Self { read, write, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The schema version now in the database.
+    pub async fn schema_version(&self) -> Result<i64> {
+        let v: Option<i64> = sqlx::query("SELECT MAX(version) AS v FROM coffer_schema")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("v")?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// Applies the migrations this database lacks, each in its own transaction. On PostgreSQL an advisory lock
+    /// makes servers that start together apply them once.
+    async fn migrate(&self) -> Result<()> {
+        let mut tx = self.write.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7364827)").execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS coffer_schema (version BIGINT PRIMARY KEY, \
+             description TEXT NOT NULL, applied TEXT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let current: i64 = sqlx::query("SELECT MAX(version) AS v FROM coffer_schema")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get::<Option<i64>, _>("v")?
+            .unwrap_or(0);
+        if current > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew { found: current, known: SCHEMA_VERSION });
+        }
+        for (version, description, statements) in MIGRATIONS {
+            if *version <= current {
+                continue;
+            }
+            for statement in *statements {
+                sqlx::query(*statement).execute(&mut *tx).await?;
+            }
+            sqlx::query(
+                "INSERT INTO coffer_schema (version, description, applied) VALUES ($1, $2, $3)",
+            )
+            .bind(*version)
+            .bind(*description)
+            .bind(crate::clock::now_iso())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records that the service knows `safe`.
+    pub(crate) async fn remember_safe(&self, safe: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO known_safe (address, created) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING",
+        )
+        .bind(safe.to_owned())
+        .bind(crate::clock::now_iso())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Every Safe the service knows, oldest first.
+    pub(crate) async fn known_safes(&self) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT address FROM known_safe ORDER BY created, address")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>("address")?)).collect()
+    }
+
+    /// Stores a proposal (if its hash is new) and the given confirmations (those not stored yet), in one
+    /// database transaction. An existing untrusted row becomes trusted and takes the new origin.
+    pub(crate) async fn propose(
+        &self,
+        tx: &TxRow,
+        confirmations: &[ConfirmationRow],
+    ) -> Result<()> {
+        let mut dbtx = self.write.begin().await?;
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO multisig_tx ({TX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+             $12, $13, $14, $15, $16, $17, NULL, NULL, NULL, NULL, NULL, NULL) ON CONFLICT (safe_tx_hash) DO NOTHING"
+        )))
+        .bind(tx.safe_tx_hash.clone())
+        .bind(tx.safe.clone())
+        .bind(tx.to.clone())
+        .bind(tx.value.clone())
+        .bind(tx.data.clone())
+        .bind(tx.operation)
+        .bind(tx.safe_tx_gas.clone())
+        .bind(tx.base_gas.clone())
+        .bind(tx.gas_price.clone())
+        .bind(tx.gas_token.clone())
+        .bind(tx.refund_receiver.clone())
+        .bind(tx.nonce)
+        .bind(tx.proposer.clone())
+        .bind(tx.origin.clone())
+        .bind(i64::from(tx.trusted))
+        .bind(tx.created.clone())
+        .bind(tx.modified.clone())
+        .execute(&mut *dbtx)
+        .await?;
+        if tx.trusted {
+            sqlx::query(
+                "UPDATE multisig_tx SET trusted = 1, origin = $2, modified = $3 \
+                 WHERE safe_tx_hash = $1 AND trusted = 0",
+            )
+            .bind(tx.safe_tx_hash.clone())
+            .bind(tx.origin.clone())
+            .bind(tx.modified.clone())
+            .execute(&mut *dbtx)
+            .await?;
+        }
+        for c in confirmations {
+            insert_confirmation(&mut dbtx, c).await?;
+        }
+        sqlx::query(
+            "INSERT INTO known_safe (address, created) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING",
+        )
+        .bind(tx.safe.clone())
+        .bind(tx.created.clone())
+        .execute(&mut *dbtx)
+        .await?;
+        dbtx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores confirmations of an existing transaction (each at most once) and marks it trusted.
+    /// Returns how many were new.
+    pub(crate) async fn confirm(
+        &self,
+        confirmations: &[ConfirmationRow],
+        mark_trusted: bool,
+    ) -> Result<u64> {
+        let mut new = 0;
+        if confirmations.len() == 1 && !mark_trusted {
+            // The common case: one statement, committed on its own.
+            let c = &confirmations[0];
+            return Ok(sqlx::query(INSERT_CONFIRMATION)
+                .bind(c.safe_tx_hash.clone())
+                .bind(c.owner.clone())
+                .bind(c.signature.clone())
+                .bind(c.signature_type.clone())
+                .bind(c.created.clone())
+                .execute(&self.write)
+                .await?
+                .rows_affected());
+        }
+        let mut dbtx = self.write.begin().await?;
+        for c in confirmations {
+            new += insert_confirmation(&mut dbtx, c).await?;
+        }
+        if mark_trusted && let Some(c) = confirmations.first() {
+            sqlx::query(
+                "UPDATE multisig_tx SET trusted = 1, modified = $2 WHERE safe_tx_hash = $1",
+            )
+            .bind(c.safe_tx_hash.clone())
+            .bind(c.created.clone())
+            .execute(&mut *dbtx)
+            .await?;
+        }
+        dbtx.commit().await?;
+        Ok(new)
+    }
+
+    /// One transaction by hash.
+    pub(crate) async fn tx(&self, safe_tx_hash: &str) -> Result<Option<TxRow>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {TX_COLUMNS} FROM multisig_tx WHERE safe_tx_hash = $1"
+        )))
+        .bind(safe_tx_hash.to_owned())
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(tx_row).transpose()
+    }
+
+    /// Confirmations of the given transactions, oldest first.
+    pub(crate) async fn confirmations(&self, hashes: &[String]) -> Result<Vec<ConfirmationRow>> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=hashes.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT safe_tx_hash, owner, signature, signature_type, created FROM confirmation \
+             WHERE safe_tx_hash IN ({}) ORDER BY created, owner",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for h in hashes {
+            q = q.bind(h.clone());
+        }
+        q.fetch_all(&self.read).await?.iter().map(confirmation_row).collect()
+    }
+
+    /// A page of one transaction's confirmations and the total.
+    pub(crate) async fn confirmation_page(
+        &self,
+        safe_tx_hash: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(u64, Vec<ConfirmationRow>)> {
+        let count: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM confirmation WHERE safe_tx_hash = $1")
+                .bind(safe_tx_hash.to_owned())
+                .fetch_one(&self.read)
+                .await?
+                .try_get("n")?;
+        let rows = sqlx::query(
+            "SELECT safe_tx_hash, owner, signature, signature_type, created FROM confirmation \
+             WHERE safe_tx_hash = $1 ORDER BY created, owner LIMIT $2 OFFSET $3",
+        )
+        .bind(safe_tx_hash.to_owned())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.read)
+        .await?;
+        Ok((count.max(0) as u64, rows.iter().map(confirmation_row).collect::<Result<_>>()?))
+    }
+
+    /// A page of a Safe's transactions: (count, distinct nonces, rows).
+    pub(crate) async fn list(&self, safe: &str, f: &TxFilter) -> Result<(u64, u64, Vec<TxRow>)> {
+        let mut w = Where::default();
+        w.text("safe = ?", safe.to_owned());
+        match f.executed {
+            Some(true) => w.push("executed_tx_hash IS NOT NULL"),
+            Some(false) => w.push("executed_tx_hash IS NULL"),
+            None => {}
+        }
+        if let Some(t) = f.trusted {
+            w.int("trusted = ?", i64::from(t));
+        }
+        match f.has_confirmations {
+            Some(true) => w.push(
+                "EXISTS (SELECT 1 FROM confirmation c WHERE c.safe_tx_hash = multisig_tx.safe_tx_hash)",
+            ),
+            Some(false) => w.push(
+                "NOT EXISTS (SELECT 1 FROM confirmation c WHERE c.safe_tx_hash = multisig_tx.safe_tx_hash)",
+            ),
+            None => {}
+        }
+        for (cond, v) in [
+            ("nonce = ?", f.nonce_eq),
+            ("nonce < ?", f.nonce_lt),
+            ("nonce > ?", f.nonce_gt),
+            ("nonce <= ?", f.nonce_lte),
+            ("nonce >= ?", f.nonce_gte),
+        ] {
+            if let Some(v) = v {
+                w.int(cond, v);
+            }
+        }
+        if let Some(h) = &f.safe_tx_hash {
+            w.text("safe_tx_hash = ?", h.clone());
+        }
+        if let Some(to) = &f.to {
+            w.text("to_address = ?", to.clone());
+        }
+        let counts = bind_all(
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT COUNT(*) AS n, COUNT(DISTINCT nonce) AS u FROM multisig_tx{}",
+                w.sql
+            ))),
+            w.params(),
+        )
+        .fetch_one(&self.read)
+        .await?;
+        let count: i64 = counts.try_get("n")?;
+        let unique: i64 = counts.try_get("u")?;
+        let order: Vec<String> = f
+            .ordering
+            .iter()
+            .map(|(col, desc)| format!("{col}{}", if *desc { " DESC" } else { "" }))
+            .chain(["safe_tx_hash".to_owned()])
+            .collect();
+        let n = w.n;
+        let sql = format!(
+            "SELECT {TX_COLUMNS} FROM multisig_tx{} ORDER BY {} LIMIT ${} OFFSET ${}",
+            w.sql,
+            order.join(", "),
+            n + 1,
+            n + 2
+        );
+        let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), w.params())
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(&self.read)
+            .await?;
+        Ok((
+            count.max(0) as u64,
+            unique.max(0) as u64,
+            rows.iter().map(tx_row).collect::<Result<_>>()?,
+        ))
+    }
+
+    /// Hashes of the Safe's unexecuted transactions with a nonce below `nonce` (the chain has moved past them).
+    pub(crate) async fn stale_pending(&self, safe: &str, nonce: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT safe_tx_hash FROM multisig_tx WHERE safe = $1 AND executed_tx_hash IS NULL AND nonce < $2",
+        )
+        .bind(safe.to_owned())
+        .bind(nonce)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get::<String, _>("safe_tx_hash")?)).collect()
+    }
+
+    /// Records the execution of a transaction (once; a second recording changes nothing).
+    pub(crate) async fn record_execution(
+        &self,
+        safe_tx_hash: &str,
+        e: &ExecutionRow,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE multisig_tx SET executed_tx_hash = $2, execution_date = $3, block_number = $4, \
+             is_successful = $5, executor = $6, payment = $7, modified = $3 \
+             WHERE safe_tx_hash = $1 AND executed_tx_hash IS NULL",
+        )
+        .bind(safe_tx_hash.to_owned())
+        .bind(e.tx_hash.clone())
+        .bind(e.date.clone())
+        .bind(e.block_number)
+        .bind(i64::from(e.success))
+        .bind(e.executor.clone())
+        .bind(e.payment.clone())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts (transactions, confirmations) stored: for tests and the benchmark's checks.
+    pub async fn counts(&self) -> Result<(u64, u64)> {
+        let t: i64 = sqlx::query("SELECT COUNT(*) AS n FROM multisig_tx")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?;
+        let c: i64 = sqlx::query("SELECT COUNT(*) AS n FROM confirmation")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?;
+        Ok((t.max(0) as u64, c.max(0) as u64))
+    }
+}
+
+const INSERT_CONFIRMATION: &str = "INSERT INTO confirmation (safe_tx_hash, owner, signature, signature_type, created) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (safe_tx_hash, owner) DO NOTHING";
+
+async fn insert_confirmation(
+    dbtx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    c: &ConfirmationRow,
+) -> Result<u64> {
+    Ok(sqlx::query(INSERT_CONFIRMATION)
+        .bind(c.safe_tx_hash.clone())
+        .bind(c.owner.clone())
+        .bind(c.signature.clone())
+        .bind(c.signature_type.clone())
+        .bind(c.created.clone())
+        .execute(&mut **dbtx)
+        .await?
+        .rows_affected())
+}
