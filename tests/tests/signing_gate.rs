@@ -280,6 +280,9 @@ async fn execute_counts_my_approval_only_when_asked() {
     assert_eq!(w.nonce().await, nonce + U256::from(1u64));
 }
 
+/// An edit of a bundle's JSON.
+type Edit<'a> = dyn Fn(&mut Value) + 'a;
+
 #[tokio::test(flavor = "multi_thread")]
 async fn import_refuses_rows_and_labels_that_do_not_match() {
     let w = World::new().await;
@@ -311,7 +314,7 @@ async fn import_refuses_rows_and_labels_that_do_not_match() {
         path
     };
     // Each edit leaves the signed fields (and so every hash) intact: only what is shown changes.
-    let cases: [(&str, &dyn Fn(&mut Value), &str); 5] = [
+    let cases: [(&str, &Edit<'_>, &str); 5] = [
         (
             "amount",
             &|v| v["meta"]["batch"]["rows"][1]["amount"] = "12.5".into(),

@@ -373,6 +373,7 @@ pub async fn review_online<P: Provider>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
     use alloy::primitives::{U256, address};
@@ -478,7 +479,7 @@ mod tests {
         let mut data = vec![0x85, 0xa5, 0xaf, 0xfe];
         data.extend_from_slice(&U256::from(32u64).to_be_bytes::<32>());
         data.extend_from_slice(&U256::from(2u64).to_be_bytes::<32>());
-        data.extend_from_slice(&[b'g', b'm']);
+        data.extend_from_slice(b"gm");
         data.resize(4 + 96, 0);
         let lib = canonical("1.3.0", LibraryKind::SignMessageLib);
         let c = ctx(SafeVersion::V1_3_0);
