@@ -144,7 +144,12 @@ async fn plan_safety_through_the_cli() {
     assert!(cli.ok(&["tx", "show", &hash]).contains("payouts cannot be shown"));
     std::fs::write(&path, &original).unwrap();
 
-    cli.ok(&["tx", "sign", &hash, "--private-key", &k1]);
+    // The signer's preview carries the same recomputed figures.
+    let r = cli.run(&["tx", "sign", &hash, "--private-key", &k1]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for needle in ["counted from its chunks", count.as_str(), whole.as_str(), "enables module"] {
+        assert!(r.stderr.contains(needle), "the signer's preview lacks {needle:?}:\n{}", r.stderr);
+    }
     cli.ok(&["tx", "sign", &hash, "--private-key", &k2]);
     cli.json(&["tx", "execute", &hash, "--private-key", &payer]);
     let status = cli.json(&["payout", "status", &root]);

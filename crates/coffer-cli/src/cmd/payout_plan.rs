@@ -961,6 +961,20 @@ pub(crate) async fn show_fields(
     Ok(Some((f, v)))
 }
 
+/// Prints (stderr) what a plan approval stands for, before a signer signs it: [`show_fields`]
+/// with units read through `provider`. Nothing for other transactions.
+pub(crate) async fn print_plan_preview(
+    store: &Store,
+    p: &Proposal,
+    provider: Option<&DynProvider>,
+) -> eyre::Result<()> {
+    if let Some((fields, _)) = show_fields(store, p, provider).await? {
+        eprintln!("this Safe tx approves a payout plan; every figure is counted from its chunks:");
+        eprint!("{}", fields.render());
+    }
+    Ok(())
+}
+
 /// What `payout enable-module` tells the owners before they enable the module.
 const GUARD_WARNING: &str = "warning: a module moves funds with execTransactionFromModule, which does not pass \
      through the Safe's transaction guard: a guard does not see or block payout-plan chunks. The \
