@@ -160,6 +160,18 @@ async fn plan_safety_through_the_cli() {
     let plan = plan_from_file(&path);
     coffer_chain::plan::execute_chunk(chain.provider(), &plan, 0, chain.address(9)).await.unwrap();
 
+    // A row that pays the Safe's fallback handler (a contract with admin power over the Safe):
+    // refused before anything is proposed.
+    let handler =
+        cli.json(&["safe", "info", &safe])["fallbackHandler"].as_str().unwrap().to_owned();
+    let odd = cli.file("handler.csv");
+    std::fs::write(
+        &odd,
+        format!("token_type,token_address,receiver,amount,id\nnative,,{handler},0.001,\n"),
+    )
+    .unwrap();
+    cli.bad(&["payout", "plan", &safe, "--csv", odd.to_str().unwrap()], "the fallback handler");
+
     // The same rows again: refused, from the module's events (paid) and the active plan (pending).
     cli.bad(&["payout", "plan", &safe, "--csv", file], "already paid or are pending");
 

@@ -60,6 +60,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::SafeExists { .. }
             | E::NotAnOwner { .. }
             | E::ModuleUnavailable(_)
+            | E::PlanCheck(_)
     )
 }
 
