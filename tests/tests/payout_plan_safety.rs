@@ -144,7 +144,12 @@ async fn plan_safety_through_the_cli() {
     assert!(cli.ok(&["tx", "show", &hash]).contains("payouts cannot be shown"));
     std::fs::write(&path, &original).unwrap();
 
-    cli.ok(&["tx", "sign", &hash, "--private-key", &k1]);
+    // The signer's preview carries the same recomputed figures.
+    let r = cli.run(&["tx", "sign", &hash, "--private-key", &k1]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for needle in ["counted from its chunks", count.as_str(), whole.as_str(), "enables module"] {
+        assert!(r.stderr.contains(needle), "the signer's preview lacks {needle:?}:\n{}", r.stderr);
+    }
     cli.ok(&["tx", "sign", &hash, "--private-key", &k2]);
     cli.json(&["tx", "execute", &hash, "--private-key", &payer]);
     let status = cli.json(&["payout", "status", &root]);
@@ -154,6 +159,18 @@ async fn plan_safety_through_the_cli() {
     // A partial run: chunk 0 only (by anyone, through the library).
     let plan = plan_from_file(&path);
     coffer_chain::plan::execute_chunk(chain.provider(), &plan, 0, chain.address(9)).await.unwrap();
+
+    // A row that pays the Safe's fallback handler (a contract with admin power over the Safe):
+    // refused before anything is proposed.
+    let handler =
+        cli.json(&["safe", "info", &safe])["fallbackHandler"].as_str().unwrap().to_owned();
+    let odd = cli.file("handler.csv");
+    std::fs::write(
+        &odd,
+        format!("token_type,token_address,receiver,amount,id\nnative,,{handler},0.001,\n"),
+    )
+    .unwrap();
+    cli.bad(&["payout", "plan", &safe, "--csv", odd.to_str().unwrap()], "the fallback handler");
 
     // The same rows again: refused, from the module's events (paid) and the active plan (pending).
     cli.bad(&["payout", "plan", &safe, "--csv", file], "already paid or are pending");

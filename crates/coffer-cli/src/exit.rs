@@ -66,6 +66,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::LegacyDomainRefused { .. }
             | E::ExecutorApprovalNotRequested { .. }
             | E::ModuleUnavailable(_)
+            | E::PlanCheck(_)
     )
 }
 

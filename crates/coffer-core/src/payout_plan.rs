@@ -1173,6 +1173,52 @@ mod tests {
     }
 
     #[test]
+    fn summary_lines_come_from_the_chunks_and_mark_unverified_units() {
+        let chunks = [
+            pack(vec![transfer(TOKEN, rcpt(1), 1_500_000), transfer(TOKEN, rcpt(2), 2_000_000)]),
+            pack(vec![MultiSendEntry::call(
+                rcpt(3),
+                U256::from(10).pow(U256::from(18)),
+                Bytes::new(),
+            )]),
+        ];
+        let t = plan_totals(&chunks).unwrap();
+        let caps = t.exact_caps().unwrap();
+        let on_chain = BTreeMap::from([(
+            TOKEN,
+            AssetUnits::OnChain { decimals: 6, symbol: Some("USDC".into()) },
+        )]);
+        let lines: BTreeMap<_, _> = plan_summary_lines(&t, &caps, &on_chain).into_iter().collect();
+        assert_eq!(lines["payouts"], "3 in 2 chunks (counted from the chunks)");
+        assert_eq!(lines["totals"], format!("1 ETH in 1 payouts\n3.5 USDC ({TOKEN}) in 2 payouts"));
+        assert_eq!(lines["largest payout"], format!("1 ETH\n2 USDC ({TOKEN})"));
+        assert_eq!(lines["not transfers"], "none");
+        // Offline: base units, and a file's claim marked unverified.
+        let offline = BTreeMap::from([(
+            TOKEN,
+            AssetUnits::Unverified {
+                claimed_decimals: Some(2),
+                claimed_symbol: Some("USDC".into()),
+            },
+        )]);
+        let lines: BTreeMap<_, _> = plan_summary_lines(&t, &caps, &offline).into_iter().collect();
+        assert!(
+            lines["totals"].contains(&format!(
+                "3500000 base units of {TOKEN} (decimals not checked on chain; the plan file says 2 \
+                 decimals: 35000 USDC, unverified)"
+            )),
+            "{}",
+            lines["totals"]
+        );
+        // A non-transfer entry is counted and named.
+        let mint = MultiSendEntry::call(TOKEN, U256::ZERO, Bytes::from(hex!("40c10f19")));
+        let t = plan_totals(&[pack(vec![mint])]).unwrap();
+        let lines: BTreeMap<_, _> = plan_summary_lines(&t, &[], &on_chain).into_iter().collect();
+        assert!(lines["not transfers"].starts_with("1 entries are not plain transfers"));
+        assert_eq!(lines["caps"], "none");
+    }
+
+    #[test]
     fn bitmap_resume() {
         assert_eq!(bitmap_words(0), 0);
         assert_eq!(bitmap_words(1), 1);

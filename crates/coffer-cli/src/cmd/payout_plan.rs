@@ -271,10 +271,12 @@ fn known_plans(
             continue;
         }
         let Ok((path, file)) = load_plan(store, &path.display().to_string()) else { continue };
-        if file.chain_id == chain_id && file.safe == safe && file.module == module {
-            if let Ok(plan) = file.chunks(&path) {
-                out.insert(plan.root(), plan.chunks().to_vec());
-            }
+        if file.chain_id == chain_id
+            && file.safe == safe
+            && file.module == module
+            && let Ok(plan) = file.chunks(&path)
+        {
+            out.insert(plan.root(), plan.chunks().to_vec());
         }
     }
     out
@@ -957,6 +959,20 @@ pub(crate) async fn show_fields(
     }
     f.add("expires", when(a.expiry)).add("module", a.module);
     Ok(Some((f, v)))
+}
+
+/// Prints (stderr) what a plan approval stands for, before a signer signs it: [`show_fields`]
+/// with units read through `provider`. Nothing for other transactions.
+pub(crate) async fn print_plan_preview(
+    store: &Store,
+    p: &Proposal,
+    provider: Option<&DynProvider>,
+) -> eyre::Result<()> {
+    if let Some((fields, _)) = show_fields(store, p, provider).await? {
+        eprintln!("this Safe tx approves a payout plan; every figure is counted from its chunks:");
+        eprint!("{}", fields.render());
+    }
+    Ok(())
 }
 
 /// What `payout enable-module` tells the owners before they enable the module.

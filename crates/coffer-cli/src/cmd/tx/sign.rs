@@ -115,6 +115,7 @@ impl SignArgs {
             }
             .into());
         }
+        crate::cmd::payout_plan::print_plan_preview(&store, &p, Some(&provider)).await?;
         let sig = self.sign(&signer, &review, &p.tx).await?;
         store.add_signature(hash, &sig)?;
         let count = store.signatures(hash)?.len();
