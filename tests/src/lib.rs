@@ -2,6 +2,7 @@
 //! `test-utils`), and checks its exit code, its output, and that the store did not change when
 //! a command was refused.
 
+pub mod load;
 pub mod serve;
 
 use std::{
@@ -34,9 +35,11 @@ const SCRUBBED_ENV: [&str; 11] = [
 /// coffer-cli's binary because coffer-cli has integration tests.
 pub fn coffer_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap_or_default();
-    // target/<profile>/deps/<test>-<hash>
+    let name = if cfg!(windows) { "coffer.exe" } else { "coffer" };
+    // A test: target/<profile>/deps/<test>-<hash>; a binary of this crate (bench-serve): target/<profile>/<bin>.
+    let beside = exe.parent().map(|d| d.join(name)).filter(|b| b.is_file());
     let dir = exe.parent().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
-    let bin = dir.join(if cfg!(windows) { "coffer.exe" } else { "coffer" });
+    let bin = beside.unwrap_or_else(|| dir.join(name));
     assert!(
         bin.is_file(),
         "the coffer binary is not at {}: build it first with `cargo build -p coffer-cli` \

@@ -8,22 +8,27 @@
 //! - the same flow on a real PostgreSQL server started for the test (`initdb` in a temp dir);
 //! - two `coffer serve` processes on that one PostgreSQL database, every confirmation sent to both at once:
 //!   each stored exactly once;
-//! - SIGTERM stops the server cleanly (exit 0).
+//! - SIGTERM stops the server cleanly (exit 0);
+//! - raw HTTP bad input (broken JSON, oversized body, malformed signature, a hash for another chain, …) gets a
+//!   4xx in the official shape, never a 500; trailing and doubled slashes, v1 numbers, CORS preflight.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::process::Command;
 
-use alloy::{primitives::U256, signers::local::PrivateKeySigner};
+use alloy::{primitives::U256, signers::local::PrivateKeySigner, transports::http::reqwest};
 use coffer_chain::{
     SafeConfig,
-    test_utils::{ETHER, Implementation, TestChain, repo_root},
+    test_utils::{ETHER, Implementation, TestChain, TestSafe, repo_root},
 };
+use coffer_core::SafeTx;
 use coffer_e2e::{
     key_hex,
     serve::{Postgres, Serve},
 };
+use coffer_txs_api::MultisigTransactionCreate;
 use serde_json::Value;
+use serde_json::json;
 
 /// Runs `node api-kit.mjs ARGS` and parses its JSON output.
 fn api_kit(args: &[&str]) -> Value {
@@ -163,4 +168,163 @@ async fn api_kit_against_coffer_serve_on_sqlite_and_postgres() {
         pg.psql(&format!("SELECT COUNT(*) FROM confirmation WHERE safe_tx_hash = '{hash}'")),
         "24"
     );
+    drop((a, b));
+
+    // 4. Raw HTTP: bad input is a 4xx in the official shape, never a 500.
+    let server = Serve::start(
+        &rpc,
+        &format!("sqlite:{}", scratch.path().join("raw.sqlite3").display()),
+        &[],
+    );
+    bad_input_over_http(&chain, &server, &safe2).await;
+}
+
+/// POSTs `body` to `url`; returns the status and the parsed body (`Value::Null` when empty).
+async fn post(url: &str, body: impl Into<String>) -> (u16, Value) {
+    let resp = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn get(url: &str) -> (u16, Value, String) {
+    let resp = reqwest::get(url).await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null), text)
+}
+
+async fn bad_input_over_http(chain: &TestChain, server: &Serve, safe: &TestSafe) {
+    let api = server.api();
+    let safe_addr = safe.address;
+    let propose_url = format!("{api}/v2/safes/{safe_addr}/multisig-transactions/");
+    let nonce = coffer_chain::safe_nonce(chain.provider(), safe_addr).await.unwrap();
+    let tx = SafeTx::call(chain.address(5), U256::from(1), Vec::<u8>::new(), nonce);
+    let hash = tx.safe_tx_hash(&safe.ctx);
+    let sig = safe.sign(&tx, 0).unwrap();
+    let good =
+        MultisigTransactionCreate::new(&tx, hash, chain.address(1), Some(sig.to_bytes()), None);
+    let good_json = serde_json::to_value(&good).unwrap();
+    let with = |key: &str, v: Value| {
+        let mut b = good_json.clone();
+        b[key] = v;
+        b.to_string()
+    };
+
+    // Broken JSON, a JSON list, an oversized body.
+    let (s, b) = post(&propose_url, "{\"to\": ").await;
+    assert_eq!(s, 400);
+    assert!(b["detail"].as_str().unwrap().starts_with("JSON parse error"), "{b}");
+    let (s, b) = post(&propose_url, "[]").await;
+    assert_eq!(
+        (s, &b["nonFieldErrors"][0]),
+        (422, &json!("Invalid data. Expected a dictionary, but got list."))
+    );
+    let (s, b) = post(&propose_url, format!("{{\"data\":\"0x{}\"}}", "00".repeat(1_400_000))).await;
+    assert_eq!(s, 413, "{b}");
+    assert!(b["detail"].is_string());
+    // Malformed signatures: too short, not hex, an unknown v.
+    let (s, b) = post(&propose_url, with("signature", json!("0x1234"))).await;
+    assert_eq!(
+        (s, &b["signature"][0]),
+        (422, &json!("Ensure this field has at least 65 hexadecimal chars (not counting 0x)."))
+    );
+    let (s, b) = post(&propose_url, with("signature", json!("0xzz"))).await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b["signature"][0].is_string());
+    let mut bad_v = sig.to_bytes().to_vec();
+    bad_v[64] = 5;
+    let (s, b) =
+        post(&propose_url, with("signature", json!(alloy::primitives::Bytes::from(bad_v)))).await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b["nonFieldErrors"][0].as_str().unwrap().contains("v = 5"), "{b}");
+    // A non-checksummed body address, a hex integer, operation CREATE, a short hash.
+    let (s, b) =
+        post(&propose_url, with("to", json!(chain.address(5).to_string().to_lowercase()))).await;
+    assert_eq!(s, 422);
+    assert!(b["to"][0].as_str().unwrap().ends_with("is not checksumed"), "{b}");
+    let (s, b) = post(&propose_url, with("value", json!("0x01"))).await;
+    assert_eq!((s, &b["value"][0]), (422, &json!("A valid integer is required.")));
+    let (s, b) = post(&propose_url, with("operation", json!(2))).await;
+    assert_eq!(
+        (s, &b["operation"][0]),
+        (422, &json!("Operation CREATE not supported. Please use Safe CreateLib"))
+    );
+    let (s, b) = post(&propose_url, with("contractTransactionHash", json!("0x1234"))).await;
+    assert_eq!(s, 422);
+    assert!(b["contractTransactionHash"][0].is_string());
+    // A transaction hashed and signed for another chain: the hash does not match this chain's.
+    let other = coffer_core::SafeTxContext::new(1, safe_addr, safe.ctx.version);
+    let other_hash = tx.safe_tx_hash(&other);
+    let other_sig = coffer_chain::test_utils::sign_hash(&safe.owners[0], other_hash).unwrap();
+    let foreign = MultisigTransactionCreate::new(
+        &tx,
+        other_hash,
+        chain.address(1),
+        Some(other_sig.to_bytes()),
+        None,
+    );
+    let (s, b) = post(&propose_url, serde_json::to_string(&foreign).unwrap()).await;
+    assert_eq!(s, 422);
+    assert_eq!(
+        b["nonFieldErrors"][0],
+        json!(format!(
+            "Contract-transaction-hash={hash} does not match provided contract-tx-hash={other_hash}"
+        ))
+    );
+    // An address without a Safe: propose 422, info 404 with an empty body, list an empty page.
+    let nobody = chain.address(6);
+    let (s, b) =
+        post(&format!("{api}/v2/safes/{nobody}/multisig-transactions/"), good_json.to_string())
+            .await;
+    assert_eq!(s, 422, "{b}");
+    let (s, _, text) = get(&format!("{api}/v1/safes/{nobody}/")).await;
+    assert_eq!((s, text.as_str()), (404, ""));
+    let (s, b, _) = get(&format!("{api}/v2/safes/{nobody}/multisig-transactions/")).await;
+    assert_eq!((s, &b["count"]), (200, &json!(0)));
+    // Confirmation bodies.
+    let confirm_url = format!("{api}/v1/multisig-transactions/{hash}/confirmations/");
+    let (s, b) = post(&confirm_url, "{}").await;
+    assert_eq!((s, &b["signature"][0]), (400, &json!("This field is required.")));
+    let (s, b) = post(&confirm_url, "nope").await;
+    assert_eq!(s, 400, "{b}");
+    // Unknown routes and methods; a malformed hash.
+    let (s, b, _) = get(&format!("{api}/v1/nothing-here/")).await;
+    assert_eq!((s, &b["detail"]), (404, &json!("Not found.")));
+    let (s, b) = post(&format!("{api}/v1/about/"), "{}").await;
+    assert_eq!((s, &b["detail"]), (405, &json!("Method \"POST\" not allowed.")));
+    let (s, b, _) = get(&format!("{api}/v2/multisig-transactions/0x/")).await;
+    assert_eq!((s, &b["detail"]), (404, &json!("Not found.")));
+
+    // The good proposal: accepted through a doubled slash and without the trailing one; v1 numbers, v2 strings.
+    let (s, b) =
+        post(&format!("{api}//v2/safes/{safe_addr}/multisig-transactions"), good_json.to_string())
+            .await;
+    assert_eq!((s, b), (201, Value::Null));
+    let (s, v2, _) = get(&format!("{api}/v2/multisig-transactions/{hash}")).await;
+    assert_eq!(
+        (s, &v2["nonce"], &v2["isExecuted"]),
+        (200, &json!(nonce.to_string()), &json!(false))
+    );
+    let (_, v1, _) = get(&format!("{api}/v1/multisig-transactions/{hash}/")).await;
+    assert_eq!(v1["nonce"], json!(nonce.to::<u64>()));
+    assert_eq!(v1["confirmations"][0]["signatureType"], "EOA");
+
+    // CORS preflight, as the official service answers it.
+    let resp = reqwest::Client::new()
+        .request(reqwest::Method::OPTIONS, &propose_url)
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,authorization")
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "preflight {}", resp.status());
+    assert_eq!(resp.headers()["access-control-allow-origin"], "*");
 }

@@ -1,0 +1,243 @@
+//! A confirmation load against `coffer serve`, shared by the kill test (`tests/serve_kill.rs`) and the
+//! benchmark (`script/bench-serve`, binary `bench-serve`).
+//!
+//! Setup: `safes` Safes, each with `owners_per_safe` fresh random owners (threshold 1), one proposal each (by its
+//! first owner, through the server), and one EIP-712 confirmation prepared for every other owner, signed before
+//! the clock starts. The load: `concurrency` clients, each with its own keep-alive connection, POST the
+//! confirmations (interleaved across the Safes) as fast as the server answers.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    signers::local::PrivateKeySigner,
+    transports::http::reqwest,
+};
+use coffer_chain::{
+    SafeConfig, SuiteAddresses, create_safe,
+    test_utils::{TestChain, sign_hash},
+};
+use coffer_core::SafeTx;
+use coffer_txs_api::MultisigTransactionCreate;
+
+use crate::fail;
+
+/// One confirmation to send.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// The transaction.
+    pub safe_tx_hash: B256,
+    /// The confirming owner.
+    pub owner: Address,
+    /// `{"signature": "0x…"}`.
+    pub body: String,
+}
+
+/// The prepared load.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// The Safes and their proposal's hash.
+    pub txs: Vec<(Address, B256)>,
+    /// The confirmations, interleaved across the Safes.
+    pub jobs: Vec<Job>,
+}
+
+/// Creates the Safes, proposes through `api` (`http://HOST:PORT/api`) and signs every confirmation.
+pub async fn prepare(
+    chain: &TestChain,
+    suite: &SuiteAddresses,
+    api: &str,
+    safes: usize,
+    owners_per_safe: usize,
+    salt_base: u64,
+) -> Workload {
+    let client = reqwest::Client::new();
+    let mut txs = Vec::new();
+    let mut per_safe: Vec<Vec<Job>> = Vec::new();
+    for i in 0..safes {
+        let keys: Vec<PrivateKeySigner> =
+            (0..owners_per_safe).map(|_| PrivateKeySigner::random()).collect();
+        let config = SafeConfig::new(keys.iter().map(PrivateKeySigner::address).collect(), 1)
+            .with_salt_nonce(U256::from(salt_base + i as u64));
+        let created = create_safe(chain.provider(), chain.deployer(), suite, &config)
+            .await
+            .unwrap_or_else(|e| fail(&format!("creating Safe {i}: {e}")));
+        let safe = created.plan.address;
+        let ctx = created.info.context().unwrap_or_else(|e| fail(&format!("context: {e}")));
+        let tx = SafeTx::call(safe, U256::ZERO, Vec::<u8>::new(), U256::ZERO);
+        let hash = tx.safe_tx_hash(&ctx);
+        let sig = sign_hash(&keys[0], hash).unwrap_or_else(|e| fail(&format!("sign: {e}")));
+        let body = MultisigTransactionCreate::new(
+            &tx,
+            hash,
+            keys[0].address(),
+            Some(sig.to_bytes()),
+            None,
+        );
+        let url = format!("{api}/v2/safes/{safe}/multisig-transactions/");
+        let resp = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(serde_json::to_string(&body).unwrap_or_default())
+            .send()
+            .await
+            .unwrap_or_else(|e| fail(&format!("propose to {url}: {e}")));
+        let status = resp.status().as_u16();
+        if status != 201 {
+            let text = resp.text().await.unwrap_or_default();
+            fail(&format!("propose answered {status}: {text}"));
+        }
+        txs.push((safe, hash));
+        per_safe.push(
+            keys[1..]
+                .iter()
+                .map(|k| {
+                    let sig = sign_hash(k, hash).unwrap_or_else(|e| fail(&format!("sign: {e}")));
+                    Job {
+                        safe_tx_hash: hash,
+                        owner: k.address(),
+                        body: serde_json::json!({ "signature": sig.to_bytes() }).to_string(),
+                    }
+                })
+                .collect(),
+        );
+    }
+    let mut jobs = Vec::new();
+    for round in 0..owners_per_safe.saturating_sub(1) {
+        for list in &per_safe {
+            if let Some(j) = list.get(round) {
+                jobs.push(j.clone());
+            }
+        }
+    }
+    Workload { txs, jobs }
+}
+
+/// What a load run saw.
+#[derive(Clone, Debug, Default)]
+pub struct LoadReport {
+    /// Indices (into the jobs) answered 201.
+    pub created: Vec<usize>,
+    /// Answers other than 201 (status, or 0 for a connection error), with their job index.
+    pub failed: Vec<(usize, u16)>,
+    /// Latency of every request answered 201, in microseconds.
+    pub latencies_us: Vec<u64>,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+impl LoadReport {
+    /// The latency at quantile `q` (0..=1), in milliseconds.
+    pub fn latency_ms(&self, q: f64) -> f64 {
+        let mut v = self.latencies_us.clone();
+        if v.is_empty() {
+            return 0.0;
+        }
+        v.sort_unstable();
+        let i = ((v.len() - 1) as f64 * q).round() as usize;
+        v[i.min(v.len() - 1)] as f64 / 1000.0
+    }
+
+    /// Confirmations answered 201 per second.
+    pub fn throughput(&self) -> f64 {
+        self.created.len() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Sends every job to `api` from `concurrency` clients at once. Stops early (remaining jobs unsent) after
+/// `stop_after_failures` failed answers in a row, e.g. once the server is gone.
+pub async fn run(api: &str, jobs: Arc<Vec<Job>>, concurrency: usize) -> LoadReport {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for _ in 0..concurrency {
+        let jobs = jobs.clone();
+        let next = next.clone();
+        let api = api.to_owned();
+        handles.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(1)
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap_or_default();
+            let mut out = LoadReport::default();
+            let mut failures_in_a_row = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(job) = jobs.get(i) else { break };
+                let url =
+                    format!("{api}/v1/multisig-transactions/{}/confirmations/", job.safe_tx_hash);
+                let t0 = Instant::now();
+                let sent = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(job.body.clone())
+                    .send()
+                    .await;
+                let status = match sent {
+                    Ok(r) => {
+                        let s = r.status().as_u16();
+                        let _ = r.bytes().await;
+                        s
+                    }
+                    Err(_) => 0,
+                };
+                if status == 201 {
+                    out.latencies_us.push(t0.elapsed().as_micros() as u64);
+                    out.created.push(i);
+                    failures_in_a_row = 0;
+                } else {
+                    out.failed.push((i, status));
+                    failures_in_a_row += 1;
+                    if failures_in_a_row >= 20 {
+                        break;
+                    }
+                }
+            }
+            out
+        }));
+    }
+    let mut total = LoadReport::default();
+    for h in handles {
+        if let Ok(r) = h.await {
+            total.created.extend(r.created);
+            total.failed.extend(r.failed);
+            total.latencies_us.extend(r.latencies_us);
+        }
+    }
+    total.elapsed = start.elapsed();
+    total
+}
+
+/// Every confirmation `api` lists for `hash` (following the pages): the owners, in order.
+pub async fn listed_owners(api: &str, hash: B256) -> Vec<Address> {
+    let client = reqwest::Client::new();
+    let mut out = Vec::new();
+    let mut url = Some(format!("{api}/v1/multisig-transactions/{hash}/confirmations/?limit=200"));
+    while let Some(u) = url {
+        let resp = client.get(&u).send().await.unwrap_or_else(|e| fail(&format!("GET {u}: {e}")));
+        let page: serde_json::Value =
+            resp.json().await.unwrap_or_else(|e| fail(&format!("{u}: {e}")));
+        for r in page["results"].as_array().cloned().unwrap_or_default() {
+            if let Some(o) = r["owner"].as_str().and_then(|s| s.parse().ok()) {
+                out.push(o);
+            }
+        }
+        url = page["next"].as_str().map(str::to_owned);
+    }
+    out
+}
+
+/// Peak resident set size of process `pid` (`VmHWM`), in MiB.
+pub fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
