@@ -213,7 +213,7 @@ async fn proposals_that_the_safe_would_refuse() {
     w.propose_bad(&["raw", "--to", NOBODY, "--data", "0xzz"], "not hex");
     w.propose_bad(
         &["raw", "--to", NOBODY, "--data", "0x", "--operation", "delegatecall"],
-        "without --allow-delegatecall",
+        "not a known MultiSendCallOnly or SignMessageLib",
     );
     w.propose_bad(&["raw", "--to", NOBODY, "--operation", "staticcall"], "invalid value");
     // Owners, threshold, modules, guard, handler.

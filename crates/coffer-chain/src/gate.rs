@@ -371,3 +371,128 @@ pub async fn review_online<P: Provider>(
     }
     Ok(review)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use alloy::primitives::{U256, address};
+    use coffer_core::{MultiSendBatch, MultiSendEntry, SafeVersion};
+
+    const SAFE: Address = address!("00000000000000000000000000000000000005af");
+    const ELSEWHERE: Address = address!("00000000000000000000000000000000000bad00");
+
+    fn ctx(version: SafeVersion) -> SafeTxContext {
+        SafeTxContext::new(1, SAFE, version)
+    }
+
+    fn canonical(version: &str, kind: LibraryKind) -> Address {
+        known_libraries(1)
+            .into_iter()
+            .find(|l| l.suite == format!("canonical {version}") && l.kind == kind)
+            .map(|l| l.address)
+            .unwrap_or_default()
+    }
+
+    fn batch(entries: Vec<MultiSendEntry>) -> Bytes {
+        MultiSendBatch::new(entries).encode_call()
+    }
+
+    #[test]
+    fn the_known_list_holds_coffer_and_canonical_libraries() {
+        let list = known_libraries(1);
+        // 2 deployers × 2 coffer libraries + 3 releases × 2 canonical ones.
+        assert_eq!(list.len(), 10);
+        assert_eq!(
+            canonical("1.4.1", LibraryKind::MultiSendCallOnly),
+            address!("9641d764fc13c8B624c04430C7356C1C7C8102e2")
+        );
+        let coffer =
+            SuiteAddresses::coffer(SAFE_SINGLETON_FACTORY).ok().map(|s| s.sign_message_lib);
+        assert!(list.iter().any(|l| Some(l.address) == coffer && l.suite == "coffer"));
+        // Canonical MultiSend (whose entries may delegatecall) is not a known target.
+        assert!(known_library(1, address!("38869bf66a61cF6bDB996A6aE40D5853Fd43B526")).is_none());
+        assert!(known_libraries(324).is_empty());
+    }
+
+    #[test]
+    fn offline_unknown_delegatecalls_are_refused_known_ones_marked_unchecked() {
+        let data = batch(vec![MultiSendEntry::call(ELSEWHERE, U256::from(1u64), Bytes::new())]);
+        let tx = SafeTx::delegate_call(ELSEWHERE, data.clone(), U256::ZERO);
+        let v = SafeVersion::V1_4_1;
+        match review_offline(&ctx(v), &tx, Policy::default()) {
+            Err(Error::DelegatecallRefused { target, .. }) => assert_eq!(target, ELSEWHERE),
+            other => panic!("expected DelegatecallRefused, got {other:?}"),
+        }
+        let allowed = Policy { allow_delegatecall: true, ..Policy::default() };
+        let review = review_offline(&ctx(v), &tx, allowed).unwrap();
+        assert!(review.lines().iter().any(|(_, t)| t.contains("NOT a known library")));
+
+        let msco = canonical("1.4.1", LibraryKind::MultiSendCallOnly);
+        let tx = SafeTx::delegate_call(msco, data, U256::ZERO);
+        let review = review_offline(&ctx(v), &tx, Policy::default()).unwrap();
+        assert!(matches!(
+            review.delegatecalls.as_slice(),
+            [Delegatecall::Known { code: CodeCheck::NotChecked, .. }]
+        ));
+        let lines = review.lines();
+        assert!(lines.iter().any(|(_, t)| t.contains("its code was NOT checked")), "{lines:?}");
+        assert!(lines.iter().any(|(l, _)| *l == "offline"), "{lines:?}");
+    }
+
+    #[test]
+    fn a_delegatecall_inside_a_batch_is_checked_too() {
+        let inner = MultiSendEntry {
+            operation: Operation::DelegateCall,
+            to: ELSEWHERE,
+            value: U256::ZERO,
+            data: Bytes::new(),
+        };
+        let msco = canonical("1.4.1", LibraryKind::MultiSendCallOnly);
+        let tx = SafeTx::delegate_call(msco, batch(vec![inner]), U256::ZERO);
+        assert!(matches!(
+            review_offline(&ctx(SafeVersion::V1_4_1), &tx, Policy::default()),
+            Err(Error::DelegatecallRefused { target: ELSEWHERE, .. })
+        ));
+    }
+
+    #[test]
+    fn legacy_domains_need_the_flag_offline() {
+        let tx = SafeTx::call(ELSEWHERE, U256::from(1u64), Bytes::new(), U256::ZERO);
+        for v in [SafeVersion::V0_1_0, SafeVersion::V1_1_1, SafeVersion::V1_2_0] {
+            assert!(matches!(
+                review_offline(&ctx(v), &tx, Policy::default()),
+                Err(Error::LegacyDomainRefused { .. })
+            ));
+            let allowed = Policy { allow_legacy_domain: true, ..Policy::default() };
+            let review = review_offline(&ctx(v), &tx, allowed).unwrap();
+            assert!(
+                review.lines().iter().any(|(l, t)| *l == "domain" && t.contains("NOT checked"))
+            );
+        }
+        assert!(review_offline(&ctx(SafeVersion::V1_3_0), &tx, Policy::default()).is_ok());
+    }
+
+    #[test]
+    fn sign_message_lib_shows_the_message_and_its_safe_hash() {
+        let message = b"gm".to_vec();
+        let mut data = vec![0x85, 0xa5, 0xaf, 0xfe];
+        data.extend_from_slice(&U256::from(32u64).to_be_bytes::<32>());
+        data.extend_from_slice(&U256::from(2u64).to_be_bytes::<32>());
+        data.extend_from_slice(b"gm");
+        data.resize(4 + 96, 0);
+        let lib = canonical("1.3.0", LibraryKind::SignMessageLib);
+        let c = ctx(SafeVersion::V1_3_0);
+        let review =
+            review_offline(&c, &SafeTx::delegate_call(lib, data, U256::ZERO), Policy::default())
+                .unwrap();
+        assert_eq!(
+            review.messages,
+            vec![SafeMessage {
+                message: Bytes::from(message.clone()),
+                safe_message_hash: safe_message_hash(&c, &message),
+            }]
+        );
+        assert!(review.lines().iter().any(|(l, t)| *l == "signs message" && t.contains("\"gm\"")));
+    }
+}

@@ -455,3 +455,72 @@ fn tx_builder_script_written_file() {
         }
     );
 }
+
+// Origin: computed independently of coffer with ethers 5's EIP-712 encoder by
+// `tests/vectors/safe-0.1.0.cjs` (its output is pinned here). Safe 0.1.0's SafeTx type names the
+// refund overhead `dataGas`; 1.0.0 renamed it `baseGas`, which changes the typehash and so every
+// hash. The domain is the legacy one (no chain id).
+#[test]
+fn safe_0_1_0_hashes_with_data_gas() {
+    use coffer_core::SAFE_TX_TYPEHASH_V0;
+    assert_eq!(
+        SAFE_TX_TYPEHASH_V0,
+        b256!("0x14d461bc7412367e924637b363c7bf29b8f47e2f84869f4426e5633d8af47b20")
+    );
+    let safe = address!("0xd6f5Bef6bb4acD235CF85c0ce196316d10785d67");
+    let tx = SafeTx {
+        to: address!("0x000000000000000000000000000000000000dEaD"),
+        value: U256::from(1_000_000_000_000_000_000u128),
+        data: bytes!("a9059cbb"),
+        operation: Operation::Call,
+        safe_tx_gas: U256::from(50_000u64),
+        base_gas: U256::from(21_000u64),
+        gas_price: U256::from(1_000_000_000u64),
+        gas_token: Address::ZERO,
+        refund_receiver: address!("0x1111111111111111111111111111111111111111"),
+        nonce: U256::from(3u64),
+    };
+    let v0: SafeVersion = "0.1.0".parse().unwrap();
+    assert_eq!(v0, SafeVersion::V0_1_0);
+    assert!(v0.has_data_gas() && !v0.has_chain_id_in_domain());
+    let ctx = SafeTxContext::new(1, safe, v0);
+    assert_eq!(
+        domain_separator(&ctx),
+        b256!("0x6dda5da6f3b6225311946ab4732b5658018db6dc890378fbdb529d8e9832762a")
+    );
+    assert_eq!(
+        tx.struct_hash_for(v0),
+        b256!("0x0ff2a21caa9bfaac69d2f4935043887fe5e047ea6c5ff04286541d9dd583bd16")
+    );
+    let hash = b256!("0xde4e318b0bef8195671bf1d8456606baae2050db2fb8b08c4691ecf88c25c977");
+    assert_eq!(tx.safe_tx_hash(&ctx), hash);
+    // The typed-data JSON (with `dataGas`) hashes to the same value through alloy's EIP-712.
+    let typed = tx.typed_data(&ctx).unwrap();
+    assert_eq!(typed.eip712_signing_hash().unwrap(), hash);
+    // The same fields hashed as 1.0.0 (`baseGas`) give another hash, also pinned by the script.
+    let v1 = SafeTxContext::new(1, safe, SafeVersion::V1_0_0);
+    assert_eq!(
+        tx.safe_tx_hash(&v1),
+        b256!("0x314cf32e39024bfc8fdce75bd7185b019f5050e39dfc0210b580dcd7b4af1e81")
+    );
+}
+
+// SignMessageLib `signMessage(bytes)` (selector 0x85a5affe, `keccak256("signMessage(bytes)")`):
+// decoded with the message shown as text, or as hex when it is not printable.
+#[test]
+fn sign_message_lib_call_is_decoded() {
+    let lib = address!("0xd53cd0aB83D845Ac265BE939c57F53AD838012c9");
+    let text = b"coffer: hello";
+    let mut data = bytes!("85a5affe").to_vec();
+    data.extend_from_slice(&U256::from(32u64).to_be_bytes::<32>());
+    data.extend_from_slice(&U256::from(text.len()).to_be_bytes::<32>());
+    let mut padded = text.to_vec();
+    padded.resize(32, 0);
+    data.extend_from_slice(&padded);
+    let call = decode_call(lib, U256::ZERO, &data, Operation::DelegateCall);
+    assert_eq!(call.kind, CallKind::SignMessage { message: Bytes::copy_from_slice(text) });
+    assert_eq!(call.risks, vec![Risk::DelegateCall, Risk::MessageSignature]);
+    assert!(call.to_string().contains("\"coffer: hello\" (13 bytes of text)"), "{call}");
+    assert_eq!(coffer_core::message_text(&[0xff, 0x00]), "0xff00 (2 bytes, not text)");
+    assert_eq!(coffer_core::message_text(b"a\x1b[2Jb"), "0x611b5b324a62 (6 bytes, not text)");
+}

@@ -188,7 +188,7 @@ impl WalletSigner {
         let domain_hash = domain_separator(ctx);
         let (message_hash, safe_hash, subject) = match payload {
             Payload::Tx(tx) => (
-                tx.struct_hash(),
+                tx.struct_hash_for(ctx.version),
                 tx.safe_tx_hash(ctx),
                 PreviewSubject::Transaction {
                     tx: Box::new(tx.clone()),

@@ -614,3 +614,41 @@ fn the_readme_example_is_a_valid_bundle() {
     assert_eq!(bundle.signatures[0].owner, owner(1));
     assert_eq!(bundle.signatures[1].owner, owner(2));
 }
+
+/// `check_meta` on a payout-plan approval: the reference's root and chunk count, and the counts a
+/// coffer label states, must be what the calldata approves.
+#[test]
+fn plan_metadata_is_checked_against_the_approval() {
+    use alloy_primitives::Address;
+    use coffer_core::{SafeTx, TokenCap, approve_plan_calldata};
+    use coffer_store::PayoutPlanRef;
+
+    let root = B256::repeat_byte(0x42);
+    let module = Address::repeat_byte(0x77);
+    let caps = [TokenCap { token: Address::ZERO, amount: U256::from(10u64) }];
+    let data = approve_plan_calldata(root, 12, 1_900_000_000, &caps);
+    let meta = |root: B256, chunks: u64, label: &str| ProposalMeta {
+        label: Some(label.to_owned()),
+        payout_plan: Some(PayoutPlanRef { root, chunks: Some(chunks), payouts: Some(1200) }),
+        ..ProposalMeta::default()
+    };
+    let bundle = |m: ProposalMeta| {
+        Bundle::new(ctx(), SafeTx::call(module, U256::ZERO, data.clone(), U256::ZERO), &[], Some(m))
+            .unwrap()
+    };
+    let no_decimals = |_: Address| None;
+    let honest = "payout plan pay.csv: 1200 payouts in 12 chunks";
+    bundle(meta(root, 12, honest)).check_meta(no_decimals).unwrap();
+    for (m, needle) in [
+        (meta(B256::repeat_byte(0x43), 12, honest), "neither approves nor revokes"),
+        (meta(root, 13, honest), "has 13 chunks, the calldata approves 12"),
+        (meta(root, 12, "payout plan pay.csv: 1200 payouts in 3 chunks"), "says 3 chunks"),
+    ] {
+        match bundle(m).check_meta(no_decimals) {
+            Err(e @ Error::MetaMismatch { .. }) => {
+                assert!(e.to_string().contains(needle), "{e}")
+            }
+            other => panic!("expected MetaMismatch ({needle}), got {other:?}"),
+        }
+    }
+}

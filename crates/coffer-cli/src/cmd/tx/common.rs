@@ -12,7 +12,7 @@ use coffer_chain::{
 use coffer_core::{
     DecodedCall, Operation, SafeSignature, SafeTx, SafeTxContext, decode_call, domain_separator,
 };
-use coffer_signer::{PreviewSink, SigningPreview};
+use coffer_signer::{PreviewSink, SigningPreview, StderrPreview};
 use coffer_store::{Proposal, ProposalMeta, ProposalStatus, signature_kind_name};
 use serde_json::{Value, json};
 
@@ -79,23 +79,23 @@ pub(crate) fn review_text(review: &Review, tx: &SafeTx, max_entries: usize) -> S
     f.render()
 }
 
-/// A preview sink that writes the signer's preview and then the gate's findings to stderr, so
-/// both are on screen before a key or device is asked.
+/// A preview sink that writes the signing gate's findings to stderr and then hands the signer's
+/// preview to [`StderrPreview`] (whatever it adds, such as a device prompt, stays last), so both
+/// are on screen before a key or device is asked.
 pub(crate) struct GatedPreview<'a>(pub(crate) &'a Review);
 
 impl PreviewSink for GatedPreview<'_> {
     fn show(&mut self, preview: &SigningPreview) -> std::io::Result<()> {
         let mut f = Fields::default();
         add_review_fields(&mut f, self.0);
-        let mut err = std::io::stderr().lock();
-        writeln!(err, "{preview}")?;
-        let extra = f.render();
-        if !extra.is_empty() {
+        let findings = f.render();
+        if !findings.is_empty() {
+            let mut err = std::io::stderr().lock();
             writeln!(err, "Checked by coffer's signing gate:")?;
-            write!(err, "{extra}")?;
+            write!(err, "{findings}")?;
+            err.flush()?;
         }
-        writeln!(err)?;
-        err.flush()
+        StderrPreview.show(preview)
     }
 }
 
