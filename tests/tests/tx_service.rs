@@ -10,7 +10,8 @@
 //!   each stored exactly once;
 //! - SIGTERM stops the server cleanly (exit 0);
 //! - raw HTTP bad input (broken JSON, oversized body, malformed signature, a hash for another chain, …) gets a
-//!   4xx in the official shape, never a 500; trailing and doubled slashes, v1 numbers, CORS preflight.
+//!   4xx in the official shape, never a 500; trailing and doubled slashes, v1 numbers, CORS preflight; an
+//!   approved-hash confirmation (v = 1) is refused until the owner calls `approveHash`, then accepted.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -289,10 +290,10 @@ async fn bad_input_over_http(chain: &TestChain, server: &Serve, safe: &TestSafe)
     let (s, b, _) = get(&format!("{api}/v2/safes/{nobody}/multisig-transactions/")).await;
     assert_eq!((s, &b["count"]), (200, &json!(0)));
     // Confirmation bodies.
-    let confirm_url = format!("{api}/v1/multisig-transactions/{hash}/confirmations/");
-    let (s, b) = post(&confirm_url, "{}").await;
+    let unknown_confirm = format!("{api}/v1/multisig-transactions/{hash}/confirmations/");
+    let (s, b) = post(&unknown_confirm, "{}").await;
     assert_eq!((s, &b["signature"][0]), (400, &json!("This field is required.")));
-    let (s, b) = post(&confirm_url, "nope").await;
+    let (s, b) = post(&unknown_confirm, "nope").await;
     assert_eq!(s, 400, "{b}");
     // Unknown routes and methods; a malformed hash.
     let (s, b, _) = get(&format!("{api}/v1/nothing-here/")).await;
@@ -315,6 +316,23 @@ async fn bad_input_over_http(chain: &TestChain, server: &Serve, safe: &TestSafe)
     let (_, v1, _) = get(&format!("{api}/v1/multisig-transactions/{hash}/")).await;
     assert_eq!(v1["nonce"], json!(nonce.to::<u64>()));
     assert_eq!(v1["confirmations"][0]["signatureType"], "EOA");
+
+    // An approved-hash confirmation (v = 1) counts only once the owner approved the hash on chain.
+    let owner2 = chain.address(2);
+    let approved = coffer_core::SafeSignature::approved_hash(owner2).to_bytes();
+    let confirm_url = format!("{api}/v1/multisig-transactions/{hash}/confirmations/");
+    let body = json!({ "signature": approved }).to_string();
+    let (s, b) = post(&confirm_url, body.clone()).await;
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(
+        b["signature"][0],
+        json!(format!("Signature={approved} for owner={owner2} is not valid"))
+    );
+    coffer_chain::approve_hash(chain.provider(), &safe.ctx, &tx, owner2).await.unwrap();
+    let (s, b) = post(&confirm_url, body).await;
+    assert_eq!(s, 201, "{b}");
+    let (_, v2, _) = get(&format!("{api}/v2/multisig-transactions/{hash}/")).await;
+    assert_eq!(v2["confirmations"][1]["signatureType"], "APPROVED_HASH");
 
     // CORS preflight, as the official service answers it.
     let resp = reqwest::Client::new()
