@@ -65,7 +65,8 @@ impl ReadyExecution {
 pub enum Readiness {
     /// Everything checked; send it with [`send_ready`].
     Ready(Box<ReadyExecution>),
-    /// Too few valid signatures yet (counting the executor's own approval when it is an owner).
+    /// Too few valid signatures yet (collected signatures only; the executor's own approval is
+    /// not added).
     NotReady {
         /// Valid signatures (with the executor's approval if it counts).
         valid: usize,
@@ -108,8 +109,9 @@ pub struct Executed {
 
 /// Checks whether the stored proposal `hash` can be executed now by `executor`, in this order,
 /// sending nothing: recorded status; nonce (`Done` when used, `NotNext` when later); the
-/// delegatecall allow-list; the valid signatures against the threshold (each verified on chain;
-/// the executor's own approval counts when it is an owner); the simulation of the inner call;
+/// signing gate (`coffer_chain::gate::review_online`: chain, version, hash, delegatecall
+/// targets); the valid signatures against the threshold (each verified on chain; the executor's
+/// own approval is not added); the simulation of the inner call;
 /// the gas-price ceiling; then [`prepare_execution`] (hash against `getTransactionHash`, an
 /// `eth_call` of the execution and a gas estimate).
 pub async fn prepare_ready<P: Provider>(
@@ -140,12 +142,9 @@ pub async fn prepare_ready<P: Provider>(
     let signatures = store.signatures(hash)?;
     let checks =
         verify_signatures(provider, &info, &p.ctx, &p.tx, &signatures, Some(executor)).await?;
-    let mut valid = checks.iter().filter(|c| c.is_valid()).count();
-    if info.is_owner(executor)
-        && !checks.iter().any(|c| c.is_valid() && c.signature.owner == executor)
-    {
-        valid += 1;
-    }
+    // The executor's own approval is never added here: like `tx execute` without
+    // `--with-my-approval`, only collected signatures count.
+    let valid = checks.iter().filter(|c| c.is_valid()).count();
     if (valid as u64) < info.threshold {
         return Ok(Readiness::NotReady { valid, threshold: info.threshold });
     }
@@ -174,7 +173,10 @@ pub async fn prepare_ready<P: Provider>(
             return Ok(Readiness::Refused(format!("the execution would revert: {reason}")));
         }
         Err(coffer_chain::Error::NonceUsed { .. }) => return Ok(Readiness::Done),
-        Err(coffer_chain::Error::TooFewSignatures { valid, threshold, .. }) => {
+        Err(
+            coffer_chain::Error::TooFewSignatures { valid, threshold, .. }
+            | coffer_chain::Error::ExecutorApprovalNotRequested { valid, threshold, .. },
+        ) => {
             return Ok(Readiness::NotReady { valid, threshold: threshold as u64 });
         }
         Err(e) => return Err(e.into()),

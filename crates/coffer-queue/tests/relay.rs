@@ -196,3 +196,40 @@ impl TapValue for SafeTx {
         self
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nonce_is_sent_at_most_once() -> TestResult {
+    let s = setup().await?;
+    let provider = s.chain.provider().clone();
+    // The executor (dev account 8) has no ETH: the send fails after every check passed.
+    let executor = s.chain.address(8);
+    let set_balance = |wei: U256| {
+        let provider = provider.clone();
+        async move {
+            provider
+                .raw_request::<_, serde_json::Value>("anvil_setBalance".into(), (executor, wei))
+                .await
+        }
+    };
+    set_balance(U256::ZERO).await?;
+    let hash = propose(&s, &pay(0xd0, 1, 0), &[0, 1]);
+    let store = Store::open(s.store.path().parent().unwrap())?;
+    let mut relay = Relay::new(provider.clone(), executor, store, s.chain.chain_id(), config(&s));
+    let mut events = Vec::new();
+    assert_eq!(relay.round(&mut |e| events.push(e.clone())).await?, RoundOutcome::Idle);
+    assert!(
+        matches!(events.as_slice(), [RelayEvent::Failed { hash: h, .. }] if *h == hash),
+        "{events:?}"
+    );
+    // Funded again, with a second ready proposal for the same nonce: nothing more is sent.
+    set_balance(ETHER).await?;
+    propose(&s, &pay(0xd1, 1, 0), &[0, 2]);
+    events.clear();
+    for _ in 0..3 {
+        assert_eq!(relay.round(&mut |e| events.push(e.clone())).await?, RoundOutcome::Idle);
+    }
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!(safe_nonce(&provider, s.safe.address).await?, U256::ZERO);
+    assert_eq!(provider.get_transaction_count(executor).await?, 0, "no transaction was sent");
+    Ok(())
+}

@@ -389,6 +389,7 @@ fn status_error(method: &Method, url: &str, status: StatusCode, body: &[u8]) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

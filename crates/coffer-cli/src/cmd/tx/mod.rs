@@ -23,13 +23,13 @@ use clap::Subcommand;
 #[derive(Debug, Subcommand)]
 pub(crate) enum TxCmd {
     /// Propose a Safe transaction: build it, check its hash with the Safe, store it.
-    Propose(propose::ProposeArgs),
+    Propose(Box<propose::ProposeArgs>),
     /// Show a proposal: fields, decoded action and risks, hashes, signers, executable or not.
     Show(show::ShowArgs),
     /// List a Safe's queue by nonce, with same-nonce conflicts marked.
     List(list::ListArgs),
     /// Sign a proposal (previewed first), or an offline bundle with --bundle (no RPC at all).
-    Sign(sign::SignArgs),
+    Sign(Box<sign::SignArgs>),
     /// Approve a proposal on chain (approveHash) as an owner.
     Approve(approve::ApproveArgs),
     /// Execute a proposal that has enough signatures (simulated first).

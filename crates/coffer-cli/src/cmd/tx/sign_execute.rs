@@ -54,9 +54,9 @@ pub(crate) async fn execute_after_signing(
         }));
     }
     let reason = match readiness {
-        Readiness::NotReady { valid, threshold } => format!(
-            "{valid} of {threshold} required valid signature(s) (counting {executor} as executor if it is an owner)"
-        ),
+        Readiness::NotReady { valid, threshold } => {
+            format!("{valid} of {threshold} required valid signature(s)")
+        }
         Readiness::NotNext { nonce, safe_nonce } => format!(
             "its nonce {nonce} is not the Safe's next one ({safe_nonce}); earlier nonces must execute first"
         ),
