@@ -7,6 +7,7 @@ pub(crate) mod payout_plan;
 pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod tx;
+pub(crate) mod wallet;
 
 use clap::Subcommand;
 
@@ -29,6 +30,9 @@ pub(crate) enum Command {
     Balance(balance::BalanceArgs),
     /// Send a plain transaction from your own key (fund a Safe, call a test token's mint).
     Send(Box<send::SendArgs>),
+    /// Wallet tools: print a wallet's address (keys, mnemonics, keystores, Ledger, Trezor).
+    #[command(subcommand)]
+    Wallet(wallet::WalletCmd),
 }
 
 impl Command {
@@ -40,6 +44,7 @@ impl Command {
             Self::Send(args) => args.run().await,
             Self::Balance(args) => args.run().await,
             Self::Payout(cmd) => cmd.run().await,
+            Self::Wallet(cmd) => cmd.run().await,
         }
     }
 }
