@@ -250,11 +250,8 @@ impl TypedMessage {
         out.push(Screen::new("Sign", "typed message"));
         if self.ledger_cut_value().is_some() {
             out.push(Screen::new(
-                "Message hash",
-                format!(
-                    "0x{} (shown with App settings > Display hash on; the data above is cut)",
-                    alloy::primitives::hex::encode_upper(self.message_hash())
-                ),
+                "Message hash (Display hash on)",
+                format!("0x{}", alloy::primitives::hex::encode_upper(self.message_hash())),
             ));
         }
         out

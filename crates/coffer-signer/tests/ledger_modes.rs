@@ -140,7 +140,7 @@ async fn long_values_are_cut_into_partial_apdus() {
     for (s, (label, value)) in prompt.screens.iter().zip(&shown) {
         assert_eq!((&s.label, &s.value), (label, value));
     }
-    assert!(prompt.screens.last().unwrap().value.contains("Display hash"));
+    assert_eq!(prompt.screens.last().unwrap().label, "Message hash (Display hash on)");
 
     // auto picks hashed mode for it.
     let auto = ledger(&double, &[]).await.unwrap();
