@@ -101,7 +101,6 @@ fn signer_bad_input(e: &coffer_signer::Error) -> bool {
             | E::PasswordFile { .. }
             | E::InvalidLedgerUrl { .. }
             | E::InvalidIndexRange { .. }
-            | E::LedgerBlindSigningOff { .. }
             | E::WrongSigner { .. }
     )
 }

@@ -185,7 +185,8 @@ async fn ledger_blind_signing_off_is_refused_before_any_signing_apdu() {
     let (code, out, err) =
         coffer(&["tx", "sign", "--bundle", file.to_str().unwrap(), "--ledger-url", &double.url])
             .await;
-    assert_eq!(code, 2, "{err}");
+    // A device setting, not bad input: exit 1, as when the same refusal comes while sending.
+    assert_eq!(code, 1, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(err.contains("App settings > Blind signing") && err.contains("--eth-sign"), "{err}");
     assert!(
@@ -230,4 +231,78 @@ async fn ledger_timeout_stores_nothing() {
     assert!(err.contains("no answer from the Ledger within 1 s"), "{err}");
     assert!(err.contains("nothing was signed and nothing was stored"), "{err}");
     assert_eq!(std::fs::read(&file).unwrap(), before, "the bundle changed");
+}
+
+/// `coffer send` from a Ledger: the EIP-1559 transaction goes through the double's SIGN_TRANSACTION (RLP
+/// decoded there) and is mined on a real anvil; contract data with Blind signing off is refused before the
+/// device is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_from_a_ledger() {
+    use alloy::{
+        network::TransactionBuilder,
+        providers::{Provider, ProviderBuilder},
+        rpc::types::TransactionRequest,
+    };
+    let anvil_bin =
+        std::env::var_os("COFFER_ANVIL").map(std::path::PathBuf::from).unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin/anvil")
+        });
+    let anvil = alloy::node_bindings::Anvil::at(anvil_bin).spawn();
+    let double = LedgerDouble::spawn().await;
+    let me = key_at("m/44'/60'/3'/0/0").address();
+    let funder = ProviderBuilder::new()
+        .wallet(alloy::network::EthereumWallet::from(PrivateKeySigner::from(
+            anvil.keys()[0].clone(),
+        )))
+        .connect_http(anvil.endpoint_url());
+    let fund = TransactionRequest::default().with_to(me).with_value(U256::from(10u64.pow(18)));
+    funder.send_transaction(fund).await.unwrap().get_receipt().await.unwrap();
+    let to = address!("0x00000000000000000000000000000000c0ffee01");
+    let endpoint = anvil.endpoint();
+
+    let (code, out, err) = coffer(&[
+        "send",
+        "--to",
+        &to.to_string(),
+        "--value",
+        "1234wei",
+        "--ledger-url",
+        &double.url,
+        "--mnemonic-index",
+        "3",
+        "--rpc-url",
+        &endpoint,
+        "--json",
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Confirm on your Ledger: it shows Review transaction"), "{err}");
+    assert!(!out.is_empty());
+    assert_eq!(funder.get_balance(to).await.unwrap(), U256::from(1234));
+    let sent = double.device.last_tx.lock().unwrap().clone().unwrap();
+    assert_eq!((sent.to.to().copied(), sent.value), (Some(to), U256::from(1234)));
+    assert_eq!(sent.chain_id, anvil.chain_id());
+
+    // Contract data needs Blind signing: refused before SIGN_TRANSACTION, nothing sent.
+    double.device.set(false, false);
+    let nonce = funder.get_transaction_count(me).await.unwrap();
+    let (code, _, err) = coffer(&[
+        "send",
+        "--to",
+        &to.to_string(),
+        "--data",
+        "0xdeadbeef",
+        "--ledger-url",
+        &double.url,
+        "--mnemonic-index",
+        "3",
+        "--rpc-url",
+        &endpoint,
+    ])
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("Blind signing") && err.contains("App settings > Blind signing"), "{err}");
+    assert_eq!(funder.get_transaction_count(me).await.unwrap(), nonce);
+    let transactions = double.device.events().iter().filter(|e| e.is(0x04)).count();
+    assert_eq!(transactions, 1, "only the first send reached SIGN_TRANSACTION");
 }
