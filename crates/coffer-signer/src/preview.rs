@@ -181,7 +181,17 @@ impl fmt::Display for SigningPreview {
                 writeln!(f, "  message hash   {}", self.safe_hash)?;
             }
         }
+        let shows_fields = self
+            .device
+            .as_ref()
+            .is_some_and(|d| d.screens.first().is_some_and(|s| s.label != "Domain hash"));
         match (self.signer_kind, self.mode) {
+            (SignerKind::Ledger | SignerKind::Trezor, SigningMode::Eip712) if shows_fields => {
+                writeln!(
+                    f,
+                    "The device shows the fields listed below; reject on the device if any differs. The EIP-712 parts:"
+                )?;
+            }
             (SignerKind::Ledger, SigningMode::Eip712) => {
                 writeln!(
                     f,

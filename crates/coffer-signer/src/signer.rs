@@ -20,8 +20,9 @@ use crate::{
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SigningMode {
     /// EIP-712: the signature is over the safeTxHash itself; the Safe stores v as 27/28. Local keys sign the
-    /// full typed data; a Ledger signs the two hashes (SIGN_EIP712 v0, Blind signing on); a Trezor uses
-    /// `EthereumSignTypedHash`.
+    /// full typed data; a Ledger signs in full mode (the fields) or hashed mode (the two hashes, Blind signing
+    /// on) as its [`crate::LedgerMode`] says, or in eth_sign mode with `--ledger-mode eth-sign`; a Trezor core
+    /// model streams the typed data (`EthereumSignTypedData`), a Trezor One uses `EthereumSignTypedHash`.
     #[default]
     Eip712,
     /// eth_sign: the signature is over `keccak256("\x19Ethereum Signed Message:\n32" ‖ safeTxHash)`, v + 4

@@ -109,6 +109,8 @@ async fn full_mode_streams_every_field_in_order_and_the_screens_match_the_previe
     let text = p.to_string();
     assert!(text.contains("The Ledger will show, screen by screen (full EIP-712"), "{text}");
     assert!(text.contains("safeTxGas"), "{text}");
+    assert!(text.contains("The device shows the fields listed below"), "{text}");
+    assert!(!text.contains("must show exactly these two values"), "{text}");
     assert_eq!(preview.prompts.len(), 1);
     assert!(
         preview.prompts[0].confirm_line().starts_with("Confirm on your Ledger: it shows Review")
