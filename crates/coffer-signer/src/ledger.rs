@@ -693,6 +693,40 @@ mod tests {
     }
 
     #[test]
+    fn full_mode_apdus_golden() {
+        use coffer_core::{SafeTx, SafeTxContext, SafeVersion};
+        let ctx = SafeTxContext::new(1, Address::repeat_byte(0x5a), SafeVersion::V1_4_1);
+        let tx =
+            SafeTx::call(Address::repeat_byte(0x11), U256::from(5), vec![0xee; 300], U256::from(2));
+        let p = DerivationPath::ledger_live(0).unwrap();
+        let apdus = eip712_full_apdus(&p, &TypedMessage::safe_tx(&ctx, &tx)).unwrap();
+        // Definitions: names with P2 00, fields with P2 FF: type byte, [size], key length, key.
+        assert_eq!(apdus[0], (0x1A, 0, 0x00, b"EIP712Domain".to_vec()));
+        assert_eq!(apdus[1], (0x1A, 0, 0xFF, [&[0x42, 32, 7][..], b"chainId"].concat()));
+        assert_eq!(apdus[2], (0x1A, 0, 0xFF, [&[0x03, 17][..], b"verifyingContract"].concat()));
+        assert_eq!(apdus[3], (0x1A, 0, 0x00, b"SafeTx".to_vec()));
+        assert_eq!(apdus[4], (0x1A, 0, 0xFF, [&[0x03, 2][..], b"to"].concat()));
+        assert_eq!(apdus[6], (0x1A, 0, 0xFF, [&[0x07, 4][..], b"data"].concat()));
+        assert_eq!(apdus[7], (0x1A, 0, 0xFF, [&[0x42, 1, 9][..], b"operation"].concat()));
+        assert_eq!(apdus[14], (0x1C, 0, 0x00, b"EIP712Domain".to_vec()));
+        // Values: 2-byte length ‖ value; chainId as 32 bytes.
+        let mut chain_id = vec![0, 32];
+        chain_id.extend_from_slice(&U256::from(1).to_be_bytes::<32>());
+        assert_eq!(apdus[15], (0x1C, 0, 0xFF, chain_id));
+        assert_eq!(apdus[16], (0x1C, 0, 0xFF, [&[0, 20][..], &[0x5a; 20]].concat()));
+        assert_eq!(apdus[17], (0x1C, 0, 0x00, b"SafeTx".to_vec()));
+        // data: 302 bytes (2 + 300) in two chunks, the first "partial".
+        assert_eq!(apdus[20].1, P1_PARTIAL);
+        assert_eq!(&apdus[20].3[..2], &[0x01, 0x2C]);
+        assert_eq!(apdus[20].3.len(), 255);
+        assert_eq!((apdus[21].1, apdus[21].3.len()), (0x00, 47));
+        assert_eq!(apdus[22].3, vec![0, 1, 0]); // operation: uint8 0
+        let last = apdus.last().unwrap();
+        assert_eq!(last, &(0x0C, 0, 0x01, encode_path(&p).unwrap()));
+        assert_eq!(apdus.len(), 3 + 11 + 3 + 12 + 1);
+    }
+
+    #[test]
     fn personal_message_chunking() {
         let p = DerivationPath::ledger_live(0).unwrap();
         // A 32-byte hash fits in one APDU.
