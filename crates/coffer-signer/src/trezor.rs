@@ -574,6 +574,39 @@ mod tests {
     }
 
     #[test]
+    fn typed_data_messages() {
+        use coffer_core::{SafeTx, SafeTxContext, SafeVersion};
+        let ctx = SafeTxContext::new(5, Address::repeat_byte(0x5a), SafeVersion::V1_3_0);
+        let tx = SafeTx::call(Address::repeat_byte(1), U256::from(9), vec![1, 2, 3], U256::from(4));
+        let typed = TypedMessage::safe_tx(&ctx, &tx);
+        let path = DerivationPath::bip44(0).unwrap();
+        let req = typed_data_request(&path, &typed, tx.struct_hash());
+        assert_eq!(req.primary_type(), "SafeTx");
+        assert!(req.metamask_v4_compat());
+        assert_eq!(req.show_message_hash(), tx.struct_hash().as_slice());
+        let ack = struct_ack(&typed.message);
+        let members: Vec<(&str, EthereumDataType, Option<u32>)> =
+            ack.members.iter().map(|m| (m.name(), m.type_.data_type(), m.type_.size)).collect();
+        assert_eq!(members.len(), 10);
+        assert_eq!(members[0], ("to", EthereumDataType::ADDRESS, None));
+        assert_eq!(members[1], ("value", EthereumDataType::UINT, Some(32)));
+        assert_eq!(members[2], ("data", EthereumDataType::BYTES, None));
+        assert_eq!(members[3], ("operation", EthereumDataType::UINT, Some(1)));
+        assert_eq!(members[9], ("nonce", EthereumDataType::UINT, Some(32)));
+        let domain = struct_ack(&typed.domain);
+        assert_eq!(domain.members[0].name(), "chainId");
+        assert_eq!(domain.members[1].name(), "verifyingContract");
+        // Values by member path: 0 = domain, 1 = message.
+        assert_eq!(value_at(&typed, &[0, 0]), Some(&U256::from(5).to_be_bytes::<32>()[..]));
+        assert_eq!(value_at(&typed, &[0, 1]), Some(&[0x5a; 20][..]));
+        assert_eq!(value_at(&typed, &[1, 2]), Some(&[1, 2, 3][..]));
+        assert_eq!(value_at(&typed, &[1, 3]), Some(&[0][..]));
+        assert_eq!(value_at(&typed, &[1, 10]), None);
+        assert_eq!(value_at(&typed, &[2, 0]), None);
+        assert_eq!(value_at(&typed, &[1]), None);
+    }
+
+    #[test]
     fn failures_map_to_actions() {
         let mut f = protos::Failure::new();
         f.set_code(FailureType::Failure_ActionCancelled);
