@@ -120,6 +120,7 @@ fn signer_bad_input(e: &coffer_signer::Error) -> bool {
             | E::Keystore { .. }
             | E::PasswordFile { .. }
             | E::InvalidLedgerUrl { .. }
+            | E::InvalidIndexRange { .. }
             | E::WrongSigner { .. }
     )
 }

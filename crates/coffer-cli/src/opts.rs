@@ -1,13 +1,12 @@
 //! Option groups shared by several commands.
 
 use alloy::{
-    network::EthereumWallet,
     providers::{DynProvider, Provider, ProviderBuilder},
-    signers::local::PrivateKeySigner,
 };
 use clap::Args;
 use coffer_chain::{SuiteAddresses, deploy};
 use coffer_core::SafeVersion;
+use coffer_signer::TxSender;
 use coffer_store::Store;
 use eyre::WrapErr;
 use std::path::PathBuf;
@@ -29,11 +28,11 @@ impl RpcOpts {
         Ok(quick_local_polling(ProviderBuilder::new().connect_http(self.url()?).erased()))
     }
 
-    /// A provider that signs with `signer`.
-    pub(crate) fn signing_provider(&self, signer: PrivateKeySigner) -> eyre::Result<DynProvider> {
+    /// A provider that signs with `sender`: a local key in memory, a Ledger or Trezor on the device.
+    pub(crate) fn signing_provider(&self, sender: TxSender) -> eyre::Result<DynProvider> {
         let url = self.url()?;
         let provider =
-            ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url).erased();
+            ProviderBuilder::new().wallet(sender.into_ethereum_wallet()).connect_http(url).erased();
         Ok(quick_local_polling(provider))
     }
 
@@ -118,18 +117,11 @@ impl SuiteOpts {
     }
 }
 
-/// The key that pays for and sends a plain transaction (deployments, Safe creation, approveHash,
-/// execTransaction). Only local keys (private key, mnemonic, keystore) can send for now.
-pub(crate) fn sending_key(signer: &coffer_signer::WalletSigner) -> eyre::Result<PrivateKeySigner> {
-    match signer {
-        coffer_signer::WalletSigner::Local(key) => Ok(key.alloy_signer().clone()),
-        other => Err(bad_input(format!(
-            "sending transactions from a {} is not supported yet: pass --private-key, --mnemonic or \
-             --keystore for the account that sends and pays gas (a Ledger or Trezor can still sign Safe \
-             transactions with `coffer tx sign`)",
-            other.kind()
-        ))),
-    }
+/// The wallet that pays for and sends a plain transaction (deployments, Safe creation, approveHash,
+/// execTransaction, payout runs): a local key, or a Ledger / Trezor that signs each EIP-1559 transaction on
+/// the device after printing what it will show ("Confirm on your Ledger: …").
+pub(crate) fn sending_key(signer: &coffer_signer::WalletSigner) -> eyre::Result<TxSender> {
+    Ok(TxSender::new(signer.clone()))
 }
 
 /// The Transaction Service to share the queue with (`--tx-service` / `COFFER_TX_SERVICE`,

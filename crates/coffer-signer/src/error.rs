@@ -7,13 +7,14 @@ use alloy::primitives::{Address, B256};
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
-/// What to do when blind signing is off. Shared by the Ledger error and the docs.
-const BLIND_SIGNING_HELP: &str = "turn it on in the Ethereum app: Settings > Blind signing. \
-With blind signing the Ledger shows only two hashes, `Domain hash` and `Message hash`. Compare both, \
-character by character, with the ones coffer printed before the device was asked: that comparison is \
-the only proof that the device signs this transaction and not another one (the Bybit loss in 2025 came \
-from hashes signed without that check). Alternatively sign in eth_sign mode, where the device signs \
-the safeTxHash itself";
+/// What to do when blind signing is off. Shared by the Ledger errors and the docs.
+const BLIND_SIGNING_HELP: &str = "turn it on in the Ethereum app: on the Nano S+ under App settings > Blind \
+signing (Settings > Blind signing on other models), or sign in eth_sign mode (`--eth-sign`, or \
+`--ledger-mode eth-sign`), where the device signs the safeTxHash itself, or in full EIP-712 mode \
+(`--ledger-mode full`, with App settings > Verbose EIP-712 on). With blind signing the Ledger shows only two \
+hashes, `Domain hash` and `Message hash`. Compare both, character by character, with the ones coffer printed \
+before the device was asked: that comparison is the only proof that the device signs this transaction and \
+not another one (the Bybit loss in 2025 came from hashes signed without that check)";
 
 /// Every error `coffer-signer` can return. Each says what went wrong and what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -176,6 +177,47 @@ pub enum Error {
         BLIND_SIGNING_HELP
     )]
     LedgerBlindSigningDisabled,
+
+    /// The app configuration (GET_APP_CONFIGURATION) says Blind signing is off, so the request that needs it
+    /// was not sent: nothing was shown on the device and nothing was signed.
+    #[error(
+        "the Ledger's Ethereum app has Blind signing off, and {what} needs it; coffer did not ask the device \
+         and nothing was signed: {}",
+        BLIND_SIGNING_HELP
+    )]
+    LedgerBlindSigningOff {
+        /// What needed blind signing, e.g. "hashed EIP-712 signing".
+        what: &'static str,
+    },
+
+    /// Full EIP-712 mode was refused (status 0x6A80): neither Blind signing nor Verbose EIP-712 is on.
+    #[error(
+        "the Ledger refused full EIP-712 mode (status 0x6a80): turn on App settings > Verbose EIP-712 (or Blind \
+         signing) in the Ethereum app, or sign with `--ledger-mode eth-sign`; nothing was signed"
+    )]
+    LedgerFullModeRefused,
+
+    /// Nobody confirmed on the device in time (`--device-timeout`).
+    #[error(
+        "no answer from the {device} within {seconds} s (--device-timeout): nobody confirmed on the device, so \
+         nothing was signed and nothing was stored. Reject the request on the device if it still shows it, then \
+         run the command again and confirm, or raise --device-timeout"
+    )]
+    DeviceTimeout {
+        /// "Ledger" or "Trezor".
+        device: &'static str,
+        /// How long coffer waited.
+        seconds: u64,
+    },
+
+    /// `--index` with a wallet that has one key only, or a range that does not parse.
+    #[error("invalid account range {range:?}: {reason}")]
+    InvalidIndexRange {
+        /// The range as given.
+        range: String,
+        /// Why it was refused.
+        reason: String,
+    },
 
     /// The Ethereum app is too old for what was asked.
     #[error(

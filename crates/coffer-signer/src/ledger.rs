@@ -9,8 +9,13 @@
 //! | GET_APP_CONFIGURATION | `0x06` | `00` / `00` | none | `flags ‖ major ‖ minor ‖ patch` |
 //! | SIGN_PERSONAL_MESSAGE | `0x08` | `00` first chunk, `80` next / `00` | path ‖ length u32 BE ‖ bytes, then bytes | `v ‖ r ‖ s` |
 //! | SIGN_EIP712 v0 (hashed) | `0x0C` | `00` / `00` | path ‖ domainSeparator(32) ‖ structHash(32) | `v ‖ r ‖ s` |
+//! | EIP712 SEND STRUCT DEFINITION | `0x1A` | `00` / `00` name, `FF` field | name, or type descriptor ‖ [size] ‖ key | none |
+//! | EIP712 SEND STRUCT IMPLEMENTATION | `0x1C` | `00` complete, `FF` partial / `00` root name, `FF` value | name, or (length u16 BE ‖ value) in chunks | none |
+//! | SIGN_EIP712 full | `0x0C` | `00` / `01` | path | `v ‖ r ‖ s` |
+//! | SIGN_TRANSACTION | `0x04` | `00` first chunk, `80` next / `00` | path ‖ tx type ‖ RLP, in chunks | `v ‖ r ‖ s` |
+//! | GET_PUBLIC_KEY, shown | `0x02` | `01` / `00` | path | as above, after the user confirms |
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use alloy::primitives::{Address, B256, U256, keccak256};
 use coffer_core::Rsv;
@@ -20,7 +25,11 @@ use coins_ledger::{
 };
 use tokio::sync::Mutex;
 
-use crate::{DerivationPath, Error, Result, path::MAX_DEPTH};
+use crate::{
+    DerivationPath, Error, Result, TypedMessage,
+    path::MAX_DEPTH,
+    typed::{Eip712Struct, Eip712Type},
+};
 
 /// The Ledger Ethereum app's class byte.
 const CLA: u8 = 0xE0;
@@ -28,8 +37,24 @@ const INS_GET_PUBLIC_KEY: u8 = 0x02;
 const INS_GET_APP_CONFIGURATION: u8 = 0x06;
 const INS_SIGN_PERSONAL_MESSAGE: u8 = 0x08;
 const INS_SIGN_EIP712: u8 = 0x0C;
-/// P1 of a SIGN_PERSONAL_MESSAGE chunk after the first.
+const INS_SIGN_TRANSACTION: u8 = 0x04;
+const INS_EIP712_STRUCT_DEF: u8 = 0x1A;
+const INS_EIP712_STRUCT_IMPL: u8 = 0x1C;
+/// P1 of a SIGN_PERSONAL_MESSAGE or SIGN_TRANSACTION chunk after the first.
 const P1_MORE: u8 = 0x80;
+/// P1 of an EIP712 STRUCT IMPLEMENTATION value chunk that more chunks follow (app-ethereum's
+/// `P1_PARTIAL`, `commands_712.h`); the last chunk has P1 `0x00` (`P1_COMPLETE`).
+const P1_PARTIAL: u8 = 0xFF;
+/// P2 of a struct name (0x1A and 0x1C).
+const P2_NAME: u8 = 0x00;
+/// P2 of a struct field definition (0x1A) or value (0x1C).
+const P2_FIELD: u8 = 0xFF;
+/// P2 of SIGN_EIP712 in full mode (after the struct APDUs).
+const P2_FULL: u8 = 0x01;
+/// P1 of GET_PUBLIC_KEY that shows the address on the device for confirmation.
+const P1_SHOW: u8 = 0x01;
+/// The default time to wait for the user to confirm on a device (`--device-timeout`).
+pub const DEFAULT_DEVICE_TIMEOUT: Duration = Duration::from_secs(120);
 /// The most data bytes in one short APDU.
 const MAX_APDU_DATA: usize = 255;
 
@@ -40,6 +65,35 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The oldest Ethereum app with SIGN_EIP712 v0 (hashed).
 const EIP712_HASHED_SINCE: (u8, u8, u8) = (1, 5, 0);
+/// The oldest Ethereum app coffer uses full EIP-712 mode with (struct definitions and implementations on
+/// every device model, including the Nano S+).
+const EIP712_FULL_SINCE: (u8, u8, u8) = (1, 10, 0);
+
+/// How a Ledger signs a Safe transaction or message (`--ledger-mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum LedgerMode {
+    /// Full mode when the app allows it and every value fits on the screen uncut, hashed mode otherwise.
+    #[default]
+    Auto,
+    /// Full EIP-712: the device shows `to`, `value`, `data`, `operation`, the gas fields and `nonce`
+    /// (needs Blind signing or Verbose EIP-712 on).
+    Full,
+    /// Hashed EIP-712 (SIGN_EIP712 v0): the device shows the domain and message hashes (needs Blind signing).
+    Hashed,
+    /// eth_sign: the device signs the safeTxHash as a personal message (no setting needed; v + 4).
+    EthSign,
+}
+
+impl core::fmt::Display for LedgerMode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Auto => "auto",
+            Self::Full => "full",
+            Self::Hashed => "hashed",
+            Self::EthSign => "eth-sign",
+        })
+    }
+}
 
 /// What GET_APP_CONFIGURATION returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +117,11 @@ impl LedgerAppConfig {
     /// True if the app has hashed EIP-712 signing (1.5.0 and newer).
     pub fn supports_eip712_hashed(&self) -> bool {
         (self.major, self.minor, self.patch) >= EIP712_HASHED_SINCE
+    }
+
+    /// True if coffer uses the app's full EIP-712 mode (1.10.0 and newer).
+    pub fn supports_eip712_full(&self) -> bool {
+        (self.major, self.minor, self.patch) >= EIP712_FULL_SINCE
     }
 
     /// The version as `major.minor.patch`.
@@ -159,6 +218,20 @@ pub(crate) fn personal_message_chunks(
     })?;
     let mut first = encode_path(path)?;
     first.extend_from_slice(&len.to_be_bytes());
+    Ok(continued_chunks(first, message))
+}
+
+/// The (P1, data) chunks of SIGN_TRANSACTION: the first carries path ‖ the start of the unsigned
+/// transaction (type byte ‖ RLP for a typed transaction), each next one (P1 = 0x80) up to 255 more bytes.
+pub(crate) fn transaction_chunks(
+    path: &DerivationPath,
+    unsigned: &[u8],
+) -> Result<Vec<(u8, Vec<u8>)>> {
+    Ok(continued_chunks(encode_path(path)?, unsigned))
+}
+
+/// `first` ‖ as much of `message` as fits, then the rest in 255-byte chunks with P1 = 0x80.
+fn continued_chunks(mut first: Vec<u8>, message: &[u8]) -> Vec<(u8, Vec<u8>)> {
     let room = MAX_APDU_DATA - first.len();
     let (head, mut rest) = message.split_at(room.min(message.len()));
     first.extend_from_slice(head);
@@ -168,7 +241,78 @@ pub(crate) fn personal_message_chunks(
         chunks.push((P1_MORE, chunk.to_vec()));
         rest = tail;
     }
-    Ok(chunks)
+    chunks
+}
+
+/// One APDU of the full EIP-712 sequence: (INS, P1, P2, data).
+pub(crate) type Apdu = (u8, u8, u8, Vec<u8>);
+
+/// The 0x1A field descriptor of a member: type byte (bit 6 = a size follows; low nibble 1 int, 2 uint,
+/// 3 address, 7 bytes), the size in bytes for `uintN`, then the key name with its length.
+fn field_definition(name: &str, ty: Eip712Type) -> Vec<u8> {
+    let mut out = match ty {
+        Eip712Type::Uint { bytes } => vec![0x40 | 0x02, bytes],
+        Eip712Type::Address => vec![0x03],
+        Eip712Type::Bytes => vec![0x07],
+    };
+    // Member names are short Safe field names (at most 17 bytes).
+    out.push(name.len() as u8);
+    out.extend_from_slice(name.as_bytes());
+    out
+}
+
+/// The 0x1C APDUs of one value: `length u16 BE ‖ value`, cut into 255-byte chunks; every chunk but the last
+/// has P1 = 0xFF ("partial").
+fn value_apdus(value: &[u8]) -> Result<Vec<Apdu>> {
+    let len = u16::try_from(value.len()).map_err(|_| Error::LedgerTransport {
+        reason: format!(
+            "a value of {} bytes is longer than full EIP-712 mode can send (65535): use --ledger-mode hashed",
+            value.len()
+        ),
+    })?;
+    let mut all = len.to_be_bytes().to_vec();
+    all.extend_from_slice(value);
+    let chunks: Vec<&[u8]> = all.chunks(MAX_APDU_DATA).collect();
+    let last = chunks.len() - 1;
+    Ok(chunks
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (
+                INS_EIP712_STRUCT_IMPL,
+                if i == last { 0x00 } else { P1_PARTIAL },
+                P2_FIELD,
+                c.to_vec(),
+            )
+        })
+        .collect())
+}
+
+fn definition_apdus(s: &Eip712Struct, out: &mut Vec<Apdu>) {
+    out.push((INS_EIP712_STRUCT_DEF, 0x00, P2_NAME, s.name.as_bytes().to_vec()));
+    for m in &s.members {
+        out.push((INS_EIP712_STRUCT_DEF, 0x00, P2_FIELD, field_definition(m.name, m.ty)));
+    }
+}
+
+fn implementation_apdus(s: &Eip712Struct, out: &mut Vec<Apdu>) -> Result<()> {
+    out.push((INS_EIP712_STRUCT_IMPL, 0x00, P2_NAME, s.name.as_bytes().to_vec()));
+    for v in &s.values {
+        out.extend(value_apdus(v)?);
+    }
+    Ok(())
+}
+
+/// Every APDU of full EIP-712 mode, in the order the app requires: the struct definitions (0x1A) of
+/// `EIP712Domain` and of the primary struct, their values (0x1C), then SIGN_EIP712 P2 01 with the path.
+pub(crate) fn eip712_full_apdus(path: &DerivationPath, typed: &TypedMessage) -> Result<Vec<Apdu>> {
+    let mut out = Vec::new();
+    definition_apdus(&typed.domain, &mut out);
+    definition_apdus(&typed.message, &mut out);
+    implementation_apdus(&typed.domain, &mut out)?;
+    implementation_apdus(&typed.message, &mut out)?;
+    out.push((INS_SIGN_EIP712, 0x00, P2_FULL, encode_path(path)?));
+    Ok(out)
 }
 
 fn parse_app_config(data: &[u8]) -> Result<LedgerAppConfig> {
@@ -242,6 +386,9 @@ fn status_error(ins: u8, status: u16) -> Error {
         // or the dashboard, is open.
         0x6D00 | 0x6E00 | 0x6D02 | 0x6E01 | 0x6511 => Error::LedgerAppNotOpen { status },
         0x6A80 if ins == INS_SIGN_EIP712 => Error::LedgerBlindSigningDisabled,
+        0x6A80 if ins == INS_EIP712_STRUCT_DEF || ins == INS_EIP712_STRUCT_IMPL => {
+            Error::LedgerFullModeRefused
+        }
         _ => Error::LedgerStatus {
             ins,
             status,
@@ -250,10 +397,22 @@ fn status_error(ins: u8, status: u16) -> Error {
     }
 }
 
-fn ledger_error(ins: u8, err: LedgerError) -> Error {
+/// How long an exchange may take: an answer that needs no user, or one that waits for a confirmation.
+#[derive(Clone, Copy, Debug)]
+enum Wait {
+    /// No user action: [`INFO_TIMEOUT`].
+    Info,
+    /// The user confirms on the device: `--device-timeout`.
+    Confirm(Duration),
+}
+
+fn ledger_error(ins: u8, err: LedgerError, wait: Wait) -> Error {
     match err {
         LedgerError::BadRetcode(sw) => status_error(ins, sw.raw()),
-        LedgerError::Timeout(d) => Error::LedgerTimeout { seconds: d.as_secs() },
+        LedgerError::Timeout(d) => match wait {
+            Wait::Info => Error::LedgerTimeout { seconds: d.as_secs() },
+            Wait::Confirm(_) => Error::DeviceTimeout { device: "Ledger", seconds: d.as_secs() },
+        },
         other => Error::LedgerTransport { reason: other.to_string() },
     }
 }
@@ -261,21 +420,23 @@ fn ledger_error(ins: u8, err: LedgerError) -> Error {
 /// Sends one APDU and returns the answer's data (the status word was 0x9000).
 async fn exchange<T: LedgerTransport>(
     ledger: &mut Ledger<T>,
-    ins: u8,
-    p1: u8,
+    (ins, p1, p2): (u8, u8, u8),
     data: &[u8],
-    timeout: Option<Duration>,
+    wait: Wait,
 ) -> Result<Vec<u8>> {
     let command = CommandBuilder::new()
         .cla(CLA)
         .ins(ins)
         .p1(p1)
-        .p2(0x00)
+        .p2(p2)
         .data(data)
         .build()
         .map_err(|e| Error::LedgerTransport { reason: e.to_string() })?;
-    ledger.set_timeout(timeout);
-    let answer = ledger.exchange(command).await.map_err(|e| ledger_error(ins, e))?;
+    ledger.set_timeout(Some(match wait {
+        Wait::Info => INFO_TIMEOUT,
+        Wait::Confirm(d) => d,
+    }));
+    let answer = ledger.exchange(command).await.map_err(|e| ledger_error(ins, e, wait))?;
     Ok(answer.data().to_vec())
 }
 
@@ -285,10 +446,26 @@ async fn exchange<T: LedgerTransport>(
 /// any [`LedgerTransport`]. Every command goes through the same code whatever the transport.
 #[derive(Debug)]
 pub struct LedgerSigner<T = LedgerConnection> {
-    ledger: Mutex<Ledger<T>>,
+    ledger: Arc<Mutex<Ledger<T>>>,
     path: DerivationPath,
     address: Address,
     app: LedgerAppConfig,
+    mode: LedgerMode,
+    device_timeout: Duration,
+}
+
+impl<T> Clone for LedgerSigner<T> {
+    /// Another handle on the same device connection (commands are serialised).
+    fn clone(&self) -> Self {
+        Self {
+            ledger: Arc::clone(&self.ledger),
+            path: self.path.clone(),
+            address: self.address,
+            app: self.app,
+            mode: self.mode,
+            device_timeout: self.device_timeout,
+        }
+    }
 }
 
 impl LedgerSigner<LedgerConnection> {
@@ -333,13 +510,70 @@ impl<T: LedgerTransport + Send> LedgerSigner<T> {
     /// on-screen confirmation).
     pub async fn new(mut ledger: Ledger<T>, path: DerivationPath) -> Result<Self> {
         let config =
-            exchange(&mut ledger, INS_GET_APP_CONFIGURATION, 0x00, &[], Some(INFO_TIMEOUT)).await?;
+            exchange(&mut ledger, (INS_GET_APP_CONFIGURATION, 0, 0), &[], Wait::Info).await?;
         let app = parse_app_config(&config)?;
         let path_data = encode_path(&path)?;
         let answer =
-            exchange(&mut ledger, INS_GET_PUBLIC_KEY, 0x00, &path_data, Some(INFO_TIMEOUT)).await?;
+            exchange(&mut ledger, (INS_GET_PUBLIC_KEY, 0, 0), &path_data, Wait::Info).await?;
         let address = parse_public_key(&answer)?;
-        Ok(Self { ledger: Mutex::new(ledger), path, address, app })
+        Ok(Self {
+            ledger: Arc::new(Mutex::new(ledger)),
+            path,
+            address,
+            app,
+            mode: LedgerMode::Auto,
+            device_timeout: DEFAULT_DEVICE_TIMEOUT,
+        })
+    }
+
+    /// Sets how Safe transactions and messages are signed (`--ledger-mode`).
+    pub fn with_mode(mut self, mode: LedgerMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets how long to wait for the user to confirm on the device (`--device-timeout`).
+    pub fn with_device_timeout(mut self, timeout: Duration) -> Self {
+        self.device_timeout = timeout;
+        self
+    }
+
+    /// The signing mode asked for.
+    pub fn mode(&self) -> LedgerMode {
+        self.mode
+    }
+
+    /// How long coffer waits for a confirmation on the device.
+    pub fn device_timeout(&self) -> Duration {
+        self.device_timeout
+    }
+
+    /// Reads GET_APP_CONFIGURATION again (the user may have changed a setting since the signer was opened).
+    pub async fn read_app_config(&self) -> Result<LedgerAppConfig> {
+        let mut ledger = self.ledger.lock().await;
+        let config =
+            exchange(&mut ledger, (INS_GET_APP_CONFIGURATION, 0, 0), &[], Wait::Info).await?;
+        parse_app_config(&config)
+    }
+
+    /// The address at `path` (GET_PUBLIC_KEY). With `show`, the device shows it and coffer waits up to the
+    /// device timeout for the user to confirm it (P1 01); a rejection is [`Error::LedgerRejected`].
+    pub async fn address_at(&self, path: &DerivationPath, show: bool) -> Result<Address> {
+        let data = encode_path(path)?;
+        let (p1, wait) =
+            if show { (P1_SHOW, Wait::Confirm(self.device_timeout)) } else { (0, Wait::Info) };
+        let mut ledger = self.ledger.lock().await;
+        let answer = exchange(&mut ledger, (INS_GET_PUBLIC_KEY, p1, 0), &data, wait).await?;
+        parse_public_key(&answer)
+    }
+
+    /// Refuses, before anything is sent that needs it, when the app's Blind signing setting is off.
+    pub async fn ensure_blind_signing(&self, what: &'static str) -> Result<LedgerAppConfig> {
+        let config = self.read_app_config().await?;
+        if !config.blind_signing_enabled() {
+            return Err(Error::LedgerBlindSigningOff { what });
+        }
+        Ok(config)
     }
 
     /// The address at the signer's path.
@@ -370,19 +604,62 @@ impl<T: LedgerTransport + Send> LedgerSigner<T> {
             });
         }
         let data = eip712_hashed_data(&self.path, domain, message)?;
+        let wait = Wait::Confirm(self.device_timeout);
         let mut ledger = self.ledger.lock().await;
-        let answer = exchange(&mut ledger, INS_SIGN_EIP712, 0x00, &data, None).await?;
+        let answer = exchange(&mut ledger, (INS_SIGN_EIP712, 0, 0), &data, wait).await?;
         parse_signature("SIGN_EIP712", &answer)
+    }
+
+    /// Full EIP-712 mode: sends the struct definitions (0x1A) and values (0x1C) of `typed`, then SIGN_EIP712
+    /// P2 01. The device shows each field (see [`TypedMessage::ledger_screens`]) and signs
+    /// `keccak256(0x19 ‖ 0x01 ‖ hashStruct(domain) ‖ hashStruct(message))`. Returns `r`, `s`, `v` unchecked.
+    pub async fn sign_eip712_full(&self, typed: &TypedMessage) -> Result<Rsv> {
+        if !self.app.supports_eip712_full() {
+            return Err(Error::LedgerAppTooOld {
+                version: self.app.version(),
+                feature: "full EIP-712 signing",
+                needed: "1.10.0",
+                alternative: ", or use --ledger-mode hashed or eth-sign",
+            });
+        }
+        let apdus = eip712_full_apdus(&self.path, typed)?;
+        let wait = Wait::Confirm(self.device_timeout);
+        let mut ledger = self.ledger.lock().await;
+        let mut answer = Vec::new();
+        for (ins, p1, p2, data) in &apdus {
+            answer =
+                exchange(&mut ledger, (*ins, *p1, *p2), data, wait).await.map_err(|e| match e {
+                    // 0x6A80 to the final SIGN_EIP712 P2 01: neither Blind signing nor Verbose EIP-712 is on.
+                    Error::LedgerBlindSigningDisabled => Error::LedgerFullModeRefused,
+                    other => other,
+                })?;
+        }
+        parse_signature("SIGN_EIP712", &answer)
+    }
+
+    /// SIGN_TRANSACTION: sends `unsigned` (for EIP-1559, `0x02 ‖ rlp([chainId, nonce, …, accessList])`, the
+    /// bytes whose keccak256 is signed) in chunks. The device shows the amount, the recipient, the fees and the
+    /// network and signs; for a typed transaction it returns v as the y-parity. Unchecked: the caller recovers.
+    pub async fn sign_transaction(&self, unsigned: &[u8]) -> Result<Rsv> {
+        let chunks = transaction_chunks(&self.path, unsigned)?;
+        let wait = Wait::Confirm(self.device_timeout);
+        let mut ledger = self.ledger.lock().await;
+        let mut answer = Vec::new();
+        for (p1, data) in &chunks {
+            answer = exchange(&mut ledger, (INS_SIGN_TRANSACTION, *p1, 0), data, wait).await?;
+        }
+        parse_signature("SIGN_TRANSACTION", &answer)
     }
 
     /// SIGN_PERSONAL_MESSAGE: signs `keccak256("\x19Ethereum Signed Message:\n" ‖ len ‖ message)`, sending
     /// the message in chunks of at most 255 bytes. Returns `r`, `s` and `v` as the device gave them.
     pub async fn sign_personal_message(&self, message: &[u8]) -> Result<Rsv> {
         let chunks = personal_message_chunks(&self.path, message)?;
+        let wait = Wait::Confirm(self.device_timeout);
         let mut ledger = self.ledger.lock().await;
         let mut answer = Vec::new();
         for (p1, data) in &chunks {
-            answer = exchange(&mut ledger, INS_SIGN_PERSONAL_MESSAGE, *p1, data, None).await?;
+            answer = exchange(&mut ledger, (INS_SIGN_PERSONAL_MESSAGE, *p1, 0), data, wait).await?;
         }
         parse_signature("SIGN_PERSONAL_MESSAGE", &answer)
     }
@@ -413,6 +690,40 @@ mod tests {
         assert_eq!(&data[..17], &encode_path(&p).unwrap()[..]);
         assert_eq!(&data[17..49], d.as_slice());
         assert_eq!(&data[49..], m.as_slice());
+    }
+
+    #[test]
+    fn full_mode_apdus_golden() {
+        use coffer_core::{SafeTx, SafeTxContext, SafeVersion};
+        let ctx = SafeTxContext::new(1, Address::repeat_byte(0x5a), SafeVersion::V1_4_1);
+        let tx =
+            SafeTx::call(Address::repeat_byte(0x11), U256::from(5), vec![0xee; 300], U256::from(2));
+        let p = DerivationPath::ledger_live(0).unwrap();
+        let apdus = eip712_full_apdus(&p, &TypedMessage::safe_tx(&ctx, &tx)).unwrap();
+        // Definitions: names with P2 00, fields with P2 FF: type byte, [size], key length, key.
+        assert_eq!(apdus[0], (0x1A, 0, 0x00, b"EIP712Domain".to_vec()));
+        assert_eq!(apdus[1], (0x1A, 0, 0xFF, [&[0x42, 32, 7][..], b"chainId"].concat()));
+        assert_eq!(apdus[2], (0x1A, 0, 0xFF, [&[0x03, 17][..], b"verifyingContract"].concat()));
+        assert_eq!(apdus[3], (0x1A, 0, 0x00, b"SafeTx".to_vec()));
+        assert_eq!(apdus[4], (0x1A, 0, 0xFF, [&[0x03, 2][..], b"to"].concat()));
+        assert_eq!(apdus[6], (0x1A, 0, 0xFF, [&[0x07, 4][..], b"data"].concat()));
+        assert_eq!(apdus[7], (0x1A, 0, 0xFF, [&[0x42, 1, 9][..], b"operation"].concat()));
+        assert_eq!(apdus[14], (0x1C, 0, 0x00, b"EIP712Domain".to_vec()));
+        // Values: 2-byte length ‖ value; chainId as 32 bytes.
+        let mut chain_id = vec![0, 32];
+        chain_id.extend_from_slice(&U256::from(1).to_be_bytes::<32>());
+        assert_eq!(apdus[15], (0x1C, 0, 0xFF, chain_id));
+        assert_eq!(apdus[16], (0x1C, 0, 0xFF, [&[0, 20][..], &[0x5a; 20]].concat()));
+        assert_eq!(apdus[17], (0x1C, 0, 0x00, b"SafeTx".to_vec()));
+        // data: 302 bytes (2 + 300) in two chunks, the first "partial".
+        assert_eq!(apdus[20].1, P1_PARTIAL);
+        assert_eq!(&apdus[20].3[..2], &[0x01, 0x2C]);
+        assert_eq!(apdus[20].3.len(), 255);
+        assert_eq!((apdus[21].1, apdus[21].3.len()), (0x00, 47));
+        assert_eq!(apdus[22].3, vec![0, 1, 0]); // operation: uint8 0
+        let last = apdus.last().unwrap();
+        assert_eq!(last, &(0x0C, 0, 0x01, encode_path(&p).unwrap()));
+        assert_eq!(apdus.len(), 3 + 11 + 3 + 12 + 1);
     }
 
     #[test]

@@ -6,16 +6,26 @@ mod local;
 mod opts;
 mod path;
 mod preview;
+mod send;
 mod signer;
 mod trezor;
+mod typed;
 
 pub use error::{Error, Result};
-pub use ledger::{LedgerAppConfig, LedgerConnection, LedgerSigner};
+pub use ledger::{
+    DEFAULT_DEVICE_TIMEOUT, LedgerAppConfig, LedgerConnection, LedgerMode, LedgerSigner,
+};
 pub use local::{KeySigner, KeySource};
 pub use opts::{
-    ENV_KEYSTORE, ENV_LEDGER_URL, ENV_MNEMONIC, ENV_PASSWORD, ENV_PRIVATE_KEY, WalletOpts,
+    ENV_KEYSTORE, ENV_LEDGER_URL, ENV_MNEMONIC, ENV_PASSWORD, ENV_PRIVATE_KEY, IndexRange,
+    MAX_LISTED_ACCOUNTS, WalletAccount, WalletOpts,
 };
 pub use path::DerivationPath;
-pub use preview::{PreviewSink, PreviewSubject, SigningPreview, StderrPreview};
+pub use preview::{DevicePrompt, PreviewSink, PreviewSubject, SigningPreview, StderrPreview};
+pub use send::TxSender;
 pub use signer::{SignerKind, SigningMode, WalletSigner};
 pub use trezor::TrezorSigner;
+pub use typed::{
+    Eip712Member, Eip712Struct, Eip712Type, LEDGER_MAX_UNCUT_BYTES, LEDGER_VALUE_CHARS, Screen,
+    TypedMessage,
+};

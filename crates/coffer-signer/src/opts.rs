@@ -2,9 +2,76 @@
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
+use alloy::primitives::Address;
 use clap::{ArgGroup, Args};
 
-use crate::{DerivationPath, Error, KeySigner, LedgerSigner, Result, TrezorSigner, WalletSigner};
+use crate::{
+    DEFAULT_DEVICE_TIMEOUT, DerivationPath, DevicePrompt, Error, KeySigner, LedgerMode,
+    LedgerSigner, PreviewSink, Result, Screen, SignerKind, TrezorSigner, WalletSigner,
+};
+
+/// The most accounts `--index A..B` lists at once.
+pub const MAX_LISTED_ACCOUNTS: u32 = 100;
+
+/// Account indexes to list: `N`, `A..B` (A to B − 1) or `A..=B`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexRange {
+    /// The first index.
+    pub start: u32,
+    /// The last index, included.
+    pub last: u32,
+}
+
+impl core::str::FromStr for IndexRange {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = |reason: &str| Error::InvalidIndexRange {
+            range: s.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let num = |t: &str| {
+            t.trim()
+                .parse::<u32>()
+                .map_err(|_| bad(&format!("{t:?} is not an index from 0 to 2^31 - 1")))
+        };
+        let (start, last) = if let Some((a, b)) = s.split_once("..=") {
+            (num(a)?, num(b)?)
+        } else if let Some((a, b)) = s.split_once("..") {
+            let (a, b) = (num(a)?, num(b)?);
+            if b <= a {
+                return Err(bad("A..B lists A to B - 1, so B must be greater than A"));
+            }
+            (a, b - 1)
+        } else {
+            let n = num(s)?;
+            (n, n)
+        };
+        if last < start {
+            return Err(bad("the last index is before the first"));
+        }
+        if last >= 1 << 31 {
+            return Err(bad("indexes must be below 2^31"));
+        }
+        if last - start >= MAX_LISTED_ACCOUNTS {
+            return Err(bad(&format!("at most {MAX_LISTED_ACCOUNTS} accounts at once")));
+        }
+        Ok(Self { start, last })
+    }
+}
+
+/// One account of a wallet: its derivation path (none for a raw key or a keystore) and address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WalletAccount {
+    /// The derivation path, for a mnemonic, Ledger or Trezor.
+    pub path: Option<DerivationPath>,
+    /// The address.
+    pub address: Address,
+    /// True when the device showed the address and the user confirmed it.
+    pub confirmed_on_device: bool,
+}
 
 /// The environment variables [`WalletOpts`] falls back to, in resolution order.
 pub const ENV_PRIVATE_KEY: &str = "ETH_PRIVATE_KEY";
@@ -84,6 +151,18 @@ pub struct WalletOpts {
     /// Sign with a Trezor (over USB, or the emulator on UDP 21324).
     #[arg(long)]
     pub trezor: bool,
+
+    /// How a Ledger signs Safe transactions and messages: `auto` (full EIP-712 when the app allows it and
+    /// the data fits on the screen uncut, else hashed), `full` (the device shows every field), `hashed` (the
+    /// device shows two hashes; needs Blind signing), `eth-sign` (the device signs the safeTxHash). Default
+    /// auto.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub ledger_mode: Option<LedgerMode>,
+
+    /// How long to wait for a confirmation on a Ledger or Trezor, in seconds (default 120). When nobody
+    /// confirms in time, nothing is signed or stored.
+    #[arg(long, value_name = "SECONDS")]
+    pub device_timeout: Option<u64>,
 }
 
 /// The wallet chosen, with its value.
@@ -137,17 +216,152 @@ impl WalletOpts {
             }
             Source::Ledger => {
                 let path = self.ledger_path()?;
-                Ok(WalletSigner::Ledger(LedgerSigner::open_usb(path).await?))
+                Ok(WalletSigner::Ledger(self.ledger_options(LedgerSigner::open_usb(path).await?)?))
             }
             Source::LedgerUrl(url) => {
                 let path = self.ledger_path()?;
-                Ok(WalletSigner::Ledger(LedgerSigner::connect_tcp(&url, path).await?))
+                let ledger = LedgerSigner::connect_tcp(&url, path).await?;
+                Ok(WalletSigner::Ledger(self.ledger_options(ledger)?))
             }
             Source::Trezor => {
                 let path = self.derivation_path(DerivationPath::bip44)?;
-                Ok(WalletSigner::Trezor(TrezorSigner::connect(path).await?))
+                let trezor = TrezorSigner::connect(path).await?;
+                Ok(WalletSigner::Trezor(trezor.with_device_timeout(self.timeout()?)))
             }
         }
+    }
+
+    fn ledger_options(&self, ledger: LedgerSigner) -> Result<LedgerSigner> {
+        Ok(ledger
+            .with_mode(self.ledger_mode.unwrap_or_default())
+            .with_device_timeout(self.timeout()?))
+    }
+
+    /// `--device-timeout`, else 120 s.
+    fn timeout(&self) -> Result<Duration> {
+        match self.device_timeout {
+            None => Ok(DEFAULT_DEVICE_TIMEOUT),
+            Some(0) => Err(Error::OptionNotApplicable {
+                option: "--device-timeout 0",
+                wallet: "a device",
+                hint: "give the seconds to wait for a confirmation, at least 1",
+            }),
+            Some(s) => Ok(Duration::from_secs(s)),
+        }
+    }
+
+    /// The addresses of the chosen wallet: one for a raw key or keystore; for a mnemonic, Ledger or Trezor,
+    /// the account at `--mnemonic-index` / `--hd-path`, or each index of `range` in the wallet's layout
+    /// (BIP-44 `m/44'/60'/0'/0/N` for a mnemonic and a Trezor, Ledger Live `m/44'/60'/N'/0/0` or legacy with
+    /// `--ledger-legacy`). With `show_on_device`, a Ledger (GET_PUBLIC_KEY P1 01) or Trezor shows each
+    /// address and the user confirms it; `sink` is told before each one.
+    pub async fn addresses(
+        &self,
+        range: Option<IndexRange>,
+        show_on_device: bool,
+        sink: &mut dyn PreviewSink,
+    ) -> Result<(SignerKind, Vec<WalletAccount>)> {
+        self.addresses_with_env(range, show_on_device, sink, |name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })
+        .await
+    }
+
+    /// [`WalletOpts::addresses`] with the environment read through `env`.
+    pub async fn addresses_with_env(
+        &self,
+        range: Option<IndexRange>,
+        show_on_device: bool,
+        sink: &mut dyn PreviewSink,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(SignerKind, Vec<WalletAccount>)> {
+        let source = self.source(&env)?;
+        let single = matches!(source, Source::PrivateKey(_) | Source::Keystore(_));
+        let device = matches!(source, Source::Ledger | Source::LedgerUrl(_) | Source::Trezor);
+        if range.is_some() && (self.hd_path.is_some() || self.mnemonic_index.is_some()) {
+            return Err(Error::OptionNotApplicable {
+                option: "--index",
+                wallet: "--mnemonic-index or --hd-path",
+                hint: "give either one account (--mnemonic-index N / --hd-path) or a range (--index A..B)",
+            });
+        }
+        if single && range.is_some() {
+            return Err(Error::InvalidIndexRange {
+                range: format!(
+                    "{}..={}",
+                    range.map_or(0, |r| r.start),
+                    range.map_or(0, |r| r.last)
+                ),
+                reason: format!(
+                    "{} holds one key only; --index applies to --mnemonic, --ledger and --trezor",
+                    source.flag()
+                ),
+            });
+        }
+        if show_on_device && !device {
+            return Err(Error::OptionNotApplicable {
+                option: "--show-on-device",
+                wallet: source.flag(),
+                hint: "it only applies to --ledger, --ledger-url and --trezor",
+            });
+        }
+        let signer = self.signer_with_env(&env).await?;
+        let kind = signer.kind();
+        let layout: fn(u32) -> Result<DerivationPath> = match (&source, self.ledger_legacy) {
+            (Source::Ledger | Source::LedgerUrl(_), true) => DerivationPath::ledger_legacy,
+            (Source::Ledger | Source::LedgerUrl(_), false) => DerivationPath::ledger_live,
+            _ => DerivationPath::bip44,
+        };
+        let paths: Vec<DerivationPath> = match (range, &signer) {
+            (Some(r), _) => (r.start..=r.last).map(layout).collect::<Result<_>>()?,
+            (None, WalletSigner::Local(k)) => match k.source() {
+                crate::KeySource::Mnemonic { path } => vec![path.clone()],
+                _ => Vec::new(),
+            },
+            (None, WalletSigner::Ledger(l)) => vec![l.path().clone()],
+            (None, WalletSigner::Trezor(t)) => vec![t.path().clone()],
+        };
+        if paths.is_empty() {
+            let address = signer.address();
+            return Ok((
+                kind,
+                vec![WalletAccount { path: None, address, confirmed_on_device: false }],
+            ));
+        }
+        let mut out = Vec::with_capacity(paths.len());
+        for path in paths {
+            let address = match &signer {
+                WalletSigner::Local(_) => {
+                    let phrase = match &source {
+                        Source::Mnemonic(value) => read_mnemonic(value)?,
+                        _ => String::new(),
+                    };
+                    KeySigner::from_mnemonic(&phrase, path.clone())?.address()
+                }
+                WalletSigner::Ledger(l) => {
+                    if show_on_device {
+                        let shown = l.address_at(&path, false).await?;
+                        sink.waiting(&address_prompt("Ledger", &path, shown, l.device_timeout()))
+                            .map_err(|source| Error::Preview { source })?;
+                    }
+                    l.address_at(&path, show_on_device).await?
+                }
+                WalletSigner::Trezor(t) => {
+                    if show_on_device {
+                        let shown = t.address_at(&path, false).await?;
+                        sink.waiting(&address_prompt("Trezor", &path, shown, t.device_timeout()))
+                            .map_err(|source| Error::Preview { source })?;
+                    }
+                    t.address_at(&path, show_on_device).await?
+                }
+            };
+            out.push(WalletAccount {
+                path: Some(path),
+                address,
+                confirmed_on_device: show_on_device,
+            });
+        }
+        Ok((kind, out))
     }
 
     /// The first wallet given on the command line, else in the environment.
@@ -214,6 +428,21 @@ impl WalletOpts {
         if !keystore && self.password_file.is_some() {
             return Err(na("--password-file"));
         }
+        if !ledger && self.ledger_mode.is_some() {
+            return Err(Error::OptionNotApplicable {
+                option: "--ledger-mode",
+                wallet: source.flag(),
+                hint: "it only applies to --ledger and --ledger-url",
+            });
+        }
+        let device = matches!(source, Source::Ledger | Source::LedgerUrl(_) | Source::Trezor);
+        if !device && self.device_timeout.is_some() {
+            return Err(Error::OptionNotApplicable {
+                option: "--device-timeout",
+                wallet: source.flag(),
+                hint: "it only applies to --ledger, --ledger-url and --trezor",
+            });
+        }
         Ok(())
     }
 
@@ -252,6 +481,21 @@ impl WalletOpts {
         }
         rpassword::prompt_password(format!("Password for keystore {}: ", keystore.display()))
             .map_err(|source| Error::PasswordPrompt { source })
+    }
+}
+
+/// What a device shows when asked to display the address at `path`.
+fn address_prompt(
+    device: &'static str,
+    path: &DerivationPath,
+    address: Address,
+    timeout: Duration,
+) -> DevicePrompt {
+    DevicePrompt {
+        device,
+        method: format!("address at {path}"),
+        screens: vec![Screen::new("Address", address.to_string())],
+        timeout_secs: timeout.as_secs(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::Write;
 use alloy::primitives::{Address, B256, Bytes, U256};
 use coffer_core::{DecodedCall, SafeTx, SafeVersion};
 
-use crate::{SignerKind, SigningMode};
+use crate::{Screen, SignerKind, SigningMode};
 
 /// What is about to be signed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +53,44 @@ pub struct SigningPreview {
     pub safe_hash: B256,
     /// The transaction or message.
     pub subject: PreviewSubject,
+    /// For a Ledger or Trezor: what the device will show, screen by screen.
+    pub device: Option<DevicePrompt>,
+}
+
+/// What a hardware wallet will show while it waits for the user, screen by screen, and how long coffer waits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DevicePrompt {
+    /// `Ledger` or `Trezor`.
+    pub device: &'static str,
+    /// How the device is asked, e.g. `full EIP-712 (SIGN_EIP712 P2 01)`.
+    pub method: String,
+    /// The screens in order, each value written as the device writes it.
+    pub screens: Vec<Screen>,
+    /// How long coffer waits for the confirmation (`--device-timeout`), in seconds.
+    pub timeout_secs: u64,
+}
+
+impl DevicePrompt {
+    /// The one line printed while the device waits: `Confirm on your Ledger: …`.
+    pub fn confirm_line(&self) -> String {
+        let shown: Vec<String> = self
+            .screens
+            .iter()
+            .map(|s| {
+                if s.value.is_empty() {
+                    s.label.clone()
+                } else {
+                    format!("{} {}", s.label, s.value)
+                }
+            })
+            .collect();
+        format!(
+            "Confirm on your {}: it shows {} (waiting up to {} s)",
+            self.device,
+            shown.join(" | "),
+            self.timeout_secs
+        )
+    }
 }
 
 impl SigningPreview {
@@ -143,7 +181,17 @@ impl fmt::Display for SigningPreview {
                 writeln!(f, "  message hash   {}", self.safe_hash)?;
             }
         }
+        let shows_fields = self
+            .device
+            .as_ref()
+            .is_some_and(|d| d.screens.first().is_some_and(|s| s.label != "Domain hash"));
         match (self.signer_kind, self.mode) {
+            (SignerKind::Ledger | SignerKind::Trezor, SigningMode::Eip712) if shows_fields => {
+                writeln!(
+                    f,
+                    "The device shows the fields listed below; reject on the device if any differs. The EIP-712 parts:"
+                )?;
+            }
             (SignerKind::Ledger, SigningMode::Eip712) => {
                 writeln!(
                     f,
@@ -163,7 +211,14 @@ impl fmt::Display for SigningPreview {
             _ => writeln!(f, "EIP-712 parts:")?,
         }
         writeln!(f, "  Domain hash    {}", device_hex(&self.domain_hash))?;
-        write!(f, "  Message hash   {}", device_hex(&self.message_hash))
+        write!(f, "  Message hash   {}", device_hex(&self.message_hash))?;
+        if let Some(prompt) = &self.device {
+            write!(f, "\nThe {} will show, screen by screen ({}):", prompt.device, prompt.method)?;
+            for (i, s) in prompt.screens.iter().enumerate() {
+                write!(f, "\n  {:>2}. {:<18} {}", i + 1, s.label, s.value)?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -175,6 +230,13 @@ impl fmt::Display for SigningPreview {
 pub trait PreviewSink: Send {
     /// Shows the preview. Called exactly once per signature, before the key or device is asked.
     fn show(&mut self, preview: &SigningPreview) -> std::io::Result<()>;
+
+    /// Called just before a hardware wallet is asked and starts waiting for its user, with what it will
+    /// show. The default does nothing; [`StderrPreview`] prints [`DevicePrompt::confirm_line`].
+    fn waiting(&mut self, prompt: &DevicePrompt) -> std::io::Result<()> {
+        let _ = prompt;
+        Ok(())
+    }
 }
 
 /// A [`PreviewSink`] that writes the preview to stderr, followed by a blank line.
@@ -185,6 +247,12 @@ impl PreviewSink for StderrPreview {
     fn show(&mut self, preview: &SigningPreview) -> std::io::Result<()> {
         let mut err = std::io::stderr().lock();
         writeln!(err, "{preview}\n")?;
+        err.flush()
+    }
+
+    fn waiting(&mut self, prompt: &DevicePrompt) -> std::io::Result<()> {
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "{}", prompt.confirm_line())?;
         err.flush()
     }
 }

@@ -12,16 +12,17 @@ use coffer_core::{
 };
 
 use crate::{
-    Error, KeySigner, LedgerSigner, PreviewSink, PreviewSubject, Result, SigningPreview,
-    TrezorSigner, local::KeySource,
+    DevicePrompt, Error, KeySigner, LedgerMode, LedgerSigner, PreviewSink, PreviewSubject, Result,
+    Screen, SigningPreview, TrezorSigner, TypedMessage, local::KeySource, preview::device_hex,
 };
 
 /// How the owner signs the Safe hash.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SigningMode {
     /// EIP-712: the signature is over the safeTxHash itself; the Safe stores v as 27/28. Local keys sign the
-    /// full typed data; a Ledger signs the two hashes (SIGN_EIP712 v0, Blind signing on); a Trezor uses
-    /// `EthereumSignTypedHash`.
+    /// full typed data; a Ledger signs in full mode (the fields) or hashed mode (the two hashes, Blind signing
+    /// on) as its [`crate::LedgerMode`] says, or in eth_sign mode with `--ledger-mode eth-sign`; a Trezor core
+    /// model streams the typed data (`EthereumSignTypedData`), a Trezor One uses `EthereumSignTypedHash`.
     #[default]
     Eip712,
     /// eth_sign: the signature is over `keccak256("\x19Ethereum Signed Message:\n32" ‖ safeTxHash)`, v + 4
@@ -66,8 +67,8 @@ impl fmt::Display for SignerKind {
     }
 }
 
-/// One wallet, whatever its backend. Built by [`crate::WalletOpts::signer`].
-#[derive(Debug)]
+/// One wallet, whatever its backend. Built by [`crate::WalletOpts::signer`]. Clones share a device connection.
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum WalletSigner {
     /// A private key, mnemonic key or keystore key in memory.
@@ -82,6 +83,42 @@ pub enum WalletSigner {
 enum Payload<'a> {
     Tx(&'a SafeTx),
     Message(&'a [u8]),
+}
+
+/// How the key or device is asked, decided before the preview is shown.
+enum Plan {
+    /// A local key signs the typed data or the personal message.
+    Local,
+    /// SIGN_EIP712 v0 (two hashes).
+    LedgerHashed,
+    /// Struct definitions and values, then SIGN_EIP712 P2 01.
+    LedgerFull,
+    /// SIGN_PERSONAL_MESSAGE of the safeTxHash.
+    LedgerEthSign,
+    /// The streaming `EthereumSignTypedData` flow with the message-hash confirmation (core models).
+    TrezorTypedData,
+    /// `EthereumSignTypedHash` (the Trezor One only).
+    TrezorTypedHash,
+    /// `EthereumSignMessage` of the safeTxHash.
+    TrezorEthSign,
+}
+
+fn hash_screens(domain: B256, message: B256) -> Vec<Screen> {
+    vec![
+        Screen::new("Domain hash", device_hex(&domain)),
+        Screen::new("Message hash", device_hex(&message)),
+    ]
+}
+
+fn trezor_typed_screens(typed: &TypedMessage) -> Vec<Screen> {
+    let mut out = Vec::new();
+    for s in [&typed.domain, &typed.message] {
+        out.push(Screen::new(format!("Confirm {}", s.name), ""));
+        for (i, m) in s.members.iter().enumerate() {
+            out.push(Screen::new(m.name, s.display_value_uncut(i)));
+        }
+    }
+    out
 }
 
 /// `keccak256(abi.encode(SAFE_MSG_TYPEHASH, keccak256(message)))`, the SafeMessage struct hash.
@@ -178,6 +215,69 @@ impl WalletSigner {
         self.sign(ctx, Payload::Message(message), mode, preview).await
     }
 
+    /// The signing mode that will be used for `requested`: a Ledger with `--ledger-mode eth-sign` signs in
+    /// eth_sign mode even when EIP-712 is asked.
+    pub fn effective_mode(&self, requested: SigningMode) -> SigningMode {
+        match self {
+            Self::Ledger(l) if l.mode() == LedgerMode::EthSign => SigningMode::EthSign,
+            _ => requested,
+        }
+    }
+
+    fn device_timeout_secs(&self) -> u64 {
+        match self {
+            Self::Local(_) => 0,
+            Self::Ledger(l) => l.device_timeout().as_secs(),
+            Self::Trezor(t) => t.device_timeout().as_secs(),
+        }
+    }
+
+    /// Decides how the device is asked, refusing early (before any preview or signing request) what the
+    /// device's settings would refuse.
+    async fn plan(
+        &self,
+        requested: SigningMode,
+        typed: &TypedMessage,
+    ) -> Result<(Plan, SigningMode)> {
+        let mode = self.effective_mode(requested);
+        let plan = match (self, mode) {
+            (Self::Local(_), _) => Plan::Local,
+            (Self::Ledger(_), SigningMode::EthSign) => Plan::LedgerEthSign,
+            (Self::Trezor(_), SigningMode::EthSign) => Plan::TrezorEthSign,
+            (Self::Ledger(ledger), SigningMode::Eip712) => match ledger.mode() {
+                LedgerMode::EthSign => Plan::LedgerEthSign,
+                LedgerMode::Hashed => {
+                    ledger.ensure_blind_signing("hashed EIP-712 signing").await?;
+                    Plan::LedgerHashed
+                }
+                // Asked for explicitly, full mode also signs values the screen cuts: the preview then says
+                // so and gives the message hash to compare (shown with the app's "Display hash" setting).
+                LedgerMode::Full => Plan::LedgerFull,
+                LedgerMode::Auto => {
+                    let config = ledger.read_app_config().await?;
+                    if config.supports_eip712_full() && typed.ledger_cut_value().is_none() {
+                        Plan::LedgerFull
+                    } else if config.blind_signing_enabled() {
+                        Plan::LedgerHashed
+                    } else {
+                        return Err(Error::LedgerBlindSigningOff {
+                            what: "hashed EIP-712 signing (chosen because the device cannot show this \
+                                   data uncut in full mode)",
+                        });
+                    }
+                }
+            },
+            (Self::Trezor(trezor), SigningMode::Eip712) => {
+                if trezor.is_trezor_one() {
+                    Plan::TrezorTypedHash
+                } else {
+                    Plan::TrezorTypedData
+                }
+            }
+        };
+        Ok((plan, mode))
+    }
+
     async fn sign(
         &self,
         ctx: &SafeTxContext,
@@ -211,6 +311,57 @@ impl WalletSigner {
             });
         }
 
+        let typed = match payload {
+            Payload::Tx(tx) => TypedMessage::safe_tx(ctx, tx),
+            Payload::Message(m) => TypedMessage::safe_message(ctx, m),
+        };
+        // What is streamed to a device must hash to what coffer-core computed.
+        for (what, computed, expected) in [
+            ("the domain hash of the streamed typed data", typed.domain_hash(), domain_hash),
+            ("the message hash of the streamed typed data", typed.message_hash(), message_hash),
+        ] {
+            if computed != expected {
+                return Err(Error::HashMismatch { what, computed, expected });
+            }
+        }
+        let (plan, mode) = self.plan(mode, &typed).await?;
+        let timeout_secs = self.device_timeout_secs();
+        let prompt = |device: &'static str, method: &str, screens: Vec<Screen>| DevicePrompt {
+            device,
+            method: method.to_owned(),
+            screens,
+            timeout_secs,
+        };
+        let eth_sign_screens =
+            || vec![Screen::new("Sign message", ""), Screen::new("Message", safe_hash.to_string())];
+        let device = match plan {
+            Plan::Local => None,
+            Plan::LedgerHashed => Some(prompt(
+                "Ledger",
+                "hashed EIP-712, SIGN_EIP712 v0; each hash over two pages",
+                hash_screens(domain_hash, message_hash),
+            )),
+            Plan::LedgerFull => {
+                Some(prompt("Ledger", "full EIP-712, SIGN_EIP712 P2 01", typed.ledger_screens()))
+            }
+            Plan::LedgerEthSign => {
+                Some(prompt("Ledger", "eth_sign, SIGN_PERSONAL_MESSAGE", eth_sign_screens()))
+            }
+            Plan::TrezorTypedData => {
+                let mut screens = trezor_typed_screens(&typed);
+                screens.push(Screen::new("Message hash", message_hash.to_string()));
+                Some(prompt("Trezor", "EthereumSignTypedData with the message hash", screens))
+            }
+            Plan::TrezorTypedHash => Some(prompt(
+                "Trezor",
+                "EthereumSignTypedHash",
+                hash_screens(domain_hash, message_hash),
+            )),
+            Plan::TrezorEthSign => {
+                Some(prompt("Trezor", "eth_sign, EthereumSignMessage", eth_sign_screens()))
+            }
+        };
+
         let shown = SigningPreview {
             signer: self.address(),
             signer_kind: self.kind(),
@@ -222,11 +373,15 @@ impl WalletSigner {
             message_hash,
             safe_hash,
             subject,
+            device: device.clone(),
         };
         preview.show(&shown).map_err(|source| Error::Preview { source })?;
+        if let Some(prompt) = &device {
+            preview.waiting(prompt).map_err(|source| Error::Preview { source })?;
+        }
 
-        let rsv = match (self, mode) {
-            (Self::Local(key), SigningMode::Eip712) => {
+        let rsv = match (self, plan) {
+            (Self::Local(key), Plan::Local) if mode == SigningMode::Eip712 => {
                 let typed = match payload {
                     Payload::Tx(tx) => tx.typed_data(ctx)?,
                     Payload::Message(m) => safe_message_typed_data(ctx, m)?,
@@ -243,19 +398,19 @@ impl WalletSigner {
                 }
                 key.sign_typed_data(&typed)?
             }
-            (Self::Local(key), SigningMode::EthSign) => key.sign_personal_hash(&safe_hash)?,
-            (Self::Ledger(ledger), SigningMode::Eip712) => {
+            (Self::Local(key), _) => key.sign_personal_hash(&safe_hash)?,
+            (Self::Ledger(ledger), Plan::LedgerHashed) => {
                 ledger.sign_eip712_hashed(domain_hash, message_hash).await?
             }
-            (Self::Ledger(ledger), SigningMode::EthSign) => {
-                ledger.sign_personal_message(safe_hash.as_slice()).await?
+            (Self::Ledger(ledger), Plan::LedgerFull) => ledger.sign_eip712_full(&typed).await?,
+            (Self::Ledger(ledger), _) => ledger.sign_personal_message(safe_hash.as_slice()).await?,
+            (Self::Trezor(trezor), Plan::TrezorTypedData) => {
+                trezor.sign_typed_data(&typed, message_hash).await?
             }
-            (Self::Trezor(trezor), SigningMode::Eip712) => {
+            (Self::Trezor(trezor), Plan::TrezorTypedHash) => {
                 trezor.sign_typed_hash(domain_hash, message_hash).await?
             }
-            (Self::Trezor(trezor), SigningMode::EthSign) => {
-                trezor.sign_personal_message(safe_hash.as_slice()).await?
-            }
+            (Self::Trezor(trezor), _) => trezor.sign_personal_message(safe_hash.as_slice()).await?,
         };
         checked_signature(rsv, mode, safe_hash, self.address())
     }

@@ -1,25 +1,158 @@
 //! A Trezor signer over the `trezor-client` crate (USB, or the emulator's UDP port 21324).
 //!
-//! Messages used: `EthereumGetAddress` → `EthereumAddress`; `EthereumSignTypedHash` (domain separator hash +
-//! message hash, the device shows both) → `EthereumTypedDataSignature`; `EthereumSignMessage` (the eth_sign
-//! fallback) → `EthereumMessageSignature`. Signatures are `r ‖ s ‖ v` with v = 27/28.
+//! Messages used: `EthereumGetAddress` → `EthereumAddress`; on the core models (T, Safe 3, Safe 5) the
+//! streaming `EthereumSignTypedData` flow (the device asks each struct with `EthereumTypedDataStructRequest`
+//! and each value with `EthereumTypedDataValueRequest`, then shows the message hash it was given in
+//! `show_message_hash`) → `EthereumTypedDataSignature`; on the Trezor One only, `EthereumSignTypedHash`
+//! (domain separator hash + message hash; the core firmware refuses it as an unexpected message);
+//! `EthereumSignMessage` (the eth_sign fallback) → `EthereumMessageSignature`. Signatures are `r ‖ s ‖ v`
+//! with v = 27/28. The model is read from `Features` when the session starts.
 //!
-//! trezor-client is blocking; every device call runs on tokio's blocking pool.
+//! trezor-client is blocking; every device call runs on a thread of its own, awaited with the device timeout.
 
-use std::sync::{Arc, Mutex};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use alloy::primitives::{Address, B256, U256};
 use coffer_core::Rsv;
 use trezor_client::{
     Trezor, TrezorMessage, TrezorResponse,
     protos::{
-        self, EthereumAddress, EthereumGetAddress, EthereumMessageSignature, EthereumSignMessage,
-        EthereumSignTypedHash, EthereumTypedDataSignature, failure::FailureType,
+        self, ButtonAck, EthereumAddress, EthereumGetAddress, EthereumMessageSignature,
+        EthereumSignMessage, EthereumSignTypedData, EthereumSignTypedHash,
+        EthereumTypedDataSignature, EthereumTypedDataStructAck, EthereumTypedDataStructRequest,
+        EthereumTypedDataValueAck, EthereumTypedDataValueRequest, MessageType, PassphraseAck,
+        ethereum_typed_data_struct_ack::{
+            EthereumDataType, EthereumFieldType, EthereumStructMember,
+        },
+        failure::FailureType,
     },
-    transport::udp::UdpTransport,
+    transport::{ProtoMessage, udp::UdpTransport},
 };
 
-use crate::{DerivationPath, Error, Result};
+use crate::{
+    DerivationPath, Error, Result, TypedMessage,
+    ledger::DEFAULT_DEVICE_TIMEOUT,
+    typed::{Eip712Struct, Eip712Type},
+};
+
+/// `EthereumSignTypedData` for `path`: primary type, MetaMask v4 compatibility, and the message hash the
+/// device checks and shows (`show_message_hash`).
+pub(crate) fn typed_data_request(
+    path: &DerivationPath,
+    typed: &TypedMessage,
+    message_hash: B256,
+) -> EthereumSignTypedData {
+    let mut req = EthereumSignTypedData::new();
+    req.address_n = path.components().to_vec();
+    req.set_primary_type(typed.message.name.to_owned());
+    req.set_metamask_v4_compat(true);
+    req.set_show_message_hash(message_hash.to_vec());
+    req
+}
+
+/// The answer to `EthereumTypedDataStructRequest{name}`: the members' names and field types in declaration
+/// order (`uintN` as UINT with its size in bytes, ADDRESS, dynamic BYTES).
+pub(crate) fn struct_ack(s: &Eip712Struct) -> EthereumTypedDataStructAck {
+    let mut ack = EthereumTypedDataStructAck::new();
+    for m in &s.members {
+        let mut ty = EthereumFieldType::new();
+        match m.ty {
+            Eip712Type::Uint { bytes } => {
+                ty.set_data_type(EthereumDataType::UINT);
+                ty.set_size(u32::from(bytes));
+            }
+            Eip712Type::Address => ty.set_data_type(EthereumDataType::ADDRESS),
+            Eip712Type::Bytes => ty.set_data_type(EthereumDataType::BYTES),
+        }
+        let mut member = EthereumStructMember::new();
+        member.set_name(m.name.to_owned());
+        member.type_ = Some(ty).into();
+        ack.members.push(member);
+    }
+    ack
+}
+
+/// The value at `member_path` (`[0, i]` for the domain, `[1, i]` for the message).
+pub(crate) fn value_at<'a>(typed: &'a TypedMessage, member_path: &[u32]) -> Option<&'a [u8]> {
+    let s = match member_path.first()? {
+        0 => &typed.domain,
+        1 => &typed.message,
+        _ => return None,
+    };
+    match member_path {
+        [_, i] => s.values.get(usize::try_from(*i).ok()?).map(|v| &v[..]),
+        _ => None,
+    }
+}
+
+fn decode<M: TrezorMessage>(resp: &ProtoMessage) -> Result<M> {
+    M::parse_from_bytes(resp.payload()).map_err(|e| protocol_error(&e.to_string()))
+}
+
+fn protocol_error(what: &str) -> Error {
+    Error::TrezorTransport { reason: format!("EthereumSignTypedData: {what}") }
+}
+
+/// The streaming typed-data flow: answers every struct, value, button and passphrase request until the
+/// device returns the signature.
+fn typed_data_flow(
+    trezor: &mut Trezor,
+    req: EthereumSignTypedData,
+    typed: &TypedMessage,
+) -> Result<Rsv> {
+    const WHAT: &str = "EthereumSignTypedData";
+    let mut resp = trezor.call_raw(req).map_err(|e| client_error(e, WHAT))?;
+    loop {
+        resp = match resp.message_type() {
+            MessageType::MessageType_EthereumTypedDataStructRequest => {
+                let r: EthereumTypedDataStructRequest = decode(&resp)?;
+                let s = [&typed.domain, &typed.message]
+                    .into_iter()
+                    .find(|s| s.name == r.name())
+                    .ok_or_else(|| {
+                        protocol_error(&format!(
+                            "the device asked for an unknown struct {:?}",
+                            r.name()
+                        ))
+                    })?;
+                trezor.call_raw(struct_ack(s)).map_err(|e| client_error(e, WHAT))?
+            }
+            MessageType::MessageType_EthereumTypedDataValueRequest => {
+                let r: EthereumTypedDataValueRequest = decode(&resp)?;
+                let value = value_at(typed, &r.member_path).ok_or_else(|| {
+                    protocol_error(&format!(
+                        "the device asked for an unknown member {:?}",
+                        r.member_path
+                    ))
+                })?;
+                let mut ack = EthereumTypedDataValueAck::new();
+                ack.set_value(value.to_vec());
+                trezor.call_raw(ack).map_err(|e| client_error(e, WHAT))?
+            }
+            MessageType::MessageType_ButtonRequest => {
+                trezor.call_raw(ButtonAck::new()).map_err(|e| client_error(e, WHAT))?
+            }
+            MessageType::MessageType_PassphraseRequest => {
+                let mut ack = PassphraseAck::new();
+                ack.set_on_device(true);
+                trezor.call_raw(ack).map_err(|e| client_error(e, WHAT))?
+            }
+            MessageType::MessageType_PinMatrixRequest => return Err(Error::TrezorPinRequired),
+            MessageType::MessageType_Failure => {
+                let f: protos::Failure = decode(&resp)?;
+                return Err(failure_error(&f, WHAT));
+            }
+            MessageType::MessageType_EthereumTypedDataSignature => {
+                let sig: EthereumTypedDataSignature = decode(&resp)?;
+                return parse_signature(WHAT, sig.signature());
+            }
+            other => return Err(protocol_error(&format!("unexpected answer {other:?}"))),
+        };
+    }
+}
 
 /// `EthereumGetAddress` for `path`, without showing it on the device.
 pub(crate) fn get_address_request(path: &DerivationPath) -> EthereumGetAddress {
@@ -79,8 +212,9 @@ fn failure_error(failure: &protos::Failure, what: &'static str) -> Error {
             message: failure.message().to_owned(),
             hint: match (code, what) {
                 (FailureType::Failure_UnexpectedMessage, "EthereumSignTypedHash") => {
-                    ": this firmware cannot sign EIP-712 hashes; update it with Trezor Suite, or sign in \
-                     eth_sign mode"
+                    ": only the Trezor One signs EIP-712 hashes (EthereumSignTypedHash); this device should \
+                     be asked with the streaming typed-data flow, which coffer picks from the model it \
+                     reports. Sign in eth_sign mode (--eth-sign) meanwhile"
                 }
                 (FailureType::Failure_DataError, _) => {
                     ": check the derivation path (--hd-path / --mnemonic-index); non-standard paths need \
@@ -128,9 +262,19 @@ fn call<S: TrezorMessage, R: TrezorMessage>(
     }
 }
 
-/// Runs a blocking device call on tokio's blocking pool.
+/// Runs a blocking device call on its own thread.
+///
+/// A detached thread, not tokio's blocking pool: a device that never answers keeps its thread waiting, and
+/// the runtime must still be able to shut down when coffer gives up (`--device-timeout`).
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::DeviceTask { reason: e.to_string() })?
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("coffer-trezor".to_owned())
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .map_err(|e| Error::DeviceTask { reason: e.to_string() })?;
+    rx.await.map_err(|_| Error::DeviceTask { reason: "the device thread stopped".to_owned() })?
 }
 
 fn lock(client: &Mutex<Trezor>) -> Result<std::sync::MutexGuard<'_, Trezor>> {
@@ -139,11 +283,14 @@ fn lock(client: &Mutex<Trezor>) -> Result<std::sync::MutexGuard<'_, Trezor>> {
     })
 }
 
-/// A Trezor at one derivation path.
+/// A Trezor at one derivation path. Clones share the device connection.
+#[derive(Clone)]
 pub struct TrezorSigner {
     client: Arc<Mutex<Trezor>>,
     path: DerivationPath,
     address: Address,
+    model: String,
+    device_timeout: Duration,
 }
 
 impl core::fmt::Debug for TrezorSigner {
@@ -151,6 +298,7 @@ impl core::fmt::Debug for TrezorSigner {
         f.debug_struct("TrezorSigner")
             .field("path", &self.path)
             .field("address", &self.address)
+            .field("model", &self.model)
             .finish_non_exhaustive()
     }
 }
@@ -189,18 +337,86 @@ impl TrezorSigner {
         find: impl FnOnce() -> Result<Trezor> + Send + 'static,
     ) -> Result<Self> {
         let request = get_address_request(&path);
-        let (client, address) = blocking(move || {
+        let (client, address, model) = blocking(move || {
             let mut trezor = find()?;
             trezor.init_device(None).map_err(|e| client_error(e, "Initialize"))?;
+            let model = trezor.features().map(|f| f.model().to_owned()).unwrap_or_default();
             let answer: EthereumAddress = call(&mut trezor, request, "EthereumGetAddress")?;
             let text = answer.address();
             let address: Address = text.parse().map_err(|_| Error::TrezorTransport {
                 reason: format!("EthereumGetAddress: {text:?} is not an address"),
             })?;
-            Ok((trezor, address))
+            Ok((trezor, address, model))
         })
         .await?;
-        Ok(Self { client: Arc::new(Mutex::new(client)), path, address })
+        Ok(Self {
+            client: Arc::new(Mutex::new(client)),
+            path,
+            address,
+            model,
+            device_timeout: DEFAULT_DEVICE_TIMEOUT,
+        })
+    }
+
+    /// Sets how long to wait for the user to confirm on the device (`--device-timeout`).
+    pub fn with_device_timeout(mut self, timeout: Duration) -> Self {
+        self.device_timeout = timeout;
+        self
+    }
+
+    /// How long coffer waits for a confirmation on the device.
+    pub fn device_timeout(&self) -> Duration {
+        self.device_timeout
+    }
+
+    /// The model from `Features` (`1` for the Trezor One, `T`, `Safe 3`, `Safe 5`).
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// True for the Trezor One: the only model with `EthereumSignTypedHash`, and without the streaming flow's
+    /// message-hash screen.
+    pub fn is_trezor_one(&self) -> bool {
+        self.model == "1"
+    }
+
+    /// Runs `f` on the device, giving up after the device timeout.
+    async fn confirm<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Trezor) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let client = Arc::clone(&self.client);
+        let timeout = self.device_timeout;
+        let task = blocking(move || {
+            let mut trezor = lock(&client)?;
+            f(&mut trezor)
+        });
+        tokio::time::timeout(timeout, task)
+            .await
+            .map_err(|_| Error::DeviceTimeout { device: "Trezor", seconds: timeout.as_secs() })?
+    }
+
+    /// The address at `path`; with `show`, the device shows it and the user confirms it.
+    pub async fn address_at(&self, path: &DerivationPath, show: bool) -> Result<Address> {
+        let mut req = get_address_request(path);
+        req.set_show_display(show);
+        let text = self
+            .confirm(move |t| {
+                let answer: EthereumAddress = call(t, req, "EthereumGetAddress")?;
+                Ok(answer.address().to_owned())
+            })
+            .await?;
+        text.parse().map_err(|_| Error::TrezorTransport {
+            reason: format!("EthereumGetAddress: {text:?} is not an address"),
+        })
+    }
+
+    /// The streaming `EthereumSignTypedData` flow (core models): the device asks for each struct and value of
+    /// `typed`, shows them and `message_hash`, and signs `keccak256(0x19 ‖ 0x01 ‖ domain ‖ message)`.
+    pub async fn sign_typed_data(&self, typed: &TypedMessage, message_hash: B256) -> Result<Rsv> {
+        let req = typed_data_request(&self.path, typed, message_hash);
+        let typed = typed.clone();
+        self.confirm(move |t| typed_data_flow(t, req, &typed)).await
     }
 
     /// The address at the signer's path.
@@ -217,12 +433,41 @@ impl TrezorSigner {
     /// `keccak256(0x19 ‖ 0x01 ‖ domain ‖ message)`.
     pub async fn sign_typed_hash(&self, domain: B256, message: B256) -> Result<Rsv> {
         let req = typed_hash_request(&self.path, domain, message);
-        let client = Arc::clone(&self.client);
-        blocking(move || {
-            let mut trezor = lock(&client)?;
-            let answer: EthereumTypedDataSignature =
-                call(&mut trezor, req, "EthereumSignTypedHash")?;
+        self.confirm(move |t| {
+            let answer: EthereumTypedDataSignature = call(t, req, "EthereumSignTypedHash")?;
             parse_signature("EthereumSignTypedHash", answer.signature())
+        })
+        .await
+    }
+
+    /// `EthereumSignTxEIP1559`: the device shows the transaction and signs it; returns `r`, `s` and the
+    /// y-parity as v (27/28 form is not used for typed transactions; the caller recovers and checks).
+    pub(crate) async fn sign_eip1559(&self, tx: &crate::send::TxFields) -> Result<Rsv> {
+        let path = self.path.components().to_vec();
+        let tx = tx.clone();
+        let be = |v: U256| {
+            let bytes = v.to_be_bytes_trimmed_vec();
+            if bytes.is_empty() { vec![0] } else { bytes }
+        };
+        self.confirm(move |t| {
+            let to = tx.to.map(|a| a.to_checksum(None)).unwrap_or_default();
+            let sig = t
+                .ethereum_sign_eip1559_tx(
+                    path,
+                    be(U256::from(tx.nonce)),
+                    be(U256::from(tx.gas_limit)),
+                    to,
+                    be(tx.value),
+                    tx.data.clone(),
+                    tx.chain_id,
+                    be(U256::from(tx.max_fee_per_gas)),
+                    be(U256::from(tx.max_priority_fee_per_gas)),
+                    Vec::new(),
+                )
+                .map_err(|e| client_error(e, "EthereumSignTxEIP1559"))?;
+            // trezor-client adds 35 + 2 × chainId to the device's parity; the caller recovers with both
+            // parities and keeps the one that gives the sender's address.
+            Ok(Rsv { r: U256::from_be_bytes(sig.r), s: U256::from_be_bytes(sig.s), v: 0 })
         })
         .await
     }
@@ -230,10 +475,8 @@ impl TrezorSigner {
     /// `EthereumSignMessage`: signs `keccak256("\x19Ethereum Signed Message:\n" ‖ len ‖ message)`.
     pub async fn sign_personal_message(&self, message: &[u8]) -> Result<Rsv> {
         let req = sign_message_request(&self.path, message);
-        let client = Arc::clone(&self.client);
-        blocking(move || {
-            let mut trezor = lock(&client)?;
-            let answer: EthereumMessageSignature = call(&mut trezor, req, "EthereumSignMessage")?;
+        self.confirm(move |t| {
+            let answer: EthereumMessageSignature = call(t, req, "EthereumSignMessage")?;
             parse_signature("EthereumSignMessage", answer.signature())
         })
         .await
@@ -328,6 +571,39 @@ mod tests {
         assert_eq!(rsv.s, U256::from_be_slice(&[0x22; 32]));
         assert_eq!(msg.address(), addr);
         assert!(parse_signature("t", &sig[..64]).is_err());
+    }
+
+    #[test]
+    fn typed_data_messages() {
+        use coffer_core::{SafeTx, SafeTxContext, SafeVersion};
+        let ctx = SafeTxContext::new(5, Address::repeat_byte(0x5a), SafeVersion::V1_3_0);
+        let tx = SafeTx::call(Address::repeat_byte(1), U256::from(9), vec![1, 2, 3], U256::from(4));
+        let typed = TypedMessage::safe_tx(&ctx, &tx);
+        let path = DerivationPath::bip44(0).unwrap();
+        let req = typed_data_request(&path, &typed, tx.struct_hash());
+        assert_eq!(req.primary_type(), "SafeTx");
+        assert!(req.metamask_v4_compat());
+        assert_eq!(req.show_message_hash(), tx.struct_hash().as_slice());
+        let ack = struct_ack(&typed.message);
+        let members: Vec<(&str, EthereumDataType, Option<u32>)> =
+            ack.members.iter().map(|m| (m.name(), m.type_.data_type(), m.type_.size)).collect();
+        assert_eq!(members.len(), 10);
+        assert_eq!(members[0], ("to", EthereumDataType::ADDRESS, None));
+        assert_eq!(members[1], ("value", EthereumDataType::UINT, Some(32)));
+        assert_eq!(members[2], ("data", EthereumDataType::BYTES, None));
+        assert_eq!(members[3], ("operation", EthereumDataType::UINT, Some(1)));
+        assert_eq!(members[9], ("nonce", EthereumDataType::UINT, Some(32)));
+        let domain = struct_ack(&typed.domain);
+        assert_eq!(domain.members[0].name(), "chainId");
+        assert_eq!(domain.members[1].name(), "verifyingContract");
+        // Values by member path: 0 = domain, 1 = message.
+        assert_eq!(value_at(&typed, &[0, 0]), Some(&U256::from(5).to_be_bytes::<32>()[..]));
+        assert_eq!(value_at(&typed, &[0, 1]), Some(&[0x5a; 20][..]));
+        assert_eq!(value_at(&typed, &[1, 2]), Some(&[1, 2, 3][..]));
+        assert_eq!(value_at(&typed, &[1, 3]), Some(&[0][..]));
+        assert_eq!(value_at(&typed, &[1, 10]), None);
+        assert_eq!(value_at(&typed, &[2, 0]), None);
+        assert_eq!(value_at(&typed, &[1]), None);
     }
 
     #[test]

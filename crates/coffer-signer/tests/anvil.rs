@@ -173,8 +173,15 @@ async fn ledger_scenario(imp: Implementation) {
     chain.fund(ctx.safe, ETHER).await.unwrap();
 
     use SigningMode::{Eip712, EthSign};
-    // Ledger EIP-712 (hashed, SIGN_EIP712 v0) + keystore eth_sign.
+    // Ledger EIP-712 in auto mode (full: struct definitions and values, SIGN_EIP712 P2 01) + keystore eth_sign.
     sign_and_execute(&chain, &ctx, &[(&ledger, Eip712), (&ks, EthSign)]).await;
+    assert!(double.device.events().contains(&common::Event::Apdu { ins: 0x0C, p1: 0, p2: 1 }));
+    // Ledger hashed EIP-712 (SIGN_EIP712 v0) + mnemonic EIP-712.
+    let hashed =
+        signer(&["--ledger-url", &double.url, "--mnemonic-index", "1", "--ledger-mode", "hashed"])
+            .await;
+    sign_and_execute(&chain, &ctx, &[(&hashed, Eip712), (&mn, Eip712)]).await;
+    assert!(double.device.events().contains(&common::Event::Apdu { ins: 0x0C, p1: 0, p2: 0 }));
     // Ledger eth_sign (SIGN_PERSONAL_MESSAGE of the safeTxHash) + mnemonic EIP-712.
     sign_and_execute(&chain, &ctx, &[(&ledger, EthSign), (&mn, Eip712)]).await;
     // The Trezor code path (over trezor-client's UDP emulator transport, against the Trezor double) on the
@@ -198,6 +205,88 @@ async fn ledger_scenario(imp: Implementation) {
     accepted_by_eip1271(&chain, ctx.safe, data_hash, &[sig, other]).await;
 }
 
+/// The executor is a device: `execTransaction` is an EIP-1559 transaction signed through the Ledger double's
+/// SIGN_TRANSACTION (the double decodes the RLP) or the Trezor double's `EthereumSignTxEIP1559`, sent by alloy's
+/// provider through [`TxSender`], and it executes on anvil. The Safe tx itself is signed in full EIP-712 mode
+/// on the Ledger and with the streaming flow on the Trezor.
+async fn sent_from_a_device_scenario(imp: Implementation) {
+    use alloy::{consensus::Transaction, network::TransactionBuilder, providers::ProviderBuilder};
+    use coffer_signer::{LedgerMode, TxSender};
+
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(imp).await.unwrap();
+    let double = LedgerDouble::spawn().await;
+    let ledger = signer(&["--ledger-url", &double.url, "--mnemonic-index", "1"]).await;
+    let WalletSigner::Ledger(l) = &ledger else { panic!("not a Ledger") };
+    assert_eq!(l.mode(), LedgerMode::Auto);
+    let trezor_double = TrezorDouble::spawn();
+    let trezor = WalletSigner::Trezor(
+        TrezorSigner::connect_emulator(&trezor_double.addr, DerivationPath::bip44(7).unwrap())
+            .await
+            .unwrap(),
+    );
+    let mn = signer(&["--mnemonic", SEED, "--mnemonic-index", "2"]).await;
+    let config = SafeConfig::new(vec![ledger.address(), trezor.address(), mn.address()], 2);
+    let created = create_safe(chain.provider(), chain.deployer(), &suite, &config).await.unwrap();
+    let ctx = created.info.context().unwrap();
+    chain.fund(ctx.safe, ETHER).await.unwrap();
+    // The devices pay gas.
+    chain.fund(ledger.address(), ETHER).await.unwrap();
+    chain.fund(trezor.address(), ETHER).await.unwrap();
+
+    for (executor, other) in [(&ledger, &trezor), (&trezor, &ledger)] {
+        let provider = chain.provider();
+        let nonce = safe_nonce(provider, ctx.safe).await.unwrap();
+        let before = provider.get_balance(RECIPIENT).await.unwrap();
+        let tx = SafeTx::call(RECIPIENT, U256::from(777), Bytes::new(), nonce);
+        let mut sigs = Vec::new();
+        for s in [executor, other] {
+            sigs.push(
+                s.sign_safe_tx(&ctx, &tx, SigningMode::Eip712, &mut StderrPreview).await.unwrap(),
+            );
+        }
+        let sending = ProviderBuilder::new()
+            .wallet(TxSender::new(executor.clone()).into_ethereum_wallet())
+            .connect_http(chain.endpoint().parse().unwrap());
+        let report =
+            execute(&sending, &ExecutionRequest::new(ctx, tx.clone(), sigs), executor.address())
+                .await
+                .unwrap();
+        assert!(report.success, "{report:?}");
+        assert_eq!(provider.get_balance(RECIPIENT).await.unwrap(), before + U256::from(777));
+        // The transaction the device signed (decoded from what it received) is the one that was mined.
+        let sent = match executor {
+            WalletSigner::Ledger(_) => double.device.last_tx.lock().unwrap().clone().unwrap(),
+            _ => trezor_double.state.last_tx.lock().unwrap().clone().unwrap(),
+        };
+        let mined = provider.get_transaction_by_hash(report.tx_hash).await.unwrap().unwrap();
+        assert_eq!(mined.inner.signer(), executor.address());
+        assert_eq!(sent.to.to().copied(), Some(ctx.safe));
+        assert_eq!(sent.input, *mined.input());
+        assert_eq!(sent.chain_id, chain.chain_id());
+        assert_eq!(sent.nonce, mined.nonce());
+        assert_eq!(&sent.input[..4], &[0x6a, 0x76, 0x12, 0x02], "execTransaction selector");
+    }
+    // A plain ETH transfer from the Ledger needs no Blind signing.
+    double.device.set(false, false);
+    let sending = ProviderBuilder::new()
+        .wallet(TxSender::new(ledger.clone()).into_ethereum_wallet())
+        .connect_http(chain.endpoint().parse().unwrap());
+    let request = TransactionRequest::default()
+        .with_from(ledger.address())
+        .with_to(RECIPIENT)
+        .with_value(U256::from(5));
+    let receipt = sending.send_transaction(request).await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status());
+    // Contract data with Blind signing off is refused before the device is asked.
+    let request = TransactionRequest::default()
+        .with_from(ledger.address())
+        .with_to(ctx.safe)
+        .with_input(Bytes::from_static(&[0xaf, 0xfe, 0xd0, 0xe0]));
+    let e = sending.send_transaction(request).await.unwrap_err().to_string();
+    assert!(e.contains("Blind signing"), "{e}");
+}
+
 macro_rules! on_both {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
@@ -214,4 +303,4 @@ macro_rules! on_both {
     )*};
 }
 
-on_both!(local_keys_scenario, ledger_scenario);
+on_both!(local_keys_scenario, ledger_scenario, sent_from_a_device_scenario);

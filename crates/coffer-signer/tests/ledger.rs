@@ -54,7 +54,7 @@ fn first_index(events: &[Event], pred: impl Fn(&Event) -> bool) -> usize {
 #[tokio::test]
 async fn eip712_hashed_over_tcp_previews_then_signs() {
     let double = LedgerDouble::spawn().await;
-    let signer = ledger(&double, &[]).await.unwrap();
+    let signer = ledger(&double, &["--ledger-mode", "hashed"]).await.unwrap();
     // Ledger Live account 0 is m/44'/60'/0'/0/0: anvil's account 0.
     assert_eq!(signer.address(), key_at("m/44'/60'/0'/0/0").address());
     assert_eq!(signer.kind(), SignerKind::Ledger);
@@ -71,7 +71,10 @@ async fn eip712_hashed_over_tcp_previews_then_signs() {
     let shown = first_index(&events, |e| *e == Event::Preview);
     let signed = first_index(&events, |e| matches!(e, Event::Apdu { ins: 0x0C, .. }));
     assert!(shown < signed, "{events:?}");
-    assert!(events[..shown].contains(&Event::Apdu { ins: 0x02, p1: 0 }), "{events:?}");
+    assert!(events[..shown].contains(&Event::Apdu { ins: 0x02, p1: 0, p2: 0 }), "{events:?}");
+    // The "Confirm on your Ledger" line came after the preview, before the signing APDU.
+    let waiting = first_index(&events, |e| *e == Event::Waiting);
+    assert!(shown < waiting && waiting < signed, "{events:?}");
 
     // The device received exactly the two hashes the preview shows.
     let p: &SigningPreview = &preview.shown[0];
@@ -156,7 +159,7 @@ async fn long_personal_message_is_chunked() {
         .events()
         .iter()
         .filter_map(|e| match e {
-            Event::Apdu { ins: 0x08, p1 } => Some(*p1),
+            Event::Apdu { ins: 0x08, p1, .. } => Some(*p1),
             _ => None,
         })
         .collect();
@@ -192,7 +195,7 @@ async fn failure(ins: u8, status: u16, mode: SigningMode) -> (Error, Vec<Event>)
         let e = ledger(&double, &[]).await.unwrap_err();
         return (e, double.device.events());
     }
-    let signer = ledger(&double, &[]).await.unwrap();
+    let signer = ledger(&double, &["--ledger-mode", "hashed"]).await.unwrap();
     double.device.fail(ins, status);
     let mut preview = double.preview_sink();
     let e = signer.sign_safe_tx(&ctx(), &tx(), mode, &mut preview).await.unwrap_err();
@@ -207,21 +210,49 @@ fn assert_message(e: &Error, needles: &[&str]) {
 }
 
 #[tokio::test]
-async fn blind_signing_off() {
+async fn blind_signing_off_is_refused_before_the_device_is_asked() {
+    for extra in [&["--ledger-mode", "hashed"][..], &[]] {
+        let double = LedgerDouble::spawn().await;
+        double.device.set(false, false);
+        let signer = ledger(&double, extra).await.unwrap();
+        let before = double.device.events().len();
+        let mut preview = double.preview_sink();
+        // In auto mode a data too long for the screen needs hashed mode.
+        let long = SafeTx::call(ctx().safe, U256::ZERO, vec![0xab; 200], U256::from(7));
+        let e = signer
+            .sign_safe_tx(&ctx(), &long, SigningMode::Eip712, &mut preview)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::LedgerBlindSigningOff { .. }), "{extra:?}: {e}");
+        assert_message(
+            &e,
+            &[
+                "Blind signing off",
+                "App settings > Blind signing",
+                "did not ask the device",
+                "--eth-sign",
+                "--ledger-mode full",
+            ],
+        );
+        // Only GET_APP_CONFIGURATION was sent: no preview, no signing APDU, no struct APDU.
+        let after = double.device.events()[before..].to_vec();
+        assert_eq!(after, [Event::Apdu { ins: 0x06, p1: 0, p2: 0 }], "{extra:?}");
+        assert!(preview.shown.is_empty());
+        // eth_sign needs no setting.
+        let sig = signer.sign_safe_tx(&ctx(), &long, SigningMode::EthSign, &mut preview).await;
+        assert_eq!(sig.unwrap().owner, signer.address());
+    }
+}
+
+#[tokio::test]
+async fn blind_signing_refused_by_the_device_anyway() {
+    // If the setting changes between the check and the request, the device's 0x6A80 is still explained.
     let (e, events) = failure(0x0C, 0x6A80, SigningMode::Eip712).await;
     assert!(matches!(e, Error::LedgerBlindSigningDisabled), "{e}");
     assert_message(
         &e,
-        &[
-            "Blind signing is off",
-            "Settings > Blind signing",
-            "Domain hash",
-            "Message hash",
-            "character by character",
-            "eth_sign mode",
-        ],
+        &["Blind signing is off", "App settings > Blind signing", "character by character"],
     );
-    // The preview was shown before the device refused.
     assert!(events.contains(&Event::Preview));
 }
 
@@ -273,7 +304,7 @@ async fn app_too_old_for_eip712_hashed() {
         signer.sign_safe_tx(&ctx(), &tx(), SigningMode::Eip712, &mut preview).await.unwrap_err();
     assert!(matches!(e, Error::LedgerAppTooOld { .. }), "{e}");
     assert_message(&e, &["version 1.4.9", "needs 1.5.0", "update the app", "eth_sign mode"]);
-    assert!(!double.device.events().contains(&Event::Apdu { ins: 0x0C, p1: 0 }));
+    assert!(!double.device.events().iter().any(|e| e.is(0x0C)));
     // eth_sign still works on that version.
     let sig = signer.sign_safe_tx(&ctx(), &tx(), SigningMode::EthSign, &mut preview).await.unwrap();
     assert_eq!(sig.owner, signer.address());

@@ -9,6 +9,7 @@ pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod serve;
 pub(crate) mod tx;
+pub(crate) mod wallet;
 
 use clap::Subcommand;
 
@@ -36,6 +37,9 @@ pub(crate) enum Command {
     Relay(Box<relay::RelayArgs>),
     /// Run a self-hosted Safe Transaction Service (api-kit, safe-cli and coffer talk to it unchanged).
     Serve(Box<serve::ServeArgs>),
+    /// Wallet tools: print a wallet's address (keys, mnemonics, keystores, Ledger, Trezor).
+    #[command(subcommand)]
+    Wallet(wallet::WalletCmd),
 }
 
 impl Command {
@@ -49,6 +53,7 @@ impl Command {
             Self::Payout(cmd) => cmd.run().await,
             Self::Relay(args) => args.run().await,
             Self::Serve(args) => args.run().await,
+            Self::Wallet(cmd) => cmd.run().await,
         }
     }
 }

@@ -5,6 +5,23 @@
 //! It exists only because no Trezor device or emulator image can run on the build machine. trezor-client's
 //! real UDP transport and protocol code talk to it; only the device is replaced. Keys come from the same
 //! BIP-39 seed as the Ledger double, derived at the requested path.
+//!
+//! The firmware facts it encodes (`/work/shared/docs/HARDWARE-WALLETS.md`, as seen on core 2.12.4 emulators),
+//! all in [`Firmware`]:
+//! - `Initialize` → `Features` with the model: `1` (Trezor One, legacy firmware), `T`, `Safe 3`, `Safe 5` (core);
+//! - `EthereumSignTypedHash` exists only on the Trezor One; a core model answers `Failure` (UnexpectedMessage,
+//!   "Unexpected message"), and the Trezor One refuses the streaming flow the same way;
+//! - core `EthereumSignTypedData{address_n, primary_type, metamask_v4_compat, show_message_hash}`: the device
+//!   leads. It asks `EthereumTypedDataStructRequest{name}` for `EIP712Domain`, then for the primary type (the
+//!   host answers the members' names and types in declaration order); shows the domain (a `ButtonRequest`)
+//!   and asks each domain value with `EthereumTypedDataValueRequest{member_path = [0, i]}`; shows the message
+//!   (a `ButtonRequest`) and asks each message value `[1, i]`; each value must be encoded as the firmware
+//!   decodes it (an integer as big-endian bytes of its declared size, an address as 20 bytes, `bytes` raw),
+//!   else `Failure` DataError. With `show_message_hash`, the hash must equal the one it computed (else
+//!   DataError "Message hash mismatch") and it is shown (a `ButtonRequest`); then `EthereumTypedDataSignature`;
+//! - each confirmation screen is a `ButtonRequest` the host must acknowledge with `ButtonAck`; cancelling is
+//!   `Failure` ActionCancelled; nobody deciding means no answer at all;
+//! - `EthereumSignMessage` (eth_sign) and `EthereumSignTxEIP1559` (v = y-parity) on every model.
 
 use std::{
     net::{SocketAddr, UdpSocket},
@@ -12,41 +29,49 @@ use std::{
 };
 
 use alloy::{
-    primitives::{B256, eip191_hash_message, keccak256},
+    consensus::{SignableTransaction, TxEip1559},
+    primitives::{Address, B256, Bytes, TxKind, U256, eip191_hash_message, keccak256},
     signers::SignerSync,
 };
 use trezor_client::{
     TrezorMessage,
     protos::{
-        ButtonRequest, EthereumAddress, EthereumGetAddress, EthereumMessageSignature,
-        EthereumSignMessage, EthereumSignTypedHash, EthereumTypedDataSignature, Failure, Features,
-        PinMatrixRequest, failure::FailureType,
+        ButtonAck, ButtonRequest, EthereumAddress, EthereumGetAddress, EthereumMessageSignature,
+        EthereumSignMessage, EthereumSignTxEIP1559, EthereumSignTypedData, EthereumSignTypedHash,
+        EthereumTxRequest, EthereumTypedDataSignature, EthereumTypedDataStructAck,
+        EthereumTypedDataStructRequest, EthereumTypedDataValueAck, EthereumTypedDataValueRequest,
+        Failure, Features, PinMatrixRequest, ethereum_typed_data_struct_ack::EthereumDataType,
+        failure::FailureType,
     },
 };
 
-use super::key_at;
+use super::{User, key_at};
 
 /// How the Trezor double answers a signing request.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TrezorFault {
-    /// Asks for a button press, then signs.
+    /// Works.
     #[default]
     None,
-    /// The user pressed "cancel".
-    Cancelled,
-    /// Old firmware: EthereumSignTypedHash is an unknown message.
-    NoTypedHash,
     /// The device is locked and asks for its PIN on the host.
     PinMatrix,
 }
 
 /// Shared state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TrezorState {
+    /// The model `Features` reports.
+    pub model: Mutex<String>,
+    /// What the user does at each confirmation.
+    pub user: Mutex<User>,
     /// The fault to play.
     pub fault: Mutex<TrezorFault>,
     /// Names of the messages received, in order.
     pub received: Mutex<Vec<String>>,
+    /// The screens shown during the last signing: (label, value).
+    pub screens: Mutex<Vec<(String, String)>>,
+    /// The last transaction signed.
+    pub last_tx: Mutex<Option<TxEip1559>>,
 }
 
 /// A running Trezor double.
@@ -96,72 +121,356 @@ fn failure(code: FailureType, message: &str) -> (u16, Vec<u8>) {
     encode(&f)
 }
 
-/// The answer to one message; `pending` holds the signature owed after a ButtonAck.
+/// A member as the host declared it: (name, type, size).
+type Member = (String, EthereumDataType, Option<u32>);
+
+/// Where the streaming typed-data flow stands.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Waiting for the struct definition of `EIP712Domain` (0) or the primary type (1).
+    Struct(usize),
+    /// The domain is about to be shown; then its values.
+    ShowDomain,
+    /// Waiting for value `[part, index]`.
+    Value(u32, usize),
+    /// The message is about to be shown.
+    ShowMessage,
+    /// The message hash is about to be shown.
+    ShowHash,
+    /// The signature comes next.
+    Sign,
+}
+
+#[derive(Debug, Clone)]
+struct TypedFlow {
+    path: Vec<u32>,
+    primary: String,
+    show_hash: Option<Vec<u8>>,
+    structs: Vec<(String, Vec<Member>)>,
+    values: [Vec<Vec<u8>>; 2],
+    step: Step,
+}
+
+/// The device's session: what it owes after the next `ButtonAck`, and the typed-data flow in progress.
+#[derive(Default)]
+struct Firmware {
+    /// The answer owed after the next ButtonAck.
+    pending: Option<(u16, Vec<u8>)>,
+    flow: Option<TypedFlow>,
+    silent: bool,
+}
+
+fn member_word(ty: EthereumDataType, value: &[u8]) -> [u8; 32] {
+    let mut word = [0u8; 32];
+    if ty == EthereumDataType::BYTES || ty == EthereumDataType::STRING {
+        return keccak256(value).0;
+    }
+    word[32 - value.len()..].copy_from_slice(value);
+    word
+}
+
+fn type_name(ty: EthereumDataType, size: Option<u32>) -> String {
+    match ty {
+        EthereumDataType::UINT => format!("uint{}", size.unwrap_or(32) * 8),
+        EthereumDataType::INT => format!("int{}", size.unwrap_or(32) * 8),
+        EthereumDataType::ADDRESS => "address".into(),
+        EthereumDataType::BOOL => "bool".into(),
+        EthereumDataType::STRING => "string".into(),
+        _ => "bytes".into(),
+    }
+}
+
+fn show(ty: EthereumDataType, value: &[u8]) -> String {
+    match ty {
+        EthereumDataType::UINT | EthereumDataType::INT => U256::from_be_slice(value).to_string(),
+        EthereumDataType::ADDRESS => Address::from_slice(value).to_checksum(None),
+        _ => format!("0x{}", alloy::primitives::hex::encode(value)),
+    }
+}
+
+impl TypedFlow {
+    fn hash(&self, part: usize) -> B256 {
+        let (name, members) = &self.structs[part];
+        let decl: Vec<String> =
+            members.iter().map(|(n, t, s)| format!("{} {n}", type_name(*t, *s))).collect();
+        let mut buf = keccak256(format!("{name}({})", decl.join(","))).to_vec();
+        for ((_, t, _), v) in members.iter().zip(&self.values[part]) {
+            buf.extend_from_slice(&member_word(*t, v));
+        }
+        keccak256(buf)
+    }
+
+    /// The next request of the device.
+    fn next(&mut self, state: &TrezorState) -> (u16, Vec<u8>) {
+        match self.step.clone() {
+            Step::Struct(i) => {
+                let mut r = EthereumTypedDataStructRequest::new();
+                r.set_name(if i == 0 { "EIP712Domain".into() } else { self.primary.clone() });
+                encode(&r)
+            }
+            Step::ShowDomain | Step::ShowMessage | Step::ShowHash => {
+                let label = match self.step {
+                    Step::ShowDomain => ("Confirm EIP712Domain".to_owned(), String::new()),
+                    Step::ShowMessage => (format!("Confirm {}", self.primary), String::new()),
+                    _ => ("Message hash".to_owned(), format!("{}", self.hash(1))),
+                };
+                state.screens.lock().unwrap().push(label);
+                encode(&ButtonRequest::new())
+            }
+            Step::Value(part, index) => {
+                let mut r = EthereumTypedDataValueRequest::new();
+                r.member_path = vec![part, index as u32];
+                encode(&r)
+            }
+            Step::Sign => {
+                let (d, m) = (self.hash(0), self.hash(1));
+                let mut pre = vec![0x19, 0x01];
+                pre.extend_from_slice(d.as_slice());
+                pre.extend_from_slice(m.as_slice());
+                let mut out = EthereumTypedDataSignature::new();
+                out.set_signature(signature(&self.path, keccak256(pre)));
+                out.set_address(key_at(&path_string(&self.path)).address().to_checksum(None));
+                encode(&out)
+            }
+        }
+    }
+
+    /// Moves on after the current step was answered (or acknowledged).
+    fn advance(&mut self) {
+        let count = |part: usize| self.structs[part].1.len();
+        self.step = match self.step {
+            Step::Struct(0) => Step::Struct(1),
+            Step::Struct(_) => Step::ShowDomain,
+            Step::ShowDomain => Step::Value(0, 0),
+            Step::Value(0, i) if i + 1 < count(0) => Step::Value(0, i + 1),
+            Step::Value(0, _) => Step::ShowMessage,
+            Step::ShowMessage => Step::Value(1, 0),
+            Step::Value(_, i) if i + 1 < count(1) => Step::Value(1, i + 1),
+            Step::Value(..) => {
+                if self.show_hash.is_some() {
+                    Step::ShowHash
+                } else {
+                    Step::Sign
+                }
+            }
+            Step::ShowHash | Step::Sign => Step::Sign,
+        };
+    }
+}
+
+/// The answer to one message, or `None` to stay silent.
 fn answer(
     state: &TrezorState,
     kind: u16,
     payload: &[u8],
-    pending: &mut Option<(u16, Vec<u8>)>,
-) -> (u16, Vec<u8>) {
+    fw: &mut Firmware,
+) -> Option<(u16, Vec<u8>)> {
     let fault = *state.fault.lock().unwrap();
+    let user = *state.user.lock().unwrap();
+    let model = state.model.lock().unwrap().clone();
+    let core = model != "1";
     let name = |n: &str| state.received.lock().unwrap().push(n.to_owned());
+    let unexpected = || failure(FailureType::Failure_UnexpectedMessage, "Unexpected message");
+    // A confirmation screen: the user decides when the host acknowledges it.
+    let confirm = |fw: &mut Firmware, then: (u16, Vec<u8>)| -> Option<(u16, Vec<u8>)> {
+        fw.pending = Some(then);
+        Some(encode(&ButtonRequest::new()))
+    };
     if kind == 0 {
         name("Initialize");
+        fw.flow = None;
         let mut f = Features::new();
         f.set_vendor("trezor.io".to_owned());
-        f.set_major_version(2);
-        f.set_minor_version(8);
-        f.set_patch_version(1);
-        return encode(&f);
+        f.set_model(model.clone());
+        let (major, minor, patch) = if core { (2, 12, 4) } else { (1, 12, 1) };
+        f.set_major_version(major);
+        f.set_minor_version(minor);
+        f.set_patch_version(patch);
+        return Some(encode(&f));
     }
-    if kind == type_id::<trezor_client::protos::ButtonAck>() {
+    if kind == type_id::<ButtonAck>() {
         name("ButtonAck");
-        return pending
-            .take()
-            .unwrap_or_else(|| failure(FailureType::Failure_UnexpectedMessage, "no button"));
+        match user {
+            User::Approve => {}
+            User::Reject => {
+                fw.pending = None;
+                fw.flow = None;
+                return Some(failure(FailureType::Failure_ActionCancelled, "Cancelled"));
+            }
+            User::Never => {
+                fw.silent = true;
+                return None;
+            }
+        }
+        if let Some(p) = fw.pending.take() {
+            return Some(p);
+        }
+        if let Some(flow) = fw.flow.as_mut() {
+            flow.advance();
+            let out = flow.next(state);
+            if matches!(flow.step, Step::Sign) {
+                fw.flow = None;
+            }
+            return Some(out);
+        }
+        return Some(unexpected());
     }
     if kind == type_id::<EthereumGetAddress>() {
         name("EthereumGetAddress");
         let req: EthereumGetAddress = decode(payload);
         let mut a = EthereumAddress::new();
-        a.set_address(key_at(&path_string(&req.address_n)).address().to_checksum(None));
-        return encode(&a);
+        let address = key_at(&path_string(&req.address_n)).address();
+        a.set_address(address.to_checksum(None));
+        if req.show_display() {
+            *state.screens.lock().unwrap() = vec![("Address".into(), address.to_checksum(None))];
+            return confirm(fw, encode(&a));
+        }
+        return Some(encode(&a));
     }
-    let signed = if kind == type_id::<EthereumSignTypedHash>() {
+    if fault == TrezorFault::PinMatrix
+        && (kind == type_id::<EthereumSignMessage>()
+            || kind == type_id::<EthereumSignTypedData>()
+            || kind == type_id::<EthereumSignTypedHash>())
+    {
+        return Some(encode(&PinMatrixRequest::new()));
+    }
+    if kind == type_id::<EthereumSignTypedHash>() {
         name("EthereumSignTypedHash");
-        if fault == TrezorFault::NoTypedHash {
-            return failure(FailureType::Failure_UnexpectedMessage, "Unknown message");
+        if core {
+            return Some(unexpected());
         }
         let req: EthereumSignTypedHash = decode(payload);
         let mut pre = vec![0x19, 0x01];
         pre.extend_from_slice(req.domain_separator_hash());
         pre.extend_from_slice(req.message_hash());
+        *state.screens.lock().unwrap() = vec![
+            (
+                "Domain hash".into(),
+                format!("0x{}", alloy::primitives::hex::encode_upper(req.domain_separator_hash())),
+            ),
+            (
+                "Message hash".into(),
+                format!("0x{}", alloy::primitives::hex::encode_upper(req.message_hash())),
+            ),
+        ];
         let mut out = EthereumTypedDataSignature::new();
         out.set_signature(signature(&req.address_n, keccak256(pre)));
         out.set_address(key_at(&path_string(&req.address_n)).address().to_checksum(None));
-        encode(&out)
-    } else if kind == type_id::<EthereumSignMessage>() {
+        return confirm(fw, encode(&out));
+    }
+    if kind == type_id::<EthereumSignTypedData>() {
+        name("EthereumSignTypedData");
+        if !core {
+            return Some(unexpected());
+        }
+        let req: EthereumSignTypedData = decode(payload);
+        state.screens.lock().unwrap().clear();
+        let mut flow = TypedFlow {
+            path: req.address_n.clone(),
+            primary: req.primary_type().to_owned(),
+            show_hash: req.show_message_hash.clone(),
+            structs: Vec::new(),
+            values: [Vec::new(), Vec::new()],
+            step: Step::Struct(0),
+        };
+        let out = flow.next(state);
+        fw.flow = Some(flow);
+        return Some(out);
+    }
+    if kind == type_id::<EthereumTypedDataStructAck>() {
+        name("EthereumTypedDataStructAck");
+        let Some(flow) = fw.flow.as_mut() else { return Some(unexpected()) };
+        let Step::Struct(i) = flow.step else { return Some(unexpected()) };
+        let ack: EthereumTypedDataStructAck = decode(payload);
+        let members: Vec<Member> = ack
+            .members
+            .iter()
+            .map(|m| (m.name().to_owned(), m.type_.data_type(), m.type_.size))
+            .collect();
+        let name = if i == 0 { "EIP712Domain".to_owned() } else { flow.primary.clone() };
+        flow.structs.push((name, members));
+        flow.advance();
+        return Some(flow.next(state));
+    }
+    if kind == type_id::<EthereumTypedDataValueAck>() {
+        name("EthereumTypedDataValueAck");
+        let Some(flow) = fw.flow.as_mut() else { return Some(unexpected()) };
+        let Step::Value(part, index) = flow.step else { return Some(unexpected()) };
+        let ack: EthereumTypedDataValueAck = decode(payload);
+        let value = ack.value().to_vec();
+        let (member, ty, size) = flow.structs[part as usize].1[index].clone();
+        let ok = match ty {
+            EthereumDataType::UINT | EthereumDataType::INT => {
+                size.is_some_and(|s| value.len() == s as usize)
+            }
+            EthereumDataType::ADDRESS => value.len() == 20,
+            _ => true,
+        };
+        if !ok {
+            fw.flow = None;
+            return Some(failure(FailureType::Failure_DataError, "Invalid length"));
+        }
+        state.screens.lock().unwrap().push((member, show(ty, &value)));
+        flow.values[part as usize].push(value);
+        flow.advance();
+        if matches!(flow.step, Step::ShowHash) {
+            let computed = flow.hash(1);
+            if flow.show_hash.as_deref() != Some(computed.as_slice()) {
+                fw.flow = None;
+                return Some(failure(FailureType::Failure_DataError, "Message hash mismatch"));
+            }
+        }
+        let out = flow.next(state);
+        if matches!(flow.step, Step::Sign) {
+            fw.flow = None;
+        }
+        return Some(out);
+    }
+    if kind == type_id::<EthereumSignMessage>() {
         name("EthereumSignMessage");
         let req: EthereumSignMessage = decode(payload);
+        *state.screens.lock().unwrap() = vec![(
+            "Message".into(),
+            format!("0x{}", alloy::primitives::hex::encode(req.message())),
+        )];
         let mut out = EthereumMessageSignature::new();
         out.set_signature(signature(&req.address_n, eip191_hash_message(req.message())));
         out.set_address(key_at(&path_string(&req.address_n)).address().to_checksum(None));
-        encode(&out)
-    } else {
-        name("unknown");
-        return failure(FailureType::Failure_UnexpectedMessage, "Unknown message");
-    };
-    match fault {
-        TrezorFault::PinMatrix => encode(&PinMatrixRequest::new()),
-        TrezorFault::Cancelled => {
-            *pending = Some(failure(FailureType::Failure_ActionCancelled, "Cancelled"));
-            encode(&ButtonRequest::new())
-        }
-        _ => {
-            *pending = Some(signed);
-            encode(&ButtonRequest::new())
-        }
+        return confirm(fw, encode(&out));
     }
+    if kind == type_id::<EthereumSignTxEIP1559>() {
+        name("EthereumSignTxEIP1559");
+        let req: EthereumSignTxEIP1559 = decode(payload);
+        if req.data_length() as usize != req.data_initial_chunk().len() {
+            // Data past the first 1024 bytes would be asked with EthereumTxRequest; not modelled.
+            return Some(failure(FailureType::Failure_DataError, "data chunks not modelled"));
+        }
+        let int = |b: &[u8]| U256::from_be_slice(b);
+        let tx = TxEip1559 {
+            chain_id: req.chain_id(),
+            nonce: int(req.nonce()).to::<u64>(),
+            gas_limit: int(req.gas_limit()).to::<u64>(),
+            max_fee_per_gas: int(req.max_gas_fee()).to::<u128>(),
+            max_priority_fee_per_gas: int(req.max_priority_fee()).to::<u128>(),
+            to: match req.to().parse::<Address>() {
+                Ok(a) => TxKind::Call(a),
+                Err(_) => TxKind::Create,
+            },
+            value: int(req.value()),
+            access_list: Default::default(),
+            input: Bytes::copy_from_slice(req.data_initial_chunk()),
+        };
+        let key = key_at(&path_string(&req.address_n));
+        let sig = key.sign_hash_sync(&tx.signature_hash()).unwrap();
+        *state.last_tx.lock().unwrap() = Some(tx);
+        let mut out = EthereumTxRequest::new();
+        out.set_signature_v(u32::from(sig.v()));
+        out.set_signature_r(sig.r().to_be_bytes::<32>().to_vec());
+        out.set_signature_s(sig.s().to_be_bytes::<32>().to_vec());
+        return confirm(fw, encode(&out));
+    }
+    name("unknown");
+    Some(unexpected())
 }
 
 fn send(socket: &UdpSocket, to: SocketAddr, kind: u16, payload: &[u8]) {
@@ -178,22 +487,34 @@ fn send(socket: &UdpSocket, to: SocketAddr, kind: u16, payload: &[u8]) {
 }
 
 impl TrezorDouble {
-    /// Starts the double on a free loopback UDP port (a thread; the device is blocking like the real one).
+    /// Starts a Trezor Model T (core firmware 2.12.4) double on a free loopback UDP port.
     pub fn spawn() -> Self {
+        Self::spawn_model("T")
+    }
+
+    /// Starts a double reporting `model` (`1` is the Trezor One; `T`, `Safe 3`, `Safe 5` are core models).
+    pub fn spawn_model(model: &str) -> Self {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         let addr = socket.local_addr().unwrap().to_string();
-        let state = Arc::new(TrezorState::default());
+        let state = Arc::new(TrezorState {
+            model: Mutex::new(model.to_owned()),
+            user: Mutex::new(User::Approve),
+            fault: Mutex::new(TrezorFault::None),
+            received: Mutex::new(Vec::new()),
+            screens: Mutex::new(Vec::new()),
+            last_tx: Mutex::new(None),
+        });
         let shared = Arc::clone(&state);
         std::thread::spawn(move || {
             let mut message: Option<(u16, usize, Vec<u8>)> = None;
-            let mut pending = None;
+            let mut fw = Firmware::default();
             let mut buf = [0u8; 64];
             while let Ok((n, from)) = socket.recv_from(&mut buf) {
                 if &buf[..n] == b"PINGPING" {
                     socket.send_to(b"PONGPONG", from).unwrap();
                     continue;
                 }
-                if n != 64 || buf[0] != 0x3f {
+                if n != 64 || buf[0] != 0x3f || fw.silent {
                     continue;
                 }
                 match &mut message {
@@ -208,8 +529,9 @@ impl TrezorDouble {
                 if let Some((kind, len, data)) = &message
                     && data.len() >= *len
                 {
-                    let (out_kind, out) = answer(&shared, *kind, &data[..*len], &mut pending);
-                    send(&socket, from, out_kind, &out);
+                    if let Some((out_kind, out)) = answer(&shared, *kind, &data[..*len], &mut fw) {
+                        send(&socket, from, out_kind, &out);
+                    }
                     message = None;
                 }
             }
@@ -220,5 +542,10 @@ impl TrezorDouble {
     /// The messages received so far.
     pub fn received(&self) -> Vec<String> {
         self.state.received.lock().unwrap().clone()
+    }
+
+    /// The screens of the last signing.
+    pub fn shown(&self) -> Vec<(String, String)> {
+        self.state.screens.lock().unwrap().clone()
     }
 }

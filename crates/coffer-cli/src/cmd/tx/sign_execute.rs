@@ -2,7 +2,8 @@
 //! valid signatures now reach the threshold (through `coffer_queue::execute_ready`, the path the
 //! relay uses too), and say why not otherwise.
 
-use alloy::{primitives::B256, signers::local::PrivateKeySigner};
+use alloy::primitives::B256;
+use coffer_signer::TxSender;
 use coffer_queue::{ExecuteOptions, Readiness, execute_ready};
 use coffer_store::Store;
 use serde_json::{Value, json};
@@ -18,7 +19,7 @@ use crate::{
 pub(crate) async fn execute_after_signing(
     rpc: &RpcOpts,
     suite: &SuiteOpts,
-    key: PrivateKeySigner,
+    key: TxSender,
     store: &Store,
     hash: B256,
     policy: coffer_chain::gate::Policy,
