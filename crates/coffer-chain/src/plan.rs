@@ -1063,10 +1063,10 @@ pub async fn plan_history<P: Provider>(
     let logs = provider.get_logs(&filter).await.map_err(Error::rpc)?;
     let mut roots: Vec<B256> = Vec::new();
     for log in &logs {
-        if let Some(root) = log.topics().get(2) {
-            if !roots.contains(root) {
-                roots.push(*root);
-            }
+        if let Some(root) = log.topics().get(2)
+            && !roots.contains(root)
+        {
+            roots.push(*root);
         }
     }
     let mut history = PlanHistory::default();
@@ -1135,10 +1135,11 @@ async fn executed_chunks<P: Provider>(
         if tx.inner.to() != Some(module) {
             continue;
         }
-        if let Ok(call) = IPayoutPlanModule::executeChunkCall::abi_decode(tx.inner.input()) {
-            if call.safe == safe && call.planRoot == root {
-                out.insert(call.index.saturating_to::<u32>(), call.chunkData);
-            }
+        if let Ok(call) = IPayoutPlanModule::executeChunkCall::abi_decode(tx.inner.input())
+            && call.safe == safe
+            && call.planRoot == root
+        {
+            out.insert(call.index.saturating_to::<u32>(), call.chunkData);
         }
     }
     Ok(out)

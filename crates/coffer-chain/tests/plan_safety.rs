@@ -255,7 +255,14 @@ async fn safe_components(imp: Implementation) -> TestResult {
     let msco = env.suite.multi_send_call_only;
     let ok = MultiSendBatch::new(env.entries(&env.payouts("ok", 1))).encode_packed();
     assert!(
-        check_plan_preconditions(env.provider(), &info, env.module, msco, &[ok.clone()]).await?
+        check_plan_preconditions(
+            env.provider(),
+            &info,
+            env.module,
+            msco,
+            std::slice::from_ref(&ok)
+        )
+        .await?
     );
     for (target, role) in
         [(other_module, "an enabled module"), (info.fallback_handler, "the fallback handler")]

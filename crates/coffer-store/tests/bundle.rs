@@ -626,7 +626,7 @@ fn plan_metadata_is_checked_against_the_approval() {
     let root = B256::repeat_byte(0x42);
     let module = Address::repeat_byte(0x77);
     let caps = [TokenCap { token: Address::ZERO, amount: U256::from(10u64) }];
-    let data = approve_plan_calldata(root, 12, 1_900_000_000, &caps);
+    let data = approve_plan_calldata(root, 12, 1_900_000_000, 7, &caps);
     let meta = |root: B256, chunks: u64, label: &str| ProposalMeta {
         label: Some(label.to_owned()),
         payout_plan: Some(PayoutPlanRef { root, chunks: Some(chunks), payouts: Some(1200) }),
