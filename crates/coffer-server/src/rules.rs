@@ -34,7 +34,7 @@ impl FieldErrors {
 }
 
 /// `Some(text)` of a string field, `None` for null or absent; an error for another JSON type.
-fn string_field<'a>(v: Option<&'a Value>) -> Result<Option<&'a str>, String> {
+fn string_field(v: Option<&Value>) -> Result<Option<&str>, String> {
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.as_str())),

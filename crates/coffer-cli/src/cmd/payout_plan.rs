@@ -271,10 +271,12 @@ fn known_plans(
             continue;
         }
         let Ok((path, file)) = load_plan(store, &path.display().to_string()) else { continue };
-        if file.chain_id == chain_id && file.safe == safe && file.module == module {
-            if let Ok(plan) = file.chunks(&path) {
-                out.insert(plan.root(), plan.chunks().to_vec());
-            }
+        if file.chain_id == chain_id
+            && file.safe == safe
+            && file.module == module
+            && let Ok(plan) = file.chunks(&path)
+        {
+            out.insert(plan.root(), plan.chunks().to_vec());
         }
     }
     out
