@@ -1,8 +1,6 @@
 //! Option groups shared by several commands.
 
-use alloy::{
-    providers::{DynProvider, Provider, ProviderBuilder},
-};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use clap::Args;
 use coffer_chain::{SuiteAddresses, deploy};
 use coffer_core::SafeVersion;

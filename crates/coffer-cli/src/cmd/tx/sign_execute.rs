@@ -3,8 +3,8 @@
 //! relay uses too), and say why not otherwise.
 
 use alloy::primitives::B256;
-use coffer_signer::TxSender;
 use coffer_queue::{ExecuteOptions, Readiness, execute_ready};
+use coffer_signer::TxSender;
 use coffer_store::Store;
 use serde_json::{Value, json};
 
