@@ -97,6 +97,10 @@ impl PreviewSink for GatedPreview<'_> {
         }
         StderrPreview.show(preview)
     }
+
+    fn waiting(&mut self, prompt: &coffer_signer::DevicePrompt) -> std::io::Result<()> {
+        StderrPreview.waiting(prompt)
+    }
 }
 
 /// The decoded action as text, with at most `max_entries` batch entries listed.
