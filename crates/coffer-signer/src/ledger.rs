@@ -10,7 +10,7 @@
 //! | SIGN_PERSONAL_MESSAGE | `0x08` | `00` first chunk, `80` next / `00` | path ‖ length u32 BE ‖ bytes, then bytes | `v ‖ r ‖ s` |
 //! | SIGN_EIP712 v0 (hashed) | `0x0C` | `00` / `00` | path ‖ domainSeparator(32) ‖ structHash(32) | `v ‖ r ‖ s` |
 //! | EIP712 SEND STRUCT DEFINITION | `0x1A` | `00` / `00` name, `FF` field | name, or type descriptor ‖ [size] ‖ key | none |
-//! | EIP712 SEND STRUCT IMPLEMENTATION | `0x1C` | `00` complete, `FF` partial / `00` root name, `FF` value | name, or (length u16 BE ‖ value) in chunks | none |
+//! | EIP712 SEND STRUCT IMPLEMENTATION | `0x1C` | `00` complete, `01` partial / `00` root name, `FF` value | name, or (length u16 BE ‖ value) in chunks | none |
 //! | SIGN_EIP712 full | `0x0C` | `00` / `01` | path | `v ‖ r ‖ s` |
 //! | SIGN_TRANSACTION | `0x04` | `00` first chunk, `80` next / `00` | path ‖ tx type ‖ RLP, in chunks | `v ‖ r ‖ s` |
 //! | GET_PUBLIC_KEY, shown | `0x02` | `01` / `00` | path | as above, after the user confirms |
@@ -42,9 +42,9 @@ const INS_EIP712_STRUCT_DEF: u8 = 0x1A;
 const INS_EIP712_STRUCT_IMPL: u8 = 0x1C;
 /// P1 of a SIGN_PERSONAL_MESSAGE or SIGN_TRANSACTION chunk after the first.
 const P1_MORE: u8 = 0x80;
-/// P1 of an EIP712 STRUCT IMPLEMENTATION value chunk that more chunks follow (app-ethereum's
-/// `P1_PARTIAL`, `commands_712.h`); the last chunk has P1 `0x00` (`P1_COMPLETE`).
-const P1_PARTIAL: u8 = 0xFF;
+/// P1 of an EIP712 STRUCT IMPLEMENTATION value chunk that more chunks follow ("partial, more
+/// follows", HARDWARE-WALLETS.md, as seen on the real app 1.22.0); the last chunk has P1 `0x00`.
+const P1_PARTIAL: u8 = 0x01;
 /// P2 of a struct name (0x1A and 0x1C).
 const P2_NAME: u8 = 0x00;
 /// P2 of a struct field definition (0x1A) or value (0x1C).
@@ -262,7 +262,7 @@ fn field_definition(name: &str, ty: Eip712Type) -> Vec<u8> {
 }
 
 /// The 0x1C APDUs of one value: `length u16 BE ‖ value`, cut into 255-byte chunks; every chunk but the last
-/// has P1 = 0xFF ("partial").
+/// has P1 = 0x01 ("partial").
 fn value_apdus(value: &[u8]) -> Result<Vec<Apdu>> {
     let len = u16::try_from(value.len()).map_err(|_| Error::LedgerTransport {
         reason: format!(

@@ -132,7 +132,7 @@ async fn long_values_are_cut_into_partial_apdus() {
     let values: Vec<(u8, u8, u8)> =
         used.iter().copied().filter(|a| a.0 == 0x1C && a.2 == 0xFF).collect();
     // chainId, verifyingContract, then the message in two chunks.
-    assert_eq!(values, [(0x1C, 0, 0xFF), (0x1C, 0, 0xFF), (0x1C, 0xFF, 0xFF), (0x1C, 0, 0xFF)]);
+    assert_eq!(values, [(0x1C, 0, 0xFF), (0x1C, 0, 0xFF), (0x1C, 0x01, 0xFF), (0x1C, 0, 0xFF)]);
     // The screen cuts the message; the preview says so and adds the message hash.
     let prompt = preview.shown[0].device.as_ref().unwrap();
     let shown = double.device.shown();

@@ -21,8 +21,8 @@
 //! - full EIP-712: 0x1A (P2 00 struct name, P2 FF one field: type byte with bit 7 array, bit 6 size, low
 //!   nibble 0 struct 1 int 2 uint 3 address 4 bool 5 string 6 bytesN 7 bytes; then struct name or size; then
 //!   the key), 0x1C (P2 00 root struct name, then P2 FF each value in declaration order as 2-byte length ‖
-//!   value, cut into APDUs with P1 0xFF "partial" (app-ethereum's `P1_PARTIAL`; HARDWARE-WALLETS.md writes
-//!   01, the app's source defines 0xFF) and P1 00 on the last one), domain first; then 0x0C P2 01 path, refused
+//!   value, cut into APDUs with P1 01 "partial, more follows" (HARDWARE-WALLETS.md, checked on the
+//!   real app 1.22.0; any other P1 is 0x6A80) and P1 00 on the last one), domain first; then 0x0C P2 01 path, refused
 //!   with 0x6A80 unless Blind signing or Verbose EIP-712 is on. Anything out of order is 0x6A80. The screens
 //!   are every field by key, an integer in decimal, an address in EIP-55 form, bytes as `0x` + lowercase hex
 //!   cut to 255 characters with "...";
@@ -405,7 +405,7 @@ impl App {
                 Some(())
             }
             0xFF => {
-                if p1 != 0x00 && p1 != 0xFF {
+                if p1 != 0x00 && p1 != 0x01 {
                     return None;
                 }
                 let expected = {
@@ -421,7 +421,7 @@ impl App {
                     }
                 };
                 buf.extend_from_slice(chunk);
-                if p1 == 0xFF {
+                if p1 == 0x01 {
                     if buf.len() >= declared {
                         return None;
                     }
