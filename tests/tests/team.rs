@@ -6,6 +6,8 @@
 //!   relay in a third directory, watching the service, executes within seconds, in nonce order,
 //!   after skipping and reporting a transaction whose simulation fails; SIGTERM stops it;
 //! - `tx sign --execute` through the service;
+//! - a second owner who signs offline (sync, export, `tx sign --bundle` without a node, import
+//!   publishing the signature) and a fresh machine that executes from the service alone;
 //! - nothing from the service is trusted: a transaction edited in the server's database is
 //!   refused by its hash and nothing is stored; a confirmation re-attributed to another owner is
 //!   refused by that owner's name and not stored, while the proposal is;
@@ -229,6 +231,33 @@ async fn owners_sign_through_the_service_and_the_relay_executes_within_seconds()
     ]);
     assert_eq!(done["success"], true, "{done}");
     assert_eq!(t.nonce().await, U256::from(4));
+
+    // Coordination only through the service, with the second owner offline: Alice proposes; Bob
+    // pulls the queue into his store, exports a bundle and signs it on a machine with no node
+    // (`tx sign --bundle`, the same offline path a Ledger signs on); back online he imports it,
+    // which publishes his signature; a fresh machine executes what it knows only from the service.
+    let fifth = t.propose(&t.alice, 1, "0x00000000000000000000000000000000000000e7", "3wei", &[]);
+    t.bob.ok(&["tx", "sync", &t.safe, "--tx-service", &svc]);
+    let bundle = t.bob.file("fifth.bundle.json");
+    let bundle_s = bundle.to_str().unwrap();
+    t.bob.ok(&["tx", "export", &fifth, "-o", bundle_s]);
+    let offline = Cli::new("http://127.0.0.1:9");
+    offline.ok(&["tx", "sign", "--bundle", bundle_s, "--private-key", &t.keys[2]]);
+    t.bob.ok(&["tx", "import", bundle_s, "--tx-service", &svc]);
+    let executor = Cli::new(t.chain.endpoint());
+    let shown = executor.json(&["tx", "show", &fifth, "--tx-service", &svc]);
+    assert_eq!(shown["signatures"].as_array().unwrap().len(), 2, "{shown}");
+    let done = executor.json(&[
+        "tx",
+        "execute",
+        &fifth,
+        "--tx-service",
+        &svc,
+        "--private-key",
+        &t.keys[9],
+    ]);
+    assert_eq!(done["success"], true, "{done}");
+    assert_eq!(t.nonce().await, U256::from(5));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
