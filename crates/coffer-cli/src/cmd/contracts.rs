@@ -122,11 +122,23 @@ impl ContractsCmd {
                     "deploying {} contracts on chain {chain_id} through {deployer}",
                     list.len()
                 );
-                let done = crate::output::with_spinner(
+                let mut done = crate::output::with_spinner(
                     "deploying, waiting for receipts",
                     deploy::deploy_artifacts(&provider, from, deployer, deploy::SUITE_SALT, &list),
                 )
                 .await?;
+                // PayoutPlanModule takes the suite's MultiSendCallOnly as a constructor argument, so
+                // it is not in `selected`; deploying it here lets a first `payout plan` enable and
+                // approve in one Safe tx.
+                if let Some(msco) = done.iter().find(|d| d.name == "MultiSendCallOnly") {
+                    let msco = msco.address;
+                    let module = crate::output::with_spinner(
+                        "deploying PayoutPlanModule",
+                        coffer_chain::plan::deploy_payout_plan_module(&provider, from, msco),
+                    )
+                    .await?;
+                    done.push(module);
+                }
                 if args.json {
                     let map: serde_json::Map<_, _> = done
                         .iter()

@@ -402,8 +402,9 @@ impl PlanArgs {
         if !deployed {
             return Err(coffer_chain::Error::ModuleUnavailable(format!(
                 "PayoutPlanModule is not deployed on chain {chain_id} (it would be at {module}); \
-                 nothing was proposed. Deploy it with `coffer payout enable-module {safe}` and a \
-                 key that pays the gas, then plan again"
+                 nothing was proposed. Deploy it with `coffer contracts deploy` and a key that \
+                 pays the gas (then the first plan enables and approves in one Safe tx), or with \
+                 `coffer payout enable-module {safe}`, then plan again"
             ))
             .into());
         }
