@@ -62,7 +62,7 @@ async fn a_1200_row_payout_plan_through_the_cli() {
         cli.json(&["tx", "execute", hash, "--private-key", &payer])
     };
 
-    // Enabling the module: deployed on the way, then a normal Safe tx.
+    // Enabling the module (deployed by `contracts deploy`): a normal Safe tx.
     let enable = cli.ok(&["payout", "enable-module", &safe, "--private-key", &payer]);
     sign_and_execute(&enable);
     let again = cli.json(&["payout", "enable-module", &safe]);

@@ -10,7 +10,10 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use alloy::primitives::{Address, B256, Bytes, U256};
-use coffer_chain::{plan::PlanChunks, test_utils::TestChain};
+use coffer_chain::{
+    plan::PlanChunks,
+    test_utils::{Implementation, TestChain},
+};
 use coffer_core::PlanDomain;
 use coffer_e2e::{Cli, key_hex};
 
@@ -51,11 +54,10 @@ async fn plan_safety_through_the_cli() {
     let k2 = key_hex(chain.signer(2));
     let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    // The suite without PayoutPlanModule (`contracts deploy` would deploy the module too): the
+    // refusal below needs a chain where the module is missing.
+    chain.deploy_suite(Implementation::Coffer).await.unwrap();
+    let token = chain.deploy_coffer_test_token().await.unwrap().to_string();
     let safe = cli.create_safe(&owners, 2, &payer);
     // Enough rows for 3 chunks under the cap.
     let rows = 1150u64;
