@@ -953,9 +953,7 @@ pub async fn read_asset_units<P: Provider>(
                 AssetUnits::OnChain { decimals, symbol: erc20.symbol().call().await.ok() }
             }
             Err(e) if e.as_revert_data().is_some() || is_empty_return(&e) => {
-                let (claimed_decimals, claimed_symbol) =
-                    claimed.get(&token).cloned().unwrap_or_default();
-                AssetUnits::Unverified { claimed_decimals, claimed_symbol }
+                AssetUnits::unverified(token, claimed)
             }
             Err(e) => return Err(Error::rpc(e)),
         };

@@ -249,6 +249,19 @@ pub enum AssetUnits {
 }
 
 impl AssetUnits {
+    /// The units of `token` when they cannot be read on chain: ether is [`AssetUnits::Native`],
+    /// a token is [`AssetUnits::Unverified`] with what `claimed` (e.g. a plan file) says of it.
+    pub fn unverified(
+        token: Address,
+        claimed: &BTreeMap<Address, (Option<u8>, Option<String>)>,
+    ) -> Self {
+        if token.is_zero() {
+            return Self::Native;
+        }
+        let (claimed_decimals, claimed_symbol) = claimed.get(&token).cloned().unwrap_or_default();
+        Self::Unverified { claimed_decimals, claimed_symbol }
+    }
+
     /// `amount` of `token` for a signer: `1.5 ETH`, `1000 USDC (0x…)`, or, unverified,
     /// `1000000000 base units of 0x… (a file says 6 decimals: 1000 USDC; not checked on chain)`.
     pub fn format(&self, token: Address, amount: U256) -> String {

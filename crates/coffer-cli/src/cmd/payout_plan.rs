@@ -241,16 +241,10 @@ fn load_plan(store: &Store, arg: &str) -> eyre::Result<(PathBuf, PlanFile)> {
             path.display()
         )));
     }
+    // `format` was checked above, on the raw JSON, so that an old file gets that message
+    // rather than a field error.
     let plan: PlanFile = serde_json::from_value(value)
         .map_err(|e| bad_input(format!("{} is not a coffer plan file: {e}", path.display())))?;
-    if plan.format != FORMAT {
-        return Err(bad_input(format!(
-            "{}: format {:?} is not {FORMAT:?}; this coffer cannot read it (plans of PayoutPlanModule \
-             1.0.0 cannot run on 1.1.0: build the plan again with `coffer payout plan`)",
-            path.display(),
-            plan.format
-        )));
-    }
     Ok((path, plan))
 }
 
@@ -868,19 +862,7 @@ pub(crate) async fn show_fields(
     }
     let units: BTreeMap<Address, AssetUnits> = match provider {
         Some(provider) => read_asset_units(provider, tokens, &claims).await?,
-        None => tokens
-            .into_iter()
-            .map(|t| {
-                let u = if t.is_zero() {
-                    AssetUnits::Native
-                } else {
-                    let (claimed_decimals, claimed_symbol) =
-                        claims.get(&t).cloned().unwrap_or_default();
-                    AssetUnits::Unverified { claimed_decimals, claimed_symbol }
-                };
-                (t, u)
-            })
-            .collect(),
+        None => tokens.into_iter().map(|t| (t, AssetUnits::unverified(t, &claims))).collect(),
     };
     let mut f = Fields::default();
     f.add("plan root", a.root).add("chunks", a.chunk_count);
