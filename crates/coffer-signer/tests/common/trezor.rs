@@ -495,6 +495,12 @@ impl TrezorDouble {
     /// Starts a double reporting `model` (`1` is the Trezor One; `T`, `Safe 3`, `Safe 5` are core models).
     pub fn spawn_model(model: &str) -> Self {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        // A long value (a 200-row batch's 30 kB `data`) reaches the device as ~500 UDP reports in
+        // one burst, and UDP has no retransmission: with the default 208 KiB receive queue, a
+        // burst that arrives while this thread is descheduled (a loaded 2-core CI machine) is
+        // dropped and the host waits for an answer that never comes. Ask for a 4 MiB queue
+        // (capped by net.core.rmem_max) so the double loses nothing the emulator would read.
+        let _ = socket2::SockRef::from(&socket).set_recv_buffer_size(4 << 20);
         let addr = socket.local_addr().unwrap().to_string();
         let state = Arc::new(TrezorState {
             model: Mutex::new(model.to_owned()),
