@@ -247,6 +247,9 @@ pub async fn create_safe<P: Provider>(
     suite: &SuiteAddresses,
     config: &SafeConfig,
 ) -> Result<CreatedSafe> {
+    if suite.is_coffer() {
+        crate::evm::require_push0(provider, "creating a Safe from coffer's suite").await?;
+    }
     let plan = plan_safe(provider, suite, config).await?;
     if !provider.get_code_at(plan.address).await.map_err(Error::rpc)?.is_empty() {
         return Err(Error::SafeExists { address: plan.address });

@@ -305,6 +305,32 @@ pub enum Error {
         threshold: usize,
     },
 
+    /// A library of the Safe's release (or of the suite chosen with `--suite`) is not at its
+    /// address with the expected code (see [`crate::safe_libraries`]).
+    #[error(
+        "{library} of {from} is not deployed at {address} on this chain ({}). Deploy that release's libraries at their canonical addresses, or pass --suite with a suite this chain has (coffer, canonical-1.3.0, canonical-1.4.1, canonical-1.5.0)",
+        match found { Some(h) => format!("the code there has hash {h}, not that release's"), None => "there is no code there".to_owned() }
+    )]
+    MissingLibrary {
+        /// The library, e.g. `"MultiSendCallOnly"`.
+        library: &'static str,
+        /// Where it was expected.
+        address: Address,
+        /// Where the expectation came from: the Safe's release, or `--suite`.
+        from: String,
+        /// keccak-256 of the code found, `None` when there is none.
+        found: Option<B256>,
+    },
+    /// The chain's EVM rejects the PUSH0 opcode (before Shanghai), which coffer's suite
+    /// (compiled for Cancun) uses.
+    #[error(
+        "this chain's EVM does not support PUSH0 (it predates the Shanghai upgrade), and coffer's contract suite is compiled for Cancun, so {action} would fail. Use the canonical Safe suite instead: it runs on pre-Shanghai chains (`--suite canonical-1.4.1`, or `canonical-1.3.0`)"
+    )]
+    NoPush0 {
+        /// What was refused, e.g. `"deploying coffer's suite"`.
+        action: &'static str,
+    },
+
     /// A test helper failed (only with the `test-utils` feature).
     #[error("{0}")]
     TestSetup(String),

@@ -4,8 +4,10 @@ mod admin;
 mod create;
 pub mod deploy;
 mod error;
+mod evm;
 mod execute;
 pub mod gate;
+mod libraries;
 mod nonce;
 pub mod plan;
 mod read;
@@ -21,12 +23,16 @@ pub use create::{
     proxy_address, proxy_salt, setup_calldata,
 };
 pub use error::{Error, Result};
+pub use evm::{require_push0, supports_push0};
 pub use execute::{
     Approval, EIP1271_MAGIC, ExecutionRecord, ExecutionReport, ExecutionRequest,
     LEGACY_EIP1271_MAGIC, OwnerCheck, OwnerSnapshot, PreparedExecution, SignatureCheck,
     SignatureStatus, approve_hash, execute, execution_event, find_executions, owner_safe_message,
     owner_safe_message_hash, prepare_execution, send_execution, send_execution_capped,
     verify_signatures, verify_signatures_with,
+};
+pub use libraries::{
+    Library, LibrarySource, SafeLibraries, SafeRelease, SuiteChoice, detect_release, safe_libraries,
 };
 pub use nonce::{check_nonce, check_safe_tx_hash, next_nonce, next_nonce_after};
 pub use read::{

@@ -89,6 +89,14 @@ impl SuiteAddresses {
         Self::from_fn(|name| Ok(create2_address(deployer, SUITE_SALT, &artifact(name)?.bytecode)))
     }
 
+    /// Whether these are coffer's suite's addresses (through the Safe Singleton Factory or
+    /// Arachnid's proxy).
+    pub fn is_coffer(&self) -> bool {
+        [crate::deploy::SAFE_SINGLETON_FACTORY, crate::deploy::ARACHNID_DEPLOYER]
+            .into_iter()
+            .any(|d| Self::coffer(d).is_ok_and(|s| s == *self))
+    }
+
     /// The canonical Safe deployment of `version` (1.3.0, 1.4.1 or 1.5.0), at the addresses Safe
     /// deployed it to on every chain with the Safe Singleton Factory. `None` for other versions.
     pub fn canonical(version: SafeVersion) -> Option<Self> {
@@ -161,6 +169,7 @@ pub async fn deploy_suite_with<P: Provider>(
     deployer: Address,
     salt: B256,
 ) -> Result<SuiteDeployment> {
+    crate::evm::require_push0(provider, "deploying coffer's suite").await?;
     let artifacts = suite_artifacts()?;
     let deployments = deploy_artifacts(provider, from, deployer, salt, &artifacts).await?;
     let addresses = SuiteAddresses::from_fn(|name| {

@@ -55,6 +55,11 @@ pub enum Implementation {
     Coffer,
     /// The canonical Safe 1.4.1 bytecode from npm `@safe-global/safe-contracts@1.4.1`.
     Canonical141,
+    /// The canonical Safe 1.3.0 bytecode from npm `@gnosis.pm/safe-contracts@1.3.0`, deployed
+    /// through Arachnid's proxy as Safe deployed it (its canonical addresses).
+    Canonical130,
+    /// The canonical Safe 1.5.0 bytecode from npm `@safe-global/safe-smart-account@1.5.0`.
+    Canonical150,
 }
 
 impl Implementation {
@@ -66,6 +71,18 @@ impl Implementation {
         match self {
             Self::Coffer => "coffer",
             Self::Canonical141 => "canonical-1.4.1",
+            Self::Canonical130 => "canonical-1.3.0",
+            Self::Canonical150 => "canonical-1.5.0",
+        }
+    }
+
+    /// The canonical release, `None` for coffer's suite.
+    pub const fn canonical_version(self) -> Option<SafeVersion> {
+        match self {
+            Self::Coffer => None,
+            Self::Canonical130 => Some(SafeVersion::V1_3_0),
+            Self::Canonical141 => Some(SafeVersion::V1_4_1),
+            Self::Canonical150 => Some(SafeVersion::V1_5_0),
         }
     }
 }
@@ -128,10 +145,53 @@ fn find_json(dir: &Path, file: &str) -> Option<PathBuf> {
 /// `deployedBytecode`, `abi`) from [`canonical_artifacts_dir`]. Besides the suite it holds
 /// Safe's own test contracts (`ERC20Token`, `DebugTransactionGuard`, ...).
 pub fn canonical_artifact(name: &str) -> Result<Artifact> {
-    let dir = canonical_artifacts_dir();
-    let path = find_json(&dir, &format!("{name}.json")).ok_or_else(|| {
+    load_artifact(&canonical_artifacts_dir(), "@safe-global/safe-contracts@1.4.1", name)
+}
+
+/// The npm package holding the canonical artifacts of `version` (1.3.0, 1.4.1, 1.5.0), and the
+/// directory (below `.tools/node_modules`) of its hardhat artifacts.
+fn canonical_package(version: SafeVersion) -> Option<(&'static str, &'static str)> {
+    match version {
+        SafeVersion::V1_3_0 => Some((
+            "@gnosis.pm/safe-contracts@1.3.0",
+            "@gnosis.pm/safe-contracts/build/artifacts/contracts",
+        )),
+        SafeVersion::V1_4_1 => Some((
+            "@safe-global/safe-contracts@1.4.1",
+            "@safe-global/safe-contracts/build/artifacts/contracts",
+        )),
+        SafeVersion::V1_5_0 => Some((
+            "@safe-global/safe-smart-account@1.5.0",
+            "@safe-global/safe-smart-account/build/artifacts/contracts",
+        )),
+        _ => None,
+    }
+}
+
+/// Loads the canonical artifact of suite contract `name` (a [`crate::SUITE_CONTRACTS`] name;
+/// 1.3.0's own names, `GnosisSafe`, `GnosisSafeL2`, `GnosisSafeProxyFactory`, are mapped) of
+/// release `version` (1.3.0 from npm `@gnosis.pm/safe-contracts@1.3.0`, 1.4.1 from
+/// `@safe-global/safe-contracts@1.4.1`, 1.5.0 from `@safe-global/safe-smart-account@1.5.0`),
+/// read at run time from `.tools/node_modules`.
+pub fn canonical_artifact_of(version: SafeVersion, name: &str) -> Result<Artifact> {
+    if version == SafeVersion::V1_4_1 {
+        return canonical_artifact(name);
+    }
+    let (package, dir) = canonical_package(version)
+        .ok_or_else(|| setup_err(format!("no canonical artifacts for Safe {version}")))?;
+    let file = match (version, name) {
+        (SafeVersion::V1_3_0, "Safe") => "GnosisSafe",
+        (SafeVersion::V1_3_0, "SafeL2") => "GnosisSafeL2",
+        (SafeVersion::V1_3_0, "SafeProxyFactory") => "GnosisSafeProxyFactory",
+        _ => name,
+    };
+    load_artifact(&repo_root().join(".tools/node_modules").join(dir), package, file)
+}
+
+fn load_artifact(dir: &Path, package: &str, name: &str) -> Result<Artifact> {
+    let path = find_json(dir, &format!("{name}.json")).ok_or_else(|| {
         setup_err(format!(
-            "canonical Safe artifact {name}.json not found below {}: run script/bootstrap (it installs @safe-global/safe-contracts@1.4.1 into .tools)",
+            "canonical Safe artifact {name}.json not found below {}: run script/bootstrap (it installs {package} into .tools)",
             dir.display()
         ))
     })?;
@@ -139,6 +199,13 @@ pub fn canonical_artifact(name: &str) -> Result<Artifact> {
         .map_err(|e| setup_err(format!("{}: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| setup_err(format!("{}: {e}", path.display())))
 }
+
+/// The one canonical contract whose npm artifact is not the deployed bytecode: npm
+/// `@gnosis.pm/safe-contracts@1.3.0`'s `SignMessageLib` has runtime code hash
+/// `0x04f321a6…`, not the canonical deployment's `0x3ac65dea…`, so its CREATE2 address is not
+/// the canonical one. [`TestChain::deploy_canonical`] leaves that address empty (a Safe 1.3.0 on
+/// such a chain has no SignMessageLib, which coffer then reports by release and address).
+const NOT_IN_NPM: (SafeVersion, &str) = (SafeVersion::V1_3_0, "SignMessageLib");
 
 /// Options for [`TestChain`]; start from [`TestChain::builder`].
 #[derive(Clone, Debug)]
@@ -363,41 +430,49 @@ impl TestChain {
             Implementation::Coffer => {
                 Ok(deploy_suite(&self.provider, self.deployer()).await?.addresses)
             }
-            Implementation::Canonical141 => self.deploy_canonical_141().await,
+            Implementation::Canonical130 => self.deploy_canonical(SafeVersion::V1_3_0).await,
+            Implementation::Canonical141 => self.deploy_canonical(SafeVersion::V1_4_1).await,
+            Implementation::Canonical150 => self.deploy_canonical(SafeVersion::V1_5_0).await,
         }
     }
 
-    async fn deploy_canonical_141(&self) -> Result<SuiteAddresses> {
-        let expected = SuiteAddresses::canonical(SafeVersion::V1_4_1)
-            .ok_or_else(|| setup_err("no canonical 1.4.1 addresses"))?;
-        if self.provider.get_code_at(SAFE_SINGLETON_FACTORY).await.map_err(Error::rpc)?.is_empty() {
-            return Err(setup_err(
-                "the canonical suite needs the Safe Singleton Factory; build the TestChain with singleton_factory(true)",
-            ));
+    /// Deploys the canonical Safe `version` (1.3.0, 1.4.1 or 1.5.0) from its npm artifacts with
+    /// salt 0 through the deployer Safe used for that release (Arachnid's proxy for 1.3.0, the
+    /// Safe Singleton Factory after), so that every contract lands at its canonical address;
+    /// each address's code hash is then checked against the canonical one. Idempotent.
+    pub async fn deploy_canonical(&self, version: SafeVersion) -> Result<SuiteAddresses> {
+        let expected = SuiteAddresses::canonical(version)
+            .ok_or_else(|| setup_err(format!("no canonical {version} addresses")))?;
+        let deployer =
+            if version == SafeVersion::V1_3_0 { ARACHNID_DEPLOYER } else { SAFE_SINGLETON_FACTORY };
+        if self.provider.get_code_at(deployer).await.map_err(Error::rpc)?.is_empty() {
+            return Err(setup_err(format!(
+                "the canonical {version} suite needs the deployer {deployer}; build the TestChain with singleton_factory(true)"
+            )));
         }
         let mut missing = Vec::new();
         for (name, address) in expected.entries() {
+            if (version, name) == NOT_IN_NPM {
+                continue;
+            }
             if self.provider.get_code_at(address).await.map_err(Error::rpc)?.is_empty() {
-                missing.push(canonical_artifact(name)?);
+                missing.push(canonical_artifact_of(version, name)?);
             }
         }
         let refs: Vec<&Artifact> = missing.iter().collect();
-        deploy_artifacts(
-            &self.provider,
-            self.deployer(),
-            SAFE_SINGLETON_FACTORY,
-            B256::ZERO,
-            &refs,
-        )
-        .await?;
+        deploy_artifacts(&self.provider, self.deployer(), deployer, B256::ZERO, &refs).await?;
+        let package = canonical_package(version).map_or("", |p| p.0);
         for (name, address) in expected.entries() {
+            if (version, name) == NOT_IN_NPM {
+                continue;
+            }
             let code = self.provider.get_code_at(address).await.map_err(Error::rpc)?;
             let hash = keccak256(&code);
             match canonical_by_code_hash(hash) {
-                Some(d) if d.version == "1.4.1" && d.address == address => {}
+                Some(d) if d.version == version.as_str() && d.address == address => {}
                 _ => {
                     return Err(setup_err(format!(
-                        "canonical {name} at {address} has code hash {hash}, not the canonical 1.4.1 one: is .tools holding @safe-global/safe-contracts@1.4.1?"
+                        "canonical {name} at {address} has code hash {hash}, not the canonical {version} one: is .tools holding {package}?"
                     )));
                 }
             }
