@@ -1,9 +1,9 @@
 //! Option groups shared by several commands.
 
+use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use clap::Args;
-use coffer_chain::{SuiteAddresses, deploy};
-use coffer_core::SafeVersion;
+use coffer_chain::{SafeLibraries, SuiteAddresses, SuiteChoice, safe_libraries};
 use coffer_signer::TxSender;
 use coffer_store::Store;
 use eyre::WrapErr;
@@ -87,31 +87,43 @@ impl StoreOpts {
 #[command(next_help_heading = "Suite options")]
 pub(crate) struct SuiteOpts {
     /// The contract suite: `coffer` (ours, deployed with `coffer contracts deploy`), or a canonical
-    /// Safe release: `canonical-1.3.0`, `canonical-1.4.1`, `canonical-1.5.0`.
-    #[arg(long, default_value = "coffer", value_name = "SUITE", global = true)]
-    pub(crate) suite: String,
+    /// Safe release: `canonical-1.3.0`, `canonical-1.4.1`, `canonical-1.5.0`. Default: for an
+    /// existing Safe, the libraries of the Safe's own release (told from its singleton's address
+    /// and code); for a new Safe, coffer.
+    #[arg(long, value_name = "SUITE", global = true)]
+    pub(crate) suite: Option<String>,
 }
 
 impl SuiteOpts {
-    /// The addresses of the chosen suite on the provider's chain.
-    pub(crate) async fn addresses(&self, provider: &DynProvider) -> eyre::Result<SuiteAddresses> {
-        match self.suite.as_str() {
-            "coffer" => {
-                let deployer = deploy::find_deployer(provider).await?;
-                Ok(SuiteAddresses::coffer(deployer)?)
-            }
-            other => {
-                let version = other
-                    .strip_prefix("canonical-")
-                    .and_then(|v| v.parse::<SafeVersion>().ok())
-                    .and_then(SuiteAddresses::canonical);
-                version.ok_or_else(|| {
+    /// The `--suite` given, parsed; `None` when it was not given.
+    pub(crate) fn choice(&self) -> eyre::Result<Option<SuiteChoice>> {
+        self.suite
+            .as_deref()
+            .map(|s| {
+                SuiteChoice::parse(s).ok_or_else(|| {
                     bad_input(format!(
-                        "--suite {other:?} is not known: use coffer, canonical-1.3.0, canonical-1.4.1 or canonical-1.5.0"
+                        "--suite {s:?} is not known: use coffer, canonical-1.3.0, canonical-1.4.1 or canonical-1.5.0"
                     ))
                 })
-            }
-        }
+            })
+            .transpose()
+    }
+
+    /// The addresses of the chosen suite (coffer's when none is given) on the provider's chain:
+    /// for deploying and creating Safes.
+    pub(crate) async fn addresses(&self, provider: &DynProvider) -> eyre::Result<SuiteAddresses> {
+        let choice = self.choice()?.unwrap_or(SuiteChoice::Coffer);
+        Ok(choice.addresses(provider).await?)
+    }
+
+    /// The libraries for the existing Safe at `safe`: the chosen suite's, else those of the
+    /// Safe's own release (coffer-chain's `safe_libraries`).
+    pub(crate) async fn for_safe(
+        &self,
+        provider: &DynProvider,
+        safe: Address,
+    ) -> eyre::Result<SafeLibraries> {
+        Ok(safe_libraries(provider, safe, self.choice()?).await?)
     }
 }
 

@@ -191,7 +191,7 @@ impl SplitArgs {
         let info = read_safe(&provider, safe).await?;
         let ctx = info.context()?;
         let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
-        let suite = self.suite.addresses(&provider).await?;
+        let libs = self.suite.for_safe(&provider, safe).await?;
         let source = self.shares.file_name().map_or_else(
             || self.shares.display().to_string(),
             |n| format!("split of {}", n.to_string_lossy()),
@@ -203,6 +203,6 @@ impl SplitArgs {
             label: self.label.as_deref(),
             json: self.json,
         };
-        batch::run(&provider, &store, &suite, &info, &ctx, nonce, req).await
+        batch::run(&provider, &store, &libs, &info, &ctx, nonce, req).await
     }
 }

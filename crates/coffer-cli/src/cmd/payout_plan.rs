@@ -383,15 +383,10 @@ impl PlanArgs {
         let chain_id = self.rpc.chain_id(&provider).await?;
         let store = self.store.open()?;
         let info = read_safe(&provider, safe).await?;
-        let suite = self.suite.addresses(&provider).await?;
-        let msco = suite.multi_send_call_only;
-        if provider.get_code_at(msco).await?.is_empty() {
-            return Err(coffer_chain::Error::MissingContract {
-                contract: "MultiSendCallOnly",
-                address: msco,
-            }
-            .into());
-        }
+        // The Safe's own release's MultiSendCallOnly (or --suite's), checked by code.
+        let libs = self.suite.for_safe(&provider, safe).await?;
+        let suite = libs.suite;
+        let msco = libs.require(&provider, coffer_chain::Library::MultiSendCallOnly).await?;
         let (module, deployed) = module_for(&provider, msco).await?;
         if !deployed {
             return Err(coffer_chain::Error::ModuleUnavailable(format!(
@@ -988,8 +983,11 @@ impl EnableArgs {
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
         let store = self.store.open()?;
-        let suite = self.suite.addresses(&provider).await?;
-        let msco = suite.multi_send_call_only;
+        let msco = self
+            .suite
+            .for_safe(&provider, safe)
+            .await?
+            .address(coffer_chain::Library::MultiSendCallOnly);
         let (mut module, deployed) = module_for(&provider, msco).await?;
         if !deployed {
             let signer = self.wallet.signer().await.wrap_err(

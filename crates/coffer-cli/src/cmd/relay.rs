@@ -153,8 +153,13 @@ impl RelayArgs {
         let executor = key.address();
         let provider = self.rpc.signing_provider(key)?;
         let chain_id = self.rpc.chain_id(&provider).await?;
-        let suite = self.suite.addresses(&provider).await?;
-        let config = self.config(suite.simulate_tx_accessor)?;
+        let safe = self.config(alloy::primitives::Address::ZERO)?.safe;
+        let accessor = self
+            .suite
+            .for_safe(&provider, safe)
+            .await?
+            .address(coffer_chain::Library::SimulateTxAccessor);
+        let config = self.config(accessor)?;
         let store = self.store.open()?;
         let shutdown = shutdown_signal()?;
         eprintln!(

@@ -23,6 +23,7 @@ pub(crate) enum SafeCmd {
 
 /// Arguments of `coffer safe create`.
 #[derive(Debug, Args)]
+#[command(disable_version_flag = true)]
 pub(crate) struct CreateArgs {
     /// An owner (repeat for each owner, in the order the Safe stores them).
     #[arg(long = "owner", value_name = "ADDRESS", required = true)]
@@ -39,6 +40,10 @@ pub(crate) struct CreateArgs {
     /// Use the L1 `Safe` singleton instead of `SafeL2` (the default everywhere but mainnet).
     #[arg(long)]
     l1_singleton: bool,
+    /// Create a canonical Safe of this release (1.3.0, 1.4.1 or 1.5.0) through that release's
+    /// own factory, singleton and fallback handler: the same as `--suite canonical-RELEASE`.
+    #[arg(long = "version", value_name = "RELEASE", conflicts_with = "suite")]
+    release: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -72,6 +77,21 @@ impl SafeCmd {
 }
 
 impl CreateArgs {
+    /// `--version RELEASE`'s canonical suite, else `--suite`'s (coffer's by default).
+    async fn suite_addresses(
+        &self,
+        provider: &alloy::providers::DynProvider,
+    ) -> eyre::Result<coffer_chain::SuiteAddresses> {
+        let Some(release) = &self.release else { return self.suite.addresses(provider).await };
+        let choice = coffer_chain::SuiteChoice::parse(&format!("canonical-{release}"))
+            .ok_or_else(|| {
+                crate::exit::bad_input(format!(
+                    "--version {release:?} is not a canonical Safe release coffer can create: use 1.3.0, 1.4.1 or 1.5.0"
+                ))
+            })?;
+        Ok(choice.addresses(provider).await?)
+    }
+
     async fn run(self) -> eyre::Result<()> {
         let owners = self
             .owners
@@ -91,7 +111,7 @@ impl CreateArgs {
         if self.predict {
             let provider = self.rpc.provider()?;
             self.rpc.chain_id(&provider).await?;
-            let suite = self.suite.addresses(&provider).await?;
+            let suite = self.suite_addresses(&provider).await?;
             let plan = plan_safe(&provider, &suite, &config).await?;
             let exists =
                 !alloy::providers::Provider::get_code_at(&provider, plan.address).await?.is_empty();
@@ -123,7 +143,7 @@ impl CreateArgs {
         let from = key.address();
         let provider = self.rpc.signing_provider(key)?;
         self.rpc.chain_id(&provider).await?;
-        let suite = self.suite.addresses(&provider).await?;
+        let suite = self.suite_addresses(&provider).await?;
         let created = with_spinner(
             "creating the Safe, waiting for the receipt",
             create_safe(&provider, from, &suite, &config),

@@ -24,7 +24,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use coffer_chain::{
-    SafeInfo, SuiteAddresses,
+    Library, SafeInfo, SafeLibraries, SuiteAddresses,
     plan::{TX_GAS_CAP, calldata_gas},
     simulate,
 };
@@ -346,7 +346,7 @@ async fn plan(
 pub(crate) async fn run(
     provider: &DynProvider,
     store: &Store,
-    suite: &SuiteAddresses,
+    libs: &SafeLibraries,
     info: &SafeInfo,
     ctx: &SafeTxContext,
     first_nonce: U256,
@@ -376,14 +376,11 @@ pub(crate) async fn run(
             )));
         }
     }
-    for (name, address) in [
-        ("MultiSendCallOnly", suite.multi_send_call_only),
-        ("SimulateTxAccessor", suite.simulate_tx_accessor),
-    ] {
-        if provider.get_code_at(address).await?.is_empty() {
-            return Err(coffer_chain::Error::MissingContract { contract: name, address }.into());
-        }
+    // The Safe's own release's libraries (or --suite's), checked by code.
+    for library in [Library::MultiSendCallOnly, Library::SimulateTxAccessor] {
+        libs.require(provider, library).await?;
     }
+    let suite = &libs.suite;
 
     let budget = match req.max_gas {
         Some(g) => parse::count("--max-gas", g)?,

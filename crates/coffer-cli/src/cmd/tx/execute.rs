@@ -93,8 +93,12 @@ impl ExecuteArgs {
             )));
         }
 
-        let suite = self.suite.addresses(&provider).await?;
-        match simulate(&provider, p.ctx.safe, suite.simulate_tx_accessor, &p.tx).await {
+        let accessor = self
+            .suite
+            .for_safe(&provider, p.ctx.safe)
+            .await?
+            .address(coffer_chain::Library::SimulateTxAccessor);
+        match simulate(&provider, p.ctx.safe, accessor, &p.tx).await {
             Ok(sim) if !sim.success && !self.force => {
                 return Err(eyre::eyre!(
                     "the simulation says this transaction fails: {}. Nothing was sent. Fix the cause (funds, \
@@ -113,7 +117,7 @@ impl ExecuteArgs {
         }
 
         let mut request = ExecutionRequest::new(p.ctx, p.tx.clone(), store.signatures(hash)?)
-            .with_accessor(suite.simulate_tx_accessor);
+            .with_accessor(accessor);
         if let Some(s) = snapshot_of(Some(&p.meta)) {
             request = request.with_snapshot(s);
         }

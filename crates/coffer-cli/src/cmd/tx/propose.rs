@@ -9,7 +9,7 @@ use alloy::{
 };
 use clap::{Args, Subcommand, ValueEnum};
 use coffer_chain::{
-    SafeInfo,
+    Library, SafeInfo,
     gate::{self, Policy},
     read_safe, simulate,
 };
@@ -267,7 +267,7 @@ impl ProposeArgs {
             None => store.next_nonce(chain_id, safe, info.nonce)?,
         };
         if let Action::Batch { csv, tx_builder, max_gas, dry_run } = &self.action {
-            let suite = self.suite.addresses(&provider).await?;
+            let libs = self.suite.for_safe(&provider, safe).await?;
             let source = match (csv, tx_builder) {
                 (Some(csv), _) => super::batch::Source::Csv(csv),
                 (None, Some(file)) => super::batch::Source::TxBuilder(file),
@@ -280,7 +280,7 @@ impl ProposeArgs {
                 label: self.label.as_deref(),
                 json: self.json,
             };
-            return super::batch::run(&provider, &store, &suite, &info, &ctx, nonce, req).await;
+            return super::batch::run(&provider, &store, &libs, &info, &ctx, nonce, req).await;
         }
         let built = self.build(&provider, &info, nonce).await?;
         let tx = built.tx;
@@ -431,8 +431,11 @@ impl ProposeArgs {
     /// Simulates the inner call and warns on stderr if it would fail now (the proposal is stored
     /// anyway: it may become valid, e.g. once the Safe is funded).
     async fn warn_if_failing(&self, provider: &DynProvider, info: &SafeInfo, tx: &SafeTx) {
-        let Ok(suite) = self.suite.addresses(provider).await else { return };
-        if let Ok(sim) = simulate(provider, info.address, suite.simulate_tx_accessor, tx).await
+        let Ok(libs) = self.suite.for_safe(provider, info.address).await else { return };
+        let Ok(accessor) = libs.require(provider, Library::SimulateTxAccessor).await else {
+            return;
+        };
+        if let Ok(sim) = simulate(provider, info.address, accessor, tx).await
             && !sim.success
         {
             eprintln!(

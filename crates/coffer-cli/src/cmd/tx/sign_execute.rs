@@ -26,7 +26,9 @@ pub(crate) async fn execute_after_signing(
 ) -> eyre::Result<Value> {
     let executor = key.address();
     let provider = rpc.signing_provider(key)?;
-    let accessor = suite.addresses(&provider).await?.simulate_tx_accessor;
+    let safe = store.proposal(hash)?.ctx.safe;
+    let accessor =
+        suite.for_safe(&provider, safe).await?.address(coffer_chain::Library::SimulateTxAccessor);
     let mut options = ExecuteOptions::new(accessor);
     options.policy = policy;
     let (readiness, executed) = with_spinner(
