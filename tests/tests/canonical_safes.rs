@@ -220,9 +220,10 @@ async fn missing_library_error_names_release_and_address() {
     w.chain.fund(w.safe.parse().unwrap(), ETHER).await.unwrap();
     w.chain.set_code(msco("1.3.0"), Default::default()).await.unwrap();
     let csv = w.cli.file("p.csv");
+    let r = address!("00000000000000000000000000000000000C0fe1");
     std::fs::write(
         &csv,
-        "token_type,token_address,receiver,amount,id\nnative,,0x00000000000000000000000000000000000C0fe1,0.1,\n",
+        format!("token_type,token_address,receiver,amount,id\nnative,,{r},0.1,\n"),
     )
     .unwrap();
     let out = w.cli.run(&["tx", "propose", &w.safe, "batch", "--csv", csv.to_str().unwrap()]);
@@ -241,7 +242,7 @@ async fn safe_create_version_150_uses_canonical_150() {
     let key = key_hex(chain.signer(9));
     let owner = chain.address(1).to_string();
     let args = ["safe", "create", "--version", "1.5.0", "--owner", &owner, "--threshold", "1"];
-    let predicted = cli.json(&[&args[..], &["--predict", "--json"]].concat());
+    let predicted = cli.json(&[&args[..], &["--predict"]].concat());
     assert_eq!(predicted["factory"], format!("{:#x}", suite.proxy_factory), "{predicted}");
     assert_eq!(predicted["singleton"], format!("{:#x}", suite.safe_l2), "{predicted}");
     let safe = cli.ok(&[&args[..], &["--private-key", &key]].concat());
@@ -250,7 +251,8 @@ async fn safe_create_version_150_uses_canonical_150() {
     assert_eq!(info["version"], "1.5.0");
     assert_eq!(info["singleton"], format!("{:#x}", suite.safe_l2));
     assert_eq!(info["fallbackHandler"], format!("{:#x}", suite.fallback_handler));
-    let out = cli.run(&["safe", "create", "--version", "1.2.0", "--owner", &owner, "--threshold", "1"]);
+    let out =
+        cli.run(&["safe", "create", "--version", "1.2.0", "--owner", &owner, "--threshold", "1"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("--version"), "{}", out.stderr);
 }
@@ -270,7 +272,8 @@ async fn no_push0_refused_with_canonical_named() {
     assert!(out.stderr.contains("PUSH0"), "{}", out.stderr);
     assert!(out.stderr.contains("--suite canonical-1.4.1"), "{}", out.stderr);
     let owner = chain.address(1).to_string();
-    let out = cli.run(&["safe", "create", "--owner", &owner, "--threshold", "1", "--private-key", &key]);
+    let out =
+        cli.run(&["safe", "create", "--owner", &owner, "--threshold", "1", "--private-key", &key]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("PUSH0") && out.stderr.contains("canonical"), "{}", out.stderr);
     assert_eq!(chain.provider().get_transaction_count(payer).await.unwrap(), nonce, "nothing sent");

@@ -116,6 +116,8 @@ impl ContractsCmd {
                 let chain_id = provider.get_chain_id().await.wrap_err_with(|| {
                     format!("cannot reach the RPC node at {}", args.rpc.rpc_url)
                 })?;
+                // coffer's suite is compiled for Cancun: refuse on a chain without PUSH0.
+                coffer_chain::require_push0(&provider, "deploying coffer's suite").await?;
                 let deployer = deploy::find_deployer(&provider).await?;
                 let list: Vec<_> = selected(args.include_test).collect();
                 eprintln!(

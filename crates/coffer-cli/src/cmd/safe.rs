@@ -77,19 +77,27 @@ impl SafeCmd {
 }
 
 impl CreateArgs {
+    /// `--version RELEASE` as a suite, checked (no RPC).
+    fn release_choice(&self) -> eyre::Result<Option<coffer_chain::SuiteChoice>> {
+        let Some(release) = &self.release else { return Ok(None) };
+        coffer_chain::SuiteChoice::parse(&format!("canonical-{release}")).map(Some).ok_or_else(
+            || {
+                crate::exit::bad_input(format!(
+                    "--version {release:?} is not a canonical Safe release coffer can create: use 1.3.0, 1.4.1 or 1.5.0"
+                ))
+            },
+        )
+    }
+
     /// `--version RELEASE`'s canonical suite, else `--suite`'s (coffer's by default).
     async fn suite_addresses(
         &self,
         provider: &alloy::providers::DynProvider,
     ) -> eyre::Result<coffer_chain::SuiteAddresses> {
-        let Some(release) = &self.release else { return self.suite.addresses(provider).await };
-        let choice = coffer_chain::SuiteChoice::parse(&format!("canonical-{release}"))
-            .ok_or_else(|| {
-                crate::exit::bad_input(format!(
-                    "--version {release:?} is not a canonical Safe release coffer can create: use 1.3.0, 1.4.1 or 1.5.0"
-                ))
-            })?;
-        Ok(choice.addresses(provider).await?)
+        match self.release_choice()? {
+            Some(choice) => Ok(choice.addresses(provider).await?),
+            None => self.suite.addresses(provider).await,
+        }
     }
 
     async fn run(self) -> eyre::Result<()> {
@@ -107,6 +115,8 @@ impl CreateArgs {
             .with_salt_nonce(salt_nonce)
             .with_singleton(singleton);
         config.validate()?;
+        self.release_choice()?;
+        self.suite.choice()?;
 
         if self.predict {
             let provider = self.rpc.provider()?;
