@@ -195,6 +195,59 @@ async fn lifecycle(imp: Implementation) {
     assert_eq!(to_field, msco(version), "{shown}");
     w.sign_and_execute(&h, [1, 2]);
     assert_eq!(p.get_balance(r1).await.unwrap(), U256::from(500_000_000_000_000_000u128));
+
+    // A failing inner call, executed anyway: up to 1.4.1 the Safe reverts with GS013; 1.5.0
+    // bubbles the inner revert up. coffer decodes both.
+    let h = w.propose(&[
+        "erc20",
+        "--token",
+        &token.to_string(),
+        "--to",
+        &to.to_string(),
+        "--amount",
+        "1000000000000",
+    ]);
+    for o in [1, 2] {
+        w.cli.ok(&["tx", "sign", &h[0], "--private-key", &w.keys[o]]);
+    }
+    let out = w.cli.run(&["tx", "execute", &h[0], "--force", "--private-key", &w.keys[0]]);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("exceeds balance"),
+        "the simulation names the inner revert: {}",
+        out.stderr
+    );
+    let expected =
+        if version == "1.5.0" { "ERC20: transfer amount exceeds balance" } else { "GS013" };
+    let after_sim = out.stderr.split("executing anyway").nth(1).unwrap_or_default();
+    assert!(after_sim.contains(expected), "{version}: {}", out.stderr);
+    w.cli.ok(&["tx", "remove", &h[0]]);
+
+    // The module guard: 1.5.0 only.
+    let slot = alloy::primitives::b256!(
+        "b104e0b93118902c651344349b610029d694cfdec91c589c91ebafbcd0289947"
+    );
+    if version == "1.5.0" {
+        let artifact = coffer_chain::test_utils::canonical_artifact_of(
+            coffer_core::SafeVersion::V1_5_0,
+            "DebugTransactionGuard",
+        )
+        .unwrap();
+        let guard = w.chain.deploy_contract(&artifact, &[]).await.unwrap();
+        let h = w.propose(&["module-guard", "set", &guard.to_string()]);
+        let shown = w.cli.ok(&["tx", "show", &h[0]]);
+        assert!(shown.contains("setModuleGuard"), "{shown}");
+        w.sign_and_execute(&h[0], [1, 2]);
+        let word = p.get_storage_at(safe, slot.into()).await.unwrap();
+        assert_eq!(Address::from_word(word.into()), guard);
+        let h = w.propose(&["module-guard", "clear"]);
+        w.sign_and_execute(&h[0], [1, 2]);
+        assert_eq!(p.get_storage_at(safe, slot.into()).await.unwrap(), U256::ZERO);
+    } else {
+        let out = w.cli.run(&["tx", "propose", &w.safe, "module-guard", "set", &r1.to_string()]);
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("1.5.0"), "{}", out.stderr);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

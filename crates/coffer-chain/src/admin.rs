@@ -16,6 +16,11 @@ use alloy::{
 use coffer_contracts::bindings::ISafe;
 use coffer_core::SafeTx;
 
+alloy::sol! {
+    /// Safe 1.5.0's `ModuleManager.setModuleGuard`.
+    function setModuleGuard(address moduleGuard);
+}
+
 /// The predecessor of `item` in a Safe linked list given in list order: the sentinel for the
 /// first item. `None` if `item` is not in the list.
 pub fn prev_in_list(list: &[Address], item: Address) -> Option<Address> {
@@ -131,6 +136,19 @@ impl SafeInfo {
     /// interface through ERC-165 (GS300): simulate before signing.
     pub fn set_guard_tx(&self, guard: Address, nonce: U256) -> Result<SafeTx> {
         Ok(self.self_call(ISafe::setGuardCall { guard }.abi_encode(), nonce))
+    }
+
+    /// `setModuleGuard(moduleGuard)` (Safe 1.5.0 and later); the zero address removes it. The
+    /// guard must support the module guard interface through ERC-165 (GS301): simulate before
+    /// signing. An older Safe has no module guard: [`Error::InvalidChange`].
+    pub fn set_module_guard_tx(&self, guard: Address, nonce: U256) -> Result<SafeTx> {
+        if !self.version.is_some_and(|v| v.has_module_guard()) {
+            return Err(invalid(format!(
+                "the Safe at {} is version {}, which has no module guard: setModuleGuard came in Safe 1.5.0",
+                self.address, self.version_string
+            )));
+        }
+        Ok(self.self_call(setModuleGuardCall { moduleGuard: guard }.abi_encode(), nonce))
     }
 
     /// `setFallbackHandler(handler)`; the zero address removes it.

@@ -124,6 +124,9 @@ enum Action {
     /// Set or clear the transaction guard.
     #[command(subcommand)]
     Guard(GuardAction),
+    /// Set or clear the module guard (Safe 1.5.0 and later).
+    #[command(subcommand, name = "module-guard")]
+    ModuleGuard(ModuleGuardAction),
     /// Set the fallback handler.
     #[command(subcommand, name = "fallback-handler")]
     FallbackHandler(HandlerAction),
@@ -210,6 +213,19 @@ enum GuardAction {
         guard: String,
     },
     /// Remove the transaction guard.
+    Clear,
+}
+
+/// `module-guard …`
+#[derive(Debug, Subcommand)]
+enum ModuleGuardAction {
+    /// Set the module guard, which checks every module transaction (it must support the module
+    /// guard interface through ERC-165).
+    Set {
+        /// The module guard.
+        guard: String,
+    },
+    /// Remove the module guard.
     Clear,
 }
 
@@ -418,6 +434,18 @@ impl ProposeArgs {
                     info.set_guard_tx(guard, nonce)?
                 }
                 GuardAction::Clear => info.set_guard_tx(Address::ZERO, nonce)?,
+            }),
+            Action::ModuleGuard(a) => Built::plain(match a {
+                ModuleGuardAction::Set { guard } => {
+                    let guard = parse::address("GUARD", guard)?;
+                    if guard == Address::ZERO {
+                        return Err(bad_input(
+                            "GUARD is the zero address; use `module-guard clear` to remove the module guard",
+                        ));
+                    }
+                    info.set_module_guard_tx(guard, nonce)?
+                }
+                ModuleGuardAction::Clear => info.set_module_guard_tx(Address::ZERO, nonce)?,
             }),
             Action::FallbackHandler(HandlerAction::Set { handler }) => Built::plain(
                 info.set_fallback_handler_tx(parse::address("HANDLER", handler)?, nonce)?,
