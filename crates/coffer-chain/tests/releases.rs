@@ -6,7 +6,7 @@
 //! libraries, checked by code hash; a coffer Safe gets coffer's suite; `--suite` overrides.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use alloy::primitives::{Address, address};
+use alloy::primitives::{Address, address, b256, keccak256};
 use coffer_chain::{
     Error, Library, LibrarySource, SafeRelease, SuiteAddresses, SuiteChoice, deploy_suite,
     detect_release, safe_libraries, supports_push0,
@@ -116,5 +116,24 @@ async fn coffer_suite_refused_without_push0() -> TestResult {
 
     let cancun = TestChain::spawn().await?;
     assert!(supports_push0(cancun.provider()).await?);
+    Ok(())
+}
+
+/// The npm 1.5.0 artifacts' runtime code is the canonical deployment's, byte for byte: the
+/// hashes below are SAFE-COMPAT.md's (section 9), written out here.
+#[test]
+fn npm_150_artifacts_are_the_canonical_bytecode() -> TestResult {
+    use coffer_chain::test_utils::canonical_artifact_of;
+    for (name, hash) in [
+        ("Safe", b256!("dda019cbd7c867a533a2a86e5c53434fdc50b13122b5a5ddb4a8df61b31c20f2")),
+        ("SafeL2", b256!("180193227186ccb85316c94db1f0d156ed932b14712cfaac78901899178572dc")),
+        (
+            "MultiSendCallOnly",
+            b256!("cdbdcec38d2f1c7d961b0029ff8416b7e86e9974d6f0e9c9580c7d17fcfb6663"),
+        ),
+    ] {
+        let a = canonical_artifact_of(SafeVersion::V1_5_0, name)?;
+        assert_eq!(keccak256(&a.deployed_bytecode), hash, "{name}");
+    }
     Ok(())
 }
