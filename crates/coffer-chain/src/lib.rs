@@ -5,6 +5,7 @@ mod create;
 pub mod deploy;
 mod error;
 mod execute;
+pub mod message;
 pub mod gate;
 mod nonce;
 pub mod plan;

@@ -104,6 +104,16 @@ impl MessageContent {
         })
     }
 
+    /// The SafeMessage struct hash, `keccak256(abi.encode(SAFE_MSG_TYPEHASH, keccak256(message)))` (a device's
+    /// "Message hash").
+    pub fn struct_hash(&self) -> Result<B256> {
+        let message = self.message_bytes()?;
+        let mut buf = [0u8; 64];
+        buf[..32].copy_from_slice(crate::SAFE_MSG_TYPEHASH.as_slice());
+        buf[32..].copy_from_slice(alloy_primitives::keccak256(&message).as_slice());
+        Ok(alloy_primitives::keccak256(buf))
+    }
+
     /// The Safe message hash for the Safe in `ctx` (what each owner signs and `getMessageHash` returns).
     pub fn safe_message_hash(&self, ctx: &SafeTxContext) -> Result<B256> {
         Ok(safe_message_hash(ctx, &self.message_bytes()?))
