@@ -216,7 +216,8 @@ async fn messages_sign_show_list_verify(imp: Implementation) {
             &w.keys[owner],
         ]);
         assert_eq!(r.code, 0, "{imp}: {}", r.stderr);
-        for needle in ["name Ether Mail", "Mail(Person from,Person to,string contents)", "Hello, Bob!"]
+        for needle in
+            ["name Ether Mail", "Mail(Person from,Person to,string contents)", "Hello, Bob!"]
         {
             assert!(r.stderr.contains(needle), "{needle} not in\n{}", r.stderr);
         }
@@ -243,4 +244,73 @@ async fn messages_on_canonical_141() {
 #[tokio::test(flavor = "multi_thread")]
 async fn messages_on_coffer_suite() {
     messages_sign_show_list_verify(Implementation::Coffer).await;
+}
+
+/// A 2-of-2 Safe owned by an EOA and by a 2-of-3 Safe: the EOA signs, two owners of the inner Safe sign with
+/// `tx sign --as-safe`, coffer adds the inner Safe's contract signature, and the transaction executes on chain.
+async fn nested_safe_signs_and_executes(imp: Implementation) {
+    let w = World::new(imp).await;
+    let inner_owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
+    let inner = w.safe(&inner_owners, 2).await;
+    let outer = w.safe(&[w.owner(4), inner.to_string()], 2).await;
+    let other = w.safe(&[w.owner(5)], 1).await;
+    let outer_s = outer.to_string();
+    let inner_s = inner.to_string();
+    let to = "0x000000000000000000000000000000000000dEaD";
+    let before = w.chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    let h = w.cli.ok(&[
+        "tx",
+        "propose",
+        &outer_s,
+        "--suite",
+        w.suite_name(),
+        "eth",
+        "--to",
+        to,
+        "--value",
+        "0.01ether",
+    ]);
+    w.cli.ok(&["tx", "sign", &h, "--private-key", &w.keys[4]]);
+
+    // Refused: a Safe that is not an owner, and a signer that does not own the inner Safe.
+    w.cli.bad(
+        &["tx", "sign", &h, "--as-safe", &other.to_string(), "--private-key", &w.keys[5]],
+        "is not an owner of Safe",
+    );
+    w.cli.bad(
+        &["tx", "sign", &h, "--as-safe", &inner_s, "--private-key", &w.keys[6]],
+        "is not an owner of Safe",
+    );
+
+    // First inner owner: the outer transaction is shown, the signature is kept as the inner Safe's message.
+    let r = w.cli.run(&["tx", "sign", &h, "--as-safe", &inner_s, "--private-key", &w.keys[1]]);
+    assert_eq!(r.code, 0, "{imp}: {}", r.stderr);
+    assert!(r.stderr.contains(&h), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("as Safe {inner_s}'s message")), "{}", r.stderr);
+    let v: Value = w.cli.json(&["tx", "show", &h]);
+    let n = v["signatures"].as_array().map_or(0, Vec::len);
+    assert_eq!(n, 1, "{imp}: no contract signature before the inner threshold: {v}");
+    // Not executable yet.
+    let r =
+        w.cli.run(&["tx", "execute", &h, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    assert_ne!(r.code, 0, "{imp}: executed with one inner signature");
+
+    // Second inner owner: the contract signature (v = 0) is added; the transaction executes.
+    let v = w.cli.json(&["tx", "sign", &h, "--as-safe", &inner_s, "--private-key", &w.keys[3]]);
+    assert_eq!(v["innerSignatures"], json!(2), "{v}");
+    assert!(v["contractSignature"].is_string(), "{v}");
+    assert_eq!(v["signatures"], json!(2), "{v}");
+    w.cli.ok(&["tx", "execute", &h, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    let after = w.chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    assert_eq!(after - before, U256::from(10_000_000_000_000_000u64), "{imp}: paid");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_canonical_141() {
+    nested_safe_signs_and_executes(Implementation::Canonical141).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_coffer_suite() {
+    nested_safe_signs_and_executes(Implementation::Coffer).await;
 }

@@ -1,7 +1,10 @@
 //! Safe messages on chain: the Safe's own EIP-1271 answer (`isValidSignature` by `eth_call`, through its
 //! fallback handler) for a message and a set of owner signatures, in each form the Safe's version has.
 
-use alloy::{primitives::{B256, Bytes}, providers::Provider};
+use alloy::{
+    primitives::{B256, Bytes},
+    providers::Provider,
+};
 use coffer_contracts::bindings::{IEip1271, ILegacyEip1271, ISafe};
 use coffer_core::{MessageContent, SafeTxContext};
 
@@ -61,12 +64,13 @@ pub async fn check_message_signature<P: Provider>(
 ) -> Result<MessageCheck> {
     let message = content.message_bytes()?;
     let safe_message_hash = content.safe_message_hash(ctx)?;
-    let answer = |got: core::result::Result<alloy::primitives::FixedBytes<4>, alloy::contract::Error>,
-                  magic: [u8; 4]| match got {
-        Ok(m) if m.0 == magic => FormAnswer::Valid,
-        Ok(m) => FormAnswer::Invalid(format!("answered {m}")),
-        Err(e) => FormAnswer::Invalid(format!("reverted: {e}")),
-    };
+    let answer =
+        |got: core::result::Result<alloy::primitives::FixedBytes<4>, alloy::contract::Error>,
+         magic: [u8; 4]| match got {
+            Ok(m) if m.0 == magic => FormAnswer::Valid,
+            Ok(m) => FormAnswer::Invalid(format!("answered {m}")),
+            Err(e) => FormAnswer::Invalid(format!("reverted: {e}")),
+        };
     let bytes32_form = if message.len() == 32 {
         let got = IEip1271::new(ctx.safe, provider)
             .isValidSignature(B256::from_slice(&message), signatures.clone())
@@ -88,10 +92,43 @@ pub async fn check_message_signature<P: Provider>(
             .await;
         answer(got, LEGACY_EIP1271_MAGIC)
     };
-    let signed = ISafe::new(ctx.safe, provider)
-        .signedMessages(safe_message_hash)
-        .call()
-        .await
-        .map_err(|e| Error::Rpc(format!("signedMessages({safe_message_hash}) of {}: {e}", ctx.safe)))?;
-    Ok(MessageCheck { safe_message_hash, bytes32_form, bytes_form, signed_on_chain: !signed.is_zero() })
+    let signed =
+        ISafe::new(ctx.safe, provider).signedMessages(safe_message_hash).call().await.map_err(
+            |e| Error::Rpc(format!("signedMessages({safe_message_hash}) of {}: {e}", ctx.safe)),
+        )?;
+    Ok(MessageCheck {
+        safe_message_hash,
+        bytes32_form,
+        bytes_form,
+        signed_on_chain: !signed.is_zero(),
+    })
+}
+
+/// A Safe that owns another Safe ("nested Safes"): what its owners sign so that it signs a transaction of the
+/// Safe it owns, and the contract signature (v = 0) their signatures make.
+pub mod nested {
+    use alloy::primitives::Address;
+    use coffer_core::{MessageContent, SafeSignature, SafeTx, SafeTxContext, pack_signatures};
+
+    use crate::{Result, owner_safe_message};
+
+    /// The Safe message the owners of `owner_safe` sign for `tx` of the Safe in `ctx` (which `owner_safe`
+    /// owns): [`owner_safe_message`], as raw bytes.
+    pub fn owner_safe_content(ctx: &SafeTxContext, tx: &SafeTx) -> MessageContent {
+        MessageContent::Raw(owner_safe_message(ctx, tx))
+    }
+
+    /// Once `signatures` (owner signatures of the owner Safe's message) reach `threshold`, the contract
+    /// signature of `owner_safe` for the outer transaction: `r` = the owner Safe, `v` = 0, and the packed owner
+    /// signatures as its dynamic part. `None` while there are fewer than `threshold`.
+    pub fn contract_signature(
+        owner_safe: Address,
+        threshold: u64,
+        signatures: &[SafeSignature],
+    ) -> Result<Option<SafeSignature>> {
+        if (signatures.len() as u64) < threshold {
+            return Ok(None);
+        }
+        Ok(Some(SafeSignature::contract(owner_safe, pack_signatures(signatures)?)))
+    }
 }

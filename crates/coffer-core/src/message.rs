@@ -92,9 +92,9 @@ impl MessageContent {
         Ok(match self {
             Self::Text(t) => Bytes::copy_from_slice(eip191_hash_message(t.as_bytes()).as_slice()),
             Self::TypedData(_) => {
-                let typed = self.parsed_typed_data()?.ok_or_else(|| Error::TypedData {
-                    reason: "typed data expected".to_owned(),
-                })?;
+                let typed = self
+                    .parsed_typed_data()?
+                    .ok_or_else(|| Error::TypedData { reason: "typed data expected".to_owned() })?;
                 let h = typed.eip712_signing_hash().map_err(|e| Error::TypedData {
                     reason: format!("the typed data does not hash: {e}"),
                 })?;
@@ -128,9 +128,9 @@ impl MessageContent {
             Self::Text(t) => out.push(("text".to_owned(), t.clone())),
             Self::Raw(b) => out.push(("bytes".to_owned(), format!("{b} ({} bytes)", b.len()))),
             Self::TypedData(_) => {
-                let typed = self.parsed_typed_data()?.ok_or_else(|| Error::TypedData {
-                    reason: "typed data expected".to_owned(),
-                })?;
+                let typed = self
+                    .parsed_typed_data()?
+                    .ok_or_else(|| Error::TypedData { reason: "typed data expected".to_owned() })?;
                 let d = &typed.domain;
                 let mut domain = Vec::new();
                 if let Some(n) = &d.name {
@@ -172,10 +172,7 @@ impl MessageContent {
             }
         }
         if let Self::Text(t) = self {
-            out.push((
-                "EIP-191 hash".to_owned(),
-                eip191_hash_message(t.as_bytes()).to_string(),
-            ));
+            out.push(("EIP-191 hash".to_owned(), eip191_hash_message(t.as_bytes()).to_string()));
         }
         Ok(out)
     }
@@ -242,7 +239,10 @@ mod tests {
         // EIP-712's published signing hash of the Mail example.
         let eip712 = b256!("0xbe609aee343fb3c4b28e1df9e632fca64fcfaede20f02e86244efddf30957bd2");
         assert_eq!(m.message_bytes().unwrap().as_ref(), eip712.as_slice());
-        assert_eq!(m.safe_message_hash(&ctx()).unwrap(), safe_message_hash(&ctx(), eip712.as_slice()));
+        assert_eq!(
+            m.safe_message_hash(&ctx()).unwrap(),
+            safe_message_hash(&ctx(), eip712.as_slice())
+        );
         let lines = m.display_lines(&ctx()).unwrap();
         let get = |l: &str| lines.iter().find(|(k, _)| k == l).map(|(_, v)| v.clone());
         assert_eq!(get("primary type").as_deref(), Some("Mail"));

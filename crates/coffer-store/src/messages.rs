@@ -109,9 +109,9 @@ impl Store {
             "typed_data" => serde_json::from_str(&content)
                 .map_err(|e| bad("content", &e))
                 .and_then(|v| MessageContent::typed_data(v).map_err(|e| bad("content", &e)))?,
-            "raw" => MessageContent::Raw(
-                Bytes::from_str(&content).map_err(|e| bad("content", &e))?,
-            ),
+            "raw" => {
+                MessageContent::Raw(Bytes::from_str(&content).map_err(|e| bad("content", &e))?)
+            }
             other => return Err(bad("kind", &other)),
         };
         let ctx = SafeTxContext::new(chain_id, safe, version);
@@ -119,7 +119,12 @@ impl Store {
         if hash != key {
             return Err(self.corrupt_message(key, format!("its content hashes to {hash}")));
         }
-        Ok(StoredMessage { hash, ctx, content, created_at_ms: u64::try_from(created_at).unwrap_or(0) })
+        Ok(StoredMessage {
+            hash,
+            ctx,
+            content,
+            created_at_ms: u64::try_from(created_at).unwrap_or(0),
+        })
     }
 
     const MESSAGE_COLUMNS: &'static str =
@@ -132,7 +137,17 @@ impl Store {
             .query_row(
                 &format!("SELECT {} FROM messages WHERE message_hash = ?1", Self::MESSAGE_COLUMNS),
                 [hex_hash(hash)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
             )
             .optional()
             .map_err(self.err("could not read the message"))?;
@@ -168,10 +183,16 @@ impl Store {
     ///
     /// Errors: [`Error::InvalidSignature`], [`Error::UnknownMessage`], [`Error::DuplicateSignature`].
     pub fn add_message_signature(&self, hash: B256, sig: &SafeSignature) -> Result<()> {
-        sig.verify(hash).map_err(|source| Error::InvalidSignature { owner: sig.owner, hash, source })?;
+        sig.verify(hash).map_err(|source| Error::InvalidSignature {
+            owner: sig.owner,
+            hash,
+            source,
+        })?;
         let wtx = self.write_tx()?;
         let known = wtx
-            .query_row("SELECT 1 FROM messages WHERE message_hash = ?1", [hex_hash(hash)], |_| Ok(()))
+            .query_row("SELECT 1 FROM messages WHERE message_hash = ?1", [hex_hash(hash)], |_| {
+                Ok(())
+            })
             .optional()
             .map_err(self.err("could not read the message"))?
             .is_some();

@@ -27,7 +27,8 @@ pub const SCHEMA_VERSION: i64 = 2;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 2] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE proposals (
     safe_tx_hash     TEXT PRIMARY KEY NOT NULL,
     chain_id         INTEGER NOT NULL,
@@ -59,7 +60,9 @@ CREATE TABLE signatures (
     added_at     INTEGER NOT NULL,
     PRIMARY KEY (safe_tx_hash, owner)
 ) STRICT;
-"#, crate::messages::MIGRATION_MESSAGES];
+"#,
+    crate::messages::MIGRATION_MESSAGES,
+];
 
 /// The platform's data directory for coffer: `$XDG_DATA_HOME/coffer` (or `~/.local/share/coffer`) on Linux,
 /// `~/Library/Application Support/coffer` on macOS, `%APPDATA%\coffer` on Windows. The CLI uses it when neither

@@ -11,7 +11,9 @@ use coffer_chain::{
     message::{FormAnswer, MessageCheck, check_message_signature},
     read_safe,
 };
-use coffer_core::{MessageContent, SafeSignature, SafeTxContext, domain_separator, pack_signatures};
+use coffer_core::{
+    MessageContent, SafeSignature, SafeTxContext, domain_separator, pack_signatures,
+};
 use coffer_signer::{SigningMode, StderrPreview, WalletOpts, sign_safe_message};
 use coffer_store::{StoredMessage, signature_kind_name};
 use serde_json::{Value, json};
@@ -120,7 +122,10 @@ pub(crate) struct SignArgs {
 }
 
 /// The lines a signer reads before signing: the Safe, the message as decoded, and its hashes.
-pub(crate) fn message_fields(ctx: &SafeTxContext, content: &MessageContent) -> eyre::Result<Fields> {
+pub(crate) fn message_fields(
+    ctx: &SafeTxContext,
+    content: &MessageContent,
+) -> eyre::Result<Fields> {
     let mut f = Fields::default();
     f.add("chain", ctx.chain_id).add("safe", format!("{} (version {})", ctx.safe, ctx.version));
     for (label, text) in content.display_lines(ctx).map_err(|e| bad_input(e.to_string()))? {
@@ -307,10 +312,8 @@ impl ListArgs {
         let chain_id = self.rpc.chain_id(&provider).await?;
         let list = store.messages_for_safe(chain_id, safe)?;
         if self.json {
-            let out: eyre::Result<Vec<Value>> = list
-                .iter()
-                .map(|m| message_json(m, &store.message_signatures(m.hash)?))
-                .collect();
+            let out: eyre::Result<Vec<Value>> =
+                list.iter().map(|m| message_json(m, &store.message_signatures(m.hash)?)).collect();
             return print_json(&out?);
         }
         if list.is_empty() {
@@ -384,14 +387,21 @@ impl VerifyArgs {
         let ctx = info.context()?;
         let content = match (&self.hash, self.content.given()) {
             (Some(_), true) => {
-                return Err(bad_input("give a HASH or the message (--text/--file/--typed-data), not both"));
+                return Err(bad_input(
+                    "give a HASH or the message (--text/--file/--typed-data), not both",
+                ));
             }
             (Some(h), false) => {
                 let m = store.message(parse_hash(h)?)?;
                 if m.ctx != ctx {
                     return Err(bad_input(format!(
                         "the stored message {} is for Safe {} on chain {} (version {}), not {safe} on chain {} (version {})",
-                        m.hash, m.ctx.safe, m.ctx.chain_id, m.ctx.version, ctx.chain_id, ctx.version
+                        m.hash,
+                        m.ctx.safe,
+                        m.ctx.chain_id,
+                        m.ctx.version,
+                        ctx.chain_id,
+                        ctx.version
                     )));
                 }
                 m.content
