@@ -314,3 +314,47 @@ async fn nested_safe_on_canonical_141() {
 async fn nested_safe_on_coffer_suite() {
     nested_safe_signs_and_executes(Implementation::Coffer).await;
 }
+
+/// On-chain signing through SignMessageLib: `tx propose SAFE sign-message --text T` shows the message and its
+/// Safe message hash; once executed, `message verify` accepts the empty signature (signedMessages set).
+async fn sign_message_on_chain(imp: Implementation) {
+    let w = World::new(imp).await;
+    let owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
+    let safe = w.safe(&owners, 2).await;
+    let safe_s = safe.to_string();
+    let ctx = w.ctx(safe).await;
+    let text = "coffer: treasury policy v2 adopted";
+    let hash = MessageContent::Text(text.to_owned()).safe_message_hash(&ctx).unwrap();
+    // Before: no signature, not signed on chain.
+    let r = w.cli.run(&["message", "verify", &safe_s, "--text", text, "--signature", "0x"]);
+    assert_eq!(r.code, 1, "{imp}: {}", r.stderr);
+    let args =
+        ["tx", "propose", &safe_s, "--suite", w.suite_name(), "sign-message", "--text", text];
+    let r = w.cli.run(&args);
+    assert_eq!(r.code, 0, "{imp}: {}", r.stderr);
+    assert!(
+        r.stderr.contains("treasury policy v2") && r.stderr.contains(&hash.to_string()),
+        "{}",
+        r.stderr
+    );
+    let h = r.stdout.trim().to_owned();
+    for owner in [1, 2] {
+        let r = w.cli.run(&["tx", "sign", &h, "--private-key", &w.keys[owner]]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains(&hash.to_string()), "{}", r.stderr);
+    }
+    w.cli.ok(&["tx", "execute", &h, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    let v = w.cli.json(&["message", "verify", &safe_s, "--text", text, "--signature", "0x"]);
+    assert_eq!(v["valid"], json!(true), "{imp}: {v}");
+    assert_eq!(v["signedOnChain"], json!(true), "{imp}: {v}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_message_on_chain_canonical_141() {
+    sign_message_on_chain(Implementation::Canonical141).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_message_on_chain_coffer_suite() {
+    sign_message_on_chain(Implementation::Coffer).await;
+}

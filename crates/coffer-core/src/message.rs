@@ -180,6 +180,8 @@ impl MessageContent {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
     use alloy_primitives::{address, b256};
     use serde_json::json;
 

@@ -28,6 +28,8 @@ pub async fn sign_safe_message(
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
     use alloy::primitives::{Address, address};
     use coffer_core::{SafeVersion, SignatureKind};
 

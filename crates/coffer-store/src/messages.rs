@@ -251,6 +251,8 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
     use alloy_primitives::{address, keccak256};
     use coffer_core::SafeVersion;
     use k256::ecdsa::SigningKey;

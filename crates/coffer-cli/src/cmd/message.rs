@@ -70,7 +70,7 @@ impl ContentOpts {
         self.text.is_some() || self.file.is_some() || self.typed_data.is_some()
     }
 
-    fn content(&self) -> eyre::Result<MessageContent> {
+    pub(crate) fn content(&self) -> eyre::Result<MessageContent> {
         let read = |p: &PathBuf, what: &str| {
             std::fs::read(p).map_err(|e| bad_input(format!("{what} {}: {e}", p.display())))
         };
