@@ -282,6 +282,22 @@ async fn nested_safe_signs_and_executes(imp: Implementation) {
         "is not an owner of Safe",
     );
 
+    // Not published to a service yet: refused rather than silently skipped.
+    w.cli.bad(
+        &[
+            "tx",
+            "sign",
+            &h,
+            "--as-safe",
+            &inner_s,
+            "--tx-service",
+            "http://127.0.0.1:9/api",
+            "--private-key",
+            &w.keys[1],
+        ],
+        "does not publish to a Transaction Service",
+    );
+
     // First inner owner: the outer transaction is shown, the signature is kept as the inner Safe's message.
     let r = w.cli.run(&["tx", "sign", &h, "--as-safe", &inner_s, "--private-key", &w.keys[1]]);
     assert_eq!(r.code, 0, "{imp}: {}", r.stderr);

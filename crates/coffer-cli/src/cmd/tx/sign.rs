@@ -76,6 +76,10 @@ impl SignArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         match (&self.hash, &self.bundle) {
             (_, Some(file)) => self.sign_bundle(file.clone()).await,
+            (Some(_), None) if self.as_safe.is_some() && self.service.enabled() => Err(bad_input(
+                "--as-safe does not publish to a Transaction Service yet: sign without --tx-service \
+                 (and without COFFER_TX_SERVICE); the inner Safe's contract signature is kept in the store",
+            )),
             (Some(hash), None) if self.as_safe.is_some() => {
                 let inner =
                     crate::parse::address("--as-safe", self.as_safe.as_deref().unwrap_or(""))?;
