@@ -8,6 +8,7 @@ mod evm;
 mod execute;
 pub mod gate;
 mod libraries;
+pub mod message;
 mod nonce;
 pub mod plan;
 mod read;

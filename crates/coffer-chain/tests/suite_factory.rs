@@ -276,6 +276,7 @@ async fn creation_failures(imp: Implementation) -> TestResult {
     let proxy_code = match imp {
         Implementation::Coffer => coffer_contracts::artifact("SafeProxy")?.bytecode.clone(),
         Implementation::Canonical141 => canonical_artifact("SafeProxy")?.bytecode,
+        other => panic!("the suite scenarios run on coffer and canonical 1.4.1, not {other}"),
     };
     assert_eq!(
         proxy_code,

@@ -115,6 +115,14 @@ enum Action {
         #[arg(long, value_enum, default_value_t = OpArg::Call)]
         operation: OpArg,
     },
+    /// Sign a Safe message on chain: a delegatecall of the suite's SignMessageLib `signMessage`
+    /// (`sign-message --text T | --file F | --typed-data F`). Once executed, the Safe's
+    /// isValidSignature accepts the message with an empty signature (`message verify SAFE --text T
+    /// --signature 0x`).
+    SignMessage {
+        #[command(flatten)]
+        content: crate::cmd::message::ContentOpts,
+    },
     /// Change the owners or the threshold.
     #[command(subcommand)]
     Owners(OwnersAction),
@@ -387,6 +395,22 @@ impl ProposeArgs {
                         tx.value = value;
                         Built::plain(tx)
                     }
+                }
+            }
+            Action::SignMessage { content } => {
+                let content = content.content()?;
+                let ctx = info.context()?;
+                let hash = content.safe_message_hash(&ctx)?;
+                eprintln!("Safe message to sign on chain (recomputed from the content):");
+                eprint!("{}", crate::cmd::message::message_fields(&ctx, &content)?.render());
+                let lib = self.suite.addresses(provider).await?.sign_message_lib;
+                let data = parse::encode_call(
+                    "signMessage(bytes)",
+                    &[content.message_bytes()?.to_string()],
+                )?;
+                Built {
+                    tx: SafeTx::delegate_call(lib, data, nonce),
+                    label: Some(format!("sign message {hash}")),
                 }
             }
             Action::Owners(a) => Built::plain(match a {
