@@ -10,6 +10,8 @@ mod nonce;
 pub mod plan;
 mod read;
 mod send;
+pub mod sheet;
+pub mod sheet_render;
 mod simulate;
 mod suite;
 #[cfg(feature = "test-utils")]

@@ -8,6 +8,7 @@ pub(crate) mod relay;
 pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod serve;
+pub(crate) mod sheet;
 pub(crate) mod tx;
 pub(crate) mod wallet;
 
