@@ -27,6 +27,42 @@ use coffer_contracts::{
 };
 use serde::{Deserialize, Serialize};
 
+/// Addresses on the sheet are EIP-55 checksummed, as they are printed.
+mod checksummed {
+    use alloy::primitives::Address;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(a: &Address, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&a.to_checksum(None))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+        Address::deserialize(d)
+    }
+
+    pub(super) mod vec {
+        use alloy::primitives::Address;
+        use serde::{Deserialize, Deserializer, Serializer, ser::SerializeSeq};
+
+        pub(in super::super) fn serialize<S: Serializer>(
+            v: &[Address],
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(v.len()))?;
+            for a in v {
+                seq.serialize_element(&a.to_checksum(None))?;
+            }
+            seq.end()
+        }
+
+        pub(in super::super) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Vec<Address>, D::Error> {
+            Vec::<Address>::deserialize(d)
+        }
+    }
+}
+
 /// The sheet format's tag, written as `format` and checked when a sheet is read.
 pub const SHEET_FORMAT: &str = "coffer-recovery-sheet/1";
 
@@ -40,6 +76,7 @@ sheet alone cannot move funds.";
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OwnerEntry {
     /// The owner's address.
+    #[serde(with = "checksummed")]
     pub address: Address,
     /// The team's name for the key ("Alice, CFO").
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +145,7 @@ fn looks_secret(value: &str) -> bool {
 #[serde(rename_all = "camelCase")]
 pub struct NamedContract {
     /// Its address.
+    #[serde(with = "checksummed")]
     pub address: Address,
     /// What its runtime code is (`coffer PayoutPlanModule`, `canonical 1.4.1
     /// CompatibilityFallbackHandler`), or `unknown code (hash …)`.
@@ -119,6 +157,7 @@ pub struct NamedContract {
 #[serde(rename_all = "camelCase")]
 pub struct SheetOwner {
     /// The owner's address.
+    #[serde(with = "checksummed")]
     pub address: Address,
     /// The team's label (owners file), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,8 +176,10 @@ pub struct SheetOwner {
 #[serde(rename_all = "camelCase")]
 pub struct Creation {
     /// The proxy factory that created it.
+    #[serde(with = "checksummed")]
     pub factory: Address,
     /// The singleton the proxy was created with.
+    #[serde(with = "checksummed")]
     pub singleton: Address,
     /// The `setup` calldata it was initialised with.
     pub initializer: Bytes,
@@ -151,10 +192,12 @@ pub struct Creation {
     /// Its block.
     pub block: u64,
     /// The owners `setup` set (the Safe's owners may have changed since).
+    #[serde(with = "checksummed::vec")]
     pub initial_owners: Vec<Address>,
     /// The threshold `setup` set.
     pub initial_threshold: u64,
     /// The fallback handler `setup` set.
+    #[serde(with = "checksummed")]
     pub initial_fallback_handler: Address,
 }
 
@@ -167,6 +210,7 @@ pub struct RecoverySheet {
     /// The chain it was read on.
     pub chain_id: u64,
     /// The Safe.
+    #[serde(with = "checksummed")]
     pub safe: Address,
     /// `VERSION()`.
     pub version: String,
