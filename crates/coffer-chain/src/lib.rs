@@ -6,6 +6,7 @@ pub mod deploy;
 mod error;
 mod execute;
 pub mod gate;
+pub mod message;
 mod nonce;
 pub mod plan;
 mod read;

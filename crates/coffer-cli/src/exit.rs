@@ -89,6 +89,7 @@ fn store_bad_input(e: &coffer_store::Error) -> bool {
         E::NoDataDir
             | E::NotADatabase { .. }
             | E::UnknownProposal { .. }
+            | E::UnknownMessage { .. }
             | E::UnknownPrefix { .. }
             | E::AmbiguousPrefix { .. }
             | E::InvalidHash { .. }

@@ -5,6 +5,7 @@ pub mod csv_airdrop;
 mod decode;
 mod error;
 mod hash;
+mod message;
 mod multisend;
 mod payout;
 mod payout_plan;
@@ -20,6 +21,7 @@ pub use hash::{
     DOMAIN_TYPEHASH, DOMAIN_TYPEHASH_LEGACY, SAFE_MSG_TYPEHASH, SAFE_TX_TYPEHASH,
     SAFE_TX_TYPEHASH_V0, domain_separator, safe_message_hash, safe_message_typed_data_json,
 };
+pub use message::{MessageContent, MessageLine};
 pub use multisend::{MULTISEND_SELECTOR, MultiSendBatch, MultiSendEntry};
 pub use payout::{Chunk, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};
 pub use payout_plan::{

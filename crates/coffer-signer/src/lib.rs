@@ -3,6 +3,7 @@
 mod error;
 mod ledger;
 mod local;
+mod message;
 mod opts;
 mod path;
 mod preview;
@@ -16,6 +17,7 @@ pub use ledger::{
     DEFAULT_DEVICE_TIMEOUT, LedgerAppConfig, LedgerConnection, LedgerMode, LedgerSigner,
 };
 pub use local::{KeySigner, KeySource};
+pub use message::sign_safe_message;
 pub use opts::{
     ENV_KEYSTORE, ENV_LEDGER_URL, ENV_MNEMONIC, ENV_PASSWORD, ENV_PRIVATE_KEY, IndexRange,
     MAX_LISTED_ACCOUNTS, WalletAccount, WalletOpts,

@@ -291,4 +291,26 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+
+    /// A Safe message hash that is not in the store.
+    #[error("no Safe message {hash} in {path}; list them with `coffer message list SAFE`")]
+    UnknownMessage {
+        /// The Safe message hash asked for.
+        hash: B256,
+        /// The store file.
+        path: PathBuf,
+    },
+
+    /// A stored Safe message row that does not read back as what was written.
+    #[error(
+        "store {path}: Safe message {hash}: {detail}; the row was changed outside coffer. Sign the message again"
+    )]
+    CorruptMessage {
+        /// The store file.
+        path: PathBuf,
+        /// The message's key.
+        hash: B256,
+        /// What does not match.
+        detail: String,
+    },
 }

@@ -2,12 +2,14 @@
 
 mod bundle;
 mod error;
+mod messages;
 mod meta;
 mod sigcodec;
 mod store;
 
 pub use bundle::{BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, BundleHashes};
 pub use error::{Error, Result};
+pub use messages::StoredMessage;
 pub use meta::{BatchChunk, BatchRow, PayoutPlanRef, ProposalMeta};
 pub use sigcodec::signature_kind_name;
 pub use store::{

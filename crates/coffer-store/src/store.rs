@@ -21,13 +21,14 @@ use crate::{
 pub const STORE_FILE: &str = "coffer.sqlite3";
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE proposals (
     safe_tx_hash     TEXT PRIMARY KEY NOT NULL,
     chain_id         INTEGER NOT NULL,
@@ -59,7 +60,9 @@ CREATE TABLE signatures (
     added_at     INTEGER NOT NULL,
     PRIMARY KEY (safe_tx_hash, owner)
 ) STRICT;
-"#];
+"#,
+    crate::messages::MIGRATION_MESSAGES,
+];
 
 /// The platform's data directory for coffer: `$XDG_DATA_HOME/coffer` (or `~/.local/share/coffer`) on Linux,
 /// `~/Library/Application Support/coffer` on macOS, `%APPDATA%\coffer` on Windows. The CLI uses it when neither
@@ -123,17 +126,17 @@ pub struct Store {
     path: PathBuf,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-fn hex_addr(a: Address) -> String {
+pub(crate) fn hex_addr(a: Address) -> String {
     format!("{a:#x}")
 }
 
-fn hex_hash(h: B256) -> String {
+pub(crate) fn hex_hash(h: B256) -> String {
     format!("{h:#x}")
 }
 
@@ -286,7 +289,7 @@ impl Store {
         &self.path
     }
 
-    fn err(&self, context: &'static str) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    pub(crate) fn err(&self, context: &'static str) -> impl Fn(rusqlite::Error) -> Error + '_ {
         move |e| sql_error(&self.path, context, e)
     }
 
@@ -339,12 +342,12 @@ impl Store {
         tx.commit().map_err(self.err("could not commit the schema migration"))
     }
 
-    fn write_tx(&self) -> Result<Transaction<'_>> {
+    pub(crate) fn write_tx(&self) -> Result<Transaction<'_>> {
         Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(self.err("could not start a write transaction"))
     }
 
-    fn read_tx(&self) -> Result<Transaction<'_>> {
+    pub(crate) fn read_tx(&self) -> Result<Transaction<'_>> {
         Transaction::new_unchecked(&self.conn, TransactionBehavior::Deferred)
             .map_err(self.err("could not start a read transaction"))
     }

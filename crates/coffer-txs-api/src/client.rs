@@ -282,7 +282,7 @@ impl Client {
         }
     }
 
-    async fn get_json<T: DeserializeOwned>(
+    pub(crate) async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         not_found_ok: bool,
@@ -296,7 +296,7 @@ impl Client {
             .map_err(|e| ClientError::Decode { url, reason: e.to_string() })
     }
 
-    async fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<(), ClientError> {
+    pub(crate) async fn post<B: Serialize>(&self, path: &str, body: &B) -> Result<(), ClientError> {
         let url = self.url(path);
         self.send(Method::POST, &url, Some(body), false).await.map(drop)
     }

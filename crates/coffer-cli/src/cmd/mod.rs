@@ -2,6 +2,7 @@
 
 pub(crate) mod balance;
 pub(crate) mod contracts;
+pub(crate) mod message;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
 pub(crate) mod relay;
@@ -38,6 +39,9 @@ pub(crate) enum Command {
     Relay(Box<relay::RelayArgs>),
     /// Run a self-hosted Safe Transaction Service (api-kit, safe-cli and coffer talk to it unchanged).
     Serve(Box<serve::ServeArgs>),
+    /// Safe messages: sign (text or EIP-712 typed data), show, list, verify with the Safe's isValidSignature.
+    #[command(subcommand)]
+    Message(message::MessageCmd),
     /// Wallet tools: print a wallet's address (keys, mnemonics, keystores, Ledger, Trezor).
     #[command(subcommand)]
     Wallet(wallet::WalletCmd),
@@ -55,6 +59,7 @@ impl Command {
             Self::Relay(args) => args.run().await,
             Self::Serve(args) => args.run().await,
             Self::Wallet(cmd) => cmd.run().await,
+            Self::Message(cmd) => cmd.run().await,
         }
     }
 }

@@ -14,6 +14,7 @@ mod remove;
 mod service;
 mod show;
 mod sign;
+mod sign_as_safe;
 mod sign_execute;
 mod sync;
 

@@ -47,6 +47,11 @@ pub(crate) struct SignArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Sign as an owner of INNER, a Safe that owns this proposal's Safe: the proposal is signed as a
+    /// Safe message of INNER, and once INNER's threshold is reached its contract signature (v = 0) is
+    /// added to the proposal.
+    #[arg(long, value_name = "INNER", conflicts_with_all = ["bundle", "execute"])]
+    as_safe: Option<String>,
     /// Execute right after signing if the valid signatures now reach the threshold (simulated
     /// first; sent from this wallet, which must then be a local key).
     #[arg(long, conflicts_with = "bundle")]
@@ -71,6 +76,22 @@ impl SignArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         match (&self.hash, &self.bundle) {
             (_, Some(file)) => self.sign_bundle(file.clone()).await,
+            (Some(hash), None) if self.as_safe.is_some() => {
+                let inner =
+                    crate::parse::address("--as-safe", self.as_safe.as_deref().unwrap_or(""))?;
+                super::sign_as_safe::AsSafe {
+                    hash_text: hash,
+                    inner,
+                    mode: self.mode(),
+                    policy: self.policy,
+                    json: self.json,
+                    rpc: &self.rpc,
+                    store: &self.store,
+                    wallet: &self.wallet,
+                }
+                .run()
+                .await
+            }
             (Some(hash), None) => self.sign_stored(hash.clone()).await,
             (None, None) => Err(bad_input("give a HASH to sign, or --bundle FILE")),
         }

@@ -1,0 +1,134 @@
+//! Safe messages on chain: the Safe's own EIP-1271 answer (`isValidSignature` by `eth_call`, through its
+//! fallback handler) for a message and a set of owner signatures, in each form the Safe's version has.
+
+use alloy::{
+    primitives::{B256, Bytes},
+    providers::Provider,
+};
+use coffer_contracts::bindings::{IEip1271, ILegacyEip1271, ISafe};
+use coffer_core::{MessageContent, SafeTxContext};
+
+use crate::{
+    Error, Result,
+    execute::{EIP1271_MAGIC, LEGACY_EIP1271_MAGIC},
+};
+
+/// One EIP-1271 form's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FormAnswer {
+    /// The magic value: the Safe accepts the signature.
+    Valid,
+    /// Another value, or a revert (with the reason as the node gave it).
+    Invalid(String),
+    /// The form does not exist in this Safe version (1.5.0 has only the bytes32 form).
+    NotInThisVersion,
+}
+
+impl FormAnswer {
+    /// Whether the Safe accepted the signature in this form.
+    pub fn is_valid(&self) -> bool {
+        matches!(self, Self::Valid)
+    }
+}
+
+/// What the Safe answers for a Safe message and a signature blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageCheck {
+    /// The Safe message hash, recomputed from the content (`getMessageHash`).
+    pub safe_message_hash: B256,
+    /// `isValidSignature(bytes32, bytes)` with the message's 32 bytes → `0x1626ba7e`.
+    pub bytes32_form: FormAnswer,
+    /// `isValidSignature(bytes, bytes)` with the message bytes → `0x20c13b0b` (up to 1.4.1 and coffer's suite).
+    pub bytes_form: FormAnswer,
+    /// Whether the Safe signed the message on chain (`signedMessages[hash] != 0`, through SignMessageLib).
+    pub signed_on_chain: bool,
+}
+
+impl MessageCheck {
+    /// Valid in every form the version has.
+    pub fn is_valid(&self) -> bool {
+        let forms = [&self.bytes32_form, &self.bytes_form];
+        forms.iter().any(|f| f.is_valid())
+            && forms.iter().all(|f| matches!(f, FormAnswer::Valid | FormAnswer::NotInThisVersion))
+    }
+}
+
+/// Asks the Safe in `ctx` (by `eth_call`) whether `signatures` (packed owner signatures of the Safe message hash;
+/// empty means "signed on chain") are a valid EIP-1271 signature of `content`, in both forms where the
+/// version has them, and reads `signedMessages`.
+pub async fn check_message_signature<P: Provider>(
+    provider: &P,
+    ctx: &SafeTxContext,
+    content: &MessageContent,
+    signatures: &Bytes,
+) -> Result<MessageCheck> {
+    let message = content.message_bytes()?;
+    let safe_message_hash = content.safe_message_hash(ctx)?;
+    let answer =
+        |got: core::result::Result<alloy::primitives::FixedBytes<4>, alloy::contract::Error>,
+         magic: [u8; 4]| match got {
+            Ok(m) if m.0 == magic => FormAnswer::Valid,
+            Ok(m) => FormAnswer::Invalid(format!("answered {m}")),
+            Err(e) => FormAnswer::Invalid(format!("reverted: {e}")),
+        };
+    let bytes32_form = if message.len() == 32 {
+        let got = IEip1271::new(ctx.safe, provider)
+            .isValidSignature(B256::from_slice(&message), signatures.clone())
+            .call()
+            .await;
+        answer(got, EIP1271_MAGIC)
+    } else {
+        FormAnswer::Invalid(format!(
+            "the message is {} bytes; the bytes32 form takes a 32-byte hash",
+            message.len()
+        ))
+    };
+    let bytes_form = if ctx.version.uses_standard_eip1271() {
+        FormAnswer::NotInThisVersion
+    } else {
+        let got = ILegacyEip1271::new(ctx.safe, provider)
+            .isValidSignature(message.clone(), signatures.clone())
+            .call()
+            .await;
+        answer(got, LEGACY_EIP1271_MAGIC)
+    };
+    let signed =
+        ISafe::new(ctx.safe, provider).signedMessages(safe_message_hash).call().await.map_err(
+            |e| Error::Rpc(format!("signedMessages({safe_message_hash}) of {}: {e}", ctx.safe)),
+        )?;
+    Ok(MessageCheck {
+        safe_message_hash,
+        bytes32_form,
+        bytes_form,
+        signed_on_chain: !signed.is_zero(),
+    })
+}
+
+/// A Safe that owns another Safe ("nested Safes"): what its owners sign so that it signs a transaction of the
+/// Safe it owns, and the contract signature (v = 0) their signatures make.
+pub mod nested {
+    use alloy::primitives::Address;
+    use coffer_core::{MessageContent, SafeSignature, SafeTx, SafeTxContext, pack_signatures};
+
+    use crate::{Result, owner_safe_message};
+
+    /// The Safe message the owners of `owner_safe` sign for `tx` of the Safe in `ctx` (which `owner_safe`
+    /// owns): [`owner_safe_message`], as raw bytes.
+    pub fn owner_safe_content(ctx: &SafeTxContext, tx: &SafeTx) -> MessageContent {
+        MessageContent::Raw(owner_safe_message(ctx, tx))
+    }
+
+    /// Once `signatures` (owner signatures of the owner Safe's message) reach `threshold`, the contract
+    /// signature of `owner_safe` for the outer transaction: `r` = the owner Safe, `v` = 0, and the packed owner
+    /// signatures as its dynamic part. `None` while there are fewer than `threshold`.
+    pub fn contract_signature(
+        owner_safe: Address,
+        threshold: u64,
+        signatures: &[SafeSignature],
+    ) -> Result<Option<SafeSignature>> {
+        if (signatures.len() as u64) < threshold {
+            return Ok(None);
+        }
+        Ok(Some(SafeSignature::contract(owner_safe, pack_signatures(signatures)?)))
+    }
+}

@@ -1,0 +1,453 @@
+//! `coffer message sign | show | list | verify`: Safe messages (off-chain EIP-1271 signatures of a Safe). The
+//! message and its Safe message hash are recomputed (coffer-core), signed through coffer-signer's
+//! `sign_safe_message` (keys, Ledger, Trezor, with their preview), kept in the store, posted to a Transaction
+//! Service when one is configured, and checked with the Safe's own `isValidSignature` (coffer-chain).
+
+use std::path::PathBuf;
+
+use alloy::primitives::{B256, Bytes};
+use clap::{Args, Subcommand};
+use coffer_chain::{
+    message::{FormAnswer, MessageCheck, check_message_signature},
+    read_safe,
+};
+use coffer_core::{
+    MessageContent, SafeSignature, SafeTxContext, domain_separator, pack_signatures,
+};
+use coffer_signer::{SigningMode, StderrPreview, WalletOpts, sign_safe_message};
+use coffer_store::{StoredMessage, signature_kind_name};
+use serde_json::{Value, json};
+
+use crate::{
+    exit::bad_input,
+    opts::{RpcOpts, StoreOpts, TxServiceOpts},
+    output::{Fields, Table, device_hex, print_json},
+    parse,
+};
+
+/// `coffer message …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum MessageCmd {
+    /// Sign a Safe message (a text or EIP-712 typed data) as an owner: the preview shows the message and
+    /// its Safe message hash; the signature is stored (and posted with --tx-service).
+    Sign(Box<SignArgs>),
+    /// Show a stored Safe message, its hashes and its signatures.
+    Show(ShowArgs),
+    /// List the stored Safe messages of a Safe.
+    List(ListArgs),
+    /// Ask the Safe (isValidSignature by eth_call, each form its version has) whether the collected
+    /// signatures of a message are valid.
+    Verify(Box<VerifyArgs>),
+}
+
+impl MessageCmd {
+    pub(crate) async fn run(self) -> eyre::Result<()> {
+        match self {
+            Self::Sign(a) => a.run().await,
+            Self::Show(a) => a.run(),
+            Self::List(a) => a.run().await,
+            Self::Verify(a) => a.run().await,
+        }
+    }
+}
+
+/// Which message: `--text`, `--file` (its text) or `--typed-data` (an eth_signTypedData_v4 JSON file).
+#[derive(Debug, Args)]
+pub(crate) struct ContentOpts {
+    /// The message text.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["file", "typed_data"])]
+    text: Option<String>,
+    /// A file whose contents (UTF-8 text) are the message.
+    #[arg(long, value_name = "FILE", conflicts_with = "typed_data")]
+    file: Option<PathBuf>,
+    /// A JSON file of EIP-712 typed data (eth_signTypedData_v4: types, primaryType, domain, message).
+    #[arg(long, value_name = "FILE")]
+    typed_data: Option<PathBuf>,
+}
+
+impl ContentOpts {
+    fn given(&self) -> bool {
+        self.text.is_some() || self.file.is_some() || self.typed_data.is_some()
+    }
+
+    fn content(&self) -> eyre::Result<MessageContent> {
+        let read = |p: &PathBuf, what: &str| {
+            std::fs::read(p).map_err(|e| bad_input(format!("{what} {}: {e}", p.display())))
+        };
+        if let Some(t) = &self.text {
+            return Ok(MessageContent::Text(t.clone()));
+        }
+        if let Some(p) = &self.file {
+            let bytes = read(p, "--file")?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                bad_input(format!(
+                    "--file {}: not UTF-8 text; a Safe message file is a text (use --typed-data for EIP-712 JSON)",
+                    p.display()
+                ))
+            })?;
+            return Ok(MessageContent::Text(text));
+        }
+        if let Some(p) = &self.typed_data {
+            let bytes = read(p, "--typed-data")?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| bad_input(format!("--typed-data {}: not UTF-8 JSON", p.display())))?;
+            return MessageContent::typed_data_from_str(&text)
+                .map_err(|e| bad_input(format!("--typed-data {}: {e}", p.display())));
+        }
+        Err(bad_input("give the message: --text TEXT, --file FILE or --typed-data FILE"))
+    }
+}
+
+/// Arguments of `coffer message sign`.
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    /// The Safe that signs the message.
+    safe: String,
+    #[command(flatten)]
+    content: ContentOpts,
+    /// Sign with eth_sign (a personal message over the Safe message hash, v + 4) instead of EIP-712.
+    #[arg(long)]
+    eth_sign: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+    #[command(flatten)]
+    service: TxServiceOpts,
+    #[command(flatten)]
+    wallet: WalletOpts,
+}
+
+/// The lines a signer reads before signing: the Safe, the message as decoded, and its hashes.
+pub(crate) fn message_fields(
+    ctx: &SafeTxContext,
+    content: &MessageContent,
+) -> eyre::Result<Fields> {
+    let mut f = Fields::default();
+    f.add("chain", ctx.chain_id).add("safe", format!("{} (version {})", ctx.safe, ctx.version));
+    for (label, text) in content.display_lines(ctx).map_err(|e| bad_input(e.to_string()))? {
+        f.add(&label, text);
+    }
+    f.add("domain hash", device_hex(&domain_separator(ctx)))
+        .add("message hash", device_hex(&content.struct_hash()?))
+        .add("safe message hash", content.safe_message_hash(ctx)?);
+    Ok(f)
+}
+
+fn content_json(content: &MessageContent) -> Value {
+    match content {
+        MessageContent::Text(t) => json!(t),
+        MessageContent::TypedData(v) => v.clone(),
+        MessageContent::Raw(b) => json!(b),
+    }
+}
+
+fn message_json(m: &StoredMessage, sigs: &[SafeSignature]) -> eyre::Result<Value> {
+    Ok(json!({
+        "safeMessageHash": m.hash,
+        "chainId": m.ctx.chain_id,
+        "safe": m.ctx.safe,
+        "version": m.ctx.version,
+        "kind": m.content.kind_name(),
+        "message": content_json(&m.content),
+        "messageBytes": m.content.message_bytes()?,
+        "signatures": sigs.iter().map(|s| json!({
+            "owner": s.owner,
+            "kind": signature_kind_name(&s.kind),
+            "signature": s.to_bytes(),
+        })).collect::<Vec<_>>(),
+        "preparedSignature": prepared(sigs)?,
+    }))
+}
+
+/// The collected signatures packed in owner order (the EIP-1271 signature of the Safe), or null.
+fn prepared(sigs: &[SafeSignature]) -> eyre::Result<Option<Bytes>> {
+    if sigs.is_empty() { Ok(None) } else { Ok(Some(pack_signatures(sigs)?)) }
+}
+
+impl SignArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let safe = parse::address("SAFE", &self.safe)?;
+        let content = self.content.content()?;
+        let store = self.store.open()?;
+        let provider = self.rpc.provider()?;
+        let info = read_safe(&provider, safe).await?;
+        let ctx = info.context()?;
+        let signer = self.wallet.signer().await?;
+        let me = signer.address();
+        if !info.is_owner(me) {
+            return Err(bad_input(format!(
+                "{me} is not an owner of Safe {safe}; its signature would not count. Owners: {}",
+                info.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let hash = content.safe_message_hash(&ctx)?;
+        if let Ok(sigs) = store.message_signatures(hash)
+            && sigs.iter().any(|s| s.owner == me)
+        {
+            return Err(bad_input(format!(
+                "{me} has already signed the Safe message {hash}; a Safe counts each owner once"
+            )));
+        }
+        eprintln!("Safe message (recomputed from the content):");
+        eprint!("{}", message_fields(&ctx, &content)?.render());
+        let mode = if self.eth_sign { SigningMode::EthSign } else { SigningMode::Eip712 };
+        let sig = sign_safe_message(&signer, &ctx, &content, mode, &mut StderrPreview).await?;
+        store.insert_message(&ctx, &content)?;
+        store.add_message_signature(hash, &sig)?;
+        let sigs = store.message_signatures(hash)?;
+        let posted = self.push(&ctx, &content, hash, &sig).await?;
+        let threshold = info.threshold;
+        if self.json {
+            let stored = store.message(hash)?;
+            let mut out = message_json(&stored, &sigs)?;
+            out["owner"] = json!(sig.owner);
+            out["signature"] = json!(sig.to_bytes());
+            out["threshold"] = json!(threshold);
+            out["postedToService"] = json!(posted);
+            return print_json(&out);
+        }
+        println!("{}", sig.to_bytes());
+        eprintln!(
+            "signed the Safe message {hash} as {me} ({}): {} signature(s) of {threshold} required",
+            signature_kind_name(&sig.kind),
+            sigs.len()
+        );
+        Ok(())
+    }
+
+    /// Posts to the Transaction Service, when one is configured: the message with this first signature, or
+    /// the signature alone when the service already has the message.
+    async fn push(
+        &self,
+        ctx: &SafeTxContext,
+        content: &MessageContent,
+        hash: B256,
+        sig: &SafeSignature,
+    ) -> eyre::Result<bool> {
+        let Some(client) = self.service.client(ctx.chain_id)? else { return Ok(false) };
+        let Some(message) = content.service_json() else { return Ok(false) };
+        match client.message(hash).await? {
+            Some(_) => client.add_message_signature(hash, sig.to_bytes()).await?,
+            None => {
+                client
+                    .add_message(
+                        ctx.safe,
+                        &coffer_txs_api::SafeMessageCreate {
+                            message,
+                            safe_app_id: None,
+                            signature: sig.to_bytes(),
+                            origin: Some(crate::cmd::tx::common::ORIGIN.to_owned()),
+                        },
+                    )
+                    .await?
+            }
+        }
+        eprintln!("posted the signature to the Transaction Service");
+        Ok(true)
+    }
+}
+
+fn parse_hash(text: &str) -> eyre::Result<B256> {
+    text.parse::<B256>().map_err(|_| {
+        bad_input(format!("{text:?} is not a Safe message hash (0x followed by 64 hex digits)"))
+    })
+}
+
+/// Arguments of `coffer message show`.
+#[derive(Debug, Args)]
+pub(crate) struct ShowArgs {
+    /// The Safe message hash.
+    hash: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    store: StoreOpts,
+}
+
+impl ShowArgs {
+    fn run(self) -> eyre::Result<()> {
+        let hash = parse_hash(&self.hash)?;
+        let store = self.store.open()?;
+        let m = store.message(hash)?;
+        let sigs = store.message_signatures(hash)?;
+        if self.json {
+            return print_json(&message_json(&m, &sigs)?);
+        }
+        let mut f = message_fields(&m.ctx, &m.content)?;
+        for s in &sigs {
+            f.add("signed by", format!("{} ({})", s.owner, signature_kind_name(&s.kind)));
+        }
+        if let Some(p) = prepared(&sigs)? {
+            f.add("signatures", p);
+        }
+        f.print();
+        Ok(())
+    }
+}
+
+/// Arguments of `coffer message list`.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// The Safe.
+    safe: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+}
+
+impl ListArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let safe = parse::address("SAFE", &self.safe)?;
+        let store = self.store.open()?;
+        let provider = self.rpc.provider()?;
+        let chain_id = self.rpc.chain_id(&provider).await?;
+        let list = store.messages_for_safe(chain_id, safe)?;
+        if self.json {
+            let out: eyre::Result<Vec<Value>> =
+                list.iter().map(|m| message_json(m, &store.message_signatures(m.hash)?)).collect();
+            return print_json(&out?);
+        }
+        if list.is_empty() {
+            eprintln!("no stored Safe messages for {safe} on chain {chain_id}");
+            return Ok(());
+        }
+        let mut t = Table::new(&["safe message hash", "kind", "signatures", "message"]);
+        for m in &list {
+            let n = store.message_signatures(m.hash)?.len();
+            let mut shown = match &m.content {
+                MessageContent::Text(s) => s.replace('\n', " "),
+                MessageContent::TypedData(v) => {
+                    v.get("primaryType").and_then(Value::as_str).unwrap_or("?").to_owned()
+                }
+                MessageContent::Raw(b) => b.to_string(),
+            };
+            if shown.chars().count() > 48 {
+                shown = shown.chars().take(47).collect::<String>() + "…";
+            }
+            t.row(vec![m.hash.to_string(), m.content.kind_name().to_owned(), n.to_string(), shown]);
+        }
+        t.print();
+        Ok(())
+    }
+}
+
+/// Arguments of `coffer message verify`.
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The Safe.
+    safe: String,
+    /// The Safe message hash of a stored message (or give the message with --text, --file or --typed-data).
+    hash: Option<String>,
+    #[command(flatten)]
+    content: ContentOpts,
+    /// Check this signature blob instead of the stored signatures (0x…; empty `0x` asks whether the Safe
+    /// signed the message on chain).
+    #[arg(long, value_name = "HEX")]
+    signature: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+}
+
+fn form_text(f: &FormAnswer) -> String {
+    match f {
+        FormAnswer::Valid => "valid (magic value)".to_owned(),
+        FormAnswer::Invalid(why) => format!("NOT valid: {why}"),
+        FormAnswer::NotInThisVersion => "not in this Safe version".to_owned(),
+    }
+}
+
+fn form_json(f: &FormAnswer) -> Value {
+    match f {
+        FormAnswer::Valid => json!({ "valid": true }),
+        FormAnswer::Invalid(why) => json!({ "valid": false, "reason": why }),
+        FormAnswer::NotInThisVersion => Value::Null,
+    }
+}
+
+impl VerifyArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let safe = parse::address("SAFE", &self.safe)?;
+        let store = self.store.open()?;
+        let provider = self.rpc.provider()?;
+        let info = read_safe(&provider, safe).await?;
+        let ctx = info.context()?;
+        let content = match (&self.hash, self.content.given()) {
+            (Some(_), true) => {
+                return Err(bad_input(
+                    "give a HASH or the message (--text/--file/--typed-data), not both",
+                ));
+            }
+            (Some(h), false) => {
+                let m = store.message(parse_hash(h)?)?;
+                if m.ctx != ctx {
+                    return Err(bad_input(format!(
+                        "the stored message {} is for Safe {} on chain {} (version {}), not {safe} on chain {} (version {})",
+                        m.hash,
+                        m.ctx.safe,
+                        m.ctx.chain_id,
+                        m.ctx.version,
+                        ctx.chain_id,
+                        ctx.version
+                    )));
+                }
+                m.content
+            }
+            (None, _) => self.content.content()?,
+        };
+        let hash = content.safe_message_hash(&ctx)?;
+        let signatures = match &self.signature {
+            Some(s) => parse::hex_data("--signature", s)?,
+            None => match store.message_signatures(hash) {
+                Ok(sigs) => prepared(&sigs)?.unwrap_or_default(),
+                Err(coffer_store::Error::UnknownMessage { .. }) => Bytes::new(),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        let check = check_message_signature(&provider, &ctx, &content, &signatures).await?;
+        self.print(&ctx, &signatures, &check)?;
+        if !check.is_valid() {
+            return Err(eyre::eyre!(
+                "Safe {safe} does not accept these signatures for the Safe message {hash} ({} signature byte(s); threshold {})",
+                signatures.len(),
+                info.threshold
+            ));
+        }
+        Ok(())
+    }
+
+    fn print(&self, ctx: &SafeTxContext, sigs: &Bytes, check: &MessageCheck) -> eyre::Result<()> {
+        if self.json {
+            return print_json(&json!({
+                "safe": ctx.safe,
+                "safeMessageHash": check.safe_message_hash,
+                "signature": sigs,
+                "valid": check.is_valid(),
+                "bytes32Form": form_json(&check.bytes32_form),
+                "bytesForm": form_json(&check.bytes_form),
+                "signedOnChain": check.signed_on_chain,
+            }));
+        }
+        let mut f = Fields::default();
+        f.add("safe", format!("{} (version {})", ctx.safe, ctx.version))
+            .add("safe message hash", check.safe_message_hash)
+            .add("isValidSignature(bytes32,bytes)", form_text(&check.bytes32_form))
+            .add("isValidSignature(bytes,bytes)", form_text(&check.bytes_form))
+            .add("signed on chain", check.signed_on_chain);
+        f.print();
+        Ok(())
+    }
+}

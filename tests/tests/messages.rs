@@ -1,0 +1,316 @@
+//! Safe messages and nested Safes through the real binary (issue 15, parts 3 and 4), on coffer's suite and
+//! on canonical 1.4.1: `message sign` (text and EIP-712 typed data) with the preview recomputed, `message
+//! show | list | verify`, each checked against the Safe itself on chain (`getMessageHash`, both
+//! `isValidSignature` forms); refusals of bad input leave the store unchanged.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::Provider,
+    sol,
+};
+use coffer_chain::{
+    SuiteAddresses,
+    test_utils::{Implementation, TestChain},
+};
+use coffer_core::{MessageContent, SafeTxContext, SafeVersion};
+use coffer_e2e::{Cli, key_hex};
+use serde_json::{Value, json};
+
+sol! {
+    #[sol(rpc)]
+    interface IMessageHandler {
+        function getMessageHash(bytes memory message) external view returns (bytes32);
+    }
+}
+
+struct World {
+    chain: TestChain,
+    #[allow(dead_code)]
+    suite: SuiteAddresses,
+    imp: Implementation,
+    cli: Cli,
+    keys: Vec<String>,
+}
+
+impl World {
+    async fn new(imp: Implementation) -> Self {
+        let chain = TestChain::spawn().await.unwrap();
+        let suite = chain.deploy_suite(imp).await.unwrap();
+        let cli = Cli::new(chain.endpoint());
+        // Account 0 sends TestChain's own transactions; the CLI pays from account 9.
+        let mut keys: Vec<String> = (0..10).map(|i| key_hex(chain.signer(i))).collect();
+        keys[0] = keys[9].clone();
+        Self { chain, suite, imp, cli, keys }
+    }
+
+    fn suite_name(&self) -> &'static str {
+        match self.imp {
+            Implementation::Coffer => "coffer",
+            _ => "canonical-1.4.1",
+        }
+    }
+
+    /// A Safe with these owners (addresses as text) and threshold, created through the CLI.
+    async fn safe(&self, owners: &[String], threshold: u32) -> Address {
+        let t = threshold.to_string();
+        let mut args = vec!["safe", "create", "--suite", self.suite_name(), "--threshold", &t];
+        for o in owners {
+            args.extend(["--owner", o.as_str()]);
+        }
+        args.extend(["--private-key", self.keys[0].as_str()]);
+        let safe: Address = self.cli.ok(&args).parse().unwrap();
+        self.chain.fund(safe, U256::from(10u64).pow(U256::from(18))).await.unwrap();
+        safe
+    }
+
+    async fn ctx(&self, safe: Address) -> SafeTxContext {
+        let info = coffer_chain::read_safe(self.chain.provider(), safe).await.unwrap();
+        info.context().unwrap()
+    }
+
+    fn owner(&self, i: usize) -> String {
+        self.chain.address(i).to_string()
+    }
+}
+
+fn mail_typed_data() -> Value {
+    json!({
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"}
+            ],
+            "Person": [{"name": "name", "type": "string"}, {"name": "wallet", "type": "address"}],
+            "Mail": [
+                {"name": "from", "type": "Person"}, {"name": "to", "type": "Person"},
+                {"name": "contents", "type": "string"}
+            ]
+        },
+        "primaryType": "Mail",
+        "domain": {
+            "name": "Ether Mail", "version": "1", "chainId": 31337,
+            "verifyingContract": "0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC"
+        },
+        "message": {
+            "from": {"name": "Cow", "wallet": "0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826"},
+            "to": {"name": "Bob", "wallet": "0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB"},
+            "contents": "Hello, Bob!"
+        }
+    })
+}
+
+async fn messages_sign_show_list_verify(imp: Implementation) {
+    let w = World::new(imp).await;
+    let owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
+    let safe = w.safe(&owners, 2).await;
+    let safe_s = safe.to_string();
+    let ctx = w.ctx(safe).await;
+    let p = w.chain.provider();
+    let text = "coffer: sign in to example.org\nnonce 42";
+
+    // The hash coffer shows is the one the Safe's handler computes on chain.
+    let content = MessageContent::Text(text.to_owned());
+    let hash = content.safe_message_hash(&ctx).unwrap();
+    let on_chain = IMessageHandler::new(safe, p)
+        .getMessageHash(content.message_bytes().unwrap())
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(on_chain, hash, "{imp}: getMessageHash");
+
+    // Owner 1 signs: the preview shows the text and the Safe message hash before the signature.
+    let r = w.cli.run(&["message", "sign", &safe_s, "--text", text, "--private-key", &w.keys[1]]);
+    assert_eq!(r.code, 0, "{imp}: {}", r.stderr);
+    assert!(r.stderr.contains("sign in to example.org"), "{}", r.stderr);
+    assert!(r.stderr.contains(&hash.to_string()), "{}", r.stderr);
+    assert!(r.stdout.trim().starts_with("0x"), "{}", r.stdout);
+
+    // One signature of two: the Safe says no (exit 1), in every form.
+    let hash_s = hash.to_string();
+    let r = w.cli.run(&["message", "verify", &safe_s, &hash_s, "--json"]);
+    assert_eq!(r.code, 1, "{imp}: one of two signatures must not verify\n{}", r.stderr);
+    let v: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["valid"], json!(false));
+
+    // Refusals: the same owner again, a stranger, no message, bad typed data, an unknown hash.
+    w.cli.bad(
+        &["message", "sign", &safe_s, "--text", text, "--private-key", &w.keys[1]],
+        "has already signed",
+    );
+    w.cli.bad(
+        &["message", "sign", &safe_s, "--text", text, "--private-key", &w.keys[5]],
+        "is not an owner",
+    );
+    w.cli.bad(&["message", "sign", &safe_s, "--private-key", &w.keys[2]], "--text TEXT");
+    let bad_file = w.cli.file("bad.json");
+    std::fs::write(&bad_file, "{\"types\": 3}").unwrap();
+    w.cli.bad(
+        &[
+            "message",
+            "sign",
+            &safe_s,
+            "--typed-data",
+            bad_file.to_str().unwrap(),
+            "--private-key",
+            &w.keys[2],
+        ],
+        "--typed-data",
+    );
+    w.cli.bad(&["message", "show", "0x1234"], "is not a Safe message hash");
+    w.cli.bad(&["message", "show", &B256::repeat_byte(7).to_string()], "no Safe message");
+
+    // Owner 2 (eth_sign) completes it: valid in both forms the version has, and not signed on chain.
+    w.cli.ok(&[
+        "message",
+        "sign",
+        &safe_s,
+        "--text",
+        text,
+        "--eth-sign",
+        "--private-key",
+        &w.keys[2],
+    ]);
+    let v = w.cli.json(&["message", "verify", &safe_s, &hash_s]);
+    assert_eq!(v["valid"], json!(true), "{imp}: {v}");
+    assert_eq!(v["bytes32Form"]["valid"], json!(true), "{imp}: {v}");
+    if ctx.version == SafeVersion::V1_5_0 {
+        assert_eq!(v["bytesForm"], Value::Null);
+    } else {
+        assert_eq!(v["bytesForm"]["valid"], json!(true), "{imp}: {v}");
+    }
+    assert_eq!(v["signedOnChain"], json!(false));
+    // The same, giving the text instead of the hash.
+    let v = w.cli.json(&["message", "verify", &safe_s, "--text", text]);
+    assert_eq!(v["valid"], json!(true), "{imp}: {v}");
+    // An edited text is not what the owners signed.
+    let r = w.cli.run(&[
+        "message",
+        "verify",
+        &safe_s,
+        "--text",
+        "coffer: sign in to example.org\nnonce 43",
+        "--signature",
+        v["signature"].as_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{imp}: an edited text must not verify\n{}", r.stderr);
+
+    let shown = w.cli.json(&["message", "show", &hash_s]);
+    assert_eq!(shown["message"], json!(text));
+    assert_eq!(shown["signatures"].as_array().unwrap().len(), 2);
+    assert_eq!(shown["preparedSignature"], v["signature"]);
+
+    // EIP-712 typed data: the preview decodes the domain, types and message.
+    let file = w.cli.file("mail.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&mail_typed_data()).unwrap()).unwrap();
+    let file_s = file.to_str().unwrap();
+    for owner in [1, 3] {
+        let r = w.cli.run(&[
+            "message",
+            "sign",
+            &safe_s,
+            "--typed-data",
+            file_s,
+            "--private-key",
+            &w.keys[owner],
+        ]);
+        assert_eq!(r.code, 0, "{imp}: {}", r.stderr);
+        for needle in
+            ["name Ether Mail", "Mail(Person from,Person to,string contents)", "Hello, Bob!"]
+        {
+            assert!(r.stderr.contains(needle), "{needle} not in\n{}", r.stderr);
+        }
+    }
+    let typed = MessageContent::typed_data(mail_typed_data()).unwrap();
+    let typed_hash = typed.safe_message_hash(&ctx).unwrap();
+    let v = w.cli.json(&["message", "verify", &safe_s, &typed_hash.to_string()]);
+    assert_eq!(v["valid"], json!(true), "{imp}: {v}");
+
+    let list = w.cli.json(&["message", "list", &safe_s]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["safeMessageHash"], json!(hash));
+    assert_eq!(list[1]["safeMessageHash"], json!(typed_hash));
+    assert_eq!(list[1]["kind"], json!("typed_data"));
+    let _ = p.get_block_number().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_on_canonical_141() {
+    messages_sign_show_list_verify(Implementation::Canonical141).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_on_coffer_suite() {
+    messages_sign_show_list_verify(Implementation::Coffer).await;
+}
+
+/// A 2-of-2 Safe owned by an EOA and by a 2-of-3 Safe: the EOA signs, two owners of the inner Safe sign with
+/// `tx sign --as-safe`, coffer adds the inner Safe's contract signature, and the transaction executes on chain.
+async fn nested_safe_signs_and_executes(imp: Implementation) {
+    let w = World::new(imp).await;
+    let inner_owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
+    let inner = w.safe(&inner_owners, 2).await;
+    let outer = w.safe(&[w.owner(4), inner.to_string()], 2).await;
+    let other = w.safe(&[w.owner(5)], 1).await;
+    let outer_s = outer.to_string();
+    let inner_s = inner.to_string();
+    let to = "0x000000000000000000000000000000000000dEaD";
+    let before = w.chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    let h = w.cli.ok(&[
+        "tx",
+        "propose",
+        &outer_s,
+        "--suite",
+        w.suite_name(),
+        "eth",
+        "--to",
+        to,
+        "--value",
+        "0.01ether",
+    ]);
+    w.cli.ok(&["tx", "sign", &h, "--private-key", &w.keys[4]]);
+
+    // Refused: a Safe that is not an owner, and a signer that does not own the inner Safe.
+    w.cli.bad(
+        &["tx", "sign", &h, "--as-safe", &other.to_string(), "--private-key", &w.keys[5]],
+        "is not an owner of Safe",
+    );
+    w.cli.bad(
+        &["tx", "sign", &h, "--as-safe", &inner_s, "--private-key", &w.keys[6]],
+        "is not an owner of Safe",
+    );
+
+    // First inner owner: the outer transaction is shown, the signature is kept as the inner Safe's message.
+    let r = w.cli.run(&["tx", "sign", &h, "--as-safe", &inner_s, "--private-key", &w.keys[1]]);
+    assert_eq!(r.code, 0, "{imp}: {}", r.stderr);
+    assert!(r.stderr.contains(&h), "{}", r.stderr);
+    assert!(r.stderr.contains(&format!("as Safe {inner_s}'s message")), "{}", r.stderr);
+    let v: Value = w.cli.json(&["tx", "show", &h]);
+    let n = v["signatures"].as_array().map_or(0, Vec::len);
+    assert_eq!(n, 1, "{imp}: no contract signature before the inner threshold: {v}");
+    // Not executable yet.
+    let r =
+        w.cli.run(&["tx", "execute", &h, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    assert_ne!(r.code, 0, "{imp}: executed with one inner signature");
+
+    // Second inner owner: the contract signature (v = 0) is added; the transaction executes.
+    let v = w.cli.json(&["tx", "sign", &h, "--as-safe", &inner_s, "--private-key", &w.keys[3]]);
+    assert_eq!(v["innerSignatures"], json!(2), "{v}");
+    assert!(v["contractSignature"].is_string(), "{v}");
+    assert_eq!(v["signatures"], json!(2), "{v}");
+    w.cli.ok(&["tx", "execute", &h, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    let after = w.chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    assert_eq!(after - before, U256::from(10_000_000_000_000_000u64), "{imp}: paid");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_canonical_141() {
+    nested_safe_signs_and_executes(Implementation::Canonical141).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_coffer_suite() {
+    nested_safe_signs_and_executes(Implementation::Coffer).await;
+}
