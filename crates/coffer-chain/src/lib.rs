@@ -3,6 +3,7 @@
 mod admin;
 mod create;
 pub mod deploy;
+pub mod drill;
 mod error;
 mod execute;
 pub mod gate;
