@@ -1,18 +1,29 @@
 //! Issue 18 through the real binary: the recovery sheet of a Safe with a module and a guard (the
 //! PDF read back with `pdftotext`, its QR code decoded with `zbarimg` and compared with the JSON),
 //! and a rebuild of a Safe on a second anvil with another chain id, at the same address, from
-//! the sheet alone.
+//! the sheet alone. A key drill of a 2-of-3 Safe where one owner signs on a Ledger and one does
+//! not answer: the Safe's own verdict names the combination that works, and the history flags
+//! the stale owner.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::process::Command;
+// The Ledger is coffer-signer's device double (no device or app image can run here), spoken to
+// over the real Speculos TCP transport, as in crates/coffer-cli/tests/wallet.rs.
+#[path = "../../crates/coffer-signer/tests/common/mod.rs"]
+#[allow(dead_code, unreachable_pub, missing_docs)]
+mod common;
 
-use alloy::primitives::{Address, U256};
+use std::{process::Command, sync::Arc};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+};
 use coffer_chain::{
     read_safe,
     test_utils::{Implementation, TestChain},
 };
-use coffer_e2e::{Cli, key_hex};
+use coffer_e2e::{Cli, Run, key_hex};
 use serde_json::Value;
 
 fn tool(name: &str, args: &[&str]) -> Vec<u8> {
@@ -239,4 +250,123 @@ async fn rebuild_on_another_chain_at_the_same_address() {
 
     // Twice: the Safe exists there now.
     cli.bad(&rebuild, "already");
+}
+
+/// Runs the binary off the async runtime, so the Ledger double keeps answering.
+async fn run(cli: &Arc<Cli>, args: &[&str]) -> Run {
+    let cli = Arc::clone(cli);
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli.run(&a)
+    })
+    .await
+    .unwrap()
+}
+
+fn json_of(r: &Run) -> Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_of_a_2_of_3_with_a_ledger_and_an_owner_who_does_not_answer() {
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Canonical141).await.unwrap();
+    // Owners: dev accounts 1, 2, 3 (anvil's mnemonic is the double's seed, so the Ledger at
+    // m/44'/60'/0'/0/1 holds owner 1's key).
+    let safe = chain.create_safe_with(&suite, &[1, 2, 3], 2, 0).await.unwrap();
+    let ledger = common::LedgerDouble::spawn().await;
+    let cli = Arc::new(Cli::new(chain.endpoint()));
+    let s = safe.address.to_string();
+    let balance_before = chain.provider().get_balance(safe.address).await.unwrap();
+    let nonce_before = read_safe(chain.provider(), safe.address).await.unwrap().nonce;
+
+    let r = run(&cli, &["drill", "check", &s]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("coffer drill start"), "{}", r.stderr);
+
+    let r = run(&cli, &["drill", "start", &s, "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let hash = json_of(&r)["safeMessageHash"].as_str().unwrap().to_owned();
+
+    // Owner 1 on the Ledger: previewed, then signed on the device.
+    let path = "m/44'/60'/0'/0/1";
+    let r =
+        run(&cli, &["drill", "sign", &s, "--ledger-url", &ledger.url, "--hd-path", path, "--json"])
+            .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["owner"].as_str().unwrap().parse::<Address>().unwrap(), chain.address(1));
+    assert_eq!(v["signerKind"], "Ledger");
+    assert_eq!(v["path"], path);
+    assert!(r.stderr.contains("Drill challenge") && r.stderr.contains(&hash), "{}", r.stderr);
+    assert!(r.stderr.contains("Ledger"), "no device prompt:\n{}", r.stderr);
+
+    // One signature is not enough: the check fails (exit 1) and says so.
+    let r = run(&cli, &["drill", "check", &s]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("only 1 owner(s) signed"), "{}", r.stderr);
+
+    // Owner 2 with a key; owner 3 never answers. A non-owner is refused.
+    let k2 = key_hex(chain.signer(2));
+    let r = run(&cli, &["drill", "sign", &s, "--private-key", &k2]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let k7 = key_hex(chain.signer(7));
+    let r = run(&cli, &["drill", "sign", &s, "--private-key", &k7]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not an owner"), "{}", r.stderr);
+
+    let r = run(&cli, &["drill", "check", &s, "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["threshold"], 2);
+    let addr = |x: &Value| x.as_str().unwrap().parse::<Address>().unwrap();
+    let missing: Vec<Address> = v["missing"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(missing, vec![chain.address(3)]);
+    let combos = v["combinations"].as_array().unwrap();
+    assert_eq!(combos.len(), 1, "{v}");
+    let mut named: Vec<Address> =
+        combos[0]["owners"].as_array().unwrap().iter().map(addr).collect();
+    named.sort();
+    let mut expected = vec![chain.address(1), chain.address(2)];
+    expected.sort();
+    assert_eq!(named, expected);
+    assert_eq!(combos[0]["accepted"], true);
+    assert_eq!(v["passed"], true);
+
+    // The Safe's verdict is its own: the packed pair passes checkNSignatures by eth_call, and a
+    // pair with a forged signature would not (covered by the Safe's GS026 in the check path).
+    // Nothing moved: same balance, same nonce.
+    assert_eq!(chain.provider().get_balance(safe.address).await.unwrap(), balance_before);
+    assert_eq!(read_safe(chain.provider(), safe.address).await.unwrap().nonce, nonce_before);
+
+    // History: owners 1 and 2 drilled today with their signer kind and path; owner 3 is stale,
+    // so the scheduler's exit code is 1.
+    let r = run(&cli, &["drill", "status", &s, "--max-age", "90d", "--json"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json_of(&r);
+    let stale: Vec<Address> = v["stale"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(stale, vec![chain.address(3)]);
+    let owners = v["owners"].as_array().unwrap();
+    let o1 = owners.iter().find(|o| addr(&o["owner"]) == chain.address(1)).unwrap();
+    assert_eq!(o1["signerKind"], "Ledger");
+    assert_eq!(o1["path"], path);
+    assert_eq!(o1["stale"], false);
+    let o3 = owners.iter().find(|o| addr(&o["owner"]) == chain.address(3)).unwrap();
+    assert_eq!(o3["lastDrill"], Value::Null);
+    assert!(r.stderr.contains("not drilled within 90d"), "{}", r.stderr);
+    let r = run(&cli, &["drill", "status", &s, "--max-age", "ninety"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    // Owner 3 answers at last: every combination of two is accepted, and nobody is stale.
+    let k3 = key_hex(chain.signer(3));
+    let r = run(&cli, &["drill", "sign", &s, "--private-key", &k3]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&cli, &["drill", "check", &s, "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["combinations"].as_array().unwrap().len(), 3);
+    assert!(v["combinations"].as_array().unwrap().iter().all(|c| c["accepted"] == true));
+    let r = run(&cli, &["drill", "status", &s]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
