@@ -10,7 +10,6 @@
 // The Ledger is coffer-signer's device double (no device or app image can run here), spoken to
 // over the real Speculos TCP transport, as in crates/coffer-cli/tests/wallet.rs.
 #[path = "../../crates/coffer-signer/tests/common/mod.rs"]
-#[allow(dead_code, unreachable_pub, missing_docs)]
 mod common;
 
 use std::{process::Command, sync::Arc};

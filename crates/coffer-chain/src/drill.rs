@@ -125,7 +125,7 @@ pub async fn check_drill<P: Provider>(
     let owners = crate::owners(provider, ctx.safe).await?;
     let threshold = crate::threshold(provider, ctx.safe).await?;
     let hash = content.safe_message_hash(ctx)?;
-    let message: Bytes = content.message_bytes()?.into();
+    let message: Bytes = content.message_bytes()?;
     let mut signed: Vec<SafeSignature> = Vec::new();
     for s in signatures {
         if !owners.contains(&s.owner) {
@@ -167,6 +167,7 @@ pub async fn check_drill<P: Provider>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

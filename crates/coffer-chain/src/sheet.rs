@@ -627,6 +627,7 @@ pub async fn rebuild_safe<P: Provider>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -311,6 +311,7 @@ pub fn render_pdf(sheet: &RecoverySheet) -> Result<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use super::wrap;
 

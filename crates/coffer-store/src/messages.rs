@@ -250,6 +250,7 @@ impl Store {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use alloy_primitives::{address, keccak256};
     use coffer_core::SafeVersion;
