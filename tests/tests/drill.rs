@@ -368,4 +368,25 @@ async fn drill_of_a_2_of_3_with_a_ledger_and_an_owner_who_does_not_answer() {
     assert!(v["combinations"].as_array().unwrap().iter().all(|c| c["accepted"] == true));
     let r = run(&cli, &["drill", "status", &s]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Owner 2 is swapped out for account 4: the Safe itself now refuses both pairs that count
+    // owner 2's signature (GS026), names them, and accepts owners 1 + 3; the check exits 1.
+    let info = read_safe(chain.provider(), safe.address).await.unwrap();
+    let swap = info.swap_owner_tx(chain.address(2), chain.address(4), info.nonce).unwrap();
+    safe.execute(chain.provider(), &swap, &[0, 2], chain.deployer()).await.unwrap();
+    let r = run(&cli, &["drill", "check", &s, "--json"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("the Safe refuses 2 of 3 combinations"), "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["passed"], false);
+    for c in v["combinations"].as_array().unwrap() {
+        let owners: Vec<Address> = c["owners"].as_array().unwrap().iter().map(addr).collect();
+        let counts_owner_2 = owners.contains(&chain.address(2));
+        assert_eq!(c["accepted"], !counts_owner_2, "{c}");
+        if counts_owner_2 {
+            assert!(c["refusal"].as_str().unwrap().contains("GS026"), "{c}");
+        }
+    }
+    let missing: Vec<Address> = v["missing"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(missing, vec![chain.address(4)]);
 }
