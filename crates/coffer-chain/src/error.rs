@@ -330,6 +330,35 @@ pub enum Error {
         /// What was refused, e.g. `"deploying coffer's suite"`.
         action: &'static str,
     },
+    /// A recovery sheet or owners file is not usable (named problem, what to do).
+    #[error("{0}")]
+    Sheet(String),
+    /// How the Safe was created could not be read from the chain.
+    #[error(
+        "could not read how the Safe {safe} was created (it has code from block {block} on): {reason}"
+    )]
+    CreationNotFound {
+        /// The Safe.
+        safe: Address,
+        /// Its creation block (the first block where it has code).
+        block: u64,
+        /// What was missing.
+        reason: String,
+    },
+    /// A contract a rebuild needs has no code on the target chain.
+    #[error(
+        "the {what} {address} has no code on chain {chain_id}, so the Safe cannot be re-created there yet. {how}; then rerun."
+    )]
+    RebuildMissing {
+        /// Which contract (`SafeProxyFactory`, `singleton`, `fallback handler`, ...).
+        what: &'static str,
+        /// Its address.
+        address: Address,
+        /// The target chain.
+        chain_id: u64,
+        /// How to deploy it.
+        how: String,
+    },
 
     /// A test helper failed (only with the `test-utils` feature).
     #[error("{0}")]

@@ -3,6 +3,7 @@
 mod admin;
 mod create;
 pub mod deploy;
+pub mod drill;
 mod error;
 mod evm;
 mod execute;
@@ -13,6 +14,8 @@ mod nonce;
 pub mod plan;
 mod read;
 mod send;
+pub mod sheet;
+pub mod sheet_render;
 mod simulate;
 mod suite;
 #[cfg(feature = "test-utils")]

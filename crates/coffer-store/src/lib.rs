@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod bundle;
+mod drills;
 mod error;
 mod messages;
 mod meta;
@@ -8,6 +9,7 @@ mod sigcodec;
 mod store;
 
 pub use bundle::{BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, BundleHashes};
+pub use drills::DrillRecord;
 pub use error::{Error, Result};
 pub use messages::StoredMessage;
 pub use meta::{BatchChunk, BatchRow, PayoutPlanRef, ProposalMeta};

@@ -250,6 +250,7 @@ impl Store {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 

@@ -2,6 +2,7 @@
 
 pub(crate) mod balance;
 pub(crate) mod contracts;
+pub(crate) mod drill;
 pub(crate) mod message;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
@@ -9,6 +10,7 @@ pub(crate) mod relay;
 pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod serve;
+pub(crate) mod sheet;
 pub(crate) mod tx;
 pub(crate) mod wallet;
 
@@ -44,6 +46,10 @@ pub(crate) enum Command {
     /// Wallet tools: print a wallet's address (keys, mnemonics, keystores, Ledger, Trezor).
     #[command(subcommand)]
     Wallet(wallet::WalletCmd),
+    /// Key drills: every owner proves their key signs, the Safe says which combinations it
+    /// accepts (no gas, nothing moves), and the history flags stale owners.
+    #[command(subcommand)]
+    Drill(drill::DrillCmd),
 }
 
 impl Command {
@@ -58,6 +64,7 @@ impl Command {
             Self::Relay(args) => args.run().await,
             Self::Serve(args) => args.run().await,
             Self::Wallet(cmd) => cmd.run().await,
+            Self::Drill(cmd) => cmd.run().await,
             Self::Message(cmd) => cmd.run().await,
         }
     }

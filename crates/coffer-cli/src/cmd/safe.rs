@@ -19,6 +19,11 @@ pub(crate) enum SafeCmd {
     Create(Box<CreateArgs>),
     /// Show a Safe: version, singleton, owners, threshold, nonce, modules, guard, handler, balance.
     Info(InfoArgs),
+    /// Write the Safe's recovery sheet (PDF with a QR code, Markdown or JSON): creation, owners,
+    /// modules, guard, handler, and the steps to operate it and re-create it on another chain.
+    Sheet(Box<super::sheet::SheetArgs>),
+    /// Re-create the Safe at the same address on another chain from its sheet's JSON alone.
+    Rebuild(Box<super::sheet::RebuildArgs>),
 }
 
 /// Arguments of `coffer safe create`.
@@ -72,6 +77,8 @@ impl SafeCmd {
         match self {
             Self::Create(args) => args.run().await,
             Self::Info(args) => args.run().await,
+            Self::Sheet(args) => args.run().await,
+            Self::Rebuild(args) => args.run().await,
         }
     }
 }

@@ -1,0 +1,332 @@
+//! `coffer drill start | sign | check | status` (issue 18): every owner proves that their key still
+//! signs, and the Safe itself (by `eth_call` to `checkNSignatures`, no gas, nothing moves) says
+//! which combinations of threshold-many owners it accepts. The challenge is a Safe message in the
+//! store; each proof is kept per owner (date, signer kind, path) for `drill status`.
+
+use clap::{Args, Subcommand};
+use coffer_chain::{
+    drill::{check_drill, drill_challenge, drill_nonce, utc_date, utc_date_today},
+    read_safe,
+};
+use coffer_signer::{
+    KeySource, SigningMode, StderrPreview, WalletOpts, WalletSigner, sign_safe_message,
+};
+use coffer_store::signature_kind_name;
+use serde_json::json;
+
+use crate::{
+    cmd::message::message_fields,
+    exit::bad_input,
+    opts::{RpcOpts, StoreOpts},
+    output::{Table, print_json},
+    parse,
+};
+
+/// `coffer drill …`
+#[derive(Debug, Subcommand)]
+pub(crate) enum DrillCmd {
+    /// Start a drill: a fresh challenge (the Safe, the date, a random nonce) for every owner to sign.
+    Start(CommonArgs),
+    /// Sign the Safe's current drill challenge as a Safe message, with any wallet (Ledger and
+    /// Trezor show the usual preview). Moves nothing.
+    Sign(Box<SignArgs>),
+    /// Ask the Safe (eth_call to checkNSignatures, no gas) whether every combination of
+    /// threshold-many owners who signed is accepted; exit 1 if any is not or too few signed.
+    Check(CommonArgs),
+    /// List each owner's last drill; exit 1 if any owner was not drilled within --max-age.
+    Status(StatusArgs),
+}
+
+/// The Safe, the node, the store.
+#[derive(Debug, Args)]
+pub(crate) struct CommonArgs {
+    /// The Safe's address.
+    safe: String,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
+}
+
+/// Arguments of `coffer drill sign`.
+#[derive(Debug, Args)]
+pub(crate) struct SignArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Sign with eth_sign (a personal message over the Safe message hash) instead of EIP-712.
+    #[arg(long)]
+    eth_sign: bool,
+    #[command(flatten)]
+    wallet: WalletOpts,
+}
+
+/// Arguments of `coffer drill status`.
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// The longest time since an owner's last drill before it is stale: `90d`, `12h` or days.
+    #[arg(long, default_value = "90d", value_name = "AGE")]
+    max_age: String,
+}
+
+impl DrillCmd {
+    pub(crate) async fn run(self) -> eyre::Result<()> {
+        match self {
+            Self::Start(a) => a.start().await,
+            Self::Sign(a) => a.run().await,
+            Self::Check(a) => a.check().await,
+            Self::Status(a) => a.run().await,
+        }
+    }
+}
+
+fn signer_path(signer: &WalletSigner) -> Option<String> {
+    match signer {
+        WalletSigner::Ledger(l) => Some(l.path().to_string()),
+        WalletSigner::Trezor(t) => Some(t.path().to_string()),
+        WalletSigner::Local(k) => match k.source() {
+            KeySource::Mnemonic { path } => Some(path.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `90d`, `12h`, `30m` or a bare number of days, in milliseconds.
+fn parse_age(text: &str) -> eyre::Result<u64> {
+    let t = text.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c),
+        _ => (t, 'd'),
+    };
+    let n: u64 = num.parse().map_err(|_| {
+        bad_input(format!("--max-age {text:?}: give a number of days, or e.g. 90d, 12h, 30m"))
+    })?;
+    let unit_ms = match unit {
+        'd' => 86_400_000,
+        'h' => 3_600_000,
+        'm' => 60_000,
+        _ => return Err(bad_input(format!("--max-age {text:?}: the unit must be d, h or m"))),
+    };
+    Ok(n.saturating_mul(unit_ms))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+impl CommonArgs {
+    async fn start(self) -> eyre::Result<()> {
+        let safe = parse::address("SAFE", &self.safe)?;
+        let store = self.store.open()?;
+        let provider = self.rpc.provider()?;
+        let info = read_safe(&provider, safe).await?;
+        let ctx = info.context()?;
+        let content = drill_challenge(&ctx, &utc_date_today(), drill_nonce());
+        let hash = store.insert_message(&ctx, &content)?;
+        store.insert_drill(ctx.chain_id, safe, hash)?;
+        if self.json {
+            return print_json(&json!({
+                "safe": safe,
+                "chainId": ctx.chain_id,
+                "safeMessageHash": hash,
+                "challenge": content.message_bytes()?,
+                "owners": info.owners,
+                "threshold": info.threshold,
+            }));
+        }
+        println!("{hash}");
+        eprintln!(
+            "drill started for {safe}: each of the {} owners signs it with `coffer drill sign {safe}`, then `coffer drill check {safe}`",
+            info.owners.len()
+        );
+        Ok(())
+    }
+
+    async fn check(self) -> eyre::Result<()> {
+        let safe = parse::address("SAFE", &self.safe)?;
+        let store = self.store.open()?;
+        let provider = self.rpc.provider()?;
+        let info = read_safe(&provider, safe).await?;
+        let ctx = info.context()?;
+        let hash = store.latest_drill(ctx.chain_id, safe)?.ok_or_else(|| {
+            bad_input(format!(
+                "no drill of {safe} on chain {}: start one with `coffer drill start {safe}`",
+                ctx.chain_id
+            ))
+        })?;
+        let message = store.message(hash)?;
+        let sigs = store.message_signatures(hash)?;
+        let check = check_drill(&provider, &ctx, &message.content, &sigs).await?;
+        let failing: Vec<_> = check.combos.iter().filter(|c| c.refusal.is_some()).collect();
+        if self.json {
+            print_json(&json!({
+                "safe": safe,
+                "safeMessageHash": hash,
+                "threshold": check.threshold,
+                "signed": check.signed,
+                "missing": check.missing,
+                "combinations": check.combos.iter().map(|c| json!({
+                    "owners": c.owners,
+                    "accepted": c.refusal.is_none(),
+                    "refusal": c.refusal,
+                })).collect::<Vec<_>>(),
+                "passed": check.passed(),
+            }))?;
+        } else {
+            let mut t = Table::new(&["owners", "the Safe says"]);
+            for c in &check.combos {
+                t.row(vec![
+                    c.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(" + "),
+                    c.refusal
+                        .clone()
+                        .map_or_else(|| "accepted".to_owned(), |r| format!("REFUSED: {r}")),
+                ]);
+            }
+            t.print();
+            for m in &check.missing {
+                eprintln!("did not sign: {m}");
+            }
+        }
+        if check.signed.len() as u64 >= check.threshold && failing.is_empty() {
+            eprintln!(
+                "drill passed: {} of {} owners signed; the Safe accepts all {} combinations of {}",
+                check.signed.len(),
+                info.owners.len(),
+                check.combos.len(),
+                check.threshold
+            );
+            Ok(())
+        } else if (check.signed.len() as u64) < check.threshold {
+            Err(eyre::eyre!(
+                "drill failed: only {} owner(s) signed, fewer than the threshold {}",
+                check.signed.len(),
+                check.threshold
+            ))
+        } else {
+            Err(eyre::eyre!(
+                "drill failed: the Safe refuses {} of {} combinations",
+                failing.len(),
+                check.combos.len()
+            ))
+        }
+    }
+}
+
+impl SignArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let c = &self.common;
+        let safe = parse::address("SAFE", &c.safe)?;
+        let store = c.store.open()?;
+        let provider = c.rpc.provider()?;
+        let info = read_safe(&provider, safe).await?;
+        let ctx = info.context()?;
+        let hash = store.latest_drill(ctx.chain_id, safe)?.ok_or_else(|| {
+            bad_input(format!(
+                "no drill of {safe} on chain {}: start one with `coffer drill start {safe}`",
+                ctx.chain_id
+            ))
+        })?;
+        let message = store.message(hash)?;
+        let signer = self.wallet.signer().await?;
+        let me = signer.address();
+        if !info.is_owner(me) {
+            return Err(bad_input(format!(
+                "{me} is not an owner of Safe {safe}; only owners take part in its drill"
+            )));
+        }
+        eprintln!("Drill challenge (a Safe message; signing it moves nothing):");
+        eprint!("{}", message_fields(&ctx, &message.content)?.render());
+        let mode = if self.eth_sign { SigningMode::EthSign } else { SigningMode::Eip712 };
+        let sig =
+            sign_safe_message(&signer, &ctx, &message.content, mode, &mut StderrPreview).await?;
+        if !store.message_signatures(hash)?.iter().any(|s| s.owner == me) {
+            store.add_message_signature(hash, &sig)?;
+        }
+        let kind = signer.kind().to_string();
+        let path = signer_path(&signer);
+        store.record_drill_signature(hash, me, &kind, path.as_deref())?;
+        if c.json {
+            return print_json(&json!({
+                "safe": safe,
+                "safeMessageHash": hash,
+                "owner": me,
+                "signerKind": kind,
+                "path": path,
+                "signatureKind": signature_kind_name(&sig.kind),
+                "signature": sig.to_bytes(),
+            }));
+        }
+        println!("{}", sig.to_bytes());
+        eprintln!("{me} ({kind}) signed the drill challenge {hash}");
+        Ok(())
+    }
+}
+
+impl StatusArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let c = &self.common;
+        let safe = parse::address("SAFE", &c.safe)?;
+        let max_age = parse_age(&self.max_age)?;
+        let store = c.store.open()?;
+        let provider = c.rpc.provider()?;
+        let info = read_safe(&provider, safe).await?;
+        let history = store.drill_history(info.chain_id, safe)?;
+        let now = now_ms();
+        let mut rows = Vec::new();
+        let mut stale = Vec::new();
+        for owner in &info.owners {
+            let last = history.iter().find(|r| r.owner == *owner);
+            let fresh = last.is_some_and(|r| now.saturating_sub(r.signed_at_ms) <= max_age);
+            if !fresh {
+                stale.push(*owner);
+            }
+            rows.push((owner, last, fresh));
+        }
+        if c.json {
+            print_json(&json!({
+                "safe": safe,
+                "maxAgeMs": max_age,
+                "owners": rows.iter().map(|(o, last, fresh)| json!({
+                    "owner": o,
+                    "lastDrill": last.map(|r| utc_date(r.signed_at_ms / 1000)),
+                    "lastDrillMs": last.map(|r| r.signed_at_ms),
+                    "signerKind": last.map(|r| r.signer_kind.clone()),
+                    "path": last.and_then(|r| r.path.clone()),
+                    "drills": history.iter().filter(|r| r.owner == **o).count(),
+                    "stale": !fresh,
+                })).collect::<Vec<_>>(),
+                "stale": stale,
+            }))?;
+        } else {
+            let mut t = Table::new(&["owner", "last drill", "signer", "path", "status"]);
+            for (o, last, fresh) in &rows {
+                t.row(vec![
+                    o.to_string(),
+                    last.map_or_else(|| "never".to_owned(), |r| utc_date(r.signed_at_ms / 1000)),
+                    last.map_or_else(String::new, |r| r.signer_kind.clone()),
+                    last.and_then(|r| r.path.clone()).unwrap_or_default(),
+                    if *fresh { "ok".to_owned() } else { "STALE".to_owned() },
+                ]);
+            }
+            t.print();
+        }
+        if stale.is_empty() {
+            Ok(())
+        } else {
+            Err(eyre::eyre!(
+                "{} owner(s) not drilled within {}: {}",
+                stale.len(),
+                self.max_age,
+                stale.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ))
+        }
+    }
+}

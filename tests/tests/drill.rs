@@ -1,0 +1,392 @@
+//! Issue 18 through the real binary: the recovery sheet of a Safe with a module and a guard (the
+//! PDF read back with `pdftotext`, its QR code decoded with `zbarimg` and compared with the JSON),
+//! and a rebuild of a Safe on a second anvil with another chain id, at the same address, from
+//! the sheet alone. A key drill of a 2-of-3 Safe where one owner signs on a Ledger and one does
+//! not answer: the Safe's own verdict names the combination that works, and the history flags
+//! the stale owner.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+// The Ledger is coffer-signer's device double (no device or app image can run here), spoken to
+// over the real Speculos TCP transport, as in crates/coffer-cli/tests/wallet.rs.
+#[path = "../../crates/coffer-signer/tests/common/mod.rs"]
+mod common;
+
+use std::{process::Command, sync::Arc};
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::Provider,
+};
+use coffer_chain::{
+    read_safe,
+    test_utils::{Implementation, TestChain},
+};
+use coffer_e2e::{Cli, Run, key_hex};
+use serde_json::Value;
+
+fn tool(name: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!("{name} is needed (script/bootstrap installs poppler-utils and zbar-tools): {e}")
+    });
+    assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sheet_of_a_safe_with_a_module_and_a_guard_reads_back() {
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Coffer).await.unwrap();
+    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
+    let provider = chain.provider();
+    let module = chain
+        .deploy_contract(coffer_contracts::artifact("TestModule").unwrap(), &[])
+        .await
+        .unwrap();
+    let guard = chain.deploy_test_guard().await.unwrap();
+    let info = read_safe(provider, safe.address).await.unwrap();
+    let tx = info.enable_module_tx(module, info.nonce).unwrap();
+    safe.execute(provider, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    let info = read_safe(provider, safe.address).await.unwrap();
+    let tx = info.set_guard_tx(guard, info.nonce).unwrap();
+    safe.execute(provider, &tx, &[0, 1], chain.deployer()).await.unwrap();
+
+    let cli = Cli::new(chain.endpoint());
+    let owners = [chain.address(1), chain.address(2), chain.address(3)];
+    let owners_file = cli.file("owners.json");
+    std::fs::write(
+        &owners_file,
+        format!(
+            r#"{{"owners": [
+                {{"address": "{}", "label": "Alice (CFO)", "kind": "ledger", "path": "m/44'/60'/0'/0/0"}},
+                {{"address": "{}", "label": "Bob", "kind": "keystore"}}
+            ]}}"#,
+            owners[0], owners[1]
+        ),
+    )
+    .unwrap();
+    let safe_s = safe.address.to_string();
+    let of = owners_file.to_str().unwrap();
+    let pdf = cli.file("sheet.pdf");
+    let json_path = cli.file("sheet.json");
+    let md = cli.file("sheet.md");
+    for out in [&pdf, &json_path, &md] {
+        cli.ok(&["safe", "sheet", &safe_s, "--owners-file", of, "-o", out.to_str().unwrap()]);
+    }
+
+    // The JSON: recomputed from the chain.
+    let sheet: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(sheet["format"], "coffer-recovery-sheet/1");
+    assert_eq!(sheet["chainId"], chain.chain_id());
+    assert_eq!(sheet["safe"], safe_s);
+    assert_eq!(sheet["threshold"], 2);
+    assert_eq!(sheet["modules"][0]["address"], module.to_string());
+    assert_eq!(sheet["modules"][0]["name"], "coffer TestModule");
+    assert_eq!(sheet["guard"]["address"], guard.to_string());
+    assert_eq!(sheet["guard"]["name"], "coffer TestGuard");
+    assert_eq!(sheet["fallbackHandler"]["name"], "coffer CompatibilityFallbackHandler");
+    assert_eq!(sheet["creation"]["factory"], suite.proxy_factory.to_string());
+    assert_eq!(sheet["creation"]["singleton"], suite.safe_l2.to_string());
+    assert_eq!(sheet["creation"]["saltNonce"], "0");
+    assert_eq!(sheet["owners"][0]["label"], "Alice (CFO)");
+    assert_eq!(sheet["owners"][0]["path"], "m/44'/60'/0'/0/0");
+    assert_eq!(sheet["owners"][1]["kind"], "keystore");
+    assert!(sheet["owners"][2].get("label").is_none());
+    let init = sheet["creation"]["initializer"].as_str().unwrap();
+    let expected = coffer_chain::setup_calldata(&owners, 2, suite.fallback_handler);
+    assert_eq!(init, expected.to_string());
+
+    // The PDF, read back as text.
+    let text =
+        String::from_utf8(tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"])).unwrap();
+    for needle in [
+        safe_s.as_str(),
+        &module.to_string(),
+        &guard.to_string(),
+        "coffer TestModule",
+        "coffer TestGuard",
+        &suite.proxy_factory.to_string(),
+        "Alice (CFO)",
+        "m/44'/60'/0'/0/0",
+        "2 of 3 owners",
+        "No seed phrase or private key is on this sheet",
+        "coffer safe rebuild --sheet",
+    ] {
+        assert!(text.contains(needle), "the PDF's text lacks {needle:?}:\n{text}");
+    }
+    assert!(!text.contains("test test test"), "a seed phrase is on the sheet");
+    let md_text = std::fs::read_to_string(&md).unwrap();
+    assert!(md_text.contains("Alice (CFO)") && md_text.contains(&guard.to_string()));
+
+    // The PDF's last page, rendered and its QR code decoded: the sheet's JSON.
+    let info = String::from_utf8(tool("pdfinfo", &[pdf.to_str().unwrap()])).unwrap();
+    let pages: String = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .unwrap()
+        .trim_start_matches("Pages:")
+        .trim()
+        .to_owned();
+    let png_base = cli.file("qr");
+    tool(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-png",
+            "-singlefile",
+            "-f",
+            &pages,
+            "-l",
+            &pages,
+            pdf.to_str().unwrap(),
+            png_base.to_str().unwrap(),
+        ],
+    );
+    let png = format!("{}.png", png_base.to_str().unwrap());
+    let decoded = String::from_utf8(tool("zbarimg", &["--raw", "-q", &png])).unwrap();
+    let from_qr: Value = serde_json::from_str(decoded.trim()).unwrap();
+    assert_eq!(from_qr, sheet, "the QR code does not hold the sheet's JSON");
+
+    // Bad input: a seed phrase in the owners file, an unknown extension. Exit 2, no file.
+    let seeded = cli.file("seeded.json");
+    std::fs::write(
+        &seeded,
+        format!(
+            r#"{{"owners": [{{"address": "{}", "label": "test test test test test test test test test test test junk"}}]}}"#,
+            owners[0]
+        ),
+    )
+    .unwrap();
+    let never = cli.file("never.pdf");
+    cli.bad(
+        &[
+            "safe",
+            "sheet",
+            &safe_s,
+            "--owners-file",
+            seeded.to_str().unwrap(),
+            "-o",
+            never.to_str().unwrap(),
+        ],
+        "looks like a seed phrase",
+    );
+    assert!(!never.exists());
+    cli.bad(
+        &["safe", "sheet", &safe_s, "-o", cli.file("x.txt").to_str().unwrap()],
+        ".pdf, .md or .json",
+    );
+    let stranger = cli.file("stranger.json");
+    std::fs::write(&stranger, format!(r#"{{"owners": [{{"address": "{}"}}]}}"#, chain.address(7)))
+        .unwrap();
+    cli.bad(
+        &["safe", "sheet", &safe_s, "--owners-file", stranger.to_str().unwrap()],
+        "is not an owner of the Safe",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rebuild_on_another_chain_at_the_same_address() {
+    let a = TestChain::spawn().await.unwrap();
+    let b = TestChain::builder().arg("--chain-id").arg("4242").spawn().await.unwrap();
+    assert_ne!(a.chain_id(), b.chain_id());
+    let suite = a.deploy_suite(Implementation::Canonical141).await.unwrap();
+    let safe = a.create_safe_with(&suite, &[1, 2, 3], 2, 7).await.unwrap();
+    let cli = Cli::new(a.endpoint());
+    let sheet = cli.file("sheet.json");
+    let sheet_s = sheet.to_str().unwrap().to_owned();
+    cli.ok(&["safe", "sheet", &safe.address.to_string(), "-o", &sheet_s]);
+    let payer = key_hex(b.signer(9));
+    let b_url = b.endpoint();
+    let rebuild =
+        ["safe", "rebuild", "--sheet", &sheet_s, "--rpc-url", &b_url, "--private-key", &payer];
+
+    // Nothing deployed on chain B yet: refused, naming the factory and how to deploy it.
+    let r = cli.refused(&rebuild, &[], "SafeProxyFactory", 1);
+    assert!(r.stderr.contains("no code on chain 4242"), "{}", r.stderr);
+    assert!(r.stderr.contains("canonical Safe 1.4.1"), "{}", r.stderr);
+
+    b.deploy_suite(Implementation::Canonical141).await.unwrap();
+    // An edited salt nonce gives another address: refused before anything is sent.
+    let edited = cli.file("edited.json");
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&sheet).unwrap()).unwrap();
+    v["creation"]["saltNonce"] = "8".into();
+    std::fs::write(&edited, serde_json::to_vec(&v).unwrap()).unwrap();
+    let edited_s = edited.to_str().unwrap();
+    cli.bad(
+        &["safe", "rebuild", "--sheet", edited_s, "--rpc-url", &b_url, "--private-key", &payer],
+        "would create",
+    );
+    cli.bad(
+        &[
+            "safe",
+            "rebuild",
+            "--sheet",
+            cli.file("missing.json").to_str().unwrap(),
+            "--rpc-url",
+            &b_url,
+            "--private-key",
+            &payer,
+        ],
+        "cannot read it",
+    );
+
+    let check = cli.json(&["safe", "rebuild", "--sheet", &sheet_s, "--rpc-url", &b_url, "--check"]);
+    assert_eq!(check["address"].as_str().unwrap().parse::<Address>().unwrap(), safe.address);
+    assert_eq!(check["chainId"], 4242);
+    assert_eq!(check["deployed"], false);
+
+    let out = cli.ok(&rebuild);
+    assert_eq!(out.parse::<Address>().unwrap(), safe.address);
+    let on_b = read_safe(b.provider(), safe.address).await.unwrap();
+    let on_a = read_safe(a.provider(), safe.address).await.unwrap();
+    assert_eq!(on_b.chain_id, 4242);
+    assert_eq!(on_b.owners, on_a.owners);
+    assert_eq!(on_b.threshold, on_a.threshold);
+    assert_eq!(on_b.singleton, on_a.singleton);
+    assert_eq!(on_b.fallback_handler, on_a.fallback_handler);
+    assert_eq!(on_b.nonce, U256::ZERO);
+
+    // Twice: the Safe exists there now.
+    cli.bad(&rebuild, "already");
+}
+
+/// Runs the binary off the async runtime, so the Ledger double keeps answering.
+async fn run(cli: &Arc<Cli>, args: &[&str]) -> Run {
+    let cli = Arc::clone(cli);
+    let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        cli.run(&a)
+    })
+    .await
+    .unwrap()
+}
+
+fn json_of(r: &Run) -> Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_of_a_2_of_3_with_a_ledger_and_an_owner_who_does_not_answer() {
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Canonical141).await.unwrap();
+    // Owners: dev accounts 1, 2, 3 (anvil's mnemonic is the double's seed, so the Ledger at
+    // m/44'/60'/0'/0/1 holds owner 1's key).
+    let safe = chain.create_safe_with(&suite, &[1, 2, 3], 2, 0).await.unwrap();
+    let ledger = common::LedgerDouble::spawn().await;
+    let cli = Arc::new(Cli::new(chain.endpoint()));
+    let s = safe.address.to_string();
+    let balance_before = chain.provider().get_balance(safe.address).await.unwrap();
+    let nonce_before = read_safe(chain.provider(), safe.address).await.unwrap().nonce;
+
+    let r = run(&cli, &["drill", "check", &s]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("coffer drill start"), "{}", r.stderr);
+
+    let r = run(&cli, &["drill", "start", &s, "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let hash = json_of(&r)["safeMessageHash"].as_str().unwrap().to_owned();
+
+    // Owner 1 on the Ledger: previewed, then signed on the device.
+    let path = "m/44'/60'/0'/0/1";
+    let r =
+        run(&cli, &["drill", "sign", &s, "--ledger-url", &ledger.url, "--hd-path", path, "--json"])
+            .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["owner"].as_str().unwrap().parse::<Address>().unwrap(), chain.address(1));
+    assert_eq!(v["signerKind"], "Ledger");
+    assert_eq!(v["path"], path);
+    assert!(r.stderr.contains("Drill challenge") && r.stderr.contains(&hash), "{}", r.stderr);
+    assert!(r.stderr.contains("Ledger"), "no device prompt:\n{}", r.stderr);
+
+    // One signature is not enough: the check fails (exit 1) and says so.
+    let r = run(&cli, &["drill", "check", &s]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("only 1 owner(s) signed"), "{}", r.stderr);
+
+    // Owner 2 with a key; owner 3 never answers. A non-owner is refused.
+    let k2 = key_hex(chain.signer(2));
+    let r = run(&cli, &["drill", "sign", &s, "--private-key", &k2]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let k7 = key_hex(chain.signer(7));
+    let r = run(&cli, &["drill", "sign", &s, "--private-key", &k7]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("is not an owner"), "{}", r.stderr);
+
+    let r = run(&cli, &["drill", "check", &s, "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["threshold"], 2);
+    let addr = |x: &Value| x.as_str().unwrap().parse::<Address>().unwrap();
+    let missing: Vec<Address> = v["missing"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(missing, vec![chain.address(3)]);
+    let combos = v["combinations"].as_array().unwrap();
+    assert_eq!(combos.len(), 1, "{v}");
+    let mut named: Vec<Address> =
+        combos[0]["owners"].as_array().unwrap().iter().map(addr).collect();
+    named.sort();
+    let mut expected = vec![chain.address(1), chain.address(2)];
+    expected.sort();
+    assert_eq!(named, expected);
+    assert_eq!(combos[0]["accepted"], true);
+    assert_eq!(v["passed"], true);
+
+    // The Safe's verdict is its own: the packed pair passes checkNSignatures by eth_call, and a
+    // pair with a forged signature would not (covered by the Safe's GS026 in the check path).
+    // Nothing moved: same balance, same nonce.
+    assert_eq!(chain.provider().get_balance(safe.address).await.unwrap(), balance_before);
+    assert_eq!(read_safe(chain.provider(), safe.address).await.unwrap().nonce, nonce_before);
+
+    // History: owners 1 and 2 drilled today with their signer kind and path; owner 3 is stale,
+    // so the scheduler's exit code is 1.
+    let r = run(&cli, &["drill", "status", &s, "--max-age", "90d", "--json"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json_of(&r);
+    let stale: Vec<Address> = v["stale"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(stale, vec![chain.address(3)]);
+    let owners = v["owners"].as_array().unwrap();
+    let o1 = owners.iter().find(|o| addr(&o["owner"]) == chain.address(1)).unwrap();
+    assert_eq!(o1["signerKind"], "Ledger");
+    assert_eq!(o1["path"], path);
+    assert_eq!(o1["stale"], false);
+    let o3 = owners.iter().find(|o| addr(&o["owner"]) == chain.address(3)).unwrap();
+    assert_eq!(o3["lastDrill"], Value::Null);
+    assert!(r.stderr.contains("not drilled within 90d"), "{}", r.stderr);
+    let r = run(&cli, &["drill", "status", &s, "--max-age", "ninety"]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    // Owner 3 answers at last: every combination of two is accepted, and nobody is stale.
+    let k3 = key_hex(chain.signer(3));
+    let r = run(&cli, &["drill", "sign", &s, "--private-key", &k3]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(&cli, &["drill", "check", &s, "--json"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["combinations"].as_array().unwrap().len(), 3);
+    assert!(v["combinations"].as_array().unwrap().iter().all(|c| c["accepted"] == true));
+    let r = run(&cli, &["drill", "status", &s]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Owner 2 is swapped out for account 4: the Safe itself now refuses both pairs that count
+    // owner 2's signature (GS026), names them, and accepts owners 1 + 3; the check exits 1.
+    let info = read_safe(chain.provider(), safe.address).await.unwrap();
+    let swap = info.swap_owner_tx(chain.address(2), chain.address(4), info.nonce).unwrap();
+    safe.execute(chain.provider(), &swap, &[0, 2], chain.deployer()).await.unwrap();
+    let r = run(&cli, &["drill", "check", &s, "--json"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("the Safe refuses 2 of 3 combinations"), "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["passed"], false);
+    for c in v["combinations"].as_array().unwrap() {
+        let owners: Vec<Address> = c["owners"].as_array().unwrap().iter().map(addr).collect();
+        let counts_owner_2 = owners.contains(&chain.address(2));
+        assert_eq!(c["accepted"], !counts_owner_2, "{c}");
+        if counts_owner_2 {
+            assert!(c["refusal"].as_str().unwrap().contains("GS026"), "{c}");
+        }
+    }
+    let missing: Vec<Address> = v["missing"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(missing, vec![chain.address(4)]);
+}
