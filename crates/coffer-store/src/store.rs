@@ -21,13 +21,13 @@ use crate::{
 pub const STORE_FILE: &str = "coffer.sqlite3";
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [r#"
 CREATE TABLE proposals (
     safe_tx_hash     TEXT PRIMARY KEY NOT NULL,
     chain_id         INTEGER NOT NULL,
@@ -58,6 +58,15 @@ CREATE TABLE signatures (
     signature    BLOB NOT NULL,
     added_at     INTEGER NOT NULL,
     PRIMARY KEY (safe_tx_hash, owner)
+) STRICT;
+"#, r#"
+CREATE TABLE sends (
+    purpose    TEXT NOT NULL,
+    chain_id   INTEGER NOT NULL,
+    tx_hash    TEXT NOT NULL,
+    raw        BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (purpose, tx_hash)
 ) STRICT;
 "#];
 
@@ -97,6 +106,22 @@ pub struct Proposal {
     pub created_at_ms: u64,
     /// Pending or executed.
     pub status: ProposalStatus,
+}
+
+/// A signed Ethereum transaction recorded before it was broadcast ([`Store::record_send`]), so that a rerun
+/// finds it by its hash and resubmits the same bytes instead of signing a new transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedSend {
+    /// What it was for: the safeTxHash it executes (`0x…`), or another key the command chose.
+    pub purpose: String,
+    /// The chain.
+    pub chain_id: u64,
+    /// The transaction hash (keccak of `raw`).
+    pub tx_hash: B256,
+    /// The signed bytes.
+    pub raw: Vec<u8>,
+    /// When it was recorded, in milliseconds since the Unix epoch.
+    pub created_at_ms: u64,
 }
 
 /// What [`Store::import_bundle`] did.
@@ -699,6 +724,77 @@ impl Store {
         )
         .map_err(self.err("could not record the execution"))?;
         wtx.commit().map_err(self.err("could not commit the execution"))
+    }
+
+    /// Forgets a recorded execution (the chain no longer has it, e.g. after a reorganisation): the proposal is
+    /// pending again. Returns true if it had been recorded as executed.
+    pub fn mark_pending(&self, hash: B256) -> Result<bool> {
+        let wtx = self.write_tx()?;
+        if !self.exists_in(&wtx, hash)? {
+            return Err(self.unknown(hash));
+        }
+        let n = wtx
+            .execute(
+                "UPDATE proposals SET executed_tx_hash = NULL, executed_at = NULL \
+                 WHERE safe_tx_hash = ?1 AND executed_tx_hash IS NOT NULL",
+                [hex_hash(hash)],
+            )
+            .map_err(self.err("could not clear the execution"))?;
+        wtx.commit().map_err(self.err("could not commit the change"))?;
+        Ok(n == 1)
+    }
+
+    /// Records a signed transaction before it is broadcast. Recording the same one again is a no-op.
+    pub fn record_send(&self, purpose: &str, chain_id: u64, tx_hash: B256, raw: &[u8]) -> Result<()> {
+        let chain = i64::try_from(chain_id).map_err(|_| Error::ChainIdTooLarge { chain_id })?;
+        let wtx = self.write_tx()?;
+        wtx.execute(
+            "INSERT INTO sends (purpose, chain_id, tx_hash, raw, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (purpose, tx_hash) DO NOTHING",
+            params![purpose, chain, hex_hash(tx_hash), raw, now_ms()],
+        )
+        .map_err(self.err("could not record the signed transaction"))?;
+        wtx.commit().map_err(self.err("could not commit the signed transaction"))
+    }
+
+    /// The signed transactions recorded for `purpose` on `chain_id`, oldest first.
+    pub fn recorded_sends(&self, purpose: &str, chain_id: u64) -> Result<Vec<RecordedSend>> {
+        let chain = i64::try_from(chain_id).map_err(|_| Error::ChainIdTooLarge { chain_id })?;
+        let rtx = self.read_tx()?;
+        let mut stmt = rtx
+            .prepare(
+                "SELECT tx_hash, raw, created_at FROM sends WHERE purpose = ?1 AND chain_id = ?2 \
+                 ORDER BY created_at, rowid",
+            )
+            .map_err(self.err("could not read the recorded transactions"))?;
+        let rows: Vec<(String, Vec<u8>, i64)> = stmt
+            .query_map(params![purpose, chain], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err("could not read the recorded transactions"))?;
+        rows.into_iter()
+            .map(|(h, raw, at)| {
+                let tx_hash = B256::from_str(&h).map_err(|e| Error::Corrupt {
+                    path: self.path.clone(),
+                    hash: B256::ZERO,
+                    detail: format!("recorded transaction hash {h:?} does not parse: {e}"),
+                })?;
+                Ok(RecordedSend {
+                    purpose: purpose.to_owned(),
+                    chain_id,
+                    tx_hash,
+                    raw,
+                    created_at_ms: u64::try_from(at).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets the signed transactions recorded for `purpose` (they are mined, or can never be).
+    pub fn forget_sends(&self, purpose: &str) -> Result<()> {
+        let wtx = self.write_tx()?;
+        wtx.execute("DELETE FROM sends WHERE purpose = ?1", [purpose])
+            .map_err(self.err("could not forget the recorded transactions"))?;
+        wtx.commit().map_err(self.err("could not commit the change"))
     }
 
     /// Whether the proposal has been recorded as executed.
