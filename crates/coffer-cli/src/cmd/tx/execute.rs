@@ -89,7 +89,7 @@ impl ExecuteArgs {
                     _ => "by another Safe transaction".to_owned(),
                 };
                 return Err(bad_input(format!(
-                    "{hash} can never execute: its nonce {} was used {by}. Nothing was sent. Run `coffer tx show \
+                    "{hash} can never execute: its nonce {} is already used, {by}. Nothing was sent. Run `coffer tx show \
                      {hash}` to compare the two before deciding whether its action is still wanted",
                     p.tx.nonce
                 )));
