@@ -355,6 +355,8 @@ pub async fn prepare_execution<P: Provider>(
     let tx = &request.tx;
     let safe_tx_hash = check_safe_tx_hash(provider, ctx, tx).await?;
     check_nonce(provider, ctx.safe, tx.nonce).await?;
+    // Against the pending state too: another executor's transaction may be waiting in the mempool.
+    check_not_in_mempool(provider, ctx.safe, tx.nonce).await?;
     let info = read_safe(provider, ctx.safe).await?;
     let checks =
         verify_signatures(provider, &info, ctx, tx, &request.signatures, Some(executor)).await?;
@@ -419,7 +421,6 @@ pub async fn prepare_execution<P: Provider>(
         }
         return Err(Error::WouldRevert { reason });
     }
-    check_not_in_mempool(provider, ctx.safe, tx.nonce).await?;
     let gas_estimate = provider.estimate_gas(request_tx).await.map_err(Error::rpc)?;
     let mut gas_limit = gas_estimate.saturating_add(gas_estimate / 5);
     if let Ok(Some(block)) = provider.get_block_by_number(Default::default()).await {

@@ -173,6 +173,9 @@ pub async fn prepare_ready<P: Provider>(
             return Ok(Readiness::Refused(format!("the execution would revert: {reason}")));
         }
         Err(coffer_chain::Error::NonceUsed { .. }) => return Ok(Readiness::Done),
+        Err(e @ coffer_chain::Error::NonceTakenInMempool { .. }) => {
+            return Ok(Readiness::Refused(e.to_string()));
+        }
         Err(
             coffer_chain::Error::TooFewSignatures { valid, threshold, .. }
             | coffer_chain::Error::ExecutorApprovalNotRequested { valid, threshold, .. },

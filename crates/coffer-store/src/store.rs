@@ -124,6 +124,17 @@ pub struct RecordedSend {
     pub created_at_ms: u64,
 }
 
+/// What [`Store::salvage`] copied out of a damaged store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SalvageReport {
+    /// Proposals copied (each re-hashed from its fields).
+    pub proposals: Vec<B256>,
+    /// Signatures copied (each verified again).
+    pub signatures: usize,
+    /// What could not be read or did not check, one line each.
+    pub lost: Vec<String>,
+}
+
 /// What [`Store::import_bundle`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
@@ -797,6 +808,71 @@ impl Store {
         wtx.commit().map_err(self.err("could not commit the change"))
     }
 
+    /// Copies every proposal and signature that can still be read from the damaged store file `damaged`
+    /// (opened read-only, row by row) into this store, each checked as on a normal read (the safeTxHash
+    /// recomputed from the fields, each signature verified); a recorded execution is copied too. What cannot be
+    /// read or does not check is listed in [`SalvageReport::lost`], never copied.
+    pub fn salvage(&self, damaged: &Path) -> Result<SalvageReport> {
+        let src = Connection::open_with_flags(
+            damaged,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_error(damaged, "could not open the damaged store", e))?;
+        let mut report = SalvageReport::default();
+        let keys: Vec<String> = match src.prepare("SELECT safe_tx_hash FROM proposals ORDER BY rowid") {
+            Ok(mut stmt) => match stmt.query_map([], |r| r.get::<_, String>(0)) {
+                Ok(rows) => rows
+                    .filter_map(|r| match r {
+                        Ok(k) => Some(k),
+                        Err(e) => {
+                            report.lost.push(format!("a proposal key: {e}"));
+                            None
+                        }
+                    })
+                    .collect(),
+                Err(e) => return Err(sql_error(damaged, "could not list the damaged store", e)),
+            },
+            Err(e) => return Err(sql_error(damaged, "could not list the damaged store", e)),
+        };
+        let source = Store { conn: src, path: damaged.to_owned() };
+        for key in keys {
+            let Ok(hash) = B256::from_str(&key) else {
+                report.lost.push(format!("proposal key {key:?} is not a hash"));
+                continue;
+            };
+            let p = match source.get_in(&source.conn, hash) {
+                Ok(Some(p)) => p,
+                Ok(None) => continue,
+                Err(e) => {
+                    report.lost.push(format!("proposal {hash}: {e}"));
+                    continue;
+                }
+            };
+            if let Err(e) = self.insert_proposal(&p.ctx, &p.tx, &p.meta) {
+                report.lost.push(format!("proposal {hash}: {e}"));
+                continue;
+            }
+            report.proposals.push(hash);
+            match source.signatures(hash) {
+                Ok(sigs) => {
+                    for sig in sigs {
+                        match self.add_signature(hash, &sig) {
+                            Ok(()) | Err(Error::DuplicateSignature { .. }) => report.signatures += 1,
+                            Err(e) => report.lost.push(format!("signature of {} on {hash}: {e}", sig.owner)),
+                        }
+                    }
+                }
+                Err(e) => report.lost.push(format!("the signatures of {hash}: {e}")),
+            }
+            if let ProposalStatus::Executed { tx_hash, .. } = p.status
+                && let Err(e) = self.mark_executed(hash, tx_hash)
+            {
+                report.lost.push(format!("the execution record of {hash}: {e}"));
+            }
+        }
+        Ok(report)
+    }
+
     /// Whether the proposal has been recorded as executed.
     pub fn status(&self, hash: B256) -> Result<ProposalStatus> {
         Ok(self.proposal(hash)?.status)
@@ -848,6 +924,9 @@ impl Store {
 fn sql_error(path: &Path, context: &'static str, e: rusqlite::Error) -> Error {
     if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
         return Error::NotADatabase { path: path.to_owned() };
+    }
+    if e.sqlite_error_code() == Some(ErrorCode::DatabaseCorrupt) {
+        return Error::Damaged { path: path.to_owned(), detail: e.to_string() };
     }
     Error::Sqlite { path: path.to_owned(), context, source: e }
 }

@@ -8,6 +8,7 @@ pub(crate) mod relay;
 pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod serve;
+pub(crate) mod store;
 pub(crate) mod tx;
 pub(crate) mod wallet;
 
@@ -40,6 +41,9 @@ pub(crate) enum Command {
     /// Wallet tools: print a wallet's address (keys, mnemonics, keystores, Ledger, Trezor).
     #[command(subcommand)]
     Wallet(wallet::WalletCmd),
+    /// The local store: salvage a damaged one.
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 impl Command {
@@ -54,6 +58,7 @@ impl Command {
             Self::Relay(args) => args.run().await,
             Self::Serve(args) => args.run().await,
             Self::Wallet(cmd) => cmd.run().await,
+            Self::Store(cmd) => cmd.run().await,
         }
     }
 }
