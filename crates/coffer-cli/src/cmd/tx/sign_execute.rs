@@ -3,7 +3,9 @@
 //! relay uses too), and say why not otherwise.
 
 use alloy::primitives::B256;
-use coffer_queue::{ExecuteOptions, Readiness, execute_ready};
+use coffer_queue::{
+    ExecuteOptions, JournalHandle, Readiness, execute_ready, heal::StoreJournal,
+};
 use coffer_signer::TxSender;
 use coffer_store::Store;
 use serde_json::{Value, json};
@@ -25,10 +27,15 @@ pub(crate) async fn execute_after_signing(
     policy: coffer_chain::gate::Policy,
 ) -> eyre::Result<Value> {
     let executor = key.address();
-    let provider = rpc.signing_provider(key)?;
+    // Signed executions are recorded in the store before they are broadcast (found again on a rerun).
+    let chain_id = store.proposal(hash)?.ctx.chain_id;
+    let dir = store.path().parent().map(ToOwned::to_owned).unwrap_or_default();
+    let journal = StoreJournal::new(dir, chain_id);
+    let provider = rpc.journaled_provider(key, Some(crate::crash::journal(journal.clone())))?;
     let accessor = suite.addresses(&provider).await?.simulate_tx_accessor;
     let mut options = ExecuteOptions::new(accessor);
     options.policy = policy;
+    options.journal = Some(JournalHandle(journal));
     let (readiness, executed) = with_spinner(
         "checking the threshold; executing if it is met",
         execute_ready(&provider, store, hash, &options, executor),
