@@ -386,3 +386,39 @@ async fn a_damaged_store_has_a_way_out() {
     // The store works again.
     w.cli.ok(&["tx", "list", &w.safe, "--all"]);
 }
+
+/// `tx sign --execute` dies after its execution is signed and recorded, before the broadcast: the signature is
+/// kept, and the rerun (`tx execute` or the relay) sends the recorded bytes, never a second execution.
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_and_execute_killed_after_recording() {
+    let w = World::new().await;
+    let h = w.cli.ok(&[
+        "tx",
+        "propose",
+        &w.safe,
+        "eth",
+        "--to",
+        "0x000000000000000000000000000000000000dEaD",
+        "--value",
+        "1wei",
+    ]);
+    w.cli.ok(&["tx", "sign", &h, "--private-key", &w.keys[1]]);
+    let before = w.sent_by(2).await;
+    let r = w.cli.run_env(
+        &["tx", "sign", &h, "--execute", "--private-key", &w.keys[2]],
+        &[("COFFER_TEST_CRASH_AT", "after-record")],
+    );
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("dying here"), "{}", r.stderr);
+    assert_eq!(w.sent_by(2).await, before, "nothing broadcast");
+    assert_eq!(w.cli.json(&["tx", "show", &h])["approvals"]["valid"], 2, "the signature was kept");
+    let rerun = w.cli.run(&["relay", "--safe", &w.safe, "--once", "--private-key", &w.keys[2]]);
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert_eq!(w.sent_by(2).await, before + 1, "exactly one execution");
+    assert!(matches!(w.store_status(&h), ProposalStatus::Executed { .. }));
+    let recorded = Store::open(w.cli.home())
+        .unwrap()
+        .recorded_sends(&coffer_queue_purpose(&h), w.chain.chain_id())
+        .unwrap();
+    assert!(recorded.is_empty(), "the journal entry is dropped once the execution is recorded");
+}
