@@ -41,12 +41,15 @@ pub struct Rule {
     pub times: usize,
 }
 
+/// Each request's method and the fault it met.
+type Log = Vec<(String, Option<Fault>)>;
+
 /// A running proxy (a listener thread; it lives as long as the test process).
 #[derive(Clone, Debug)]
 pub struct FaultProxy {
     addr: SocketAddr,
     rules: Arc<Mutex<Vec<Rule>>>,
-    log: Arc<Mutex<Vec<(String, Option<Fault>)>>>,
+    log: Arc<Mutex<Log>>,
 }
 
 impl FaultProxy {
@@ -59,7 +62,7 @@ impl FaultProxy {
             .local_addr()
             .unwrap_or_else(|e| crate::fail(&format!("the fault proxy's address: {e}")));
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
-        let log: Arc<Mutex<Vec<(String, Option<Fault>)>>> = Arc::default();
+        let log: Arc<Mutex<Log>> = Arc::default();
         let (r, l) = (rules.clone(), log.clone());
         thread::spawn(move || {
             for conn in listener.incoming().flatten() {
@@ -162,7 +165,7 @@ fn serve(
     mut conn: TcpStream,
     target: &str,
     rules: &Mutex<Vec<Rule>>,
-    log: &Mutex<Vec<(String, Option<Fault>)>>,
+    log: &Mutex<Log>,
 ) -> std::io::Result<()> {
     let (_, body) = read_request(&mut conn)?;
     let method = serde_json::from_slice::<serde_json::Value>(&body)

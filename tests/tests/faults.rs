@@ -110,14 +110,17 @@ async fn status_comes_from_the_chain() {
     let p = Store::open(w.cli.home()).unwrap().proposal(h.parse().unwrap()).unwrap();
     let sigs = Store::open(w.cli.home()).unwrap().signatures(p.hash).unwrap();
     let request = coffer_chain::ExecutionRequest::new(p.ctx, p.tx.clone(), sigs);
-    let report = coffer_chain::execute(w.chain.provider(), &request, w.chain.deployer()).await.unwrap();
+    let report =
+        coffer_chain::execute(w.chain.provider(), &request, w.chain.deployer()).await.unwrap();
     assert_eq!(w.store_status(&h), ProposalStatus::Pending, "the CLI's store does not know yet");
 
     let shown = w.cli.json(&["tx", "show", &h]);
     assert_eq!(shown["status"]["state"], "executed", "{shown}");
     assert_eq!(shown["status"]["txHash"], format!("{:#x}", report.tx_hash), "{shown}");
     assert_eq!(shown["status"]["chain"]["state"], "executed", "{shown}");
-    assert!(matches!(w.store_status(&h), ProposalStatus::Executed { tx_hash, .. } if tx_hash == report.tx_hash));
+    assert!(
+        matches!(w.store_status(&h), ProposalStatus::Executed { tx_hash, .. } if tx_hash == report.tx_hash)
+    );
     let text = w.cli.ok(&["tx", "show", &h]);
     assert!(text.contains(&format!("executed in {}", report.tx_hash)), "{text}");
 
@@ -125,7 +128,10 @@ async fn status_comes_from_the_chain() {
     assert_eq!(shown["status"]["chain"]["state"], "replaced", "{shown}");
     assert_eq!(shown["status"]["chain"]["bySafeTxHash"], h.as_str(), "{shown}");
     let text = w.cli.ok(&["tx", "show", &rival]);
-    assert!(text.contains(&format!("replaced: nonce 0 was used by the Safe transaction {h}")), "{text}");
+    assert!(
+        text.contains(&format!("replaced: nonce 0 was used by the Safe transaction {h}")),
+        "{text}"
+    );
 
     let list = w.cli.json(&["tx", "list", &w.safe, "--all"]);
     let row = |x: &str| {
@@ -141,7 +147,11 @@ async fn status_comes_from_the_chain() {
         let r = w.cli.run(&w.execute_args(hash, 9));
         assert_eq!(r.code, 2, "{}", r.stderr);
         assert!(!r.stderr.contains("propose it again"), "{}", r.stderr);
-        assert!(r.stderr.contains("Nothing was sent") || r.stderr.contains("nothing was sent"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("Nothing was sent") || r.stderr.contains("nothing was sent"),
+            "{}",
+            r.stderr
+        );
     }
     let r = w.cli.run(&w.execute_args(&h, 9));
     assert!(r.stderr.contains(&format!("already executed in {}", report.tx_hash)), "{}", r.stderr);
@@ -162,7 +172,8 @@ async fn a_reorg_puts_the_proposal_back_to_pending() {
     // Replace the last block (the execution) by an empty one.
     w.rpc("anvil_reorg", serde_json::json!([1, []])).await;
     // anvil may put the dropped transaction back in its pool; clear it so the chain really forgets it.
-    let _ = w.chain.provider().raw_request::<_, Value>("anvil_dropAllTransactions".into(), ()).await;
+    let _ =
+        w.chain.provider().raw_request::<_, Value>("anvil_dropAllTransactions".into(), ()).await;
     assert_eq!(w.safe_nonce().await, U256::ZERO, "the reorg removed the execution");
     let shown = w.cli.json(&["tx", "show", &h]);
     assert_eq!(shown["status"]["state"], "pending", "{shown}");
@@ -247,16 +258,20 @@ async fn a_lost_send_reply_is_reported_and_found_again() {
     assert!(sends >= 1 && sends == faulted, "{sends} {faulted}");
     // The store recorded the signed transaction before the send.
     let store = Store::open(w.cli.home()).unwrap();
-    let recorded = store
-        .recorded_sends(&coffer_queue_purpose(&h), w.chain.chain_id())
-        .unwrap();
+    let recorded = store.recorded_sends(&coffer_queue_purpose(&h), w.chain.chain_id()).unwrap();
     assert_eq!(recorded.len(), 1, "one signed transaction, resubmitted as is");
     // The rerun (node reachable) finds it and sends nothing.
     let r = w.cli.run(&w.execute_args(&h, 9));
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("already executed in {}", recorded[0].tx_hash)), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("already executed in {}", recorded[0].tx_hash)),
+        "{}",
+        r.stderr
+    );
     assert_eq!(w.sent_by(9).await, before + 1, "nothing sent twice");
-    assert!(matches!(w.store_status(&h), ProposalStatus::Executed { tx_hash, .. } if tx_hash == recorded[0].tx_hash));
+    assert!(
+        matches!(w.store_status(&h), ProposalStatus::Executed { tx_hash, .. } if tx_hash == recorded[0].tx_hash)
+    );
 
     // Only the first reply lost: retried with the same bytes, one transaction, success.
     proxy.clear();
@@ -336,7 +351,11 @@ async fn tx_execute_killed_at_every_step() {
             }
             "after-record" => {
                 assert_eq!(rerun.code, 0, "{step}: {}", rerun.stderr);
-                assert!(rerun.stderr.contains("found the execution an earlier run sent"), "{}", rerun.stderr);
+                assert!(
+                    rerun.stderr.contains("found the execution an earlier run sent"),
+                    "{}",
+                    rerun.stderr
+                );
             }
             _ => assert_eq!(rerun.code, 0, "{step}: {}", rerun.stderr),
         }
@@ -356,7 +375,9 @@ async fn a_damaged_store_has_a_way_out() {
     let (root, page_size): (i64, i64) = {
         let conn = rusqlite::Connection::open(&file).unwrap();
         let root = conn
-            .query_row("SELECT rootpage FROM sqlite_master WHERE name = 'signatures'", [], |r| r.get(0))
+            .query_row("SELECT rootpage FROM sqlite_master WHERE name = 'signatures'", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         (root, conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap())
     };
@@ -366,7 +387,11 @@ async fn a_damaged_store_has_a_way_out() {
     std::fs::write(&file, &bytes).unwrap();
     let r = w.cli.run(&["tx", "list", &w.safe, "--all"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("is damaged") && r.stderr.contains("coffer store salvage"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("is damaged") && r.stderr.contains("coffer store salvage"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 
     let aside = w.cli.file("coffer.sqlite3.damaged");

@@ -176,9 +176,9 @@ fn backoff(policy: &RetryPolicy, attempt: u32, e: Option<&TransportError>) -> Du
 
 fn retry_after(e: &TransportError) -> Option<Duration> {
     match e {
-        RpcError::Transport(TransportErrorKind::HttpErrorWithRetryAfter { retry_after, .. }) => {
-            Some(*retry_after)
-        }
+        RpcError::Transport(TransportErrorKind::HttpErrorWithRetryAfter {
+            retry_after, ..
+        }) => Some(*retry_after),
         _ => None,
     }
 }
@@ -211,9 +211,9 @@ where
             return false;
         };
         match inner.call(RequestPacket::Single(req)).await {
-            Ok(ResponsePacket::Single(Response { payload: ResponsePayload::Success(v), .. })) => {
-                v.get() != "null"
-            }
+            Ok(ResponsePacket::Single(Response {
+                payload: ResponsePayload::Success(v), ..
+            })) => v.get() != "null",
             _ => false,
         }
     }
@@ -263,7 +263,11 @@ where
                 let mut inner = this.inner.clone();
                 let result = inner.call(request.clone()).await;
                 match result {
-                    Ok(resp) if retryable && attempt < this.policy.retries && response_rate_limited(&resp) => {
+                    Ok(resp)
+                        if retryable
+                            && attempt < this.policy.retries
+                            && response_rate_limited(&resp) =>
+                    {
                         tokio::time::sleep(backoff(&this.policy, attempt, None)).await;
                     }
                     Ok(resp) if reply_lost && resp.is_error() => {
@@ -289,7 +293,8 @@ where
                         {
                             return Ok(ok);
                         }
-                        let hash = hash.map_or_else(|| "(unknown hash)".to_owned(), |h| h.to_string());
+                        let hash =
+                            hash.map_or_else(|| "(unknown hash)".to_owned(), |h| h.to_string());
                         let advice = if this.journal.as_ref().is_some_and(|j| j.rerun_finds_it()) {
                             "run `coffer tx show` or rerun the same command to check: the signed transaction is \
                              recorded, and a rerun finds it by its hash and resubmits the same bytes, never a new \

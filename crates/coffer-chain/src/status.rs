@@ -79,7 +79,10 @@ pub async fn chain_statuses<P: Provider>(
     let nonce = safe_nonce(provider, safe).await?;
     let pending_nonce = pending_safe_nonce(provider, safe).await.unwrap_or(nonce);
     let executions = find_executions(provider, safe, from_block).await?;
-    Ok(txs.iter().map(|(hash, n)| status_of(&executions, nonce, pending_nonce, *hash, *n)).collect())
+    Ok(txs
+        .iter()
+        .map(|(hash, n)| status_of(&executions, nonce, pending_nonce, *hash, *n))
+        .collect())
 }
 
 /// [`chain_statuses`] for one transaction, from block 0.

@@ -149,10 +149,11 @@ pub async fn resume_recorded<P: Provider>(
         if !known && provider.send_raw_transaction(&s.raw).await.is_err() {
             continue;
         }
-        let receipt = PendingTransactionBuilder::<Ethereum>::new(provider.root().clone(), s.tx_hash)
-            .get_receipt()
-            .await
-            .map_err(|e| coffer_chain::Error::Rpc(e.to_string()))?;
+        let receipt =
+            PendingTransactionBuilder::<Ethereum>::new(provider.root().clone(), s.tx_hash)
+                .get_receipt()
+                .await
+                .map_err(|e| coffer_chain::Error::Rpc(e.to_string()))?;
         return Ok(Resumed::Mined(Box::new(receipt)));
     }
     store.forget_sends(purpose)?;

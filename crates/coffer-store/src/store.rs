@@ -27,7 +27,8 @@ pub const SCHEMA_VERSION: i64 = 2;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 2] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE proposals (
     safe_tx_hash     TEXT PRIMARY KEY NOT NULL,
     chain_id         INTEGER NOT NULL,
@@ -59,7 +60,8 @@ CREATE TABLE signatures (
     added_at     INTEGER NOT NULL,
     PRIMARY KEY (safe_tx_hash, owner)
 ) STRICT;
-"#, r#"
+"#,
+    r#"
 CREATE TABLE sends (
     purpose    TEXT NOT NULL,
     chain_id   INTEGER NOT NULL,
@@ -68,7 +70,8 @@ CREATE TABLE sends (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (purpose, tx_hash)
 ) STRICT;
-"#];
+"#,
+];
 
 /// The platform's data directory for coffer: `$XDG_DATA_HOME/coffer` (or `~/.local/share/coffer`) on Linux,
 /// `~/Library/Application Support/coffer` on macOS, `%APPDATA%\coffer` on Windows. The CLI uses it when neither
@@ -768,7 +771,13 @@ impl Store {
     }
 
     /// Records a signed transaction before it is broadcast. Recording the same one again is a no-op.
-    pub fn record_send(&self, purpose: &str, chain_id: u64, tx_hash: B256, raw: &[u8]) -> Result<()> {
+    pub fn record_send(
+        &self,
+        purpose: &str,
+        chain_id: u64,
+        tx_hash: B256,
+        raw: &[u8],
+    ) -> Result<()> {
         let chain = i64::try_from(chain_id).map_err(|_| Error::ChainIdTooLarge { chain_id })?;
         let wtx = self.write_tx()?;
         wtx.execute(
@@ -831,7 +840,9 @@ impl Store {
         )
         .map_err(|e| sql_error(damaged, "could not open the damaged store", e))?;
         let mut report = SalvageReport::default();
-        let keys: Vec<String> = match src.prepare("SELECT safe_tx_hash FROM proposals ORDER BY rowid") {
+        let keys: Vec<String> = match src
+            .prepare("SELECT safe_tx_hash FROM proposals ORDER BY rowid")
+        {
             Ok(mut stmt) => match stmt.query_map([], |r| r.get::<_, String>(0)) {
                 Ok(rows) => rows
                     .filter_map(|r| match r {
@@ -869,8 +880,12 @@ impl Store {
                 Ok(sigs) => {
                     for sig in sigs {
                         match self.add_signature(hash, &sig) {
-                            Ok(()) | Err(Error::DuplicateSignature { .. }) => report.signatures += 1,
-                            Err(e) => report.lost.push(format!("signature of {} on {hash}: {e}", sig.owner)),
+                            Ok(()) | Err(Error::DuplicateSignature { .. }) => {
+                                report.signatures += 1
+                            }
+                            Err(e) => report
+                                .lost
+                                .push(format!("signature of {} on {hash}: {e}", sig.owner)),
                         }
                     }
                 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use alloy::primitives::U256;
 use clap::Args;
 use coffer_chain::{ChainStatus, safe_nonce, threshold};
-use coffer_queue::heal;
 use coffer_core::decode_call;
+use coffer_queue::heal;
 use coffer_store::ProposalStatus;
 use serde_json::json;
 

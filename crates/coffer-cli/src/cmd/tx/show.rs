@@ -3,9 +3,9 @@
 
 use alloy::primitives::{Address, U256};
 use clap::Args;
+use coffer_chain::ChainStatus;
 use coffer_chain::{SignatureStatus, read_safe, verify_signatures};
 use coffer_core::format_units;
-use coffer_chain::ChainStatus;
 use coffer_queue::heal::{self, Reconciled};
 use coffer_store::{Proposal, ProposalStatus, signature_kind_name};
 use serde_json::{Value, json};
@@ -328,9 +328,11 @@ pub(crate) fn chain_status_text(r: &Reconciled, p: &Proposal) -> String {
             "replaced: nonce {} was used by another Safe transaction; this one can never execute",
             p.tx.nonce
         ),
-        s @ ChainStatus::Pending { pending_nonce, .. } if s.nonce_taken_in_mempool(p.tx.nonce) => format!(
-            "pending{reorg}; a transaction in the node's mempool uses its nonce (Safe pending nonce {pending_nonce})"
-        ),
+        s @ ChainStatus::Pending { pending_nonce, .. } if s.nonce_taken_in_mempool(p.tx.nonce) => {
+            format!(
+                "pending{reorg}; a transaction in the node's mempool uses its nonce (Safe pending nonce {pending_nonce})"
+            )
+        }
         ChainStatus::Pending { .. } => format!("pending (read on chain){reorg}"),
     }
 }

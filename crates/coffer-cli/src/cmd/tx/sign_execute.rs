@@ -3,9 +3,7 @@
 //! relay uses too), and say why not otherwise.
 
 use alloy::primitives::B256;
-use coffer_queue::{
-    ExecuteOptions, JournalHandle, Readiness, execute_ready, heal::StoreJournal,
-};
+use coffer_queue::{ExecuteOptions, JournalHandle, Readiness, execute_ready, heal::StoreJournal};
 use coffer_signer::TxSender;
 use coffer_store::Store;
 use serde_json::{Value, json};
