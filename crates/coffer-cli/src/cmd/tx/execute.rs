@@ -15,7 +15,7 @@ use coffer_signer::WalletOpts;
 use coffer_store::ProposalStatus;
 use serde_json::json;
 
-use super::common::{PolicyOpts, check_chain, review_text, snapshot_of};
+use super::common::{PolicyOpts, check_chain, reconcile_or_warn, review_text, snapshot_of};
 use crate::{
     crash,
     exit::bad_input,
@@ -73,7 +73,7 @@ impl ExecuteArgs {
 
         // The chain's word first: executed (by this tool, another one, or before a crash), replaced, or
         // pending. The store is healed from it.
-        let status = heal::reconcile(&provider, &store, std::slice::from_ref(&p))
+        let status = reconcile_or_warn(&provider, &store, std::slice::from_ref(&p))
             .await?
             .pop()
             .map(|r| r.status);

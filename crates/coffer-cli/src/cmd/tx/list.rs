@@ -6,11 +6,10 @@ use alloy::primitives::U256;
 use clap::Args;
 use coffer_chain::{ChainStatus, safe_nonce, threshold};
 use coffer_core::decode_call;
-use coffer_queue::heal;
 use coffer_store::ProposalStatus;
 use serde_json::json;
 
-use super::common::status_json;
+use super::common::{reconcile_or_warn, status_json};
 use crate::{
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
     output::{Table, print_json},
@@ -53,7 +52,7 @@ impl ListArgs {
         let threshold = threshold(&provider, safe).await?;
         // The chain's word on every proposal (one log query), and the store healed from it.
         let chain: std::collections::HashMap<_, _> =
-            heal::reconcile(&provider, &store, &store.proposals_for_safe(chain_id, safe)?)
+            reconcile_or_warn(&provider, &store, &store.proposals_for_safe(chain_id, safe)?)
                 .await?
                 .into_iter()
                 .map(|r| (r.hash, r))

@@ -6,12 +6,13 @@ use clap::Args;
 use coffer_chain::ChainStatus;
 use coffer_chain::{SignatureStatus, read_safe, verify_signatures};
 use coffer_core::format_units;
-use coffer_queue::heal::{self, Reconciled};
+use coffer_queue::heal::Reconciled;
 use coffer_store::{Proposal, ProposalStatus, signature_kind_name};
 use serde_json::{Value, json};
 
 use super::common::{
-    add_tx_fields, check_chain, signature_json, snapshot_of, status_json, tx_json,
+    add_tx_fields, check_chain, reconcile_or_warn, signature_json, snapshot_of, status_json,
+    tx_json,
 };
 use crate::{
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
@@ -109,7 +110,7 @@ impl ShowArgs {
         } else {
             let provider = self.rpc.provider()?;
             check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
-            let r = heal::reconcile(&provider, &store, std::slice::from_ref(&p)).await?.pop();
+            let r = reconcile_or_warn(&provider, &store, std::slice::from_ref(&p)).await?.pop();
             p = store.proposal(hash)?;
             r
         };
