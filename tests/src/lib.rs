@@ -3,6 +3,7 @@
 //! a command was refused.
 
 pub mod load;
+pub mod proxy;
 pub mod serve;
 
 use std::{
@@ -227,6 +228,6 @@ impl Cli {
 }
 
 #[allow(clippy::panic)]
-fn fail(msg: &str) -> ! {
+pub(crate) fn fail(msg: &str) -> ! {
     panic!("{msg}")
 }

@@ -114,7 +114,7 @@ pub enum Error {
     /// The transaction's nonce is below the Safe's nonce: it, or a rival transaction with the
     /// same nonce, was already executed.
     #[error(
-        "nonce {tx_nonce} of the Safe at {safe} is already used (the Safe's nonce is now {safe_nonce}): this transaction or a rival one with the same nonce was executed. It can never execute; propose it again with nonce {safe_nonce} if it is still wanted."
+        "nonce {tx_nonce} of the Safe at {safe} is already used (the Safe's nonce is now {safe_nonce}): this transaction or a rival one with the same nonce was executed, and it can never execute again. Nothing was sent. Run `coffer tx show` to see which transaction used the nonce; do not propose it again before checking that it was not executed."
     )]
     NonceUsed {
         /// The Safe.
@@ -123,6 +123,19 @@ pub enum Error {
         tx_nonce: U256,
         /// The Safe's current nonce.
         safe_nonce: U256,
+    },
+    /// A transaction waiting in the node's mempool (another executor's, or an earlier run's) already uses this
+    /// nonce: sending would only revert. Nothing is sent.
+    #[error(
+        "a transaction waiting in the node's mempool already uses nonce {tx_nonce} of the Safe at {safe} (its pending nonce is {pending_nonce}): another executor, or an earlier run, is executing it or a rival. Nothing was sent. Wait for it to be mined, then run `coffer tx show` to see which one executed."
+    )]
+    NonceTakenInMempool {
+        /// The Safe.
+        safe: Address,
+        /// The transaction's nonce.
+        tx_nonce: U256,
+        /// The Safe's nonce in the pending state.
+        pending_nonce: U256,
     },
     /// The transaction's nonce is above the Safe's nonce: earlier transactions must execute first.
     #[error(

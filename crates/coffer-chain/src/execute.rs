@@ -355,6 +355,8 @@ pub async fn prepare_execution<P: Provider>(
     let tx = &request.tx;
     let safe_tx_hash = check_safe_tx_hash(provider, ctx, tx).await?;
     check_nonce(provider, ctx.safe, tx.nonce).await?;
+    // Against the pending state too: another executor's transaction may be waiting in the mempool.
+    check_not_in_mempool(provider, ctx.safe, tx.nonce).await?;
     let info = read_safe(provider, ctx.safe).await?;
     let checks =
         verify_signatures(provider, &info, ctx, tx, &request.signatures, Some(executor)).await?;
@@ -443,6 +445,17 @@ pub async fn prepare_execution<P: Provider>(
         gas_estimate,
         gas_limit,
     })
+}
+
+/// [`Error::NonceTakenInMempool`] when the Safe's nonce in the node's pending state is past `nonce`: a
+/// transaction in the mempool uses it. A node without a pending state answers for the latest block, which
+/// [`check_nonce`] has already checked.
+async fn check_not_in_mempool<P: Provider>(provider: &P, safe: Address, nonce: U256) -> Result<()> {
+    let pending_nonce = crate::status::pending_safe_nonce(provider, safe).await?;
+    if pending_nonce > nonce {
+        return Err(Error::NonceTakenInMempool { safe, tx_nonce: nonce, pending_nonce });
+    }
+    Ok(())
 }
 
 /// Finds the `ExecutionSuccess` / `ExecutionFailure` event of `safe_tx_hash` emitted by `safe`
@@ -553,6 +566,8 @@ pub async fn send_execution_capped<P: Provider>(
         let tip = provider.get_max_priority_fee_per_gas().await.map_err(Error::rpc)?;
         request = request.with_max_fee_per_gas(cap).with_max_priority_fee_per_gas(tip.min(cap));
     }
+    // Last look before anything is signed: another executor's transaction may be waiting in the mempool.
+    check_not_in_mempool(provider, prepared.safe, prepared.tx.nonce).await?;
     let receipt = crate::send::send_and_confirm(provider, request).await?;
     let (success, payment) = execution_event(&receipt, prepared.safe, prepared.safe_tx_hash)
         .ok_or(Error::NoExecutionEvent {

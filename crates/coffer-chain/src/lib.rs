@@ -13,10 +13,12 @@ pub mod message;
 mod nonce;
 pub mod plan;
 mod read;
+pub mod rpc;
 mod send;
 pub mod sheet;
 pub mod sheet_render;
 mod simulate;
+mod status;
 mod suite;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
@@ -45,6 +47,7 @@ pub use read::{
     safe_nonce, safe_version, threshold, token_balances,
 };
 pub use simulate::{Simulation, revert_reason, simulate};
+pub use status::{ChainStatus, chain_status, chain_statuses, pending_safe_nonce, status_of};
 pub use suite::{
     SUITE_CONTRACTS, SuiteAddresses, SuiteDeployment, deploy_suite, deploy_suite_with,
     suite_artifacts,

@@ -1,6 +1,7 @@
 //! `coffer`: the command-line tool for Safe multisig treasuries.
 
 mod cmd;
+mod crash;
 mod exit;
 mod opts;
 mod output;

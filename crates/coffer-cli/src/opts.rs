@@ -23,14 +23,27 @@ pub(crate) struct RpcOpts {
 impl RpcOpts {
     /// A read-only provider.
     pub(crate) fn provider(&self) -> eyre::Result<DynProvider> {
-        Ok(quick_local_polling(ProviderBuilder::new().connect_http(self.url()?).erased()))
+        let client = coffer_chain::rpc::client(self.url()?, None);
+        Ok(quick_local_polling(ProviderBuilder::new().connect_client(client).erased()))
     }
 
     /// A provider that signs with `sender`: a local key in memory, a Ledger or Trezor on the device.
     pub(crate) fn signing_provider(&self, sender: TxSender) -> eyre::Result<DynProvider> {
-        let url = self.url()?;
-        let provider =
-            ProviderBuilder::new().wallet(sender.into_ethereum_wallet()).connect_http(url).erased();
+        self.journaled_provider(sender, None)
+    }
+
+    /// [`RpcOpts::signing_provider`] that records each signed transaction in `journal` before broadcasting
+    /// it (`coffer_chain::rpc`: retries and the journal live there, for every provider coffer builds).
+    pub(crate) fn journaled_provider(
+        &self,
+        sender: TxSender,
+        journal: Option<std::sync::Arc<dyn coffer_chain::rpc::SendJournal>>,
+    ) -> eyre::Result<DynProvider> {
+        let client = coffer_chain::rpc::client(self.url()?, journal);
+        let provider = ProviderBuilder::new()
+            .wallet(sender.into_ethereum_wallet())
+            .connect_client(client)
+            .erased();
         Ok(quick_local_polling(provider))
     }
 

@@ -13,7 +13,10 @@ use coffer_chain::{
 };
 use coffer_store::{ProposalStatus, Store};
 
-use crate::Result;
+use crate::{
+    Result,
+    heal::{Resumed, StoreJournal, purpose_of, resume_recorded},
+};
 
 /// What an execution may do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,12 +29,28 @@ pub struct ExecuteOptions {
     /// The most the executor pays per gas, in wei. Above it nothing is sent
     /// ([`Readiness::GasPriceTooHigh`]); the transaction is sent with this `maxFeePerGas`.
     pub max_fee_per_gas: Option<u128>,
+    /// The journal the provider records signed transactions in (the same one given to
+    /// `coffer_chain::rpc::client`): [`prepare_ready`] looks there for an execution an earlier run sent (found
+    /// by its hash, resubmitted as is) and points it at the proposal it is about to send.
+    pub journal: Option<JournalHandle>,
 }
+
+/// A shared [`StoreJournal`]; two handles are equal when they are the same journal.
+#[derive(Clone, Debug)]
+pub struct JournalHandle(pub std::sync::Arc<StoreJournal>);
+
+impl PartialEq for JournalHandle {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for JournalHandle {}
 
 impl ExecuteOptions {
     /// Options with this accessor, the gate's default policy and no gas-price ceiling.
     pub fn new(accessor: Address) -> Self {
-        Self { accessor, policy: Policy::default(), max_fee_per_gas: None }
+        Self { accessor, policy: Policy::default(), max_fee_per_gas: None, journal: None }
     }
 }
 
@@ -132,6 +151,19 @@ pub async fn prepare_ready<P: Provider>(
     if p.tx.nonce > info.nonce {
         return Ok(Readiness::NotNext { nonce: p.tx.nonce, safe_nonce: info.nonce });
     }
+    if let Some(journal) = &options.journal {
+        // An execution an earlier run signed and recorded (then crashed, or lost the reply): found by its hash
+        // (resubmitting the same bytes if the node lost it), never replaced by a new one.
+        journal.0.set_purpose(purpose_of(hash));
+        if let Resumed::Mined(receipt) =
+            resume_recorded(provider, store, &purpose_of(hash), p.ctx.chain_id).await?
+            && coffer_chain::execution_event(&receipt, p.ctx.safe, hash).is_some()
+        {
+            store.mark_executed(hash, receipt.transaction_hash)?;
+            store.forget_sends(&purpose_of(hash))?;
+            return Ok(Readiness::Done);
+        }
+    }
     // The signing gate, as for every other path: chain, version, getTransactionHash, and the
     // delegatecall policy. A refusal is reported, not sent.
     match gate::review_online(provider, &p.ctx, &p.tx, options.policy).await {
@@ -173,6 +205,9 @@ pub async fn prepare_ready<P: Provider>(
             return Ok(Readiness::Refused(format!("the execution would revert: {reason}")));
         }
         Err(coffer_chain::Error::NonceUsed { .. }) => return Ok(Readiness::Done),
+        Err(e @ coffer_chain::Error::NonceTakenInMempool { .. }) => {
+            return Ok(Readiness::Refused(e.to_string()));
+        }
         Err(
             coffer_chain::Error::TooFewSignatures { valid, threshold, .. }
             | coffer_chain::Error::ExecutorApprovalNotRequested { valid, threshold, .. },
@@ -200,6 +235,7 @@ pub async fn send_ready<P: Provider>(
 ) -> Result<Executed> {
     let report = send_execution_capped(provider, &ready.prepared, max_fee_per_gas).await?;
     store.mark_executed(ready.hash, report.tx_hash)?;
+    store.forget_sends(&purpose_of(ready.hash))?;
     let price = provider
         .get_transaction_receipt(report.tx_hash)
         .await

@@ -2,11 +2,13 @@
 
 mod error;
 mod execute;
+pub mod heal;
 mod relay;
 pub mod service;
 
 pub use error::{Error, Result};
 pub use execute::{
-    ExecuteOptions, Executed, Readiness, ReadyExecution, execute_ready, prepare_ready, send_ready,
+    ExecuteOptions, Executed, JournalHandle, Readiness, ReadyExecution, execute_ready,
+    prepare_ready, send_ready,
 };
 pub use relay::{LocalOnly, Refresh, Relay, RelayConfig, RelayEvent, RelaySummary, RoundOutcome};

@@ -51,6 +51,19 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// The store file is an SQLite database whose pages are damaged (a disk fault, a copy taken mid-write).
+    #[error(
+        "store {path} is damaged (SQLite reports: {detail}); nothing was written. Way out: move it aside \
+         (`mv {path} {path}.damaged`), then `coffer store salvage {path}.damaged` copies every proposal and \
+         signature that can still be read into a new store (each checked again) and lists what was lost"
+    )]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's message.
+        detail: String,
+    },
+
     /// The store was written by a newer coffer with a schema this one does not know.
     #[error(
         "store {path} has schema version {found}, but this coffer knows versions up to {supported}; \

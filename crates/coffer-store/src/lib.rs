@@ -15,5 +15,6 @@ pub use messages::StoredMessage;
 pub use meta::{BatchChunk, BatchRow, PayoutPlanRef, ProposalMeta};
 pub use sigcodec::signature_kind_name;
 pub use store::{
-    ImportReport, Proposal, ProposalStatus, SCHEMA_VERSION, STORE_FILE, Store, default_data_dir,
+    ImportReport, Proposal, ProposalStatus, RecordedSend, SCHEMA_VERSION, STORE_FILE,
+    SalvageReport, Store, default_data_dir,
 };

@@ -21,13 +21,13 @@ use crate::{
 pub const STORE_FILE: &str = "coffer.sqlite3";
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE proposals (
     safe_tx_hash     TEXT PRIMARY KEY NOT NULL,
@@ -63,6 +63,16 @@ CREATE TABLE signatures (
 "#,
     crate::messages::MIGRATION_MESSAGES,
     crate::drills::MIGRATION_DRILLS,
+    r#"
+CREATE TABLE sends (
+    purpose    TEXT NOT NULL,
+    chain_id   INTEGER NOT NULL,
+    tx_hash    TEXT NOT NULL,
+    raw        BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (purpose, tx_hash)
+) STRICT;
+"#,
 ];
 
 /// The platform's data directory for coffer: `$XDG_DATA_HOME/coffer` (or `~/.local/share/coffer`) on Linux,
@@ -101,6 +111,33 @@ pub struct Proposal {
     pub created_at_ms: u64,
     /// Pending or executed.
     pub status: ProposalStatus,
+}
+
+/// A signed Ethereum transaction recorded before it was broadcast ([`Store::record_send`]), so that a rerun
+/// finds it by its hash and resubmits the same bytes instead of signing a new transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedSend {
+    /// What it was for: the safeTxHash it executes (`0x…`), or another key the command chose.
+    pub purpose: String,
+    /// The chain.
+    pub chain_id: u64,
+    /// The transaction hash (keccak of `raw`).
+    pub tx_hash: B256,
+    /// The signed bytes.
+    pub raw: Vec<u8>,
+    /// When it was recorded, in milliseconds since the Unix epoch.
+    pub created_at_ms: u64,
+}
+
+/// What [`Store::salvage`] copied out of a damaged store.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SalvageReport {
+    /// Proposals copied (each re-hashed from its fields).
+    pub proposals: Vec<B256>,
+    /// Signatures copied (each verified again).
+    pub signatures: usize,
+    /// What could not be read or did not check, one line each.
+    pub lost: Vec<String>,
 }
 
 /// What [`Store::import_bundle`] did.
@@ -296,10 +333,22 @@ impl Store {
 
     fn configure(&self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT).map_err(self.err("could not set the busy timeout"))?;
-        let mode: String = self
-            .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-            .map_err(self.err("could not switch to WAL mode"))?;
+        // Switching a fresh file to WAL needs a moment alone with it; SQLite answers "locked" at once (without
+        // the busy handler) while another process is creating or migrating the same new store, so wait here.
+        let started = std::time::Instant::now();
+        let mode: String = loop {
+            match self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)) {
+                Err(e)
+                    if matches!(
+                        e.sqlite_error_code(),
+                        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                    ) && started.elapsed() < BUSY_TIMEOUT =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => break other.map_err(self.err("could not switch to WAL mode"))?,
+            }
+        };
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(Error::Sqlite {
                 path: self.path.clone(),
@@ -705,6 +754,154 @@ impl Store {
         wtx.commit().map_err(self.err("could not commit the execution"))
     }
 
+    /// Forgets a recorded execution (the chain no longer has it, e.g. after a reorganisation): the proposal is
+    /// pending again. Returns true if it had been recorded as executed.
+    pub fn mark_pending(&self, hash: B256) -> Result<bool> {
+        let wtx = self.write_tx()?;
+        if !self.exists_in(&wtx, hash)? {
+            return Err(self.unknown(hash));
+        }
+        let n = wtx
+            .execute(
+                "UPDATE proposals SET executed_tx_hash = NULL, executed_at = NULL \
+                 WHERE safe_tx_hash = ?1 AND executed_tx_hash IS NOT NULL",
+                [hex_hash(hash)],
+            )
+            .map_err(self.err("could not clear the execution"))?;
+        wtx.commit().map_err(self.err("could not commit the change"))?;
+        Ok(n == 1)
+    }
+
+    /// Records a signed transaction before it is broadcast. Recording the same one again is a no-op.
+    pub fn record_send(
+        &self,
+        purpose: &str,
+        chain_id: u64,
+        tx_hash: B256,
+        raw: &[u8],
+    ) -> Result<()> {
+        let chain = i64::try_from(chain_id).map_err(|_| Error::ChainIdTooLarge { chain_id })?;
+        let wtx = self.write_tx()?;
+        wtx.execute(
+            "INSERT INTO sends (purpose, chain_id, tx_hash, raw, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (purpose, tx_hash) DO NOTHING",
+            params![purpose, chain, hex_hash(tx_hash), raw, now_ms()],
+        )
+        .map_err(self.err("could not record the signed transaction"))?;
+        wtx.commit().map_err(self.err("could not commit the signed transaction"))
+    }
+
+    /// The signed transactions recorded for `purpose` on `chain_id`, oldest first.
+    pub fn recorded_sends(&self, purpose: &str, chain_id: u64) -> Result<Vec<RecordedSend>> {
+        let chain = i64::try_from(chain_id).map_err(|_| Error::ChainIdTooLarge { chain_id })?;
+        let rtx = self.read_tx()?;
+        let mut stmt = rtx
+            .prepare(
+                "SELECT tx_hash, raw, created_at FROM sends WHERE purpose = ?1 AND chain_id = ?2 \
+                 ORDER BY created_at, rowid",
+            )
+            .map_err(self.err("could not read the recorded transactions"))?;
+        let rows: Vec<(String, Vec<u8>, i64)> = stmt
+            .query_map(params![purpose, chain], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(self.err("could not read the recorded transactions"))?;
+        rows.into_iter()
+            .map(|(h, raw, at)| {
+                let tx_hash = B256::from_str(&h).map_err(|e| Error::Corrupt {
+                    path: self.path.clone(),
+                    hash: B256::ZERO,
+                    detail: format!("recorded transaction hash {h:?} does not parse: {e}"),
+                })?;
+                Ok(RecordedSend {
+                    purpose: purpose.to_owned(),
+                    chain_id,
+                    tx_hash,
+                    raw,
+                    created_at_ms: u64::try_from(at).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets the signed transactions recorded for `purpose` (they are mined, or can never be).
+    pub fn forget_sends(&self, purpose: &str) -> Result<()> {
+        let wtx = self.write_tx()?;
+        wtx.execute("DELETE FROM sends WHERE purpose = ?1", [purpose])
+            .map_err(self.err("could not forget the recorded transactions"))?;
+        wtx.commit().map_err(self.err("could not commit the change"))
+    }
+
+    /// Copies every proposal and signature that can still be read from the damaged store file `damaged`
+    /// (opened read-only, row by row) into this store, each checked as on a normal read (the safeTxHash
+    /// recomputed from the fields, each signature verified); a recorded execution is copied too. What cannot be
+    /// read or does not check is listed in [`SalvageReport::lost`], never copied.
+    pub fn salvage(&self, damaged: &Path) -> Result<SalvageReport> {
+        let src = Connection::open_with_flags(
+            damaged,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sql_error(damaged, "could not open the damaged store", e))?;
+        let mut report = SalvageReport::default();
+        let keys: Vec<String> = match src
+            .prepare("SELECT safe_tx_hash FROM proposals ORDER BY rowid")
+        {
+            Ok(mut stmt) => match stmt.query_map([], |r| r.get::<_, String>(0)) {
+                Ok(rows) => rows
+                    .filter_map(|r| match r {
+                        Ok(k) => Some(k),
+                        Err(e) => {
+                            report.lost.push(format!("a proposal key: {e}"));
+                            None
+                        }
+                    })
+                    .collect(),
+                Err(e) => return Err(sql_error(damaged, "could not list the damaged store", e)),
+            },
+            Err(e) => return Err(sql_error(damaged, "could not list the damaged store", e)),
+        };
+        let source = Store { conn: src, path: damaged.to_owned() };
+        for key in keys {
+            let Ok(hash) = B256::from_str(&key) else {
+                report.lost.push(format!("proposal key {key:?} is not a hash"));
+                continue;
+            };
+            let p = match source.get_in(&source.conn, hash) {
+                Ok(Some(p)) => p,
+                Ok(None) => continue,
+                Err(e) => {
+                    report.lost.push(format!("proposal {hash}: {e}"));
+                    continue;
+                }
+            };
+            if let Err(e) = self.insert_proposal(&p.ctx, &p.tx, &p.meta) {
+                report.lost.push(format!("proposal {hash}: {e}"));
+                continue;
+            }
+            report.proposals.push(hash);
+            match source.signatures(hash) {
+                Ok(sigs) => {
+                    for sig in sigs {
+                        match self.add_signature(hash, &sig) {
+                            Ok(()) | Err(Error::DuplicateSignature { .. }) => {
+                                report.signatures += 1
+                            }
+                            Err(e) => report
+                                .lost
+                                .push(format!("signature of {} on {hash}: {e}", sig.owner)),
+                        }
+                    }
+                }
+                Err(e) => report.lost.push(format!("the signatures of {hash}: {e}")),
+            }
+            if let ProposalStatus::Executed { tx_hash, .. } = p.status
+                && let Err(e) = self.mark_executed(hash, tx_hash)
+            {
+                report.lost.push(format!("the execution record of {hash}: {e}"));
+            }
+        }
+        Ok(report)
+    }
+
     /// Whether the proposal has been recorded as executed.
     pub fn status(&self, hash: B256) -> Result<ProposalStatus> {
         Ok(self.proposal(hash)?.status)
@@ -756,6 +953,9 @@ impl Store {
 fn sql_error(path: &Path, context: &'static str, e: rusqlite::Error) -> Error {
     if e.sqlite_error_code() == Some(ErrorCode::NotADatabase) {
         return Error::NotADatabase { path: path.to_owned() };
+    }
+    if e.sqlite_error_code() == Some(ErrorCode::DatabaseCorrupt) {
+        return Error::Damaged { path: path.to_owned(), detail: e.to_string() };
     }
     Error::Sqlite { path: path.to_owned(), context, source: e }
 }

@@ -11,6 +11,7 @@ pub(crate) mod safe;
 pub(crate) mod send;
 pub(crate) mod serve;
 pub(crate) mod sheet;
+pub(crate) mod store;
 pub(crate) mod tx;
 pub(crate) mod wallet;
 
@@ -50,6 +51,9 @@ pub(crate) enum Command {
     /// accepts (no gas, nothing moves), and the history flags stale owners.
     #[command(subcommand)]
     Drill(drill::DrillCmd),
+    /// The local store: salvage a damaged one.
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 impl Command {
@@ -66,6 +70,7 @@ impl Command {
             Self::Wallet(cmd) => cmd.run().await,
             Self::Drill(cmd) => cmd.run().await,
             Self::Message(cmd) => cmd.run().await,
+            Self::Store(cmd) => cmd.run().await,
         }
     }
 }

@@ -151,16 +151,21 @@ impl RelayArgs {
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let executor = key.address();
-        let provider = self.rpc.signing_provider(key)?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        // The chain id first (a plain provider), then the signing provider with the store's send journal.
+        let chain_id = self.rpc.chain_id(&self.rpc.provider()?).await?;
+        let store = self.store.open()?;
+        let dir = store.path().parent().map(ToOwned::to_owned).unwrap_or_default();
+        let journal = coffer_queue::heal::StoreJournal::new(dir, chain_id);
+        let provider =
+            self.rpc.journaled_provider(key, Some(crate::crash::journal(journal.clone())))?;
         let safe = self.config(alloy::primitives::Address::ZERO)?.safe;
         let accessor = self
             .suite
             .for_safe(&provider, safe)
             .await?
             .address(coffer_chain::Library::SimulateTxAccessor);
-        let config = self.config(accessor)?;
-        let store = self.store.open()?;
+        let mut config = self.config(accessor)?;
+        config.execute.journal = Some(coffer_queue::JournalHandle(journal));
         let shutdown = shutdown_signal()?;
         eprintln!(
             "relay for Safe {} on chain {chain_id}, executing from {executor}{}{}",

@@ -199,3 +199,24 @@ pub(crate) fn status_json(p: &Proposal) -> Value {
         }
     }
 }
+
+/// The chain's word on `proposals` with the store healed from it (`coffer_queue::heal::reconcile`). A node that
+/// cannot answer the log query (a provider that limits `eth_getLogs` ranges) leaves the store's record, said so
+/// on stderr; a store failure stops.
+pub(crate) async fn reconcile_or_warn(
+    provider: &alloy::providers::DynProvider,
+    store: &coffer_store::Store,
+    proposals: &[Proposal],
+) -> eyre::Result<Vec<coffer_queue::heal::Reconciled>> {
+    match coffer_queue::heal::reconcile(provider, store, proposals).await {
+        Ok(r) => Ok(r),
+        Err(coffer_queue::Error::Chain(e @ coffer_chain::Error::Rpc(_))) => {
+            eprintln!(
+                "warning: could not read the Safe's executions from the chain ({e}); the status shown is the \
+                 store's, not checked on chain"
+            );
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

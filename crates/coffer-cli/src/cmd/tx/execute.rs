@@ -7,14 +7,17 @@ use std::io::{BufRead, IsTerminal, Write};
 use alloy::primitives::Address;
 use clap::Args;
 use coffer_chain::{
-    ExecutionRequest, gate, prepare_execution, safe_nonce, send_execution, simulate,
+    ChainStatus, ExecutionRequest, execution_event, gate, prepare_execution, safe_nonce,
+    send_execution, simulate,
 };
+use coffer_queue::heal::{self, StoreJournal, purpose_of};
 use coffer_signer::WalletOpts;
 use coffer_store::ProposalStatus;
 use serde_json::json;
 
-use super::common::{PolicyOpts, check_chain, review_text, snapshot_of};
+use super::common::{PolicyOpts, check_chain, reconcile_or_warn, review_text, snapshot_of};
 use crate::{
+    crash,
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
     output::{print_json, with_spinner},
@@ -57,14 +60,52 @@ impl ExecuteArgs {
         super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
-        if let ProposalStatus::Executed { tx_hash, .. } = p.status {
-            return Err(bad_input(format!("{hash} was already executed in {tx_hash}")));
-        }
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let executor = key.address();
-        let provider = self.rpc.signing_provider(key)?;
+        // Every signed transaction is recorded in the store before it is broadcast, so that a rerun after a
+        // crash or a lost reply finds it by its hash instead of sending a second one.
+        let dir = store.path().parent().map(ToOwned::to_owned).unwrap_or_default();
+        let journal = StoreJournal::new(dir, p.ctx.chain_id);
+        journal.set_purpose(purpose_of(hash));
+        let provider = self.rpc.journaled_provider(key, Some(crash::journal(journal.clone())))?;
         check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
+
+        // The chain's word first: executed (by this tool, another one, or before a crash), replaced, or
+        // pending. The store is healed from it.
+        let status = reconcile_or_warn(&provider, &store, std::slice::from_ref(&p))
+            .await?
+            .pop()
+            .map(|r| r.status);
+        match status {
+            Some(ChainStatus::Executed { tx_hash: Some(tx_hash), .. }) => {
+                return Err(bad_input(format!(
+                    "{hash} was already executed in {tx_hash} (read on chain); nothing was sent"
+                )));
+            }
+            Some(ChainStatus::Replaced { by_safe_tx_hash, tx_hash }) => {
+                let by = match (by_safe_tx_hash, tx_hash) {
+                    (Some(b), Some(t)) => format!("by the Safe transaction {b} (executed in {t})"),
+                    _ => "by another Safe transaction".to_owned(),
+                };
+                return Err(bad_input(format!(
+                    "{hash} can never execute: its nonce {} is already used, {by}. Nothing was sent. Run `coffer tx show \
+                     {hash}` to compare the two before deciding whether its action is still wanted",
+                    p.tx.nonce
+                )));
+            }
+            _ => {}
+        }
+        // A signed execution recorded by an earlier run (crashed, or its reply lost): find it by its hash,
+        // resubmitting the same bytes if the node lost it. Never a new one while it can still be mined.
+        match heal::resume_recorded(&provider, &store, &purpose_of(hash), p.ctx.chain_id).await? {
+            heal::Resumed::Mined(receipt) => return self.finish_resumed(&store, &p, &receipt),
+            heal::Resumed::Dead => eprintln!(
+                "note: an earlier signed execution of {hash} can no longer be mined (its account nonce was used); \
+                 checking again before sending a new one"
+            ),
+            heal::Resumed::Nothing => {}
+        }
         let review = gate::review_online(&provider, &p.ctx, &p.tx, self.policy.policy()).await?;
         // The preview is always shown (on stderr, so --json output stays clean).
         eprint!("{}", review_text(&review, &p.tx, 10));
@@ -146,12 +187,58 @@ impl ExecuteArgs {
             },
             prepared.gas_limit
         );
+        crash::at("before-send");
         let report = with_spinner(
             "sending execTransaction, waiting for the receipt",
             send_execution(&provider, &prepared),
         )
         .await?;
+        crash::at("after-receipt");
         store.mark_executed(hash, report.tx_hash)?;
+        store.forget_sends(&purpose_of(hash))?;
+        self.print_report(hash, &report)
+    }
+
+    /// A rerun found the execution an earlier run sent: record it and report it like a fresh one.
+    fn finish_resumed(
+        &self,
+        store: &coffer_store::Store,
+        p: &coffer_store::Proposal,
+        receipt: &alloy::rpc::types::TransactionReceipt,
+    ) -> eyre::Result<()> {
+        let hash = p.hash;
+        let Some((success, payment)) = execution_event(receipt, p.ctx.safe, hash) else {
+            store.forget_sends(&purpose_of(hash))?;
+            return Err(eyre::eyre!(
+                "the execution an earlier run sent ({}) was mined but did not execute {hash} (status {}); run \
+                 `coffer tx show {hash}` to see what the chain says",
+                receipt.transaction_hash,
+                if receipt.status() { "success" } else { "reverted" }
+            ));
+        };
+        eprintln!(
+            "found the execution an earlier run sent, by its hash: {} (nothing new was sent)",
+            receipt.transaction_hash
+        );
+        store.mark_executed(hash, receipt.transaction_hash)?;
+        store.forget_sends(&purpose_of(hash))?;
+        let report = coffer_chain::ExecutionReport {
+            safe: p.ctx.safe,
+            safe_tx_hash: hash,
+            tx_hash: receipt.transaction_hash,
+            block_number: receipt.block_number,
+            gas_used: receipt.gas_used,
+            success,
+            payment,
+        };
+        self.print_report(hash, &report)
+    }
+
+    fn print_report(
+        &self,
+        hash: alloy::primitives::B256,
+        report: &coffer_chain::ExecutionReport,
+    ) -> eyre::Result<()> {
         if self.json {
             print_json(&json!({
                 "safeTxHash": hash,

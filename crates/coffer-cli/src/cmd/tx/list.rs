@@ -4,12 +4,12 @@ use std::collections::BTreeMap;
 
 use alloy::primitives::U256;
 use clap::Args;
-use coffer_chain::{safe_nonce, threshold};
+use coffer_chain::{ChainStatus, safe_nonce, threshold};
 use coffer_core::decode_call;
 use coffer_store::ProposalStatus;
 use serde_json::json;
 
-use super::common::status_json;
+use super::common::{reconcile_or_warn, status_json};
 use crate::{
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
     output::{Table, print_json},
@@ -50,6 +50,13 @@ impl ListArgs {
             e => e,
         })?;
         let threshold = threshold(&provider, safe).await?;
+        // The chain's word on every proposal (one log query), and the store healed from it.
+        let chain: std::collections::HashMap<_, _> =
+            reconcile_or_warn(&provider, &store, &store.proposals_for_safe(chain_id, safe)?)
+                .await?
+                .into_iter()
+                .map(|r| (r.hash, r))
+                .collect();
         let proposals = store.proposals_for_safe(chain_id, safe)?;
         let mut per_nonce: BTreeMap<U256, usize> = BTreeMap::new();
         for p in &proposals {
@@ -58,10 +65,12 @@ impl ListArgs {
             }
         }
         let mut rows = Vec::new();
+        let mut hidden = 0usize;
         for p in &proposals {
             let executed = matches!(p.status, ProposalStatus::Executed { .. });
             let stale = !executed && p.tx.nonce < current;
             if (executed || stale) && !self.all {
+                hidden += 1;
                 continue;
             }
             let conflict =
@@ -99,6 +108,7 @@ impl ListArgs {
                         "conflict": conflict,
                         "summary": summary,
                         "status": status_json(p),
+                        "chain": chain.get(&p.hash).map(super::show::chain_status_json),
                     })
                 })
                 .collect();
@@ -112,11 +122,25 @@ impl ListArgs {
         }
         if rows.is_empty() {
             eprintln!("no pending proposals for {safe} on chain {chain_id} (Safe nonce {current})");
+            if hidden > 0 {
+                eprintln!("{hidden} executed or replaced proposal(s) hidden: --all shows them");
+            }
             return Ok(());
         }
         let mut t = Table::new(&["NONCE", "SAFETXHASH", "SIGS", "STATE", "ACTION"]);
         for (p, sigs, state, conflict, summary) in &rows {
-            let state = if *conflict { format!("{state} CONFLICT") } else { (*state).to_owned() };
+            let state = match chain.get(&p.hash).map(|r| &r.status) {
+                Some(ChainStatus::Executed { tx_hash: Some(t), .. }) => format!("executed in {t}"),
+                Some(ChainStatus::Replaced { by_safe_tx_hash: Some(b), .. }) => {
+                    format!("replaced by {b}")
+                }
+                Some(ChainStatus::Replaced { .. }) => "replaced".to_owned(),
+                Some(s) if s.nonce_taken_in_mempool(p.tx.nonce) => {
+                    format!("{state} (nonce taken in mempool)")
+                }
+                _ => (*state).to_owned(),
+            };
+            let state = if *conflict { format!("{state} CONFLICT") } else { state };
             t.row(vec![
                 p.tx.nonce.to_string(),
                 format!("{:#x}", p.hash),
@@ -126,6 +150,9 @@ impl ListArgs {
             ]);
         }
         t.print();
+        if hidden > 0 {
+            eprintln!("{hidden} executed or replaced proposal(s) hidden: --all shows them");
+        }
         if per_nonce.values().any(|n| *n > 1) {
             eprintln!(
                 "CONFLICT: several proposals share a nonce; only one of them can execute, the others become void"

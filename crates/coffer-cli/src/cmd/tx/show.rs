@@ -3,13 +3,16 @@
 
 use alloy::primitives::{Address, U256};
 use clap::Args;
+use coffer_chain::ChainStatus;
 use coffer_chain::{SignatureStatus, read_safe, verify_signatures};
 use coffer_core::format_units;
+use coffer_queue::heal::Reconciled;
 use coffer_store::{Proposal, ProposalStatus, signature_kind_name};
 use serde_json::{Value, json};
 
 use super::common::{
-    add_tx_fields, check_chain, signature_json, snapshot_of, status_json, tx_json,
+    add_tx_fields, check_chain, reconcile_or_warn, signature_json, snapshot_of, status_json,
+    tx_json,
 };
 use crate::{
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
@@ -99,7 +102,18 @@ impl ShowArgs {
         let store = self.store.open()?;
         super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
-        let p = store.proposal(hash)?;
+        let mut p = store.proposal(hash)?;
+        // Online, the status is the chain's (executed, replaced, pending again after a reorganisation), and
+        // the store is healed from it.
+        let chain = if self.offline {
+            None
+        } else {
+            let provider = self.rpc.provider()?;
+            check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
+            let r = reconcile_or_warn(&provider, &store, std::slice::from_ref(&p)).await?.pop();
+            p = store.proposal(hash)?;
+            r
+        };
         let sigs = store.signatures(hash)?;
         let approvals = if self.offline { None } else { Some(self.read_chain(&p, &sigs).await?) };
         // A plan approval's figures are recomputed from its chunks; units read on chain unless
@@ -123,6 +137,10 @@ impl ShowArgs {
             let mut v = tx_json(&p.ctx, &p.tx);
             v["label"] = json!(p.meta.label);
             v["status"] = status_json(&p);
+            v["status"]["source"] = json!(if chain.is_some() { "chain" } else { "store" });
+            if let Some(r) = &chain {
+                v["status"]["chain"] = chain_status_json(r);
+            }
             v["signatures"] = Value::Array(sigs.iter().map(signature_json).collect());
             if let Some(b) = &p.meta.batch {
                 v["batch"] = json!(b);
@@ -155,9 +173,14 @@ impl ShowArgs {
         }
         f.add(
             "status",
-            match p.status {
-                ProposalStatus::Pending => "pending".to_owned(),
-                ProposalStatus::Executed { tx_hash, .. } => format!("executed in {tx_hash}"),
+            match (&chain, p.status) {
+                (Some(r), _) => chain_status_text(r, &p),
+                (None, ProposalStatus::Pending) => {
+                    "pending (as recorded in the store; not checked on chain: --offline)".to_owned()
+                }
+                (None, ProposalStatus::Executed { tx_hash, .. }) => format!(
+                    "executed in {tx_hash} (as recorded in the store; not checked on chain: --offline)"
+                ),
             },
         );
         add_tx_fields(&mut f, &p.ctx, &p.tx, usize::MAX);
@@ -263,5 +286,54 @@ impl ShowArgs {
                 })
                 .collect(),
         })
+    }
+}
+
+/// The chain's word on a proposal, as JSON: `state` (`executed`, `replaced`, `pending`) and its transactions.
+pub(crate) fn chain_status_json(r: &Reconciled) -> Value {
+    let mut v = match &r.status {
+        ChainStatus::Executed { tx_hash, block_number, success } => json!({
+            "state": "executed", "txHash": tx_hash, "blockNumber": block_number, "success": success,
+        }),
+        ChainStatus::Replaced { by_safe_tx_hash, tx_hash } => json!({
+            "state": "replaced", "bySafeTxHash": by_safe_tx_hash, "txHash": tx_hash,
+        }),
+        ChainStatus::Pending { safe_nonce, pending_nonce } => json!({
+            "state": "pending", "safeNonce": safe_nonce.to_string(),
+            "pendingNonce": pending_nonce.to_string(),
+        }),
+    };
+    v["revertedByReorg"] = json!(r.reverted);
+    v
+}
+
+/// The chain's word on a proposal, as one line.
+pub(crate) fn chain_status_text(r: &Reconciled, p: &Proposal) -> String {
+    let reorg = if r.reverted {
+        " (the execution the store recorded is no longer on chain: reorganised away)"
+    } else {
+        ""
+    };
+    match &r.status {
+        ChainStatus::Executed { tx_hash, block_number, success } => format!(
+            "executed in {} (block {}{}, read on chain)",
+            tx_hash.map_or_else(|| "?".to_owned(), |t| t.to_string()),
+            block_number.map_or_else(|| "?".to_owned(), |b| b.to_string()),
+            if *success { "" } else { ", ExecutionFailure: the inner call failed" }
+        ),
+        ChainStatus::Replaced { by_safe_tx_hash: Some(b), tx_hash: Some(t) } => format!(
+            "replaced: nonce {} was used by the Safe transaction {b} (executed in {t}); this one can never execute",
+            p.tx.nonce
+        ),
+        ChainStatus::Replaced { .. } => format!(
+            "replaced: nonce {} was used by another Safe transaction; this one can never execute",
+            p.tx.nonce
+        ),
+        s @ ChainStatus::Pending { pending_nonce, .. } if s.nonce_taken_in_mempool(p.tx.nonce) => {
+            format!(
+                "pending{reorg}; a transaction in the node's mempool uses its nonce (Safe pending nonce {pending_nonce})"
+            )
+        }
+        ChainStatus::Pending { .. } => format!("pending (read on chain){reorg}"),
     }
 }

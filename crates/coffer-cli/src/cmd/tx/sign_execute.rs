@@ -3,7 +3,7 @@
 //! relay uses too), and say why not otherwise.
 
 use alloy::primitives::B256;
-use coffer_queue::{ExecuteOptions, Readiness, execute_ready};
+use coffer_queue::{ExecuteOptions, JournalHandle, Readiness, execute_ready, heal::StoreJournal};
 use coffer_signer::TxSender;
 use coffer_store::Store;
 use serde_json::{Value, json};
@@ -25,12 +25,17 @@ pub(crate) async fn execute_after_signing(
     policy: coffer_chain::gate::Policy,
 ) -> eyre::Result<Value> {
     let executor = key.address();
-    let provider = rpc.signing_provider(key)?;
-    let safe = store.proposal(hash)?.ctx.safe;
+    // Signed executions are recorded in the store before they are broadcast (found again on a rerun).
+    let proposal = store.proposal(hash)?;
+    let (chain_id, safe) = (proposal.ctx.chain_id, proposal.ctx.safe);
+    let dir = store.path().parent().map(ToOwned::to_owned).unwrap_or_default();
+    let journal = StoreJournal::new(dir, chain_id);
+    let provider = rpc.journaled_provider(key, Some(crate::crash::journal(journal.clone())))?;
     let accessor =
         suite.for_safe(&provider, safe).await?.address(coffer_chain::Library::SimulateTxAccessor);
     let mut options = ExecuteOptions::new(accessor);
     options.policy = policy;
+    options.journal = Some(JournalHandle(journal));
     let (readiness, executed) = with_spinner(
         "checking the threshold; executing if it is met",
         execute_ready(&provider, store, hash, &options, executor),
