@@ -172,7 +172,9 @@ impl AllowanceTransfer {
         check_uint96("the amount", self.amount)?;
         check_uint96("the payment", self.payment)?;
         if self.amount == 0 {
-            return Err(Error::Allowance { reason: "the amount is 0; the module refuses it".into() });
+            return Err(Error::Allowance {
+                reason: "the amount is 0; the module refuses it".into(),
+            });
         }
         Ok(())
     }
@@ -393,7 +395,9 @@ impl AllowanceState {
     /// From `getTokenAllowance`'s `uint256[5]`; values that cannot come from the module are an error.
     pub fn from_words(words: &[U256; 5]) -> Result<Self> {
         let too_big = |what: &str| Error::Allowance {
-            reason: format!("getTokenAllowance returned a {what} out of range: not an AllowanceModule"),
+            reason: format!(
+                "getTokenAllowance returned a {what} out of range: not an AllowanceModule"
+            ),
         };
         let amount = u128::try_from(words[0]).map_err(|_| too_big("amount"))?;
         let spent = u128::try_from(words[1]).map_err(|_| too_big("spent"))?;
@@ -483,7 +487,10 @@ mod tests {
 
     #[test]
     fn bounds() {
-        assert!(set_allowance_calldata(Address::repeat_byte(1), Address::ZERO, 1u128 << 96, 0, 0).is_err());
+        assert!(
+            set_allowance_calldata(Address::repeat_byte(1), Address::ZERO, 1u128 << 96, 0, 0)
+                .is_err()
+        );
         assert!(set_allowance_calldata(Address::repeat_byte(1), Address::ZERO, 5, 0, 10).is_err());
         assert!(set_allowance_calldata(Address::ZERO, Address::ZERO, 5, 0, 0).is_err());
         let t = AllowanceTransfer {
