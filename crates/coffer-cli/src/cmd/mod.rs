@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub(crate) mod allowance;
 pub(crate) mod balance;
 pub(crate) mod contracts;
 pub(crate) mod payout;
@@ -40,6 +41,9 @@ pub(crate) enum Command {
     /// Wallet tools: print a wallet's address (keys, mnemonics, keystores, Ledger, Trezor).
     #[command(subcommand)]
     Wallet(wallet::WalletCmd),
+    /// Spending limits: delegates pay within an allowance with one signature (AllowanceModule ABI).
+    #[command(subcommand)]
+    Allowance(allowance::AllowanceCmd),
 }
 
 impl Command {
@@ -54,6 +58,7 @@ impl Command {
             Self::Relay(args) => args.run().await,
             Self::Serve(args) => args.run().await,
             Self::Wallet(cmd) => cmd.run().await,
+            Self::Allowance(cmd) => cmd.run().await,
         }
     }
 }
