@@ -551,3 +551,133 @@ async fn allowance_registry_rules_and_tokens() {
     let _ = module_call_tx;
     let _ = Bytes::new();
 }
+
+/// Through the binary: `contracts deploy` deploys the module; `allowance set` is one proposal (enable +
+/// addDelegate + setAllowance batch) that two owners sign and `tx execute` runs through the gate; `allowance
+/// list --json` shows the row; `allowance hash` gives the on-chain digest; the delegate's `allowance transfer`
+/// pays within the limit and is refused (exit 2, nothing sent) above it.
+#[tokio::test(flavor = "multi_thread")]
+async fn allowance_through_the_cli() {
+    use coffer_e2e::{Cli, key_hex};
+    let chain = TestChain::spawn().await.unwrap();
+    let cli = Cli::new(chain.endpoint());
+    let payer = key_hex(chain.signer(0));
+    let deployed = cli.json(&["contracts", "deploy", "--private-key", &payer]);
+    let module: Address =
+        deployed["CofferAllowanceModule"]["address"].as_str().unwrap().parse().unwrap();
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
+    let safe = cli.create_safe(&owners, 2, &payer);
+    cli.ok(&["send", "--to", &safe, "--value", "3ether", "--private-key", &payer]);
+    let delegate = chain.address(DELEGATE).to_string();
+    let dkey = key_hex(chain.signer(DELEGATE));
+
+    let bad = cli.bad(
+        &[
+            "allowance",
+            "set",
+            "--safe",
+            &safe,
+            "--delegate",
+            &delegate,
+            "--token",
+            "ETH",
+            "--amount",
+            "1",
+            "--period",
+            "50d",
+        ],
+        "period",
+    );
+    assert_eq!(bad.code, 2);
+    let hash = cli.ok(&[
+        "allowance",
+        "set",
+        "--safe",
+        &safe,
+        "--delegate",
+        &delegate,
+        "--token",
+        "ETH",
+        "--amount",
+        "1",
+        "--period",
+        "1d",
+    ]);
+    let shown = cli.json(&["tx", "show", &hash]);
+    assert_eq!(shown["tx"]["operation"], 1, "one MultiSendCallOnly batch: {shown}");
+    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(1))]);
+    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(2))]);
+    cli.ok(&["tx", "execute", &hash, "--private-key", &payer]);
+
+    let list = cli.json(&["allowance", "list", "--safe", &safe]);
+    assert_eq!(list["enabled"], true, "{list}");
+    assert_eq!(list["module"].as_str().unwrap().parse::<Address>().unwrap(), module);
+    assert_eq!(list["allowances"][0]["amount"], "1000000000000000000");
+    assert_eq!(list["allowances"][0]["resetTimeMin"], 1440);
+
+    let to = "0x000000000000000000000000000000000000bEEF";
+    let h = cli.json(&[
+        "allowance",
+        "hash",
+        "--safe",
+        &safe,
+        "--token",
+        "ETH",
+        "--to",
+        to,
+        "--amount",
+        "0.25",
+        "--delegate",
+        &delegate,
+    ]);
+    let digest: B256 = h["digest"].as_str().unwrap().parse().unwrap();
+    let t = AllowanceTransfer {
+        safe: safe.parse().unwrap(),
+        token: Address::ZERO,
+        to: to.parse().unwrap(),
+        amount: 25 * 10u128.pow(16),
+        payment_token: Address::ZERO,
+        payment: 0,
+        nonce: 1,
+    };
+    let onchain =
+        coffer_chain::allowance::onchain_transfer_hash(chain.provider(), module, &t).await.unwrap();
+    assert_eq!(digest, onchain);
+
+    cli.ok(&[
+        "allowance",
+        "transfer",
+        "--safe",
+        &safe,
+        "--token",
+        "ETH",
+        "--to",
+        to,
+        "--amount",
+        "0.25",
+        "--private-key",
+        &dkey,
+    ]);
+    let bal = chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    assert_eq!(bal, U256::from(25 * 10u128.pow(16)));
+    let r = cli.bad(
+        &[
+            "allowance",
+            "transfer",
+            "--safe",
+            &safe,
+            "--token",
+            "ETH",
+            "--to",
+            to,
+            "--amount",
+            "0.8",
+            "--private-key",
+            &dkey,
+        ],
+        "left in this period",
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(chain.provider().get_balance(to.parse().unwrap()).await.unwrap(), bal);
+}
