@@ -615,6 +615,14 @@ async fn allowance_through_the_cli() {
     assert_eq!(list["module"].as_str().unwrap().parse::<Address>().unwrap(), module);
     assert_eq!(list["allowances"][0]["amount"], "1000000000000000000");
     assert_eq!(list["allowances"][0]["resetTimeMin"], 1440);
+    let info = cli.json(&["safe", "info", &safe]);
+    assert_eq!(
+        info["spendingLimits"][0]["allowances"][0]["amount"], "1000000000000000000",
+        "{info}"
+    );
+    assert!(
+        cli.ok(&["safe", "info", &safe]).contains("may spend 1000000000000000000 of ETH per 1 day")
+    );
 
     let to = "0x000000000000000000000000000000000000bEEF";
     let h = cli.json(&[

@@ -442,3 +442,18 @@ pub async fn send_transfer<P: Provider>(
 /// The `executeAllowanceTransfer` selector, for decoders.
 pub const EXECUTE_ALLOWANCE_TRANSFER_SELECTOR: [u8; 4] =
     coffer_contracts::bindings::coffer_allowance_module::CofferAllowanceModule::executeAllowanceTransferCall::SELECTOR;
+
+/// The spending limits of every enabled module of `info` that answers as an AllowanceModule (others are
+/// skipped): the module and its listed rows (`amount == 0 && period == 0` rows dropped, as Safe{Wallet} does).
+pub async fn enabled_spending_limits<P: Provider>(
+    provider: &P,
+    info: &SafeInfo,
+) -> Result<Vec<(AllowanceModuleInfo, Vec<AllowanceRow>)>> {
+    let mut out = Vec::new();
+    for module in &info.modules {
+        let Ok(found) = detect_allowance_module(provider, *module).await else { continue };
+        let rows = read_allowances(provider, *module, info.address).await?;
+        out.push((found, rows.into_iter().filter(|r| r.state.is_listed()).collect()));
+    }
+    Ok(out)
+}
