@@ -298,7 +298,7 @@ pub async fn set_allowances_tx<P: Provider>(
             )?,
         ));
     }
-    Ok(batch_or_call(entries, multi_send_call_only, nonce)?)
+    batch_or_call(entries, multi_send_call_only, nonce)
 }
 
 /// One call as a CALL, several as a MultiSendCallOnly batch.

@@ -435,6 +435,7 @@ impl AllowanceState {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use alloy_primitives::address;

@@ -1,6 +1,8 @@
 //! Golden AllowanceModule transfer digests, computed independently with ethers by
 //! `tests/vectors/allowance.cjs` (0.1.1/1.0.0 typed data; 0.1.0's flawed typehash by hand).
 
+#![allow(clippy::unwrap_used)]
+
 use alloy_primitives::{Address, B256, address, b256};
 use coffer_core::{AllowanceTransfer, AllowanceVersion};
 
