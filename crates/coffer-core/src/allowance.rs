@@ -2,7 +2,7 @@
 //! module version, the module's calldata, periods and the figures of one allowance row. Pure: the chain reads are
 //! in `coffer-chain`'s `allowance`.
 //!
-//! Version facts (`docs/allowance.md`): 0.1.0's `ALLOWANCE_TRANSFER_TYPEHASH` is the hash of a type string
+//! Version facts: 0.1.0's `ALLOWANCE_TRANSFER_TYPEHASH` is the hash of a type string
 //! *without* `address to`, while its struct encoding includes `to`, so standard EIP-712 typed data does not give
 //! the digest the contract checks; 0.1.1 and 1.0.0 fixed the typehash. The domain has no name or version, and its
 //! verifying contract is the module, not the Safe.
