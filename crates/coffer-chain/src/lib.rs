@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod admin;
+pub mod allowance;
 mod create;
 pub mod deploy;
 pub mod drill;

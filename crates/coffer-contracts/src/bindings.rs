@@ -294,3 +294,34 @@ pub mod test_creation_callback {
     );
 }
 pub use test_creation_callback::TestCreationCallback;
+
+/// `sol!` binding of the committed artifact `artifacts/CofferAllowanceModule.json` (spending limits, the
+/// AllowanceModule 0.1.1/1.0.0 ABI).
+pub mod coffer_allowance_module {
+    alloy::sol!(
+        #[sol(rpc)]
+        CofferAllowanceModule,
+        "artifacts/CofferAllowanceModule.json"
+    );
+}
+pub use coffer_allowance_module::CofferAllowanceModule;
+
+/// `sol!` binding of the committed artifact `artifacts/AllowanceOddToken.json` (test helper).
+pub mod allowance_odd_token {
+    alloy::sol!(
+        #[sol(rpc)]
+        AllowanceOddToken,
+        "artifacts/AllowanceOddToken.json"
+    );
+}
+pub use allowance_odd_token::AllowanceOddToken;
+
+/// `sol!` binding of the committed artifact `artifacts/AllowanceReentrant.json` (test helper).
+pub mod allowance_reentrant {
+    alloy::sol!(
+        #[sol(rpc)]
+        AllowanceReentrant,
+        "artifacts/AllowanceReentrant.json"
+    );
+}
+pub use allowance_reentrant::AllowanceReentrant;

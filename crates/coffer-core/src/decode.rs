@@ -179,6 +179,20 @@ pub enum CallKind {
         /// Per-token spending caps (token zero = the native coin).
         caps: Vec<(Address, U256)>,
     },
+    /// AllowanceModule (spending limits) `addDelegate`, `removeDelegate`, `setAllowance`, `resetAllowance` or
+    /// `deleteAllowance`: the Safe lets `delegate` spend (or stops it) without further signatures.
+    SpendingLimit {
+        /// The function called (`setAllowance`, ...).
+        function: &'static str,
+        /// The delegate.
+        delegate: Address,
+        /// The token (zero: ether), for the allowance calls.
+        token: Option<Address>,
+        /// `setAllowance`: (amount in base units, period in minutes, anchor minute).
+        limit: Option<(U256, u16, u32)>,
+        /// `removeDelegate`: whether its allowances are deleted too.
+        remove_allowances: Option<bool>,
+    },
     /// PayoutPlanModule `revokePlan(root)`.
     RevokePayoutPlan {
         /// The root of the plan revoked.
@@ -426,6 +440,73 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
                 }
             )
         }
+        crate::allowance::addDelegateCall::SELECTOR => {
+            decode_known!(data, crate::allowance::addDelegateCall, "addDelegate(address)", |c| {
+                CallKind::SpendingLimit {
+                    function: "addDelegate",
+                    delegate: c.delegate,
+                    token: None,
+                    limit: None,
+                    remove_allowances: None,
+                }
+            })
+        }
+        crate::allowance::removeDelegateCall::SELECTOR => {
+            decode_known!(
+                data,
+                crate::allowance::removeDelegateCall,
+                "removeDelegate(address,bool)",
+                |c| CallKind::SpendingLimit {
+                    function: "removeDelegate",
+                    delegate: c.delegate,
+                    token: None,
+                    limit: None,
+                    remove_allowances: Some(c.removeAllowances),
+                }
+            )
+        }
+        crate::allowance::setAllowanceCall::SELECTOR => {
+            decode_known!(
+                data,
+                crate::allowance::setAllowanceCall,
+                "setAllowance(address,address,uint96,uint16,uint32)",
+                |c| CallKind::SpendingLimit {
+                    function: "setAllowance",
+                    delegate: c.delegate,
+                    token: Some(c.token),
+                    limit: Some((U256::from(c.allowanceAmount), c.resetTimeMin, c.resetBaseMin)),
+                    remove_allowances: None,
+                }
+            )
+        }
+        crate::allowance::resetAllowanceCall::SELECTOR => {
+            decode_known!(
+                data,
+                crate::allowance::resetAllowanceCall,
+                "resetAllowance(address,address)",
+                |c| CallKind::SpendingLimit {
+                    function: "resetAllowance",
+                    delegate: c.delegate,
+                    token: Some(c.token),
+                    limit: None,
+                    remove_allowances: None,
+                }
+            )
+        }
+        crate::allowance::deleteAllowanceCall::SELECTOR => {
+            decode_known!(
+                data,
+                crate::allowance::deleteAllowanceCall,
+                "deleteAllowance(address,address)",
+                |c| CallKind::SpendingLimit {
+                    function: "deleteAllowance",
+                    delegate: c.delegate,
+                    token: Some(c.token),
+                    limit: None,
+                    remove_allowances: None,
+                }
+            )
+        }
         revokePlanCall::SELECTOR => {
             decode_known!(data, revokePlanCall, "revokePlan(bytes32)", |c| {
                 CallKind::RevokePayoutPlan { root: c.root }
@@ -521,6 +602,38 @@ impl DecodedCall {
                 }
             }
             CallKind::RevokePayoutPlan { root } => write!(f, "revokePlan(root {root})")?,
+            CallKind::SpendingLimit { function, delegate, token, limit, remove_allowances } => {
+                write!(f, "{function}(delegate {delegate}")?;
+                if let Some(t) = token {
+                    if t.is_zero() {
+                        f.write_str(", ETH")?;
+                    } else {
+                        write!(f, ", token {t}")?;
+                    }
+                }
+                if let Some((amount, period, anchor)) = limit {
+                    write!(
+                        f,
+                        ", {amount} base units {}",
+                        if *period == 0 {
+                            "once".to_owned()
+                        } else {
+                            format!("per {}", crate::allowance::format_period(*period))
+                        }
+                    )?;
+                    if *anchor > 0 {
+                        write!(f, ", anchored at unix minute {anchor}")?;
+                    }
+                }
+                if let Some(remove) = remove_allowances {
+                    f.write_str(if *remove {
+                        ", deleting its allowances"
+                    } else {
+                        ", keeping its allowances"
+                    })?;
+                }
+                f.write_str(")")?;
+            }
             CallKind::SignMessage { message } => {
                 write!(f, "signMessage: the Safe signs the message {}", message_text(message))?;
             }

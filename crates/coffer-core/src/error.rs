@@ -342,4 +342,11 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+
+    /// A spending-limit (AllowanceModule) parameter or answer that cannot be used.
+    #[error("spending limit: {reason}")]
+    Allowance {
+        /// What is wrong and what to do.
+        reason: String,
+    },
 }

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod allowance;
 mod amount;
 pub mod csv_airdrop;
 mod decode;
@@ -13,6 +14,14 @@ mod signature;
 pub mod tx_builder;
 mod types;
 
+pub use allowance::{
+    ALLOWANCE_DOMAIN_TYPEHASH, ALLOWANCE_TRANSFER_TYPE, ALLOWANCE_TRANSFER_TYPE_V010,
+    ALLOWANCE_TRANSFER_TYPEHASH, ALLOWANCE_TRANSFER_TYPEHASH_V010, AllowanceState,
+    AllowanceTransfer, AllowanceVersion, MAX_ALLOWANCE_AMOUNT, MAX_PERIOD_MIN, MAX_TRANSFER_NONCE,
+    add_delegate_calldata, allowance_domain_separator, check_uint96, delegate_key,
+    delete_allowance_calldata, eth_sign_hash, format_period, parse_period,
+    remove_delegate_calldata, reset_allowance_calldata, set_allowance_calldata,
+};
 pub use amount::{format_units, parse_units};
 pub use csv_airdrop::{PayoutRow, parse_csv, rows_to_entries};
 pub use decode::{CallKind, DecodedCall, Risk, decode_call, message_text};

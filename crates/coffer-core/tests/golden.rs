@@ -164,10 +164,8 @@ fn mainnet_1_4_1_multisend_batch_and_signature() {
             amount: U256::from(800_000_000u64),
         }
     );
-    assert!(matches!(
-        entries[0].kind,
-        CallKind::Unknown { selector: [0xdd, 0x43, 0xa7, 0x9f], .. }
-    ));
+    // removeDelegate (0xdd43a79f) of the AllowanceModule, decoded since issue 16.
+    assert!(matches!(entries[0].kind, CallKind::SpendingLimit { function: "removeDelegate", .. }));
     assert_eq!(decoded.all_risks(), vec![Risk::DelegateCall]);
 
     let sigs = bytes!(

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub(crate) mod allowance;
 pub(crate) mod balance;
 pub(crate) mod contracts;
 pub(crate) mod drill;
@@ -54,6 +55,9 @@ pub(crate) enum Command {
     /// The local store: salvage a damaged one.
     #[command(subcommand)]
     Store(store::StoreCmd),
+    /// Spending limits: delegates pay within an allowance with one signature (AllowanceModule ABI).
+    #[command(subcommand)]
+    Allowance(allowance::AllowanceCmd),
 }
 
 impl Command {
@@ -71,6 +75,7 @@ impl Command {
             Self::Drill(cmd) => cmd.run().await,
             Self::Message(cmd) => cmd.run().await,
             Self::Store(cmd) => cmd.run().await,
+            Self::Allowance(cmd) => cmd.run().await,
         }
     }
 }

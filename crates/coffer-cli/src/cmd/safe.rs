@@ -222,8 +222,11 @@ impl InfoArgs {
         let provider = self.rpc.provider()?;
         self.rpc.chain_id(&provider).await?;
         let info = read_safe(&provider, safe).await?;
+        let limits = coffer_chain::allowance::enabled_spending_limits(&provider, &info).await?;
         if self.json {
-            return print_json(&info_json(&info));
+            let mut v = info_json(&info);
+            v["spendingLimits"] = spending_limits_json(&limits);
+            return print_json(&v);
         }
         let mut f = Fields::default();
         f.add("address", info.address)
@@ -247,7 +250,52 @@ impl InfoArgs {
             .add("guard", none_if_zero(info.guard))
             .add("fallback handler", none_if_zero(info.fallback_handler))
             .add("balance", format!("{} ETH", coffer_core::format_units(info.balance, 18)));
+        add_spending_limits(&mut f, &info, &limits);
         f.print();
         Ok(())
+    }
+}
+
+type Limits =
+    [(coffer_chain::allowance::AllowanceModuleInfo, Vec<coffer_chain::allowance::AllowanceRow>)];
+
+/// `safe info --json`'s `spendingLimits`: one entry per enabled AllowanceModule.
+fn spending_limits_json(limits: &Limits) -> serde_json::Value {
+    limits
+        .iter()
+        .map(|(m, rows)| {
+            json!({
+                "module": m.address, "version": m.version.as_str(), "label": m.label(),
+                "allowances": rows.iter().map(|r| json!({
+                    "delegate": r.delegate, "token": r.token, "amount": r.state.amount.to_string(),
+                    "spent": r.state.spent.to_string(), "resetTimeMin": r.state.reset_time_min,
+                    "nonce": r.state.nonce,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
+/// The spending-limit lines of `safe info` (base units; `coffer allowance list` shows token units).
+fn add_spending_limits(f: &mut Fields, info: &SafeInfo, limits: &Limits) {
+    for (m, rows) in limits {
+        let mut lines = vec![format!("{} ({})", m.address, m.label())];
+        for r in rows {
+            lines.push(format!(
+                "{} may spend {} of {} per {} (spent {})",
+                r.delegate,
+                r.state.amount,
+                if r.token.is_zero() { "ETH".to_owned() } else { r.token.to_string() },
+                coffer_core::format_period(r.state.reset_time_min),
+                r.state.spent
+            ));
+        }
+        f.add("spending limits", lines.join("\n"));
+    }
+    if info.guard != Address::ZERO && !info.modules.is_empty() {
+        f.add(
+            "guard bypass",
+            "enabled modules execute without the transaction guard on Safe 1.3.0/1.4.1",
+        );
     }
 }
