@@ -2,6 +2,7 @@
 
 mod admin;
 mod create;
+pub mod delay;
 pub mod deploy;
 mod error;
 mod execute;

@@ -294,3 +294,56 @@ pub mod test_creation_callback {
     );
 }
 pub use test_creation_callback::TestCreationCallback;
+
+/// `sol!` binding of the committed artifact `artifacts/CofferDelay.json`.
+pub mod coffer_delay {
+    alloy::sol!(
+        #[sol(rpc)]
+        CofferDelay,
+        "artifacts/CofferDelay.json"
+    );
+}
+pub use coffer_delay::CofferDelay;
+
+sol! {
+    /// The Zodiac Delay modifier interface (1.0.x), which coffer's `CofferDelay` shares: code that
+    /// operates *any* Delay (ours or a canonical Zodiac proxy) uses this.
+    #[sol(rpc)]
+    interface IDelay {
+        function setUp(bytes memory initParams) external;
+        function owner() external view returns (address);
+        function avatar() external view returns (address);
+        function target() external view returns (address);
+        function txCooldown() external view returns (uint256);
+        function txExpiration() external view returns (uint256);
+        function txNonce() external view returns (uint256);
+        function queueNonce() external view returns (uint256);
+        function txHash(uint256 nonce) external view returns (bytes32);
+        function txCreatedAt(uint256 nonce) external view returns (uint256);
+        function getTransactionHash(address to, uint256 value, bytes memory data, uint8 operation) external pure returns (bytes32);
+        function setTxCooldown(uint256 cooldown) external;
+        function setTxExpiration(uint256 expiration) external;
+        function setTxNonce(uint256 nonce) external;
+        function enableModule(address module) external;
+        function disableModule(address prevModule, address module) external;
+        function isModuleEnabled(address module) external view returns (bool);
+        function getModulesPaginated(address start, uint256 pageSize) external view returns (address[] memory array, address next);
+        function execTransactionFromModule(address to, uint256 value, bytes memory data, uint8 operation) external returns (bool success);
+        function execTransactionFromModuleReturnData(address to, uint256 value, bytes memory data, uint8 operation) external returns (bool success, bytes memory returnData);
+        function executeNextTx(address to, uint256 value, bytes memory data, uint8 operation) external;
+        function skipExpired() external;
+        function transferOwnership(address newOwner) external;
+
+        event TransactionAdded(uint256 indexed queueNonce, bytes32 indexed txHash, address to, uint256 value, bytes data, uint8 operation);
+        event DelaySetup(address indexed initiator, address indexed owner, address indexed avatar, address target);
+        event EnabledModule(address module);
+        event DisabledModule(address module);
+    }
+
+    /// Zodiac's ModuleProxyFactory: EIP-1167 proxies of a master copy, set up in one call.
+    #[sol(rpc)]
+    interface IModuleProxyFactory {
+        function deployModule(address masterCopy, bytes memory initializer, uint256 saltNonce) external returns (address proxy);
+        event ModuleProxyCreation(address indexed proxy, address indexed masterCopy);
+    }
+}
