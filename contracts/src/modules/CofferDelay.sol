@@ -93,7 +93,7 @@ contract CofferDelay {
             abi.decode(initParams, (address, address, address, uint256, uint256));
         require(_avatar != address(0), "Avatar can not be zero address");
         require(_target != address(0), "Target can not be zero address");
-        require(_expiration == 0 || _expiration >= 60, "Expiration must be 0 or at least 60 seconds");
+        require(_expiration == 0 || _expiration >= 60, "Expiratition must be 0 or at least 60 seconds");
         owner = _owner;
         emit OwnershipTransferred(address(0), _owner);
         avatar = _avatar;
@@ -139,8 +139,9 @@ contract CofferDelay {
     }
 
     /// @notice Sets the expiration: 0 (never) or at least 60 seconds. It applies to calls already queued too.
+    /// @dev The revert string is the Zodiac Delay's, spelling included, so that tools matching it keep working.
     function setTxExpiration(uint256 expiration) external onlyOwner {
-        require(expiration == 0 || expiration >= 60, "Expiration must be 0 or at least 60 seconds");
+        require(expiration == 0 || expiration >= 60, "Expiratition must be 0 or at least 60 seconds");
         txExpiration = expiration;
     }
 

@@ -67,6 +67,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::ExecutorApprovalNotRequested { .. }
             | E::ModuleUnavailable(_)
             | E::PlanCheck(_)
+            | E::Delay(_)
     )
 }
 

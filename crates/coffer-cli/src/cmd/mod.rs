@@ -2,6 +2,7 @@
 
 pub(crate) mod balance;
 pub(crate) mod contracts;
+pub(crate) mod delay;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
 pub(crate) mod relay;
@@ -40,6 +41,9 @@ pub(crate) enum Command {
     /// Wallet tools: print a wallet's address (keys, mnemonics, keystores, Ledger, Trezor).
     #[command(subcommand)]
     Wallet(wallet::WalletCmd),
+    /// A time-lock with veto between proposers and a Safe (coffer's Delay or a Zodiac Delay).
+    #[command(subcommand)]
+    Delay(delay::DelayCmd),
 }
 
 impl Command {
@@ -54,6 +58,7 @@ impl Command {
             Self::Relay(args) => args.run().await,
             Self::Serve(args) => args.run().await,
             Self::Wallet(cmd) => cmd.run().await,
+            Self::Delay(cmd) => cmd.run().await,
         }
     }
 }

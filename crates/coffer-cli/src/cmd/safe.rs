@@ -186,7 +186,9 @@ impl InfoArgs {
         self.rpc.chain_id(&provider).await?;
         let info = read_safe(&provider, safe).await?;
         if self.json {
-            return print_json(&info_json(&info));
+            let mut v = info_json(&info);
+            v["delays"] = super::delay::info_json(&provider, &info).await;
+            return print_json(&v);
         }
         let mut f = Fields::default();
         f.add("address", info.address)
@@ -210,6 +212,9 @@ impl InfoArgs {
             .add("guard", none_if_zero(info.guard))
             .add("fallback handler", none_if_zero(info.fallback_handler))
             .add("balance", format!("{} ETH", coffer_core::format_units(info.balance, 18)));
+        for (key, line) in super::delay::info_lines(&provider, &info).await {
+            f.add(&key, line);
+        }
         f.print();
         Ok(())
     }
