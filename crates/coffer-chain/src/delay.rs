@@ -70,7 +70,9 @@ impl DelayParams {
     /// Refuses what `setUp` refuses (zero avatar or target, an expiration between 1 and 59).
     pub fn check(&self) -> Result<()> {
         if self.avatar == Address::ZERO || self.target == Address::ZERO {
-            return Err(Error::Delay("the avatar and the target must not be the zero address".into()));
+            return Err(Error::Delay(
+                "the avatar and the target must not be the zero address".into(),
+            ));
         }
         if self.expiration != 0 && self.expiration < 60 {
             return Err(Error::Delay(format!(
@@ -84,7 +86,13 @@ impl DelayParams {
     /// `abi.encode(owner, avatar, target, cooldown, expiration)`: the constructor arguments and
     /// `setUp`'s parameter.
     pub fn encode(&self) -> Vec<u8> {
-        (self.owner, self.avatar, self.target, U256::from(self.cooldown), U256::from(self.expiration))
+        (
+            self.owner,
+            self.avatar,
+            self.target,
+            U256::from(self.cooldown),
+            U256::from(self.expiration),
+        )
             .abi_encode_params()
     }
 }
@@ -98,7 +106,11 @@ pub fn coffer_delay_init_code(params: &DelayParams) -> Result<Bytes> {
 }
 
 /// Where [`deploy_coffer_delay`] puts a `CofferDelay` with `params` through `deployer` and `salt`.
-pub fn coffer_delay_address(deployer: Address, salt: B256, params: &DelayParams) -> Result<Address> {
+pub fn coffer_delay_address(
+    deployer: Address,
+    salt: B256,
+    params: &DelayParams,
+) -> Result<Address> {
     Ok(crate::deploy::create2_address(deployer, salt, &coffer_delay_init_code(params)?))
 }
 
@@ -185,7 +197,10 @@ pub async fn deploy_zodiac_delay<P: Provider>(
     let tx = TransactionRequest::default().with_from(from).with_to(factory).with_input(data);
     send_and_confirm(provider, tx).await?;
     if provider.get_code_at(predicted).await.map_err(Error::rpc)?.is_empty() {
-        return Err(Error::NotDeployed { contract: "Zodiac Delay proxy".into(), address: predicted });
+        return Err(Error::NotDeployed {
+            contract: "Zodiac Delay proxy".into(),
+            address: predicted,
+        });
     }
     Ok(predicted)
 }
@@ -578,7 +593,8 @@ pub async fn read_queue<P: Provider>(
         let stored_hash = d.txHash(i).call().await.map_err(Error::rpc)?;
         let created_at = u64_of(d.txCreatedAt(i).call().await.map_err(Error::rpc)?, "txCreatedAt")?;
         let executable_at = created_at.saturating_add(status.cooldown);
-        let expires_at = (status.expiration != 0).then(|| executable_at.saturating_add(status.expiration));
+        let expires_at =
+            (status.expiration != 0).then(|| executable_at.saturating_add(status.expiration));
         let state = if expires_at.is_some_and(|e| now > e) {
             QueueState::Expired
         } else if now < executable_at {
@@ -646,7 +662,11 @@ fn delay_call(delay: Address, data: Vec<u8>, nonce: U256) -> SafeTx {
 
 /// `setTxCooldown(seconds)` on `delay`, as a Safe transaction.
 pub fn set_cooldown_tx(delay: Address, seconds: u64, nonce: U256) -> SafeTx {
-    delay_call(delay, IDelay::setTxCooldownCall { cooldown: U256::from(seconds) }.abi_encode(), nonce)
+    delay_call(
+        delay,
+        IDelay::setTxCooldownCall { cooldown: U256::from(seconds) }.abi_encode(),
+        nonce,
+    )
 }
 
 /// `setTxExpiration(seconds)` on `delay`, as a Safe transaction (refuses 1..=59, as the Delay does).
@@ -693,9 +713,16 @@ pub fn add_proposer_tx(status: &DelayStatus, proposer: Address, nonce: U256) -> 
         return Err(Error::Delay(format!("{proposer} cannot be a proposer")));
     }
     if status.proposers.contains(&proposer) {
-        return Err(Error::Delay(format!("{proposer} is already a proposer of {}", status.address)));
+        return Err(Error::Delay(format!(
+            "{proposer} is already a proposer of {}",
+            status.address
+        )));
     }
-    Ok(delay_call(status.address, IDelay::enableModuleCall { module: proposer }.abi_encode(), nonce))
+    Ok(delay_call(
+        status.address,
+        IDelay::enableModuleCall { module: proposer }.abi_encode(),
+        nonce,
+    ))
 }
 
 /// `disableModule(prev, proposer)` on the Delay, with `prev` from the list, as a Safe transaction.
@@ -741,7 +768,8 @@ pub fn setup_tx(
         ))),
         [only] => Ok(SafeTx::call(only.to, U256::ZERO, only.data.clone(), nonce)),
         _ => {
-            let mut tx = MultiSendBatch::call_only(entries)?.into_safe_tx(multi_send_call_only, U256::ZERO);
+            let mut tx =
+                MultiSendBatch::call_only(entries)?.into_safe_tx(multi_send_call_only, U256::ZERO);
             tx.nonce = nonce;
             Ok(tx)
         }
@@ -768,7 +796,8 @@ pub async fn propose<P: Provider>(
         )));
     }
     let index = u64_of(d.queueNonce().call().await.map_err(Error::rpc)?, "queueNonce")?;
-    let call = IDelay::execTransactionFromModuleCall { to, value, data, operation: operation.as_u8() };
+    let call =
+        IDelay::execTransactionFromModuleCall { to, value, data, operation: operation.as_u8() };
     let tx = TransactionRequest::default()
         .with_from(proposer)
         .with_to(delay)

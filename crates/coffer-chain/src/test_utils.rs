@@ -591,7 +591,8 @@ impl TestChain {
             ("ModuleProxyFactory", ZODIAC_MODULE_PROXY_FACTORY),
         ] {
             let init = zodiac_init_code(name)?;
-            let tx = TransactionRequest::default().with_from(self.deployer()).with_deploy_code(init);
+            let tx =
+                TransactionRequest::default().with_from(self.deployer()).with_deploy_code(init);
             let receipt = self.send(tx).await?;
             let deployed = receipt
                 .contract_address

@@ -95,7 +95,9 @@ fn duration(what: &str, s: &str) -> eyre::Result<u64> {
     };
     let n: Option<u64> = num.parse().ok();
     match (n, mult) {
-        (Some(n), m) if m > 0 => n.checked_mul(m).ok_or_else(|| bad_input(format!("{what} {s:?} is too large"))),
+        (Some(n), m) if m > 0 => {
+            n.checked_mul(m).ok_or_else(|| bad_input(format!("{what} {s:?} is too large")))
+        }
         _ => Err(bad_input(format!(
             "{what} {s:?} is not a duration: write a number with s, m, h, d or w (e.g. 2d, 90m, 0)"
         ))),
@@ -217,7 +219,8 @@ impl ReadArgs {
     async fn status(self) -> eyre::Result<()> {
         let provider = self.rpc.provider()?;
         let (s, safe) = self.target.read(&provider).await?;
-        let enabled = read_safe(&provider, safe).await.map(|i| i.is_module(s.address)).unwrap_or(false);
+        let enabled =
+            read_safe(&provider, safe).await.map(|i| i.is_module(s.address)).unwrap_or(false);
         let warnings = s.warnings(safe, enabled);
         if self.json {
             return print_json(&status_json(&s, enabled, &warnings));
@@ -272,14 +275,20 @@ impl ReadArgs {
             if let Some(d) = &q.decoded {
                 f.add("call", d.to_string().trim_end());
             } else {
-                f.add("call", format!("to {} value {} op {} data {}", q.to, q.value, q.operation, q.data));
+                f.add(
+                    "call",
+                    format!("to {} value {} op {} data {}", q.to, q.value, q.operation, q.data),
+                );
             }
             f.add(
                 "hash",
                 if q.hash_ok() {
                     format!("{} (event re-hashed: matches)", q.stored_hash)
                 } else {
-                    format!("MISMATCH: stored {} but the event hashes to {}", q.stored_hash, q.computed_hash)
+                    format!(
+                        "MISMATCH: stored {} but the event hashes to {}",
+                        q.stored_hash, q.computed_hash
+                    )
                 },
             )
             .add("queued", utc(q.created_at))
@@ -289,7 +298,8 @@ impl ReadArgs {
             )
             .add(
                 "expires",
-                q.expires_at.map_or("never".to_owned(), |e| format!("{} ({})", utc(e), countdown(e, now))),
+                q.expires_at
+                    .map_or("never".to_owned(), |e| format!("{} ({})", utc(e), countdown(e, now))),
             )
             .add("proposer", q.proposer.map_or("unknown".to_owned(), |p| p.to_string()));
             let flags: Vec<String> = q.flags.iter().map(ToString::to_string).collect();
@@ -422,7 +432,9 @@ impl DeployArgs {
         let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
         let tx = delay::setup_tx(&info, address, &proposers, suite.multi_send_call_only, nonce)?;
         if !self.json {
-            eprintln!("deployed the Delay at {address}; the Safe tx below enables it and its proposers:");
+            eprintln!(
+                "deployed the Delay at {address}; the Safe tx below enables it and its proposers:"
+            );
             for w in &warnings {
                 eprintln!("warning: {w}");
             }
@@ -509,8 +521,10 @@ impl VetoArgs {
             );
         }
         let label = format!("veto Delay queue below {new}");
-        propose_owner_tx(&self.rpc, &self.store, &s, label, self.json, |n| delay::veto_tx(&s, new, n))
-            .await
+        propose_owner_tx(&self.rpc, &self.store, &s, label, self.json, |n| {
+            delay::veto_tx(&s, new, n)
+        })
+        .await
     }
 }
 
@@ -609,8 +623,15 @@ pub(crate) struct ProposeArgs {
     #[arg(long, allow_hyphen_values = true)]
     value: Option<String>,
     /// The calldata in hex.
-    #[arg(long, default_value = "0x")]
+    #[arg(long, default_value = "0x", conflicts_with = "sig")]
     data: String,
+    /// Build the calldata from a function signature and ARGS instead of --data, e.g.
+    /// `--sig "swapOwner(address,address,address)" 0x…01 OLD NEW`.
+    #[arg(long)]
+    sig: Option<String>,
+    /// The arguments of --sig, in order.
+    #[arg(allow_negative_numbers = true, requires = "sig")]
+    args: Vec<String>,
     /// call or delegatecall.
     #[arg(long, value_enum, default_value_t = OpArg::Call)]
     operation: OpArg,
@@ -631,7 +652,10 @@ impl ProposeArgs {
             Some(v) => parse::eth_value("--value", v)?,
             None => U256::ZERO,
         };
-        let data: Bytes = parse::hex_data("--data", &self.data)?;
+        let data: Bytes = match &self.sig {
+            Some(sig) => parse::encode_call(sig, &self.args)?,
+            None => parse::hex_data("--data", &self.data)?,
+        };
         let op = match self.operation {
             OpArg::Call => Operation::Call,
             OpArg::Delegatecall => Operation::DelegateCall,
@@ -655,16 +679,15 @@ impl ProposeArgs {
         let key = sending_key(&signer)?;
         let from = key.address();
         let sending = self.rpc.signing_provider(key)?;
-        let index = with_spinner(
-            "queuing",
-            delay::propose(&sending, s.address, from, to, value, data, op),
-        )
-        .await?;
+        let hash = delay::queue_hash(to, value, &data, op.as_u8());
+        let index =
+            with_spinner("queuing", delay::propose(&sending, s.address, from, to, value, data, op))
+                .await?;
         if self.json {
             return print_json(&json!({
                 "delay": s.address,
                 "index": index,
-                "hash": delay::queue_hash(to, value, &parse::hex_data("--data", &self.data)?, op.as_u8()),
+                "hash": hash,
                 "flags": flags.iter().map(ToString::to_string).collect::<Vec<_>>(),
             }));
         }
@@ -773,7 +796,11 @@ impl WatchArgs {
             None => provider.get_block_number().await?.saturating_add(1),
         };
         if !self.json {
-            eprintln!("watching Delay {} (cooldown {}) from block {from}; Ctrl-C stops", s.address, human(s.cooldown));
+            eprintln!(
+                "watching Delay {} (cooldown {}) from block {from}; Ctrl-C stops",
+                s.address,
+                human(s.cooldown)
+            );
         }
         loop {
             let latest = provider.get_block_number().await?;
@@ -798,8 +825,14 @@ impl WatchArgs {
     }
 }
 
-fn alert(s: &DelayStatus, safe: Address, ev: &delay::QueueEvent, json_out: bool) -> eyre::Result<()> {
-    let (decoded, flags) = delay::flag_call(safe, s.address, ev.to, ev.value, &ev.data, ev.operation);
+fn alert(
+    s: &DelayStatus,
+    safe: Address,
+    ev: &delay::QueueEvent,
+    json_out: bool,
+) -> eyre::Result<()> {
+    let (decoded, flags) =
+        delay::flag_call(safe, s.address, ev.to, ev.value, &ev.data, ev.operation);
     let hash_ok = delay::queue_hash(ev.to, ev.value, &ev.data, ev.operation) == ev.hash;
     let flags: Vec<String> = flags.iter().map(ToString::to_string).collect();
     if json_out {
@@ -816,7 +849,8 @@ fn alert(s: &DelayStatus, safe: Address, ev: &delay::QueueEvent, json_out: bool)
             "flags": flags,
         }));
     }
-    let call = decoded.map_or_else(|| format!("to {} op {}", ev.to, ev.operation), |d| d.to_string());
+    let call =
+        decoded.map_or_else(|| format!("to {} op {}", ev.to, ev.operation), |d| d.to_string());
     let first = call.lines().next().unwrap_or_default().to_owned();
     println!(
         "ALERT Delay {} queued #{} (block {}): {}{}{}; runs after {} unless vetoed (`coffer delay veto {} --delay {}`)",
@@ -834,7 +868,10 @@ fn alert(s: &DelayStatus, safe: Address, ev: &delay::QueueEvent, json_out: bool)
 }
 
 /// Lines for `safe info`: every Delay among the Safe's modules, with its settings.
-pub(crate) async fn info_lines(provider: &DynProvider, info: &coffer_chain::SafeInfo) -> Vec<(String, String)> {
+pub(crate) async fn info_lines(
+    provider: &DynProvider,
+    info: &coffer_chain::SafeInfo,
+) -> Vec<(String, String)> {
     delay::delays_of(provider, info)
         .await
         .into_iter()
@@ -859,10 +896,7 @@ pub(crate) async fn info_lines(provider: &DynProvider, info: &coffer_chain::Safe
 pub(crate) async fn info_json(provider: &DynProvider, info: &coffer_chain::SafeInfo) -> Value {
     let delays = delay::delays_of(provider, info).await;
     Value::Array(
-        delays
-            .iter()
-            .map(|s| status_json(s, true, &s.warnings(info.address, true)))
-            .collect(),
+        delays.iter().map(|s| status_json(s, true, &s.warnings(info.address, true))).collect(),
     )
 }
 
