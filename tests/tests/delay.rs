@@ -776,3 +776,229 @@ async fn delay_cli_recovery_with_veto() {
 fn chain_key(chain: &TestChain, i: usize) -> String {
     coffer_e2e::key_hex(chain.signer(i))
 }
+
+// ----- social recovery (CofferSocialRecoveryModule; no registry ships the Candide bytecode, so
+// these pin MODULES.md §4's behaviour on coffer's Safe and canonical 1.4.1) -----
+
+const PERIOD: u64 = 14 * 86_400;
+
+fn sig_of(chain: &TestChain, i: usize, digest: B256) -> Bytes {
+    use alloy::signers::SignerSync;
+    Bytes::from(chain.signer(i).sign_hash_sync(&digest).unwrap().as_bytes().to_vec())
+}
+
+async fn recovery_scenarios(imp: Implementation) {
+    use coffer_chain::recovery::{self as rec, RecoveryStatus};
+    use coffer_contracts::bindings::ISocialRecovery;
+    let owned = TestChain::spawn().await.unwrap();
+    let chain = &owned;
+    let suite = chain.deploy_suite(imp).await.unwrap();
+    let p = chain.provider();
+    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
+    let module = rec::deploy_recovery_module(p, chain.deployer(), PERIOD).await.unwrap();
+    let m = ISocialRecovery::new(module, p);
+    let guardians = [chain.address(6), chain.address(7), chain.address(8)];
+    let info = read_safe(p, safe.address).await.unwrap();
+    // Preflight refusals: an owner, a duplicate, a threshold above the count.
+    let msco = suite.multi_send_call_only;
+    assert!(rec::setup_tx(&info, module, &[chain.address(1)], 1, msco, info.nonce).is_err());
+    assert!(
+        rec::setup_tx(&info, module, &[guardians[0], guardians[0]], 1, msco, info.nonce).is_err()
+    );
+    assert!(rec::setup_tx(&info, module, &guardians, 4, msco, info.nonce).is_err());
+    let tx = rec::setup_tx(&info, module, &guardians, 2, msco, info.nonce).unwrap();
+    safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    let status =
+        |info: SafeInfoRef| async move { rec::read_recovery(p, module, &info.0).await.unwrap() };
+    let st: RecoveryStatus = status(SafeInfoRef(read_safe(p, safe.address).await.unwrap())).await;
+    assert_eq!(st.guardians, vec![guardians[2], guardians[1], guardians[0]], "newest first");
+    assert_eq!((st.threshold, st.enabled, st.pending.is_none()), (2, true, true));
+    let reason = |from: Address, data: Vec<u8>| async move {
+        chain
+            .revert_reason(
+                TransactionRequest::default().with_from(from).with_to(module).with_input(data),
+            )
+            .await
+            .unwrap()
+    };
+    // Guardian management by an EOA / a Safe without the module: refused.
+    let add = ISocialRecovery::addGuardianWithThresholdCall {
+        guardian: chain.address(9),
+        threshold: U256::from(1),
+    };
+    assert!(reason(chain.address(0), add.abi_encode()).await.is_some());
+
+    // The request: owner 1 lost; new owners [9, 2] (9 replaces owner 1), threshold 2.
+    let new_owners = vec![chain.address(9), chain.address(2)];
+    let (msg, digest) =
+        rec::recovery_message(p, module, safe.address, new_owners.clone(), 2).await.unwrap();
+    assert_eq!(
+        m.domainSeparator().call().await.unwrap(),
+        coffer_core::recovery::recovery_domain_separator(chain.chain_id(), module)
+    );
+    // A non-guardian confirms: refused.
+    let confirm = |execute: bool| ISocialRecovery::confirmRecoveryCall {
+        wallet: safe.address,
+        newOwners: new_owners.clone(),
+        newThreshold: U256::from(2),
+        execute,
+    };
+    assert_eq!(
+        reason(chain.address(5), confirm(false).abi_encode()).await.as_deref(),
+        Some("SM: sender not a guardian")
+    );
+    // Signatures: a non-guardian's, one over a wrong digest (other chain id), unsorted signers.
+    let multi = |sigs: Vec<(Address, Bytes)>, execute: bool| {
+        ISocialRecovery::multiConfirmRecoveryCall {
+            wallet: safe.address,
+            newOwners: new_owners.clone(),
+            newThreshold: U256::from(2),
+            signatures: sigs
+                .into_iter()
+                .map(|(signer, signature)| ISocialRecovery::SignatureData { signer, signature })
+                .collect(),
+            execute,
+        }
+        .abi_encode()
+    };
+    let r =
+        reason(chain.address(0), multi(vec![(chain.address(5), sig_of(chain, 5, digest))], false))
+            .await;
+    assert_eq!(r.as_deref(), Some("SM: Signer not a guardian"));
+    let wrong = msg.digest(chain.chain_id() + 1, module);
+    let r =
+        reason(chain.address(0), multi(vec![(guardians[1], sig_of(chain, 7, wrong))], false)).await;
+    assert_eq!(r.as_deref(), Some("SM: Invalid guardian signature"));
+    let mut pair =
+        vec![(guardians[0], sig_of(chain, 6, digest)), (guardians[1], sig_of(chain, 7, digest))];
+    pair.sort_by_key(|(s, _)| std::cmp::Reverse(*s));
+    let r = reason(chain.address(0), multi(pair, false)).await;
+    assert_eq!(r.as_deref(), Some("SM: duplicate signers/invalid ordering"));
+    // One guardian is not enough to start.
+    rec::confirm(p, module, guardians[0], &msg, false).await.unwrap();
+    let e = rec::execute(p, module, chain.address(0), &msg).await.unwrap_err().to_string();
+    assert!(e.contains("less than threshold"), "{e}");
+    // The owners invalidate the nonce: the confirmation dies (W1), a replayed signature too.
+    safe.execute(
+        p,
+        &rec::invalidate_nonce_tx(module, read_safe(p, safe.address).await.unwrap().nonce),
+        &[0, 1],
+        chain.deployer(),
+    )
+    .await
+    .unwrap();
+    let (msg, digest2) =
+        rec::recovery_message(p, module, safe.address, new_owners.clone(), 2).await.unwrap();
+    assert_ne!(digest, digest2);
+    assert_eq!(
+        m.getRecoveryApprovals(safe.address, new_owners.clone(), U256::from(2))
+            .call()
+            .await
+            .unwrap(),
+        U256::ZERO
+    );
+    let r = reason(chain.address(0), multi(vec![(guardians[1], sig_of(chain, 7, digest))], false))
+        .await;
+    assert_eq!(
+        r.as_deref(),
+        Some("SM: Invalid guardian signature"),
+        "a signature replayed after the nonce bump"
+    );
+    // Guardian 6 on chain + guardian 7 by signature (sorted by the library), executed: the period starts.
+    rec::confirm(p, module, guardians[0], &msg, false).await.unwrap();
+    rec::multi_confirm(
+        p,
+        module,
+        chain.address(0),
+        &msg,
+        vec![(guardians[1], sig_of(chain, 7, digest2))],
+        true,
+    )
+    .await
+    .unwrap();
+    let st = status(SafeInfoRef(read_safe(p, safe.address).await.unwrap())).await;
+    let pending = st.pending.clone().unwrap();
+    assert_eq!((pending.approvals, pending.new_threshold), (2, 2));
+    assert_eq!(pending.new_owners, new_owners);
+    // A replacement with equal approvals is refused.
+    let other = vec![chain.address(5)];
+    let (msg_o, _) =
+        rec::recovery_message(p, module, safe.address, other.clone(), 1).await.unwrap();
+    rec::confirm(p, module, guardians[0], &msg_o, false).await.unwrap();
+    let e = rec::confirm(p, module, guardians[1], &msg_o, true).await.unwrap_err().to_string();
+    assert!(e.contains("not enough approvals for replacement"), "{e}");
+    // Finalize before the period: refused.
+    let e = rec::finalize(p, module, chain.address(0), safe.address).await.unwrap_err().to_string();
+    assert!(e.contains("recovery period still pending"), "{e}");
+    // The owners cancel during the window (a normal Safe tx), and finalize then has nothing to do.
+    let info = read_safe(p, safe.address).await.unwrap();
+    safe.execute(p, &rec::cancel_tx(&st, info.nonce).unwrap(), &[0, 1], chain.deployer())
+        .await
+        .unwrap();
+    let st = status(SafeInfoRef(read_safe(p, safe.address).await.unwrap())).await;
+    assert!(st.pending.is_none());
+    assert!(rec::cancel_tx(&st, U256::ZERO).is_err());
+    chain.advance_time(PERIOD).await.unwrap();
+    let e = rec::finalize(p, module, chain.address(0), safe.address).await.unwrap_err().to_string();
+    assert!(e.contains("no ongoing recovery"), "{e}");
+
+    // Again, and this time the period passes: the owners become the new set (reversed order).
+    let (msg, digest3) =
+        rec::recovery_message(p, module, safe.address, new_owners.clone(), 2).await.unwrap();
+    rec::multi_confirm(
+        p,
+        module,
+        chain.address(0),
+        &msg,
+        vec![(guardians[2], sig_of(chain, 8, digest3)), (guardians[1], sig_of(chain, 7, digest3))],
+        true,
+    )
+    .await
+    .unwrap();
+    chain.advance_time(PERIOD - 5).await.unwrap();
+    assert!(rec::finalize(p, module, chain.address(0), safe.address).await.is_err(), "5 s early");
+    chain.advance_time(5).await.unwrap();
+    rec::finalize(p, module, chain.address(0), safe.address).await.unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    assert_eq!(info.owners, vec![chain.address(2), chain.address(9)], "newOwners reversed");
+    assert_eq!(info.threshold, 2);
+
+    // A guardian as a new owner: finalize reverts, and the owners can still cancel.
+    let (msg, digest4) =
+        rec::recovery_message(p, module, safe.address, vec![guardians[0]], 1).await.unwrap();
+    rec::multi_confirm(
+        p,
+        module,
+        chain.address(0),
+        &msg,
+        vec![(guardians[2], sig_of(chain, 8, digest4)), (guardians[1], sig_of(chain, 7, digest4))],
+        true,
+    )
+    .await
+    .unwrap();
+    chain.advance_time(PERIOD).await.unwrap();
+    let e = rec::finalize(p, module, chain.address(0), safe.address).await.unwrap_err().to_string();
+    assert!(e.contains("new owner cannot be guardian"), "{e}");
+    // With the module disabled, finalize fails too (GS104 inside).
+    let new_safe =
+        TestSafe { owners: vec![chain.signer(2).clone(), chain.signer(9).clone()], ..safe.clone() };
+    let info = read_safe(p, safe.address).await.unwrap();
+    new_safe
+        .execute(p, &info.disable_module_tx(module, info.nonce).unwrap(), &[0, 1], chain.deployer())
+        .await
+        .unwrap();
+    assert!(rec::finalize(p, module, chain.address(0), safe.address).await.is_err());
+}
+
+/// `read_recovery` takes a `SafeInfo` by reference; the helper closure owns one.
+struct SafeInfoRef(coffer_chain::SafeInfo);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_on_coffer_safe() {
+    recovery_scenarios(Implementation::Coffer).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_on_canonical_141() {
+    recovery_scenarios(Implementation::Canonical141).await;
+}

@@ -263,6 +263,10 @@ pub enum Error {
     /// the message says what to do.
     #[error("{0}")]
     Delay(String),
+    /// A social-recovery problem: not a recovery module, a refused guardian or threshold, a
+    /// request that cannot be started or finalized; the message says what to do.
+    #[error("{0}")]
+    Recovery(String),
 
     /// The signing gate refuses a DELEGATECALL (see [`crate::gate`]).
     #[error(

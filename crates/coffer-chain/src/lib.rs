@@ -10,6 +10,7 @@ pub mod gate;
 mod nonce;
 pub mod plan;
 mod read;
+pub mod recovery;
 mod send;
 mod simulate;
 mod suite;

@@ -68,6 +68,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::ModuleUnavailable(_)
             | E::PlanCheck(_)
             | E::Delay(_)
+            | E::Recovery(_)
     )
 }
 

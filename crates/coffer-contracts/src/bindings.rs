@@ -347,3 +347,42 @@ sol! {
         event ModuleProxyCreation(address indexed proxy, address indexed masterCopy);
     }
 }
+
+sol! {
+    /// The Candide SocialRecoveryModule interface (MODULES.md section 4), which coffer's
+    /// `CofferSocialRecoveryModule` shares: code that operates any deployment uses this.
+    #[sol(rpc)]
+    interface ISocialRecovery {
+        struct SignatureData { address signer; bytes signature; }
+        struct RecoveryRequest { uint256 guardiansApprovalCount; uint256 newThreshold; uint64 executeAfter; address[] newOwners; }
+        function addGuardianWithThreshold(address guardian, uint256 threshold) external;
+        function revokeGuardianWithThreshold(address prevGuardian, address guardian, uint256 threshold) external;
+        function changeThreshold(uint256 threshold) external;
+        function confirmRecovery(address wallet, address[] calldata newOwners, uint256 newThreshold, bool execute) external;
+        function multiConfirmRecovery(address wallet, address[] calldata newOwners, uint256 newThreshold, SignatureData[] memory signatures, bool execute) external;
+        function executeRecovery(address wallet, address[] calldata newOwners, uint256 newThreshold) external;
+        function finalizeRecovery(address wallet) external;
+        function cancelRecovery() external;
+        function invalidateNonce() external;
+        function getRecoveryRequest(address wallet) external view returns (RecoveryRequest memory request);
+        function getRecoveryApprovals(address wallet, address[] calldata newOwners, uint256 newThreshold) external view returns (uint256);
+        function hasGuardianApproved(address wallet, address guardian, address[] calldata newOwners, uint256 newThreshold) external view returns (bool);
+        function nonce(address wallet) external view returns (uint256);
+        function isGuardian(address wallet, address guardian) external view returns (bool);
+        function guardiansCount(address wallet) external view returns (uint256);
+        function threshold(address wallet) external view returns (uint256);
+        function getGuardians(address wallet) external view returns (address[] memory);
+        function domainSeparator() external view returns (bytes32);
+        function getRecoveryHash(address wallet, address[] calldata newOwners, uint256 newThreshold, uint256 nonce) external view returns (bytes32);
+        function NAME() external view returns (string memory);
+        function VERSION() external view returns (string memory);
+
+        event GuardianAdded(address indexed wallet, address indexed guardian);
+        event GuardianRevoked(address indexed wallet, address indexed guardian);
+        event ChangedThreshold(address indexed wallet, uint256 threshold);
+        event RecoveryExecuted(address indexed wallet, address[] indexed newOwners, uint256 newThreshold, uint256 nonce, uint64 executeAfter, uint256 guardiansApprovalCount);
+        event RecoveryFinalized(address indexed wallet, address[] indexed newOwners, uint256 newThreshold, uint256 nonce);
+        event RecoveryCanceled(address indexed wallet, uint256 nonce);
+        event NonceInvalidated(address indexed wallet, uint256 nonce);
+    }
+}

@@ -8,6 +8,7 @@ mod hash;
 mod multisend;
 mod payout;
 mod payout_plan;
+pub mod recovery;
 mod signature;
 pub mod tx_builder;
 mod types;
