@@ -574,7 +574,7 @@ async fn delay_cli_recovery_with_veto() {
         ],
         "at least 60 seconds",
     );
-    cli.bad(&["delay", "status", "--delay", &owners[0].to_string()], "no contract");
+    cli.bad(&["delay", "status", "--delay", owners[0]], "no contract");
 
     // Deploy + the setup Safe tx (enable the Delay, enable the recoverer on it).
     let v = cli.json(&[
