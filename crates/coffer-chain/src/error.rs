@@ -272,6 +272,15 @@ pub enum Error {
     #[error("{0}")]
     ModuleUnavailable(String),
 
+    /// A Delay (time-lock) problem: not a Delay, a refused setting, a queue entry that cannot run;
+    /// the message says what to do.
+    #[error("{0}")]
+    Delay(String),
+    /// A social-recovery problem: not a recovery module, a refused guardian or threshold, a
+    /// request that cannot be started or finalized; the message says what to do.
+    #[error("{0}")]
+    Recovery(String),
+
     /// The signing gate refuses a DELEGATECALL (see [`crate::gate`]).
     #[error(
         "refusing a DELEGATECALL to {target}: {reason}. A delegatecall runs the target's code with the Safe's storage and funds; pass --allow-delegatecall only if you have audited that contract"

@@ -3,6 +3,7 @@
 mod admin;
 pub mod allowance;
 mod create;
+pub mod delay;
 pub mod deploy;
 pub mod drill;
 mod error;
@@ -15,6 +16,7 @@ mod nonce;
 pub mod plan;
 mod read;
 pub mod rpc;
+pub mod recovery;
 mod send;
 pub mod sheet;
 pub mod sheet_render;

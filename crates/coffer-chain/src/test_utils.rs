@@ -619,3 +619,109 @@ pub fn sign_hash(signer: &PrivateKeySigner, hash: B256) -> Result<SafeSignature>
     }
     Ok(safe_sig)
 }
+
+/// Where the Zodiac npm package's bytecode is: `$COFFER_ZODIAC_INIT_DATA`, else
+/// `<repo>/.tools/node_modules/@gnosis.pm/zodiac/dist/cjs/initData` (npm `@gnosis.pm/zodiac@4.0.3`,
+/// installed by `script/bootstrap`, never committed).
+pub fn zodiac_init_data_dir() -> PathBuf {
+    std::env::var_os("COFFER_ZODIAC_INIT_DATA").map(PathBuf::from).unwrap_or_else(|| {
+        repo_root().join(".tools/node_modules/@gnosis.pm/zodiac/dist/cjs/initData")
+    })
+}
+
+/// The `initCode` the Zodiac npm package ships for `name` (`"Delay"`, `"ModuleProxyFactory"`):
+/// the exact creation code (constructor arguments included) of the canonical master copy.
+pub fn zodiac_init_code(name: &str) -> Result<Bytes> {
+    let path = zodiac_init_data_dir().join(format!("{name}.js"));
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        setup_err(format!(
+            "{}: {e}; run script/bootstrap (it installs @gnosis.pm/zodiac@4.0.3 into .tools)",
+            path.display()
+        ))
+    })?;
+    let start = text
+        .find("initCode = \"")
+        .ok_or_else(|| setup_err(format!("no initCode in {}", path.display())))?
+        + "initCode = \"".len();
+    let end = text[start..]
+        .find('"')
+        .ok_or_else(|| setup_err(format!("unterminated initCode in {}", path.display())))?;
+    text[start..start + end]
+        .parse()
+        .map_err(|e| setup_err(format!("initCode of {}: {e}", path.display())))
+}
+
+impl TestChain {
+    /// Deploys the canonical Zodiac Delay 1.0.1 master copy and ModuleProxyFactory 1.2.0 from npm
+    /// `@gnosis.pm/zodiac@4.0.3`'s creation code (a plain CREATE from account 0), then copies the
+    /// runtime code to their canonical addresses ([`crate::delay::ZODIAC_DELAY_101_MASTERCOPY`],
+    /// [`crate::delay::ZODIAC_MODULE_PROXY_FACTORY`]): anvil has no EIP-2470 factory to deploy
+    /// them there as Zodiac did. Neither contract has immutables, so the copies behave exactly
+    /// as the canonical deployments (the master copy is only ever delegatecalled by proxies).
+    /// Returns (factory, master copy).
+    pub async fn deploy_zodiac(&self) -> Result<(Address, Address)> {
+        use crate::delay::{ZODIAC_DELAY_101_MASTERCOPY, ZODIAC_MODULE_PROXY_FACTORY};
+        for (name, at) in [
+            ("Delay", ZODIAC_DELAY_101_MASTERCOPY),
+            ("ModuleProxyFactory", ZODIAC_MODULE_PROXY_FACTORY),
+        ] {
+            let init = zodiac_init_code(name)?;
+            let tx =
+                TransactionRequest::default().with_from(self.deployer()).with_deploy_code(init);
+            let receipt = self.send(tx).await?;
+            let deployed = receipt
+                .contract_address
+                .ok_or_else(|| setup_err(format!("deploying Zodiac {name} gave no address")))?;
+            let code = self.provider.get_code_at(deployed).await.map_err(Error::rpc)?;
+            self.set_code(at, code).await?;
+        }
+        Ok((ZODIAC_MODULE_PROXY_FACTORY, ZODIAC_DELAY_101_MASTERCOPY))
+    }
+
+    /// `evm_increaseTime(seconds)` then `evm_mine`.
+    pub async fn advance_time(&self, seconds: u64) -> Result<()> {
+        self.provider
+            .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (seconds,))
+            .await
+            .map_err(Error::rpc)?;
+        self.mine().await
+    }
+
+    /// `evm_setNextBlockTimestamp(ts)` then `evm_mine`: the next block has exactly `ts`.
+    pub async fn mine_at(&self, ts: u64) -> Result<()> {
+        self.provider
+            .raw_request::<_, serde_json::Value>("evm_setNextBlockTimestamp".into(), (ts,))
+            .await
+            .map_err(Error::rpc)?;
+        self.mine().await
+    }
+
+    /// `evm_setNextBlockTimestamp(ts)` only: the next transaction's block gets `ts`.
+    pub async fn set_next_timestamp(&self, ts: u64) -> Result<()> {
+        self.provider
+            .raw_request::<_, serde_json::Value>("evm_setNextBlockTimestamp".into(), (ts,))
+            .await
+            .map_err(Error::rpc)?;
+        Ok(())
+    }
+
+    /// `evm_mine`.
+    pub async fn mine(&self) -> Result<()> {
+        self.provider
+            .raw_request::<_, serde_json::Value>("evm_mine".into(), ())
+            .await
+            .map_err(Error::rpc)?;
+        Ok(())
+    }
+
+    /// The latest block's timestamp.
+    pub async fn now(&self) -> Result<u64> {
+        let b = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(Error::rpc)?
+            .ok_or_else(|| setup_err("no latest block"))?;
+        Ok(b.header.timestamp)
+    }
+}

@@ -69,6 +69,8 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::PlanCheck(_)
             | E::NoPush0 { .. }
             | E::Sheet(_)
+            | E::Delay(_)
+            | E::Recovery(_)
     )
 }
 

@@ -325,3 +325,94 @@ pub mod allowance_reentrant {
     );
 }
 pub use allowance_reentrant::AllowanceReentrant;
+/// `sol!` binding of the committed artifact `artifacts/CofferDelay.json`.
+pub mod coffer_delay {
+    alloy::sol!(
+        #[sol(rpc)]
+        CofferDelay,
+        "artifacts/CofferDelay.json"
+    );
+}
+pub use coffer_delay::CofferDelay;
+
+sol! {
+    /// The Zodiac Delay modifier interface (1.0.x), which coffer's `CofferDelay` shares: code that
+    /// operates *any* Delay (ours or a canonical Zodiac proxy) uses this.
+    #[sol(rpc)]
+    interface IDelay {
+        function setUp(bytes memory initParams) external;
+        function owner() external view returns (address);
+        function avatar() external view returns (address);
+        function target() external view returns (address);
+        function txCooldown() external view returns (uint256);
+        function txExpiration() external view returns (uint256);
+        function txNonce() external view returns (uint256);
+        function queueNonce() external view returns (uint256);
+        function txHash(uint256 nonce) external view returns (bytes32);
+        function txCreatedAt(uint256 nonce) external view returns (uint256);
+        function getTransactionHash(address to, uint256 value, bytes memory data, uint8 operation) external pure returns (bytes32);
+        function setTxCooldown(uint256 cooldown) external;
+        function setTxExpiration(uint256 expiration) external;
+        function setTxNonce(uint256 nonce) external;
+        function enableModule(address module) external;
+        function disableModule(address prevModule, address module) external;
+        function isModuleEnabled(address module) external view returns (bool);
+        function getModulesPaginated(address start, uint256 pageSize) external view returns (address[] memory array, address next);
+        function execTransactionFromModule(address to, uint256 value, bytes memory data, uint8 operation) external returns (bool success);
+        function execTransactionFromModuleReturnData(address to, uint256 value, bytes memory data, uint8 operation) external returns (bool success, bytes memory returnData);
+        function executeNextTx(address to, uint256 value, bytes memory data, uint8 operation) external;
+        function skipExpired() external;
+        function transferOwnership(address newOwner) external;
+
+        event TransactionAdded(uint256 indexed queueNonce, bytes32 indexed txHash, address to, uint256 value, bytes data, uint8 operation);
+        event DelaySetup(address indexed initiator, address indexed owner, address indexed avatar, address target);
+        event EnabledModule(address module);
+        event DisabledModule(address module);
+    }
+
+    /// Zodiac's ModuleProxyFactory: EIP-1167 proxies of a master copy, set up in one call.
+    #[sol(rpc)]
+    interface IModuleProxyFactory {
+        function deployModule(address masterCopy, bytes memory initializer, uint256 saltNonce) external returns (address proxy);
+        event ModuleProxyCreation(address indexed proxy, address indexed masterCopy);
+    }
+}
+
+sol! {
+    /// The Candide SocialRecoveryModule interface (MODULES.md section 4), which coffer's
+    /// `CofferSocialRecoveryModule` shares: code that operates any deployment uses this.
+    #[sol(rpc)]
+    interface ISocialRecovery {
+        struct SignatureData { address signer; bytes signature; }
+        struct RecoveryRequest { uint256 guardiansApprovalCount; uint256 newThreshold; uint64 executeAfter; address[] newOwners; }
+        function addGuardianWithThreshold(address guardian, uint256 threshold) external;
+        function revokeGuardianWithThreshold(address prevGuardian, address guardian, uint256 threshold) external;
+        function changeThreshold(uint256 threshold) external;
+        function confirmRecovery(address wallet, address[] calldata newOwners, uint256 newThreshold, bool execute) external;
+        function multiConfirmRecovery(address wallet, address[] calldata newOwners, uint256 newThreshold, SignatureData[] memory signatures, bool execute) external;
+        function executeRecovery(address wallet, address[] calldata newOwners, uint256 newThreshold) external;
+        function finalizeRecovery(address wallet) external;
+        function cancelRecovery() external;
+        function invalidateNonce() external;
+        function getRecoveryRequest(address wallet) external view returns (RecoveryRequest memory request);
+        function getRecoveryApprovals(address wallet, address[] calldata newOwners, uint256 newThreshold) external view returns (uint256);
+        function hasGuardianApproved(address wallet, address guardian, address[] calldata newOwners, uint256 newThreshold) external view returns (bool);
+        function nonce(address wallet) external view returns (uint256);
+        function isGuardian(address wallet, address guardian) external view returns (bool);
+        function guardiansCount(address wallet) external view returns (uint256);
+        function threshold(address wallet) external view returns (uint256);
+        function getGuardians(address wallet) external view returns (address[] memory);
+        function domainSeparator() external view returns (bytes32);
+        function getRecoveryHash(address wallet, address[] calldata newOwners, uint256 newThreshold, uint256 nonce) external view returns (bytes32);
+        function NAME() external view returns (string memory);
+        function VERSION() external view returns (string memory);
+
+        event GuardianAdded(address indexed wallet, address indexed guardian);
+        event GuardianRevoked(address indexed wallet, address indexed guardian);
+        event ChangedThreshold(address indexed wallet, uint256 threshold);
+        event RecoveryExecuted(address indexed wallet, address[] indexed newOwners, uint256 newThreshold, uint256 nonce, uint64 executeAfter, uint256 guardiansApprovalCount);
+        event RecoveryFinalized(address indexed wallet, address[] indexed newOwners, uint256 newThreshold, uint256 nonce);
+        event RecoveryCanceled(address indexed wallet, uint256 nonce);
+        event NonceInvalidated(address indexed wallet, uint256 nonce);
+    }
+}

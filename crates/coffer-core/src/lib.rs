@@ -10,6 +10,7 @@ mod message;
 mod multisend;
 mod payout;
 mod payout_plan;
+pub mod recovery;
 mod signature;
 pub mod tx_builder;
 mod types;

@@ -522,3 +522,37 @@ fn sign_message_lib_call_is_decoded() {
     assert_eq!(coffer_core::message_text(&[0xff, 0x00]), "0xff00 (2 bytes, not text)");
     assert_eq!(coffer_core::message_text(b"a\x1b[2Jb"), "0x611b5b324a62 (6 bytes, not text)");
 }
+
+/// The social-recovery guardian confirmation digest against ethers' EIP-712 encoder
+/// (`tests/vectors/social-recovery.cjs`, values pinned): Sepolia, the canonical Candide module
+/// address, two new owners, threshold 2, nonce 7.
+#[test]
+fn social_recovery_digest_golden() {
+    use coffer_core::recovery::{RecoveryMessage, recovery_domain_separator};
+    let module = address!("4Aa5Bf7D840aC607cb5BD3249e6Af6FC86C04897");
+    let msg = RecoveryMessage {
+        wallet: address!("1111111111111111111111111111111111111111"),
+        new_owners: vec![
+            address!("2222222222222222222222222222222222222222"),
+            address!("3333333333333333333333333333333333333333"),
+        ],
+        new_threshold: U256::from(2),
+        nonce: U256::from(7),
+    };
+    assert_eq!(
+        recovery_domain_separator(11_155_111, module),
+        b256!("3c7aa4a3e7afde7432339d33798a9db12502e668af4515b90ff3e1dfb68ff977")
+    );
+    assert_eq!(
+        msg.struct_hash(),
+        b256!("75b1d12e02af443041c0f499e960fc2acd0eb6fc554a08bacd8517ece1fe88e6")
+    );
+    assert_eq!(
+        msg.digest(11_155_111, module),
+        b256!("bb9eabf528c7d323235ff6d31c5f529aa60472e96ce85b5518e2e4efe6427bca")
+    );
+    // Order matters: the swapped owner list is another request.
+    let mut swapped = msg.clone();
+    swapped.new_owners.reverse();
+    assert_ne!(swapped.digest(11_155_111, module), msg.digest(11_155_111, module));
+}

@@ -5,6 +5,7 @@ pub(crate) mod balance;
 pub(crate) mod contracts;
 pub(crate) mod drill;
 pub(crate) mod message;
+pub(crate) mod delay;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
 pub(crate) mod relay;
@@ -58,6 +59,9 @@ pub(crate) enum Command {
     /// Spending limits: delegates pay within an allowance with one signature (AllowanceModule ABI).
     #[command(subcommand)]
     Allowance(allowance::AllowanceCmd),
+    /// A time-lock with veto between proposers and a Safe (coffer's Delay or a Zodiac Delay).
+    #[command(subcommand)]
+    Delay(delay::DelayCmd),
 }
 
 impl Command {
@@ -76,6 +80,7 @@ impl Command {
             Self::Message(cmd) => cmd.run().await,
             Self::Store(cmd) => cmd.run().await,
             Self::Allowance(cmd) => cmd.run().await,
+            Self::Delay(cmd) => cmd.run().await,
         }
     }
 }

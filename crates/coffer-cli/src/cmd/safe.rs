@@ -226,6 +226,7 @@ impl InfoArgs {
         if self.json {
             let mut v = info_json(&info);
             v["spendingLimits"] = spending_limits_json(&limits);
+            v["delays"] = super::delay::info_json(&provider, &info).await;
             return print_json(&v);
         }
         let mut f = Fields::default();
@@ -251,6 +252,9 @@ impl InfoArgs {
             .add("fallback handler", none_if_zero(info.fallback_handler))
             .add("balance", format!("{} ETH", coffer_core::format_units(info.balance, 18)));
         add_spending_limits(&mut f, &info, &limits);
+        for (key, line) in super::delay::info_lines(&provider, &info).await {
+            f.add(&key, line);
+        }
         f.print();
         Ok(())
     }
