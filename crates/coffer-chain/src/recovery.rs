@@ -411,3 +411,100 @@ pub async fn finalize<P: Provider>(
     send(provider, from, module, ISocialRecovery::finalizeRecoveryCall { wallet }.abi_encode())
         .await
 }
+
+/// The recovery period of coffer's module at `module`, read from its runtime code (the period is
+/// an immutable; Candide's module has no getter): `None` when the code is not
+/// `CofferSocialRecoveryModule`'s (e.g. a canonical Candide deployment).
+pub async fn recovery_period<P: Provider>(provider: &P, module: Address) -> Result<Option<u64>> {
+    let code = provider.get_code_at(module).await.map_err(Error::rpc)?;
+    let art = artifact(COFFER_RECOVERY_MODULE)?;
+    if !crate::deploy::code_matches(art, &code) {
+        return Ok(None);
+    }
+    let Some(refs) = art.immutable_references.as_object() else { return Ok(None) };
+    let start = refs
+        .values()
+        .filter_map(|v| v.as_array())
+        .flatten()
+        .find_map(|o| o.get("start").and_then(serde_json::Value::as_u64));
+    let Some(start) = start.map(|s| s as usize) else { return Ok(None) };
+    let Some(word) = code.get(start..start + 32) else { return Ok(None) };
+    Ok(u64::try_from(U256::from_be_slice(word)).ok())
+}
+
+/// Every module enabled on the Safe that answers the social recovery interface, with its state.
+pub async fn recoveries_of<P: Provider>(provider: &P, info: &SafeInfo) -> Vec<RecoveryStatus> {
+    let mut out = Vec::new();
+    for m in &info.modules {
+        if let Ok(s) = read_recovery(provider, *m, info).await {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// A guardian's offline confirmation, as `coffer recovery confirm --out` writes it and
+/// `coffer recovery execute --signatures` reads it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardianSignature {
+    /// The chain.
+    pub chain_id: u64,
+    /// The recovery module.
+    pub module: Address,
+    /// The Safe.
+    pub wallet: Address,
+    /// The owners after the recovery.
+    pub new_owners: Vec<Address>,
+    /// The threshold after the recovery.
+    pub new_threshold: u64,
+    /// The module's nonce for the Safe when signed.
+    pub nonce: U256,
+    /// The EIP-712 digest signed.
+    pub digest: B256,
+    /// The guardian.
+    pub signer: Address,
+    /// `r ‖ s ‖ v`.
+    pub signature: Bytes,
+}
+
+impl GuardianSignature {
+    /// Checks the confirmation against the request recomputed from the chain (`msg`, `digest`):
+    /// same request, signature recovering to `signer` over the recomputed digest.
+    pub fn check(&self, chain_id: u64, module: Address, msg: &RecoveryMessage) -> Result<()> {
+        let digest = msg.digest(chain_id, module);
+        if self.chain_id != chain_id || self.module != module || self.wallet != msg.wallet {
+            return Err(Error::Recovery(format!(
+                "the confirmation by {} is for Safe {} on module {} (chain {}), not {} on {module} (chain {chain_id})",
+                self.signer, self.wallet, self.module, self.chain_id, msg.wallet
+            )));
+        }
+        if self.new_owners != msg.new_owners || U256::from(self.new_threshold) != msg.new_threshold
+        {
+            return Err(Error::Recovery(format!(
+                "the confirmation by {} is for another request (owners {:?}, threshold {})",
+                self.signer, self.new_owners, self.new_threshold
+            )));
+        }
+        if self.nonce != msg.nonce || self.digest != digest {
+            return Err(Error::Recovery(format!(
+                "the confirmation by {} was signed at nonce {} but the module is at {}: the owners invalidated it; ask for a new one",
+                self.signer, self.nonce, msg.nonce
+            )));
+        }
+        let sig = coffer_core::SafeSignature::from_eip712_rsv(
+            digest,
+            coffer_core::Rsv::try_from(self.signature.as_ref()).map_err(|_| {
+                Error::Recovery(format!("the signature by {} is not 65 bytes", self.signer))
+            })?,
+        )
+        .map_err(|e| Error::Recovery(format!("the signature by {}: {e}", self.signer)))?;
+        if sig.owner != self.signer {
+            return Err(Error::Recovery(format!(
+                "the signature in the confirmation of {} recovers to {}: not signed by the guardian",
+                self.signer, sig.owner
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod eip712;
 mod error;
 mod ledger;
 mod local;
@@ -12,6 +13,7 @@ mod signer;
 mod trezor;
 mod typed;
 
+pub use eip712::TypedSignature;
 pub use error::{Error, Result};
 pub use ledger::{
     DEFAULT_DEVICE_TIMEOUT, LedgerAppConfig, LedgerConnection, LedgerMode, LedgerSigner,
