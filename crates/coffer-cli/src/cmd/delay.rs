@@ -81,7 +81,7 @@ impl DelayCmd {
 }
 
 /// Parses a duration: a number with s, m, h, d or w (no unit = seconds); `0` allowed.
-fn duration(what: &str, s: &str) -> eyre::Result<u64> {
+pub(crate) fn duration(what: &str, s: &str) -> eyre::Result<u64> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
@@ -104,7 +104,7 @@ fn duration(what: &str, s: &str) -> eyre::Result<u64> {
     }
 }
 
-fn human(secs: u64) -> String {
+pub(crate) fn human(secs: u64) -> String {
     if secs == 0 {
         return "0s".into();
     }
@@ -118,7 +118,7 @@ fn human(secs: u64) -> String {
     out
 }
 
-fn utc(ts: u64) -> String {
+pub(crate) fn utc(ts: u64) -> String {
     let days = ts / 86_400;
     let rem = ts % 86_400;
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -134,7 +134,7 @@ fn utc(ts: u64) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3_600, rem % 3_600 / 60, rem % 60)
 }
 
-async fn latest_time(provider: &DynProvider) -> eyre::Result<u64> {
+pub(crate) async fn latest_time(provider: &DynProvider) -> eyre::Result<u64> {
     let b = provider
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await?

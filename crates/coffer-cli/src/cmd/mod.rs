@@ -3,11 +3,12 @@
 pub(crate) mod allowance;
 pub(crate) mod balance;
 pub(crate) mod contracts;
+pub(crate) mod delay;
 pub(crate) mod drill;
 pub(crate) mod message;
-pub(crate) mod delay;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
+pub(crate) mod recovery;
 pub(crate) mod relay;
 pub(crate) mod safe;
 pub(crate) mod send;
@@ -62,6 +63,9 @@ pub(crate) enum Command {
     /// A time-lock with veto between proposers and a Safe (coffer's Delay or a Zodiac Delay).
     #[command(subcommand)]
     Delay(delay::DelayCmd),
+    /// Social recovery: guardians replace lost owners after a delay the owners can cancel.
+    #[command(subcommand)]
+    Recovery(recovery::RecoveryCmd),
 }
 
 impl Command {
@@ -81,6 +85,7 @@ impl Command {
             Self::Store(cmd) => cmd.run().await,
             Self::Allowance(cmd) => cmd.run().await,
             Self::Delay(cmd) => cmd.run().await,
+            Self::Recovery(cmd) => cmd.run().await,
         }
     }
 }
