@@ -67,22 +67,18 @@ async fn start_recovery(
     chain: &TestChain,
     cli: &Arc<Cli>,
     ledger: &common::LedgerDouble,
-    tag: &str,
+    salt: &str,
 ) -> (String, String) {
     let payer = key_hex(chain.signer(0));
     let k1 = key_hex(chain.signer(1));
     let k2 = key_hex(chain.signer(2));
     let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    let safe = {
-        let cli = Arc::clone(cli);
-        let payer = payer.clone();
-        tokio::task::spawn_blocking(move || {
-            let o: Vec<&str> = owners.iter().map(String::as_str).collect();
-            cli.create_safe(&o, 2, &payer)
-        })
-        .await
-        .unwrap()
-    };
+    let mut args = vec!["safe", "create"];
+    for o in &owners {
+        args.extend(["--owner", o.as_str()]);
+    }
+    args.extend(["--threshold", "2", "--salt-nonce", salt, "--private-key", &payer]);
+    let safe = ok(cli, &args).await.stdout.trim().to_owned();
     let (g6, g7) = (chain.address(6).to_string(), chain.address(7).to_string());
     let v = json(
         cli,
@@ -119,11 +115,8 @@ async fn start_recovery(
     assert_eq!(gs, want);
     assert!(st["pending"].is_null());
 
-    let (n9, n2, n3) = (
-        chain.address(9).to_string(),
-        chain.address(2).to_string(),
-        chain.address(3).to_string(),
-    );
+    let (n9, n2, n3) =
+        (chain.address(9).to_string(), chain.address(2).to_string(), chain.address(3).to_string());
     let req = ["--new-owner", &n9, "--new-owner", &n2, "--new-owner", &n3, "--new-threshold", "2"];
     // Guardian 6 confirms on chain with its key.
     let k6 = key_hex(chain.signer(6));
@@ -141,7 +134,7 @@ async fn start_recovery(
     assert!(r.stderr.contains("only 1 of the 2"), "{}", r.stderr);
 
     // Guardian 7 on the Ledger, offline into a file.
-    let file = cli.file(&format!("g7-{tag}.json"));
+    let file = cli.file(&format!("g7-{salt}.json"));
     let f = file.to_str().unwrap();
     let mut a = vec!["recovery", "confirm", &safe];
     a.extend(req);
@@ -189,7 +182,7 @@ async fn recovery_cli_cancelled_by_owners_then_finalized_on_another_safe() {
     let k2 = key_hex(chain.signer(2));
 
     // Run 1: the owners see the pending recovery and cancel it through the normal flow.
-    let (safe, module) = start_recovery(&chain, &cli, &ledger, "a").await;
+    let (safe, module) = start_recovery(&chain, &cli, &ledger, "1").await;
     let info = ok(&cli, &["safe", "info", &safe]).await.stdout;
     assert!(info.contains("recovery delay 3d") && info.contains("PENDING"), "{info}");
     assert!(info.contains(&chain.address(6).to_string()), "{info}");
@@ -208,7 +201,7 @@ async fn recovery_cli_cancelled_by_owners_then_finalized_on_another_safe() {
     assert!(after.owners.contains(&chain.address(1)), "cancelled: owner 1 stays");
 
     // Run 2: on another Safe (same module: one per delay), the delay passes and the owners change.
-    let (safe, module2) = start_recovery(&chain, &cli, &ledger, "b").await;
+    let (safe, module2) = start_recovery(&chain, &cli, &ledger, "2").await;
     assert_eq!(module, module2);
     chain.advance_time(DELAY + 1).await.unwrap();
     let v = json(&cli, &["recovery", "finalize", &safe, "--private-key", &payer]).await;

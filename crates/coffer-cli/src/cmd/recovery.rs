@@ -301,7 +301,8 @@ impl SetupArgs {
         let info = read_safe(&provider, safe).await?;
         let suite = self.suite.addresses(&provider).await?;
         // Refuse bad guardians before deploying anything.
-        recovery::setup_tx(&info, Address::ZERO, &guardians, threshold, Address::ZERO, U256::ZERO)?;
+        let probe = Address::repeat_byte(0xee);
+        recovery::setup_tx(&info, probe, &guardians, threshold, probe, U256::ZERO)?;
         let mut warnings = Vec::new();
         if period < 86_400 {
             warnings.push(format!(
