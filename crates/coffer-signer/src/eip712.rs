@@ -50,8 +50,9 @@ impl WalletSigner {
             Self::Ledger(ledger) => {
                 if ledger.mode() == LedgerMode::EthSign {
                     return Err(Error::LocalSign {
-                        reason: "this message must be signed as EIP-712; drop --ledger-mode eth-sign"
-                            .into(),
+                        reason:
+                            "this message must be signed as EIP-712; drop --ledger-mode eth-sign"
+                                .into(),
                     });
                 }
                 ledger.ensure_blind_signing("hashed EIP-712 signing").await?;

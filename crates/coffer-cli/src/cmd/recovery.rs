@@ -114,7 +114,7 @@ impl Target {
 }
 
 fn period_text(p: Option<u64>) -> String {
-    p.map_or_else(|| "unknown (not coffer's module: no getter)".to_owned(), |p| human(p))
+    p.map_or_else(|| "unknown (not coffer's module: no getter)".to_owned(), human)
 }
 
 fn status_json(s: &RecoveryStatus, period: Option<u64>, now: u64) -> Value {
@@ -230,7 +230,6 @@ impl StatusArgs {
 /// Proposes a Safe tx through the normal flow (the gate reviews it).
 async fn propose(
     provider: &DynProvider,
-    rpc: &RpcOpts,
     store: &StoreOpts,
     info: &SafeInfo,
     module: Address,
@@ -238,9 +237,8 @@ async fn propose(
     json_out: bool,
     build: impl FnOnce(U256) -> coffer_chain::Result<SafeTx>,
 ) -> eyre::Result<(alloy::primitives::B256, Value)> {
-    let chain_id = rpc.chain_id(provider).await?;
     let store = store.open()?;
-    let nonce = store.next_nonce(chain_id, info.address, info.nonce)?;
+    let nonce = store.next_nonce(info.chain_id, info.address, info.nonce)?;
     let tx = build(nonce)?;
     let meta = ProposalMeta {
         label: Some(label),
@@ -335,11 +333,10 @@ impl SetupArgs {
         let label =
             format!("recovery setup: {} guardian(s), threshold {threshold}", guardians.len());
         let msco = suite.multi_send_call_only;
-        let (hash, mut v) =
-            propose(&provider, &self.rpc, &self.store, &info, module, label, self.json, |n| {
-                recovery::setup_tx(&info, module, &guardians, threshold, msco, n)
-            })
-            .await?;
+        let (hash, mut v) = propose(&provider, &self.store, &info, module, label, self.json, |n| {
+            recovery::setup_tx(&info, module, &guardians, threshold, msco, n)
+        })
+        .await?;
         v["recoveryPeriod"] = json!(period);
         v["guardians"] = json!(guardians);
         v["threshold"] = json!(threshold);
@@ -401,15 +398,8 @@ impl GuardianArgs {
                 if add { count + 1 } else { count.saturating_sub(1) }
             );
         }
-        let (hash, v) = propose(
-            &provider,
-            &self.opts.rpc,
-            &self.opts.store,
-            &info,
-            s.module,
-            label,
-            self.opts.json,
-            |n| {
+        let (hash, v) =
+            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
                 if !add {
                     recovery::revoke_guardian_tx(&s, g, threshold, n)
                 } else if s.enabled {
@@ -419,9 +409,8 @@ impl GuardianArgs {
                     recovery::add_guardian_tx(&info, &s, g, threshold, n)?;
                     recovery::setup_tx(&info, s.module, &[g], threshold.min(1), msco, n)
                 }
-            },
-        )
-        .await?;
+            })
+            .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
@@ -443,17 +432,11 @@ impl ThresholdArgs {
         let provider = self.opts.rpc.provider()?;
         let (info, s) = self.target.read(&provider).await?;
         let label = format!("recovery guardians' threshold {} -> {t}", s.threshold);
-        let (hash, v) = propose(
-            &provider,
-            &self.opts.rpc,
-            &self.opts.store,
-            &info,
-            s.module,
-            label,
-            self.opts.json,
-            |n| recovery::change_threshold_tx(&s, t, n),
-        )
-        .await?;
+        let (hash, v) =
+            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
+                recovery::change_threshold_tx(&s, t, n)
+            })
+            .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
@@ -476,17 +459,11 @@ impl OwnerArgs {
             preview_request(&info, &p.new_owners, p.new_threshold);
         }
         let label = "cancel the pending recovery".to_owned();
-        let (hash, v) = propose(
-            &provider,
-            &self.opts.rpc,
-            &self.opts.store,
-            &info,
-            s.module,
-            label,
-            self.opts.json,
-            |n| recovery::cancel_tx(&s, n),
-        )
-        .await?;
+        let (hash, v) =
+            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
+                recovery::cancel_tx(&s, n)
+            })
+            .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
