@@ -80,3 +80,42 @@ impl WalletSigner {
         Ok(TypedSignature { bytes, device_method: method.to_owned() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use alloy::primitives::{Address, U256};
+    use coffer_core::recovery::{RecoveryMessage, recovery_domain_separator};
+
+    fn msg() -> RecoveryMessage {
+        RecoveryMessage {
+            wallet: Address::repeat_byte(0x11),
+            new_owners: vec![Address::repeat_byte(0x22), Address::repeat_byte(0x33)],
+            new_threshold: U256::from(2),
+            nonce: U256::from(7),
+        }
+    }
+
+    #[tokio::test]
+    async fn key_signs_the_recovery_digest_and_a_wrong_digest_is_refused() {
+        let key = crate::KeySigner::from_private_key(
+            "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        )
+        .unwrap();
+        let signer = WalletSigner::Local(key);
+        let (m, module) = (msg(), Address::repeat_byte(0x44));
+        let typed = m.typed_data_json(31337, module);
+        let domain = recovery_domain_separator(31337, module);
+        let digest = m.digest(31337, module);
+        let sig = signer.sign_typed_digest(&typed, domain, m.struct_hash(), digest).await.unwrap();
+        let rsv = Rsv::from(sig.bytes);
+        assert!(rsv.v == 27 || rsv.v == 28);
+        let back = SafeSignature::from_eip712_rsv(digest, rsv).unwrap();
+        assert_eq!(back.owner, signer.address());
+        // A digest for another chain does not match the typed data: refused before signing.
+        let other = m.digest(1, module);
+        let e = signer.sign_typed_digest(&typed, domain, m.struct_hash(), other).await;
+        assert!(matches!(e, Err(Error::HashMismatch { .. })), "{e:?}");
+    }
+}
