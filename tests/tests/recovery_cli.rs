@@ -263,3 +263,64 @@ async fn recovery_cli_bad_input_exits_2() {
         "--new-threshold",
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_cli_guardians_managed_by_owners() {
+    let chain = TestChain::spawn().await.unwrap();
+    chain.deploy_suite(Implementation::Coffer).await.unwrap();
+    let cli = Arc::new(Cli::new(chain.endpoint()));
+    let payer = key_hex(chain.signer(0));
+    let keys = [key_hex(chain.signer(1)), key_hex(chain.signer(2))];
+    let keys = [keys[0].as_str(), keys[1].as_str()];
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let mut args = vec!["safe", "create"];
+    for o in &owners {
+        args.extend(["--owner", o.as_str()]);
+    }
+    args.extend(["--threshold", "2", "--private-key", &payer]);
+    let safe = ok(&cli, &args).await.stdout.trim().to_owned();
+    let (g6, g7) = (chain.address(6).to_string(), chain.address(7).to_string());
+    let v = json(
+        &cli,
+        &[
+            "recovery",
+            "setup",
+            &safe,
+            "--guardian",
+            &g6,
+            "--threshold",
+            "1",
+            "--delay",
+            "14d",
+            "--private-key",
+            &payer,
+        ],
+    )
+    .await;
+    sign_and_execute(&cli, v["safeTxHash"].as_str().unwrap(), keys, &payer).await;
+    let status = || async {
+        let st = json(&cli, &["recovery", "status", &safe]).await;
+        let gs: Vec<Address> = st["guardians"].as_array().unwrap().iter().map(addr).collect();
+        (gs, st["threshold"].as_u64().unwrap(), st["recoveryPeriod"].as_u64().unwrap())
+    };
+    assert_eq!(status().await, (vec![chain.address(6)], 1, 14 * 86_400));
+
+    let v = json(&cli, &["recovery", "add-guardian", &safe, &g7, "--threshold", "2"]).await;
+    sign_and_execute(&cli, v["safeTxHash"].as_str().unwrap(), keys, &payer).await;
+    assert_eq!(status().await.0, vec![chain.address(7), chain.address(6)]);
+    assert_eq!(status().await.1, 2);
+    // Refused before anything is proposed: an existing guardian, a threshold above the count.
+    cli.bad(&["recovery", "add-guardian", &safe, &g7], "already a guardian");
+    cli.bad(&["recovery", "set-threshold", &safe, "3"], "between 1 and 2");
+
+    let v = json(&cli, &["recovery", "set-threshold", &safe, "1"]).await;
+    sign_and_execute(&cli, v["safeTxHash"].as_str().unwrap(), keys, &payer).await;
+    assert_eq!(status().await.1, 1);
+
+    let v = json(&cli, &["recovery", "remove-guardian", &safe, &g6]).await;
+    sign_and_execute(&cli, v["safeTxHash"].as_str().unwrap(), keys, &payer).await;
+    assert_eq!(status().await.0, vec![chain.address(7)]);
+    assert_eq!(status().await.1, 1);
+    // Nothing pending: cancel is refused as bad input.
+    cli.bad(&["recovery", "cancel", &safe], "nothing to cancel");
+}
