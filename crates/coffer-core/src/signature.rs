@@ -383,6 +383,37 @@ pub fn parse_signatures(blob: &[u8], hash: B256) -> Result<Vec<SafeSignature>> {
     Ok(out)
 }
 
+/// Signatures parsed from a blob by [`parse_signatures_for`], with the hash their ECDSA owners were recovered
+/// over. The fields are private, so a value proves that every EIP-712 / eth_sign part was recovered (and
+/// checked for low s) against [`ParsedSignatures::hash`]: a verifier given the same hash need not recover again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedSignatures {
+    hash: B256,
+    signatures: Vec<SafeSignature>,
+}
+
+impl ParsedSignatures {
+    /// The hash the owners were recovered over.
+    pub fn hash(&self) -> B256 {
+        self.hash
+    }
+
+    /// The signatures, in blob order.
+    pub fn signatures(&self) -> &[SafeSignature] {
+        &self.signatures
+    }
+
+    /// The signatures, in blob order.
+    pub fn into_signatures(self) -> Vec<SafeSignature> {
+        self.signatures
+    }
+}
+
+/// [`parse_signatures`], keeping the hash the owners were recovered over (see [`ParsedSignatures`]).
+pub fn parse_signatures_for(blob: &[u8], hash: B256) -> Result<ParsedSignatures> {
+    Ok(ParsedSignatures { hash, signatures: parse_signatures(blob, hash)? })
+}
+
 /// Packs signatures into the blob `execTransaction` takes: sorted by owner ascending (the Safe requires
 /// strictly increasing owners), one 65-byte static part each, then the dynamic parts of contract signatures in
 /// the same order, each as `uint256 length ‖ data` (unpadded), with each static `s` holding its dynamic part's
