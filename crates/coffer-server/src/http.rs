@@ -591,35 +591,38 @@ async fn propose(
             python_list(&info.owners)
         )));
     }
-    let Some(blob) = &fields.signature else {
-        return Err(ApiError::unprocessable(
-            "coffer serve stores only signed proposals: add the sender's signature (`signature`)",
-        ));
-    };
-    let sigs = verified_signatures(&state.chain.provider, &info, &ctx, &fields.tx, blob)
-        .await
-        .map_err(|r| match r {
-            Refusal::Malformed(m) => ApiError::unprocessable(m),
-            Refusal::NotOwner(o) => ApiError::unprocessable(format!(
-                "Signer={o} is not an owner or delegate. Current owners={}. Delegates=[]",
-                python_list(&info.owners)
-            )),
-            Refusal::Invalid { signature, owner } => ApiError::unprocessable(format!(
-                "Signature={signature} for owner={owner} is not valid"
-            )),
-            Refusal::Duplicate(o) => {
-                ApiError::unprocessable(format!("Signature for owner={o} is duplicated"))
+    // Without a signature the official service stores the proposal untrusted (hidden from the default lists,
+    // no confirmation); a later signed proposal or confirmation makes it trusted.
+    let sigs = match &fields.signature {
+        None => Vec::new(),
+        Some(blob) => {
+            let sigs = verified_signatures(&state.chain.provider, &info, &ctx, &fields.tx, blob)
+                .await
+                .map_err(|r| match r {
+                    Refusal::Malformed(m) => ApiError::unprocessable(m),
+                    Refusal::NotOwner(o) => ApiError::unprocessable(format!(
+                        "Signer={o} is not an owner or delegate. Current owners={}. Delegates=[]",
+                        python_list(&info.owners)
+                    )),
+                    Refusal::Invalid { signature, owner } => ApiError::unprocessable(format!(
+                        "Signature={signature} for owner={owner} is not valid"
+                    )),
+                    Refusal::Duplicate(o) => {
+                        ApiError::unprocessable(format!("Signature for owner={o} is duplicated"))
+                    }
+                    Refusal::Rpc(t) => ApiError::rpc(t),
+                })?;
+            if !sigs.iter().any(|s| s.owner == fields.sender) {
+                let owners: Vec<Address> = sigs.iter().map(|s| s.owner).collect();
+                return Err(ApiError::unprocessable(format!(
+                    "Signature does not match sender={}. Calculated owners={}",
+                    fields.sender,
+                    python_list(&owners)
+                )));
             }
-            Refusal::Rpc(t) => ApiError::rpc(t),
-        })?;
-    if !sigs.iter().any(|s| s.owner == fields.sender) {
-        let owners: Vec<Address> = sigs.iter().map(|s| s.owner).collect();
-        return Err(ApiError::unprocessable(format!(
-            "Signature does not match sender={}. Calculated owners={}",
-            fields.sender,
-            python_list(&owners)
-        )));
-    }
+            sigs
+        }
+    };
     let now = now_iso();
     let tx = &fields.tx;
     let row = TxRow {
@@ -637,7 +640,7 @@ async fn propose(
         nonce: i64::try_from(tx.nonce).unwrap_or(i64::MAX),
         proposer: fields.sender.to_string(),
         origin: stored_origin(fields.origin.as_deref()),
-        trusted: true,
+        trusted: !sigs.is_empty(),
         created: now.clone(),
         modified: now.clone(),
         executed_tx_hash: None,
