@@ -34,10 +34,10 @@ type Slots = Arc<Mutex<HashMap<Address, Slot>>>;
 
 /// The provider, the chain id and the Safe cache.
 ///
-/// A value is used for at most `ttl` after its read began. Once it is half that old, the first caller starts one
-/// read in the background and every caller keeps using the value, which is still within `ttl`: under steady load
-/// no request waits for the chain. Only a value older than `ttl` (or none) makes callers wait, for a single
-/// read.
+/// A value is used for at most `ttl` after its read began. Once it is three quarters that old, the
+/// first caller starts one read in the background and every caller keeps using the value, which is
+/// still within `ttl`: under steady load no request waits for the chain. Only a value older than
+/// `ttl` (or none) makes callers wait, for a single read.
 pub(crate) struct ChainView {
     pub(crate) provider: DynProvider,
     pub(crate) chain_id: u64,
@@ -61,7 +61,8 @@ impl ChainView {
         Self { provider, chain_id, ttl, slots: Arc::default() }
     }
 
-    /// The cached value if it is at most `max_age` old; starts a background read when it is past half of it.
+    /// The cached value if it is at most `max_age` old; past three quarters of that age, starts one
+    /// background read.
     fn cached(&self, safe: Address, max_age: Duration) -> Option<Arc<SafeInfo>> {
         let mut slots = self.slots.lock().ok()?;
         let slot = slots.get_mut(&safe)?;
@@ -71,7 +72,10 @@ impl ChainView {
             return None;
         }
         let info = info.clone();
-        if age > max_age / 2 && !slot.refreshing && tokio::runtime::Handle::try_current().is_ok() {
+        if age > max_age / 4 * 3
+            && !slot.refreshing
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
             slot.refreshing = true;
             let (provider, slots) = (self.provider.clone(), self.slots.clone());
             tokio::spawn(async move {
