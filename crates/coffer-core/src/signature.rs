@@ -189,8 +189,9 @@ mod recovery_tests {
         /// Signatures made with k256: libsecp256k1 recovers the signer, as k256 does.
         #[test]
         fn libsecp256k1_recovers_what_k256_signs(key in 1u64.., hash in any::<[u8; 32]>()) {
-            let sk = k256::ecdsa::SigningKey::from_slice(&U256::from(key).to_be_bytes::<32>()).unwrap();
-            let (sig, recid) = sk.sign_prehash_recoverable(&hash).unwrap();
+            let sk = k256::ecdsa::SigningKey::from_slice(&U256::from(key).to_be_bytes::<32>())
+                .expect("a key below the order");
+            let (sig, recid) = sk.sign_prehash_recoverable(&hash).expect("signs");
             let bytes = sig.to_bytes();
             let (r, s) = (U256::from_be_slice(&bytes[..32]), U256::from_be_slice(&bytes[32..]));
             let hash = B256::from(hash);
