@@ -90,10 +90,7 @@ const MAX_GROUP: usize = 512;
 /// transaction (multi-row `INSERT … ON CONFLICT DO NOTHING`), commits, and only then answers each waiter. One
 /// commit (one WAL append, one PostgreSQL fsync) serves many requests, and a request is answered only once its row
 /// is durable. If the group fails, each row is retried on its own, so one bad row fails only its own request.
-async fn confirmation_writer(
-    pool: AnyPool,
-    mut rx: tokio::sync::mpsc::Receiver<PendingWrite>,
-) {
+async fn confirmation_writer(pool: AnyPool, mut rx: tokio::sync::mpsc::Receiver<PendingWrite>) {
     let mut group: Vec<PendingWrite> = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
         let rows: Vec<&ConfirmationRow> = group.iter().map(|(r, _)| r).collect();
