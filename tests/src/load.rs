@@ -241,3 +241,36 @@ pub fn peak_rss_mib(pid: u32) -> Option<f64> {
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
 }
+
+/// CPU time (user + system) process `pid` has used so far, in seconds, from `/proc/PID/stat` (`utime` and
+/// `stime`, in the kernel's fixed 100 Hz `USER_HZ` ticks). Independent of how busy the machine is, unlike wall
+/// time.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its `)`.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3 (state); utime and stime are fields 14 and 15.
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// The pids of the direct children of this process whose command name is `comm` (e.g. `anvil`).
+pub fn children_named(comm: &str) -> Vec<u32> {
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                return false;
+            };
+            let name = &stat[open + 1..close];
+            let ppid = stat[close + 1..].split_whitespace().nth(1).and_then(|p| p.parse().ok());
+            name == comm && ppid == Some(me)
+        })
+        .collect()
+}

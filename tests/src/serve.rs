@@ -85,6 +85,21 @@ impl Serve {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Sends `signal` (e.g. `-TERM`) and returns at once.
+    pub fn send_signal(&self, signal: &str) {
+        let _ = Command::new("kill").args([signal, &self.child.id().to_string()]).status();
+    }
+
+    /// The exit status if the process has exited, without waiting.
+    pub fn try_exit(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait(&mut self) -> ExitStatus {
+        self.child.wait().unwrap_or_else(|e| fail(&format!("wait: {e}")))
+    }
+
     /// Sends `signal` (e.g. `-KILL`, `-TERM`) and waits for the exit.
     pub fn signal(&mut self, signal: &str) -> ExitStatus {
         let _ = Command::new("kill").args([signal, &self.child.id().to_string()]).status();

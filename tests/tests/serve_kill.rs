@@ -1,6 +1,7 @@
 //! `coffer serve` killed with SIGKILL under a confirmation load (64 concurrent clients, SQLite): after a restart
 //! on the same database, every confirmation it answered 201 for is there, none is stored twice, and the rest
-//! can be sent again (each answered 201, stored once).
+//! can be sent again (each answered 201, stored once). And SIGTERM drains: a request in flight when the signal
+//! arrives is answered and stored, while new connections are refused.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -70,4 +71,58 @@ async fn sigkill_under_load_loses_no_acknowledged_confirmation() {
         assert_eq!(owners.len(), per_safe);
         assert_eq!(owners.iter().collect::<HashSet<_>>().len(), per_safe);
     }
+}
+
+/// SIGTERM while a confirmation is half sent: the server stops accepting connections but waits for that request,
+/// answers it 201, stores it, and exits 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_lets_an_in_flight_request_finish() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Coffer).await.unwrap();
+    let rpc = chain.endpoint();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("drain.sqlite3").display());
+    let mut server = Serve::start(&rpc, &db, &[]);
+    let work = load::prepare(&chain, &suite, &server.api(), 1, 3, 900).await;
+    let job = work.jobs[0].clone();
+    let port: u16 = server.url().rsplit(':').next().unwrap().parse().unwrap();
+
+    // Headers and half of the body: the request is in flight.
+    let mut conn = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let head = format!(
+        "POST /api/v1/multisig-transactions/{}/confirmations/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        job.safe_tx_hash,
+        job.body.len()
+    );
+    let (first, rest) = job.body.as_bytes().split_at(job.body.len() / 2);
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(first).await.unwrap();
+    conn.flush().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    server.send_signal("-TERM");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(server.try_exit().is_none(), "coffer serve exited with a request in flight");
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err(),
+        "a new connection was accepted after SIGTERM"
+    );
+
+    conn.write_all(rest).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), conn.read_to_end(&mut answer))
+        .await
+        .expect("the in-flight request was answered")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "in-flight request answered: {answer}");
+
+    let status = server.wait();
+    assert!(status.success(), "coffer serve exited {status} on SIGTERM:\n{}", server.log());
+    let server = Serve::start(&rpc, &db, &[]);
+    let owners = load::listed_owners(&server.api(), job.safe_tx_hash).await;
+    assert!(owners.contains(&job.owner), "the drained confirmation is stored");
 }

@@ -11,7 +11,9 @@
 //! - nothing from the service is trusted: a transaction edited in the server's database is
 //!   refused by its hash and nothing is stored; a confirmation re-attributed to another owner is
 //!   refused by that owner's name and not stored, while the proposal is;
-//! - a 4xx from the service shows the service's own message, with exit code 2.
+//! - a 4xx from the service shows the service's own message, with exit code 2;
+//! - a payout batch proposed with `--tx-service` is published with the proposer's signature, one proposal
+//!   per chunk.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -338,4 +340,60 @@ async fn what_the_service_says_is_verified_before_it_is_stored() {
 
     // No service configured: tx sync says what to pass (exit 2).
     t.bob.bad(&["tx", "sync", &t.safe], "--tx-service");
+}
+
+/// `tx propose … batch --tx-service`: the chunk goes through the same path as any proposal (the signing gate,
+/// the local store), is signed by the proposer and published; the other owner, who has never seen it, finds it
+/// on the service with that signature, signs and executes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_proposed_through_the_service() {
+    let t = team().await;
+    let svc = t.svc();
+    let (one, two) = (
+        "0x00000000000000000000000000000000000000e8",
+        "0x00000000000000000000000000000000000000e9",
+    );
+    let csv = t.alice.file("payouts.csv");
+    std::fs::write(
+        &csv,
+        format!("token_type,token_address,receiver,amount,id\nnative,,{one},0.001,\nnative,,{two},0.002,\n"),
+    )
+    .unwrap();
+    let out = t.alice.ok(&[
+        "tx",
+        "propose",
+        &t.safe,
+        "--tx-service",
+        &svc,
+        "--private-key",
+        &t.keys[1],
+        "--json",
+        "batch",
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    let out: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let proposals = out["proposals"].as_array().unwrap();
+    assert_eq!(proposals.len(), 1, "{out}");
+    let hash = proposals[0]["safeTxHash"].as_str().unwrap().to_owned();
+
+    let shown = t.bob.json(&["tx", "show", &hash, "--tx-service", &svc]);
+    let sigs = shown["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 1, "{shown}");
+    assert_eq!(sigs[0]["owner"].as_str().unwrap().parse::<Address>().unwrap(), t.chain.address(1));
+    let signed = t.bob.json(&[
+        "tx",
+        "sign",
+        &hash,
+        "--tx-service",
+        &svc,
+        "--execute",
+        "--private-key",
+        &t.keys[2],
+    ]);
+    assert_eq!(signed["execution"]["executed"], true, "{signed}");
+    let provider = t.chain.provider();
+    for (to, wei) in [(one, 1_000_000_000_000_000u64), (two, 2_000_000_000_000_000)] {
+        assert_eq!(provider.get_balance(to.parse().unwrap()).await.unwrap(), U256::from(wei));
+    }
 }

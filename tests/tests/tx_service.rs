@@ -303,6 +303,25 @@ async fn bad_input_over_http(chain: &TestChain, server: &Serve, safe: &TestSafe)
     let (s, b, _) = get(&format!("{api}/v2/multisig-transactions/0x/")).await;
     assert_eq!((s, &b["detail"]), (404, &json!("Not found.")));
 
+    // Unsigned, from an owner: stored untrusted as the official service does (201, no confirmation, hidden from
+    // the default list, which filters on trusted=true); from a non-owner, still refused. The signed proposal
+    // below makes it trusted.
+    let (s, b) = post(&propose_url, with("signature", Value::Null)).await;
+    assert_eq!((s, b), (201, Value::Null));
+    let (_, v2, _) = get(&format!("{api}/v2/multisig-transactions/{hash}/")).await;
+    assert_eq!((&v2["trusted"], &v2["confirmations"]), (&json!(false), &json!([])), "{v2}");
+    let list = format!("{api}/v2/safes/{safe_addr}/multisig-transactions/");
+    let (_, page, _) = get(&list).await;
+    assert_eq!(page["count"], json!(0), "{page}");
+    let (_, page, _) = get(&format!("{list}?trusted=false")).await;
+    assert_eq!(page["count"], json!(1), "{page}");
+    let mut stranger = good_json.clone();
+    stranger["signature"] = Value::Null;
+    stranger["sender"] = json!(nobody.to_string());
+    let (s, b) = post(&propose_url, stranger.to_string()).await;
+    assert_eq!(s, 422, "{b}");
+    assert!(b["nonFieldErrors"][0].as_str().unwrap().starts_with("Sender="), "{b}");
+
     // The good proposal: accepted through a doubled slash and without the trailing one; v1 numbers, v2 strings.
     let (s, b) =
         post(&format!("{api}//v2/safes/{safe_addr}/multisig-transactions"), good_json.to_string())
@@ -316,6 +335,7 @@ async fn bad_input_over_http(chain: &TestChain, server: &Serve, safe: &TestSafe)
     let (_, v1, _) = get(&format!("{api}/v1/multisig-transactions/{hash}/")).await;
     assert_eq!(v1["nonce"], json!(nonce.to::<u64>()));
     assert_eq!(v1["confirmations"][0]["signatureType"], "EOA");
+    assert_eq!(v1["trusted"], json!(true));
 
     // An approved-hash confirmation (v = 1) counts only once the owner approved the hash on chain.
     let owner2 = chain.address(2);

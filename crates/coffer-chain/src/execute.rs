@@ -15,7 +15,8 @@ use alloy::{
 };
 use coffer_contracts::bindings::{IEip1271, ILegacyEip1271, ISafe};
 use coffer_core::{
-    SafeSignature, SafeTx, SafeTxContext, SignatureKind, pack_signatures, safe_message_hash,
+    ParsedSignatures, SafeSignature, SafeTx, SafeTxContext, SignatureKind, pack_signatures,
+    safe_message_hash,
 };
 
 /// The legacy EIP-1271 magic value (`isValidSignature(bytes,bytes)`), used up to 1.4.1.
@@ -160,12 +161,52 @@ pub async fn verify_signatures_with<P: Provider>(
     executor: Option<Address>,
     owners: OwnerCheck<'_>,
 ) -> Result<Vec<SignatureCheck>> {
+    check_signatures(provider, info, ctx, tx, signatures, None, executor, owners).await
+}
+
+/// [`verify_signatures_with`] for signatures from [`coffer_core::parse_signatures_for`]: when they were
+/// recovered over this transaction's safeTxHash, the ECDSA owners are not recovered a second time (a server
+/// checking thousands of confirmations a second saves one recovery each). Every other check is the same; over
+/// another hash, every signature is recovered again.
+pub async fn verify_parsed_signatures<P: Provider>(
+    provider: &P,
+    info: &SafeInfo,
+    ctx: &SafeTxContext,
+    tx: &SafeTx,
+    parsed: &ParsedSignatures,
+    executor: Option<Address>,
+    owners: OwnerCheck<'_>,
+) -> Result<Vec<SignatureCheck>> {
+    let recovered_over = Some(parsed.hash());
+    check_signatures(provider, info, ctx, tx, parsed.signatures(), recovered_over, executor, owners)
+        .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn check_signatures<P: Provider>(
+    provider: &P,
+    info: &SafeInfo,
+    ctx: &SafeTxContext,
+    tx: &SafeTx,
+    signatures: &[SafeSignature],
+    recovered_over: Option<B256>,
+    executor: Option<Address>,
+    owners: OwnerCheck<'_>,
+) -> Result<Vec<SignatureCheck>> {
     let hash = tx.safe_tx_hash(ctx);
     let safe = ISafe::new(info.address, provider);
     let mut out: Vec<SignatureCheck> = Vec::with_capacity(signatures.len());
     for sig in signatures {
         let owner = sig.owner;
-        let status = if let Err(e) = sig.verify(hash) {
+        // Recovered (and checked for low s) over this very hash by `parse_signatures_for`: nothing to redo.
+        let local = if recovered_over == Some(hash)
+            && matches!(sig.kind, SignatureKind::Eip712 { .. } | SignatureKind::EthSign { .. })
+        {
+            Ok(())
+        } else {
+            sig.verify(hash)
+        };
+        let status = if let Err(e) = local {
             SignatureStatus::Rejected(format!("local check failed: {e}"))
         } else if out.iter().any(|c| c.is_valid() && c.signature.owner == owner) {
             SignatureStatus::Rejected(format!("{owner} already has a valid signature (duplicate)"))

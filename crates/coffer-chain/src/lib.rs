@@ -38,7 +38,7 @@ pub use execute::{
     LEGACY_EIP1271_MAGIC, OwnerCheck, OwnerSnapshot, PreparedExecution, SignatureCheck,
     SignatureStatus, approve_hash, execute, execution_event, find_executions, owner_safe_message,
     owner_safe_message_hash, prepare_execution, send_execution, send_execution_capped,
-    verify_signatures, verify_signatures_with,
+    verify_parsed_signatures, verify_signatures, verify_signatures_with,
 };
 pub use libraries::{
     Library, LibrarySource, SafeLibraries, SafeRelease, SuiteChoice, detect_release, safe_libraries,

@@ -42,8 +42,8 @@ pub use payout_plan::{
     revoke_plan_at_calldata, revoke_plan_calldata, verify_chunk,
 };
 pub use signature::{
-    Rsv, SECP256K1N, SECP256K1N_HALF, SafeSignature, SignatureKind, normalize_s, pack_signatures,
-    parse_signatures,
+    ParsedSignatures, Rsv, SECP256K1N, SECP256K1N_HALF, SafeSignature, SignatureKind, normalize_s,
+    pack_signatures, parse_signatures, parse_signatures_for,
 };
 pub use tx_builder::TxBuilderBatch;
 pub use types::{Operation, SafeTx, SafeTxContext, SafeVersion};

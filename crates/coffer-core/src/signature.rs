@@ -155,9 +155,68 @@ fn recover(hash: &B256, r: U256, s: U256, v: u8, index: usize) -> Result<Address
             });
         }
     };
-    Signature::new(r, s, parity)
-        .recover_address_from_prehash(hash)
-        .map_err(|e| Error::Recovery { index, reason: e.to_string() })
+    recover_parity(hash, r, s, parity).map_err(|reason| Error::Recovery { index, reason })
+}
+
+/// ECDSA public-key recovery with libsecp256k1 (the library Bitcoin Core and geth use), then the address.
+/// The property test below checks it against k256 (alloy's `recover_address_from_prehash`).
+fn recover_parity(
+    hash: &B256,
+    r: U256,
+    s: U256,
+    parity: bool,
+) -> std::result::Result<Address, String> {
+    use secp256k1::ecdsa::{RecoverableSignature, RecoveryId};
+    let mut compact = [0u8; 64];
+    compact[..32].copy_from_slice(&r.to_be_bytes::<32>());
+    compact[32..].copy_from_slice(&s.to_be_bytes::<32>());
+    let recid = if parity { RecoveryId::One } else { RecoveryId::Zero };
+    let sig = RecoverableSignature::from_compact(&compact, recid).map_err(|e| e.to_string())?;
+    let key = sig.recover(secp256k1::Message::from_digest(hash.0)).map_err(|e| e.to_string())?;
+    Ok(Address::from_raw_public_key(&key.serialize_uncompressed()[1..]))
+}
+
+#[cfg(test)]
+mod recovery_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn k256_recover(hash: &B256, r: U256, s: U256, parity: bool) -> Option<Address> {
+        Signature::new(r, s, parity).recover_address_from_prehash(hash).ok()
+    }
+
+    proptest! {
+        /// Signatures made with k256: libsecp256k1 recovers the signer, as k256 does.
+        #[test]
+        fn libsecp256k1_recovers_what_k256_signs(key in 1u64.., hash in any::<[u8; 32]>()) {
+            let sk = k256::ecdsa::SigningKey::from_slice(&U256::from(key).to_be_bytes::<32>())
+                .expect("a key below the order");
+            let (sig, recid) = sk.sign_prehash_recoverable(&hash).expect("signs");
+            let bytes = sig.to_bytes();
+            let (r, s) = (U256::from_be_slice(&bytes[..32]), U256::from_be_slice(&bytes[32..]));
+            let hash = B256::from(hash);
+            let expected = Address::from_public_key(sk.verifying_key());
+            prop_assert_eq!(recover_parity(&hash, r, s, recid.is_y_odd()).ok(), Some(expected));
+            prop_assert_eq!(k256_recover(&hash, r, s, recid.is_y_odd()), Some(expected));
+        }
+
+        /// Arbitrary (r, s, parity): both libraries agree, on the address or on refusing.
+        #[test]
+        fn libsecp256k1_and_k256_agree_on_any_input(
+            r in any::<[u8; 32]>(), s in any::<[u8; 32]>(), parity in any::<bool>(), hash in any::<[u8; 32]>()
+        ) {
+            let (r, s, hash) = (U256::from_be_bytes(r), U256::from_be_bytes(s), B256::from(hash));
+            prop_assert_eq!(recover_parity(&hash, r, s, parity).ok(), k256_recover(&hash, r, s, parity));
+        }
+    }
+
+    #[test]
+    fn zero_and_out_of_range_values_are_refused() {
+        let hash = B256::repeat_byte(7);
+        assert!(recover_parity(&hash, U256::ZERO, U256::from(1), false).is_err());
+        assert!(recover_parity(&hash, U256::from(1), U256::ZERO, false).is_err());
+        assert!(recover_parity(&hash, SECP256K1N, U256::from(1), false).is_err());
+    }
 }
 
 impl SafeSignature {
@@ -381,6 +440,37 @@ pub fn parse_signatures(blob: &[u8], hash: B256) -> Result<Vec<SafeSignature>> {
         index += 1;
     }
     Ok(out)
+}
+
+/// Signatures parsed from a blob by [`parse_signatures_for`], with the hash their ECDSA owners were recovered
+/// over. The fields are private, so a value proves that every EIP-712 / eth_sign part was recovered (and
+/// checked for low s) against [`ParsedSignatures::hash`]: a verifier given the same hash need not recover again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedSignatures {
+    hash: B256,
+    signatures: Vec<SafeSignature>,
+}
+
+impl ParsedSignatures {
+    /// The hash the owners were recovered over.
+    pub fn hash(&self) -> B256 {
+        self.hash
+    }
+
+    /// The signatures, in blob order.
+    pub fn signatures(&self) -> &[SafeSignature] {
+        &self.signatures
+    }
+
+    /// The signatures, in blob order.
+    pub fn into_signatures(self) -> Vec<SafeSignature> {
+        self.signatures
+    }
+}
+
+/// [`parse_signatures`], keeping the hash the owners were recovered over (see [`ParsedSignatures`]).
+pub fn parse_signatures_for(blob: &[u8], hash: B256) -> Result<ParsedSignatures> {
+    Ok(ParsedSignatures { hash, signatures: parse_signatures(blob, hash)? })
 }
 
 /// Packs signatures into the blob `execTransaction` takes: sorted by owner ascending (the Safe requires

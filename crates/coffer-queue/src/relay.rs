@@ -5,8 +5,10 @@
 //! ([`prepare_ready`]: signatures verified on chain, simulation succeeds, gas price under the
 //! ceiling) is sent if its worst-case cost fits in what is left of the budget. A proposal that
 //! must not be sent (failing simulation, refused delegatecall, would revert) is reported once
-//! and skipped. The relay sends at most one transaction per nonce in its lifetime, even if that
-//! send fails: the next attempt is left to a person.
+//! and skipped. The relay sends at most one transaction per nonce, even if that send fails: the
+//! next attempt is left to a person. The claim is recorded in the store before the send
+//! ([`coffer_store::Store::claim_relay_nonce`]), so a restarted relay, or a second one on the same
+//! store, does not send that nonce again.
 
 use std::{
     collections::{BTreeSet, HashSet},
@@ -210,7 +212,9 @@ impl<P: Provider, R: Refresh> Relay<P, R> {
         }
         let safe = self.config.safe;
         let current = safe_nonce(&self.provider, safe).await?;
-        if self.attempted.contains(&current) {
+        if self.attempted.contains(&current)
+            || self.store.relay_claim(self.chain_id, safe, current)?.is_some()
+        {
             return Ok(RoundOutcome::Idle);
         }
         let mut candidates: Vec<_> = self
@@ -244,6 +248,11 @@ impl<P: Provider, R: Refresh> Relay<P, R> {
                         }
                     }
                     self.attempted.insert(current);
+                    // Recorded in the store before sending: a restarted relay (or another one on this store)
+                    // does not send this nonce again.
+                    if !self.store.claim_relay_nonce(self.chain_id, safe, current, p.hash)? {
+                        return Ok(RoundOutcome::Idle);
+                    }
                     let sent = send_ready(
                         &self.provider,
                         &self.store,

@@ -229,6 +229,16 @@ async fn a_nonce_is_sent_at_most_once() -> TestResult {
         assert_eq!(relay.round(&mut |e| events.push(e.clone())).await?, RoundOutcome::Idle);
     }
     assert!(events.is_empty(), "{events:?}");
+    // A restarted relay (a new process: new memory, the store reopened) does not send that nonce either.
+    drop(relay);
+    let store = Store::open(s.store.path().parent().unwrap())?;
+    assert_eq!(store.relay_claim(s.chain.chain_id(), s.safe.address, U256::ZERO)?, Some(hash));
+    let mut restarted =
+        Relay::new(provider.clone(), executor, store, s.chain.chain_id(), config(&s));
+    for _ in 0..3 {
+        assert_eq!(restarted.round(&mut |e| events.push(e.clone())).await?, RoundOutcome::Idle);
+    }
+    assert!(events.is_empty(), "{events:?}");
     assert_eq!(safe_nonce(&provider, s.safe.address).await?, U256::ZERO);
     assert_eq!(provider.get_transaction_count(executor).await?, 0, "no transaction was sent");
     Ok(())

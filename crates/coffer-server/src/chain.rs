@@ -22,30 +22,80 @@ pub(crate) enum ReadError {
 
 #[derive(Default)]
 struct Slot {
+    /// The last read and when it started.
     value: Option<(Instant, Arc<SafeInfo>)>,
+    /// A read in the background is under way (at most one per Safe).
+    refreshing: bool,
+    /// Held by the one caller that reads while the others wait (no usable value).
     refresh: Arc<tokio::sync::Mutex<()>>,
 }
 
+type Slots = Arc<Mutex<HashMap<Address, Slot>>>;
+
 /// The provider, the chain id and the Safe cache.
+///
+/// A value is used for at most `ttl` after its read began. Once it is three quarters that old, the
+/// first caller starts one read in the background and every caller keeps using the value, which is
+/// still within `ttl`: under steady load no request waits for the chain. Only a value older than
+/// `ttl` (or none) makes callers wait, for a single read.
 pub(crate) struct ChainView {
     pub(crate) provider: DynProvider,
     pub(crate) chain_id: u64,
     ttl: Duration,
-    slots: Mutex<HashMap<Address, Slot>>,
+    slots: Slots,
+}
+
+async fn read(provider: &DynProvider, safe: Address) -> Result<Arc<SafeInfo>, ReadError> {
+    match read_safe(provider, safe).await {
+        Ok(info) => Ok(Arc::new(info)),
+        Err(
+            e @ (coffer_chain::Error::NotASafe { .. }
+            | coffer_chain::Error::UnsupportedVersion { .. }),
+        ) => Err(ReadError::NotASafe(e.to_string())),
+        Err(e) => Err(ReadError::Rpc(e.to_string())),
+    }
 }
 
 impl ChainView {
     pub(crate) fn new(provider: DynProvider, chain_id: u64, ttl: Duration) -> Self {
-        Self { provider, chain_id, ttl, slots: Mutex::new(HashMap::new()) }
+        Self { provider, chain_id, ttl, slots: Arc::default() }
     }
 
+    /// The cached value if it is at most `max_age` old; past three quarters of that age, starts one
+    /// background read.
     fn cached(&self, safe: Address, max_age: Duration) -> Option<Arc<SafeInfo>> {
-        let slots = self.slots.lock().ok()?;
-        let (at, info) = slots.get(&safe)?.value.as_ref()?;
-        (at.elapsed() <= max_age).then(|| info.clone())
+        let mut slots = self.slots.lock().ok()?;
+        let slot = slots.get_mut(&safe)?;
+        let (at, info) = slot.value.as_ref()?;
+        let age = at.elapsed();
+        if age > max_age {
+            return None;
+        }
+        let info = info.clone();
+        if age > max_age / 4 * 3
+            && !slot.refreshing
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            slot.refreshing = true;
+            let (provider, slots) = (self.provider.clone(), self.slots.clone());
+            tokio::spawn(async move {
+                let started = Instant::now();
+                let got = read(&provider, safe).await;
+                if let Ok(mut slots) = slots.lock() {
+                    let slot = slots.entry(safe).or_default();
+                    slot.refreshing = false;
+                    if let Ok(info) = got
+                        && slot.value.as_ref().is_none_or(|(at, _)| *at < started)
+                    {
+                        slot.value = Some((started, info));
+                    }
+                }
+            });
+        }
+        Some(info)
     }
 
-    /// The Safe's state (owners, threshold, nonce, version, …), read from the chain at most `ttl` ago.
+    /// The Safe's state (owners, threshold, nonce, version, …), from a read that began at most `ttl` ago.
     /// Concurrent callers for one Safe wait for a single read.
     pub(crate) async fn safe(&self, safe: Address) -> Result<Arc<SafeInfo>, ReadError> {
         self.safe_max_age(safe, self.ttl).await
@@ -61,7 +111,9 @@ impl ChainView {
         safe: Address,
         max_age: Duration,
     ) -> Result<Arc<SafeInfo>, ReadError> {
-        if let Some(info) = self.cached(safe, max_age) {
+        if !max_age.is_zero()
+            && let Some(info) = self.cached(safe, max_age)
+        {
             return Ok(info);
         }
         let requested = Instant::now();
@@ -71,25 +123,20 @@ impl ChainView {
             slots.entry(safe).or_default().refresh.clone()
         };
         let _guard = lock.lock().await;
-        // Someone may have read it while we waited: take theirs if it was read after we asked.
+        // Someone may have read it while we waited: take theirs if the read began after we asked.
         if let Ok(slots) = self.slots.lock()
             && let Some((at, info)) = slots.get(&safe).and_then(|s| s.value.as_ref())
             && *at >= requested
         {
             return Ok(info.clone());
         }
-        let info = match read_safe(&self.provider, safe).await {
-            Ok(info) => Arc::new(info),
-            Err(
-                e @ (coffer_chain::Error::NotASafe { .. }
-                | coffer_chain::Error::UnsupportedVersion { .. }),
-            ) => {
-                return Err(ReadError::NotASafe(e.to_string()));
-            }
-            Err(e) => return Err(ReadError::Rpc(e.to_string())),
-        };
+        let started = Instant::now();
+        let info = read(&self.provider, safe).await?;
         if let Ok(mut slots) = self.slots.lock() {
-            slots.entry(safe).or_default().value = Some((Instant::now(), info.clone()));
+            let slot = slots.entry(safe).or_default();
+            if slot.value.as_ref().is_none_or(|(at, _)| *at < started) {
+                slot.value = Some((started, info.clone()));
+            }
         }
         Ok(info)
     }

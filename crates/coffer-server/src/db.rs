@@ -69,12 +69,74 @@ pub enum Backend {
     Postgres,
 }
 
-/// The database: a reader pool and a writer pool (the same pool on PostgreSQL).
+/// The database: a reader pool and a writer pool (the same pool on PostgreSQL), and the confirmation writer.
 #[derive(Clone, Debug)]
 pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    confirmations: tokio::sync::mpsc::Sender<PendingWrite>,
+}
+
+/// A confirmation waiting for the writer, and where to say that it is committed.
+type PendingWrite = (ConfirmationRow, tokio::sync::oneshot::Sender<Result<()>>);
+
+/// Rows per `INSERT` statement of a group commit (5 parameters each).
+const ROWS_PER_INSERT: usize = 64;
+/// Confirmations per group commit at most.
+const MAX_GROUP: usize = 512;
+
+/// The confirmation writer (group commit): takes every confirmation waiting, inserts them in one database
+/// transaction (multi-row `INSERT … ON CONFLICT DO NOTHING`), commits, and only then answers each waiter. One
+/// commit (one WAL append, one PostgreSQL fsync) serves many requests, and a request is answered only once its row
+/// is durable. If the group fails, each row is retried on its own, so one bad row fails only its own request.
+async fn confirmation_writer(pool: AnyPool, mut rx: tokio::sync::mpsc::Receiver<PendingWrite>) {
+    let mut group: Vec<PendingWrite> = Vec::with_capacity(MAX_GROUP);
+    while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let rows: Vec<&ConfirmationRow> = group.iter().map(|(r, _)| r).collect();
+        match insert_group(&pool, &rows).await {
+            Ok(()) => {
+                for (_, done) in group.drain(..) {
+                    let _ = done.send(Ok(()));
+                }
+            }
+            Err(_) => {
+                for (row, done) in group.drain(..) {
+                    let one = insert_group(&pool, &[&row]).await;
+                    let _ = done.send(one);
+                }
+            }
+        }
+    }
+}
+
+async fn insert_group(pool: &AnyPool, rows: &[&ConfirmationRow]) -> Result<()> {
+    let mut dbtx = pool.begin().await?;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let b = i * 5;
+                format!("(${}, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO confirmation (safe_tx_hash, owner, signature, signature_type, created) VALUES {} \
+             ON CONFLICT (safe_tx_hash, owner) DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for c in chunk {
+            q = q
+                .bind(c.safe_tx_hash.clone())
+                .bind(c.owner.clone())
+                .bind(c.signature.clone())
+                .bind(c.signature_type.clone())
+                .bind(c.created.clone());
+        }
+        q.execute(&mut *dbtx).await?;
+    }
+    dbtx.commit().await?;
+    Ok(())
 }
 
 /// A stored multisig transaction row.
@@ -297,7 +359,9 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
-        let db = Self { read, write, backend };
+        let (tx, rx) = tokio::sync::mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(confirmation_writer(write.clone(), rx));
+        let db = Self { read, write, backend, confirmations: tx };
         db.migrate().await?;
         Ok(db)
     }
@@ -433,30 +497,27 @@ impl Db {
         Ok(())
     }
 
-    /// Stores confirmations of an existing transaction (each at most once) and marks it trusted.
-    /// Returns how many were new.
+    /// Stores confirmations of an existing transaction (each at most once) and marks it trusted; returns once
+    /// they are committed.
     pub(crate) async fn confirm(
         &self,
         confirmations: &[ConfirmationRow],
         mark_trusted: bool,
-    ) -> Result<u64> {
-        let mut new = 0;
+    ) -> Result<()> {
         if confirmations.len() == 1 && !mark_trusted {
-            // The common case: one statement, committed on its own.
-            let c = &confirmations[0];
-            return Ok(sqlx::query(INSERT_CONFIRMATION)
-                .bind(c.safe_tx_hash.clone())
-                .bind(c.owner.clone())
-                .bind(c.signature.clone())
-                .bind(c.signature_type.clone())
-                .bind(c.created.clone())
-                .execute(&self.write)
-                .await?
-                .rows_affected());
+            // The common case: through the group-commit writer, answered once committed.
+            let (done, committed) = tokio::sync::oneshot::channel();
+            self.confirmations
+                .send((confirmations[0].clone(), done))
+                .await
+                .map_err(|_| Error::Write("the confirmation writer stopped".into()))?;
+            return committed
+                .await
+                .map_err(|_| Error::Write("the confirmation writer stopped".into()))?;
         }
         let mut dbtx = self.write.begin().await?;
         for c in confirmations {
-            new += insert_confirmation(&mut dbtx, c).await?;
+            insert_confirmation(&mut dbtx, c).await?;
         }
         if mark_trusted && let Some(c) = confirmations.first() {
             sqlx::query(
@@ -468,7 +529,7 @@ impl Db {
             .await?;
         }
         dbtx.commit().await?;
-        Ok(new)
+        Ok(())
     }
 
     /// One transaction by hash.

@@ -27,6 +27,9 @@ pub enum Error {
         /// The newest version this binary applies.
         known: i64,
     },
+    /// A batched write failed (the database's message).
+    #[error("database error: {0}")]
+    Write(String),
     /// A stored row could not be read back (it was written by something else).
     #[error("stored row is corrupt: {0}")]
     Corrupt(String),

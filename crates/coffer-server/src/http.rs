@@ -42,6 +42,42 @@ pub(crate) struct AppState {
     pub(crate) api_token: Option<String>,
     /// Per Safe, the chain nonce up to which executions were recorded.
     pub(crate) synced: Mutex<HashMap<Address, i64>>,
+    /// Stored transactions a confirmation may refer to, so that a confirmation does not read its row back.
+    pub(crate) pending: PendingTxs,
+}
+
+/// What a confirmation needs of a stored transaction, kept for the transactions that are trusted and not
+/// executed: the fields never change for a safeTxHash, `trusted` never goes back to false, and whether the
+/// transaction was executed since is decided each time from the chain's nonce (a nonce not yet used cannot have
+/// been executed; a used one sends the confirmation back to the database).
+#[derive(Default)]
+pub(crate) struct PendingTxs(Mutex<HashMap<String, Arc<PendingTx>>>);
+
+pub(crate) struct PendingTx {
+    safe: Address,
+    tx: SafeTx,
+}
+
+/// Entries kept at most; past it the map starts over (a miss only costs one row read).
+const PENDING_CACHE_MAX: usize = 100_000;
+
+impl PendingTxs {
+    fn get(&self, hash: &str) -> Option<Arc<PendingTx>> {
+        self.0.lock().ok()?.get(hash).cloned()
+    }
+    fn put(&self, hash: &str, entry: Arc<PendingTx>) {
+        if let Ok(mut m) = self.0.lock() {
+            if m.len() >= PENDING_CACHE_MAX {
+                m.clear();
+            }
+            m.insert(hash.to_owned(), entry);
+        }
+    }
+    fn forget(&self, hash: &str) {
+        if let Ok(mut m) = self.0.lock() {
+            m.remove(hash);
+        }
+    }
 }
 
 type Shared = Arc<AppState>;
@@ -555,35 +591,38 @@ async fn propose(
             python_list(&info.owners)
         )));
     }
-    let Some(blob) = &fields.signature else {
-        return Err(ApiError::unprocessable(
-            "coffer serve stores only signed proposals: add the sender's signature (`signature`)",
-        ));
-    };
-    let sigs = verified_signatures(&state.chain.provider, &info, &ctx, &fields.tx, blob)
-        .await
-        .map_err(|r| match r {
-            Refusal::Malformed(m) => ApiError::unprocessable(m),
-            Refusal::NotOwner(o) => ApiError::unprocessable(format!(
-                "Signer={o} is not an owner or delegate. Current owners={}. Delegates=[]",
-                python_list(&info.owners)
-            )),
-            Refusal::Invalid { signature, owner } => ApiError::unprocessable(format!(
-                "Signature={signature} for owner={owner} is not valid"
-            )),
-            Refusal::Duplicate(o) => {
-                ApiError::unprocessable(format!("Signature for owner={o} is duplicated"))
+    // Without a signature the official service stores the proposal untrusted (hidden from the default lists,
+    // no confirmation); a later signed proposal or confirmation makes it trusted.
+    let sigs = match &fields.signature {
+        None => Vec::new(),
+        Some(blob) => {
+            let sigs = verified_signatures(&state.chain.provider, &info, &ctx, &fields.tx, blob)
+                .await
+                .map_err(|r| match r {
+                    Refusal::Malformed(m) => ApiError::unprocessable(m),
+                    Refusal::NotOwner(o) => ApiError::unprocessable(format!(
+                        "Signer={o} is not an owner or delegate. Current owners={}. Delegates=[]",
+                        python_list(&info.owners)
+                    )),
+                    Refusal::Invalid { signature, owner } => ApiError::unprocessable(format!(
+                        "Signature={signature} for owner={owner} is not valid"
+                    )),
+                    Refusal::Duplicate(o) => {
+                        ApiError::unprocessable(format!("Signature for owner={o} is duplicated"))
+                    }
+                    Refusal::Rpc(t) => ApiError::rpc(t),
+                })?;
+            if !sigs.iter().any(|s| s.owner == fields.sender) {
+                let owners: Vec<Address> = sigs.iter().map(|s| s.owner).collect();
+                return Err(ApiError::unprocessable(format!(
+                    "Signature does not match sender={}. Calculated owners={}",
+                    fields.sender,
+                    python_list(&owners)
+                )));
             }
-            Refusal::Rpc(t) => ApiError::rpc(t),
-        })?;
-    if !sigs.iter().any(|s| s.owner == fields.sender) {
-        let owners: Vec<Address> = sigs.iter().map(|s| s.owner).collect();
-        return Err(ApiError::unprocessable(format!(
-            "Signature does not match sender={}. Calculated owners={}",
-            fields.sender,
-            python_list(&owners)
-        )));
-    }
+            sigs
+        }
+    };
     let now = now_iso();
     let tx = &fields.tx;
     let row = TxRow {
@@ -601,7 +640,7 @@ async fn propose(
         nonce: i64::try_from(tx.nonce).unwrap_or(i64::MAX),
         proposer: fields.sender.to_string(),
         origin: stored_origin(fields.origin.as_deref()),
-        trusted: true,
+        trusted: !sigs.is_empty(),
         created: now.clone(),
         modified: now.clone(),
         executed_tx_hash: None,
@@ -694,20 +733,43 @@ async fn confirm(
             )),
         )
     };
-    let mut row = state.db.tx(&hash).await?.ok_or_else(not_found)?;
-    let safe = parse_addr(&row.safe)?;
-    let info = state.chain.safe(safe).await.map_err(|e| chain_error(safe, e))?;
-    if row.executed_tx_hash.is_none() && U256::from(row.nonce.max(0) as u64) < info.nonce {
-        state.sync_executions(&info).await?;
-        row = state.db.tx(&hash).await?.ok_or_else(not_found)?;
-    }
-    if row.executed_tx_hash.is_some() {
-        return Err(ApiError::signature(format!(
-            "Transaction with safe-tx-hash={hash} was already executed"
-        )));
-    }
+    // A trusted, unexecuted transaction seen before: its fields, without reading the row again.
+    let known = match state.pending.get(&hash) {
+        Some(p) => {
+            let info = state.chain.safe(p.safe).await.map_err(|e| chain_error(p.safe, e))?;
+            if p.tx.nonce < info.nonce {
+                // The nonce is used now: executed or replaced, the database decides below.
+                state.pending.forget(&hash);
+                None
+            } else {
+                Some((p.tx.clone(), info, true))
+            }
+        }
+        None => None,
+    };
+    let (tx, info, trusted) = match known {
+        Some(k) => k,
+        None => {
+            let mut row = state.db.tx(&hash).await?.ok_or_else(not_found)?;
+            let safe = parse_addr(&row.safe)?;
+            let info = state.chain.safe(safe).await.map_err(|e| chain_error(safe, e))?;
+            if row.executed_tx_hash.is_none() && U256::from(row.nonce.max(0) as u64) < info.nonce {
+                state.sync_executions(&info).await?;
+                row = state.db.tx(&hash).await?.ok_or_else(not_found)?;
+            }
+            if row.executed_tx_hash.is_some() {
+                return Err(ApiError::signature(format!(
+                    "Transaction with safe-tx-hash={hash} was already executed"
+                )));
+            }
+            let tx = row_tx(&row)?;
+            if row.trusted {
+                state.pending.put(&hash, Arc::new(PendingTx { safe, tx: tx.clone() }));
+            }
+            (tx, info, row.trusted)
+        }
+    };
     let ctx = context(&state, &info)?;
-    let tx = row_tx(&row)?;
     if tx.safe_tx_hash(&ctx).to_string() != hash {
         return Err(ApiError::signature(format!(
             "Transaction with safe-tx-hash={hash} no longer hashes to it on chain {} (the Safe's version changed?)",
@@ -742,7 +804,7 @@ async fn confirm(
             created: now.clone(),
         })
         .collect();
-    state.db.confirm(&rows, !row.trusted).await?;
+    state.db.confirm(&rows, !trusted).await?;
     Ok((StatusCode::CREATED, Json(json!({ "signature": hex(&blob) }))).into_response())
 }
 

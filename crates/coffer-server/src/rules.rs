@@ -1,10 +1,10 @@
 //! The service's validation rules for proposals and confirmations, with the official error texts
 //! (TX-SERVICE-API.md §4). Field parsing is pure; the signature checks go through coffer-core (parsing, recovery)
-//! and coffer-chain (`verify_signatures_with`: approved hashes and EIP-1271 by `eth_call`).
+//! and coffer-chain (`verify_parsed_signatures`: approved hashes and EIP-1271 by `eth_call`).
 
 use alloy::primitives::{Address, B256, Bytes, U256};
-use coffer_chain::{OwnerCheck, SafeInfo, verify_signatures_with};
-use coffer_core::{SafeSignature, SafeTx, SafeTxContext, parse_signatures};
+use coffer_chain::{OwnerCheck, SafeInfo, verify_parsed_signatures};
+use coffer_core::{SafeSignature, SafeTx, SafeTxContext, parse_signatures_for};
 use coffer_txs_api::{ApiErrorBody, types::uint_from_json};
 use serde_json::{Map, Value};
 
@@ -345,9 +345,9 @@ pub(crate) async fn verified_signatures<P: alloy::providers::Provider>(
     blob: &[u8],
 ) -> Result<Vec<SafeSignature>, Refusal> {
     let hash = tx.safe_tx_hash(ctx);
-    let sigs = parse_signatures(blob, hash).map_err(|e| Refusal::Malformed(e.to_string()))?;
-    let mut seen: Vec<Address> = Vec::with_capacity(sigs.len());
-    for sig in &sigs {
+    let parsed = parse_signatures_for(blob, hash).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    let mut seen: Vec<Address> = Vec::with_capacity(parsed.signatures().len());
+    for sig in parsed.signatures() {
         if !info.owners.contains(&sig.owner) {
             return Err(Refusal::NotOwner(sig.owner));
         }
@@ -356,12 +356,13 @@ pub(crate) async fn verified_signatures<P: alloy::providers::Provider>(
         }
         seen.push(sig.owner);
     }
-    let checks = verify_signatures_with(
+    // The owners were recovered over `hash` just above; the verifier does not recover them again.
+    let checks = verify_parsed_signatures(
         provider,
         info,
         ctx,
         tx,
-        &sigs,
+        &parsed,
         None,
         OwnerCheck::Listed(&info.owners),
     )
@@ -373,7 +374,7 @@ pub(crate) async fn verified_signatures<P: alloy::providers::Provider>(
             owner: bad.signature.owner,
         });
     }
-    Ok(sigs)
+    Ok(parsed.into_signatures())
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ impl Server {
             chain: ChainView::new(provider, chain_id, config.chain_cache),
             api_token: config.api_token.clone(),
             synced: Default::default(),
+            pending: Default::default(),
         });
         Ok(Self { listener, state })
     }

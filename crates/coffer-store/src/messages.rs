@@ -250,7 +250,6 @@ impl Store {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
 

@@ -21,13 +21,13 @@ use crate::{
 pub const STORE_FILE: &str = "coffer.sqlite3";
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     r#"
 CREATE TABLE proposals (
     safe_tx_hash     TEXT PRIMARY KEY NOT NULL,
@@ -71,6 +71,16 @@ CREATE TABLE sends (
     raw        BLOB NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (purpose, tx_hash)
+) STRICT;
+"#,
+    r#"
+CREATE TABLE relay_sends (
+    chain_id     INTEGER NOT NULL,
+    safe         TEXT NOT NULL,
+    nonce        TEXT NOT NULL,
+    safe_tx_hash TEXT NOT NULL,
+    sent_at      INTEGER NOT NULL,
+    PRIMARY KEY (chain_id, safe, nonce)
 ) STRICT;
 "#,
 ];
@@ -605,6 +615,49 @@ impl Store {
     /// Every stored proposal, ordered by chain, Safe, nonce and creation time.
     pub fn proposals(&self) -> Result<Vec<Proposal>> {
         self.query_proposals("", &[])
+    }
+
+    /// Claims Safe nonce `nonce` for a relay send of proposal `hash`, before it is sent: `true` if this call
+    /// claimed it, `false` if a send for that nonce was claimed before (by this or another relay process on the
+    /// same store, now or before a restart). The claim is durable once this returns, so a relay never sends the
+    /// same nonce twice, even across restarts.
+    pub fn claim_relay_nonce(
+        &self,
+        chain_id: u64,
+        safe: Address,
+        nonce: U256,
+        hash: B256,
+    ) -> Result<bool> {
+        let wtx = self.write_tx()?;
+        let n = wtx
+            .execute(
+                "INSERT INTO relay_sends (chain_id, safe, nonce, safe_tx_hash, sent_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+                params![
+                    i64::try_from(chain_id).unwrap_or(i64::MAX),
+                    hex_addr(safe),
+                    nonce.to_string(),
+                    hex_hash(hash),
+                    now_ms()
+                ],
+            )
+            .map_err(self.err("could not record the relay send"))?;
+        wtx.commit().map_err(self.err("could not commit the relay send"))?;
+        Ok(n == 1)
+    }
+
+    /// The proposal a relay claimed Safe nonce `nonce` for ([`Store::claim_relay_nonce`]), if any.
+    pub fn relay_claim(&self, chain_id: u64, safe: Address, nonce: U256) -> Result<Option<B256>> {
+        let hash: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT safe_tx_hash FROM relay_sends WHERE chain_id = ?1 AND safe = ?2 AND nonce = ?3",
+                params![i64::try_from(chain_id).unwrap_or(i64::MAX), hex_addr(safe), nonce.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err("could not read the relay sends"))?;
+        Ok(hash.and_then(|h| B256::from_str(&h).ok()))
     }
 
     /// The next nonce for a new proposal: one above the highest pending proposal at or above `chain_nonce`

@@ -458,3 +458,26 @@ fn default_data_dir_ends_in_coffer() {
     let dir = coffer_store::default_data_dir().unwrap();
     assert_eq!(dir.file_name().unwrap(), "coffer");
 }
+
+#[test]
+fn a_relay_nonce_is_claimed_once_across_reopens_and_a_v1_store_is_migrated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    drop(store);
+    // A store written by the previous version (schema 1, no relay table) is migrated on open.
+    raw(tmp.path()).execute_batch("DROP TABLE relay_sends; PRAGMA user_version = 1;").unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let safe = Address::repeat_byte(0x5a);
+    let (h1, h2) = (B256::repeat_byte(1), B256::repeat_byte(2));
+    assert_eq!(store.relay_claim(1, safe, U256::from(7)).unwrap(), None);
+    assert!(store.claim_relay_nonce(1, safe, U256::from(7), h1).unwrap());
+    assert!(!store.claim_relay_nonce(1, safe, U256::from(7), h2).unwrap(), "claimed twice");
+    // Another nonce, chain or Safe is its own claim.
+    assert!(store.claim_relay_nonce(1, safe, U256::from(8), h2).unwrap());
+    assert!(store.claim_relay_nonce(2, safe, U256::from(7), h2).unwrap());
+    assert!(store.claim_relay_nonce(1, Address::repeat_byte(1), U256::from(7), h2).unwrap());
+    drop(store);
+    let store = Store::open(tmp.path()).unwrap();
+    assert!(!store.claim_relay_nonce(1, safe, U256::from(7), h2).unwrap(), "forgotten on reopen");
+    assert_eq!(store.relay_claim(1, safe, U256::from(7)).unwrap(), Some(h1));
+}

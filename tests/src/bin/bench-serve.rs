@@ -3,6 +3,10 @@
 //! RSS, for SQLite and for a PostgreSQL server it starts itself; then (`--kill`) the SIGKILL-under-load check at
 //! the same scale.
 //!
+//! Also prints the CPU time per confirmation (user + system, from `/proc/PID/stat`) of the server, of this
+//! client and of anvil during the run: unlike wall-clock figures, it does not depend on what else the machine
+//! is doing.
+//!
 //! Options: `--confirmations N` (20000), `--concurrency C` (64), `--owners-per-safe M` (501: 40 Safes of 501
 //! owners give 20,000 confirmations by distinct owners), `--backend sqlite|postgres|both` (both), `--kill`.
 
@@ -76,10 +80,11 @@ async fn main() {
     let rpc = chain.endpoint();
     let dir = tempfile::tempdir().unwrap();
     let mut salt = 0;
+    let anvil = load::children_named("anvil").first().copied();
     println!(
-        "| backend | confirmations | clients | throughput (/s) | p50 (ms) | p99 (ms) | peak RSS (MiB) | errors |"
+        "| backend | confirmations | clients | throughput (/s) | p50 (ms) | p99 (ms) | peak RSS (MiB) | errors | server CPU/conf (µs) | client CPU/conf (µs) | anvil CPU/conf (µs) |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for backend in &o.backends {
         let pg = (backend == "postgres").then(Postgres::start);
         let db = match &pg {
@@ -93,7 +98,12 @@ async fn main() {
         let mut jobs = work.jobs.clone();
         jobs.truncate(o.confirmations);
         let jobs = Arc::new(jobs);
+        let me = std::process::id();
+        let cpu = |pid: Option<u32>| pid.and_then(load::cpu_seconds).unwrap_or(f64::NAN);
+        let before = [cpu(Some(server.pid())), cpu(Some(me)), cpu(anvil)];
         let report = load::run(&server.api(), jobs.clone(), o.concurrency).await;
+        let after = [cpu(Some(server.pid())), cpu(Some(me)), cpu(anvil)];
+        let per_conf = |i: usize| (after[i] - before[i]) * 1e6 / jobs.len().max(1) as f64;
         let rss = load::peak_rss_mib(server.pid()).unwrap_or(f64::NAN);
         let mut stored = 0;
         for (_, hash) in &work.txs {
@@ -107,14 +117,17 @@ async fn main() {
         }
         assert_eq!(stored, report.created.len(), "stored confirmations != answered 201");
         println!(
-            "| {backend} | {} | {} | {:.0} | {:.2} | {:.2} | {:.0} | {} |",
+            "| {backend} | {} | {} | {:.0} | {:.2} | {:.2} | {:.0} | {} | {:.0} | {:.0} | {:.0} |",
             jobs.len(),
             o.concurrency,
             report.throughput(),
             report.latency_ms(0.50),
             report.latency_ms(0.99),
             rss,
-            report.failed.len()
+            report.failed.len(),
+            per_conf(0),
+            per_conf(1),
+            per_conf(2)
         );
         drop(server);
         drop(pg);

@@ -202,6 +202,7 @@ impl SplitArgs {
             dry_run: self.dry_run,
             label: self.label.as_deref(),
             json: self.json,
+            publish: None,
         };
         batch::run(&provider, &store, &libs, &info, &ctx, nonce, req).await
     }

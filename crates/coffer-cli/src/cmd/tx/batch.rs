@@ -71,6 +71,8 @@ pub(crate) struct BatchRequest<'a> {
     pub(crate) dry_run: bool,
     pub(crate) label: Option<&'a str>,
     pub(crate) json: bool,
+    /// With `--tx-service`: each chunk is signed by the proposer and sent to the service once stored.
+    pub(crate) publish: Option<super::propose::Publish<'a>>,
 }
 
 /// The payouts of a batch, read and checked.
@@ -483,6 +485,11 @@ pub(crate) async fn run(
             eprintln!("chunk {}/{n}: {} payouts, about {} gas", i + 1, c.range.len(), c.gas);
         }
         let (hash, mut v) = submit(provider, store, ctx, &tx, &meta, req.json).await?;
+        if let Some(publish) = &req.publish {
+            publish
+                .send(provider, store, ctx, &tx, hash, coffer_chain::gate::Policy::default())
+                .await?;
+        }
         v["chunk"] = json!(i);
         v["rows"] = json!(c.range.len());
         v["estimatedGas"] = json!(c.gas);

@@ -270,12 +270,6 @@ impl ProposeArgs {
         let store = self.store.open()?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
-        if self.service.enabled() && matches!(self.action, Action::Batch { .. }) {
-            return Err(bad_input(
-                "--tx-service is not supported with `batch` yet: propose the batch without it, then \
-                 `coffer tx sign HASH --tx-service URL` publishes each chunk with your signature",
-            ));
-        }
         // The service's queue counts for the next free nonce.
         super::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
         let info = read_safe(&provider, safe).await?;
@@ -290,6 +284,23 @@ impl ProposeArgs {
             Some(n) => n,
             None => store.next_nonce(chain_id, safe, info.nonce)?,
         };
+        // With a service, the proposer's wallet is resolved (and checked to be an owner) before
+        // anything is stored.
+        let proposer = if self.service.enabled()
+            && !matches!(self.action, Action::Batch { dry_run: true, .. })
+        {
+            let signer = self.wallet.signer().await?;
+            if !info.is_owner(signer.address()) {
+                return Err(bad_input(format!(
+                    "{} is not an owner of Safe {safe}; a Transaction Service accepts proposals signed \
+                     by an owner only",
+                    signer.address()
+                )));
+            }
+            Some(signer)
+        } else {
+            None
+        };
         if let Action::Batch { csv, tx_builder, max_gas, dry_run } = &self.action {
             let libs = self.suite.for_safe(&provider, safe).await?;
             let source = match (csv, tx_builder) {
@@ -303,6 +314,7 @@ impl ProposeArgs {
                 dry_run: *dry_run,
                 label: self.label.as_deref(),
                 json: self.json,
+                publish: proposer.as_ref().map(|signer| Publish { signer, service: &self.service }),
             };
             return super::batch::run(&provider, &store, &libs, &info, &ctx, nonce, req).await;
         }
@@ -320,31 +332,11 @@ impl ProposeArgs {
             payout_plan: None,
             extra: Some(snapshot_extra(&info)),
         };
-        // With a service, the proposer's wallet is resolved (and checked to be an owner) before
-        // anything is stored.
-        let proposer = if self.service.enabled() {
-            let signer = self.wallet.signer().await?;
-            if !info.is_owner(signer.address()) {
-                return Err(bad_input(format!(
-                    "{} is not an owner of Safe {safe}; a Transaction Service accepts proposals signed \
-                     by an owner only",
-                    signer.address()
-                )));
-            }
-            Some(signer)
-        } else {
-            None
-        };
         let (hash, v) = submit_with(&provider, &store, &ctx, &tx, &meta, self.json, policy).await?;
-        if let Some(signer) = proposer {
-            // The proposer's signature, previewed with the signing gate's findings.
-            let review = gate::review_online(&provider, &ctx, &tx, policy).await?;
-            let mut preview = super::common::GatedPreview(&review);
-            let sig = signer
-                .sign_safe_tx(&ctx, &tx, coffer_signer::SigningMode::Eip712, &mut preview)
+        if let Some(signer) = &proposer {
+            Publish { signer, service: &self.service }
+                .send(&provider, &store, &ctx, &tx, hash, policy)
                 .await?;
-            store.add_signature(hash, &sig)?;
-            super::service::push_signature(&self.service, &ctx, &tx, &sig).await?;
         }
         print_proposal(hash, &v, self.json)
     }
@@ -509,6 +501,36 @@ pub(crate) async fn submit(
     json: bool,
 ) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
     submit_with(provider, store, ctx, tx, meta, json, Policy::default()).await
+}
+
+/// With `--tx-service`: the proposer's wallet and the service a proposal is published to.
+pub(crate) struct Publish<'a> {
+    pub(crate) signer: &'a coffer_signer::WalletSigner,
+    pub(crate) service: &'a TxServiceOpts,
+}
+
+impl Publish<'_> {
+    /// Signs the stored proposal `hash` with the proposer's wallet (previewed with the signing gate's findings),
+    /// stores the signature and sends it to the service (a proposal, or a confirmation if the service knows it).
+    pub(crate) async fn send(
+        &self,
+        provider: &DynProvider,
+        store: &coffer_store::Store,
+        ctx: &coffer_core::SafeTxContext,
+        tx: &SafeTx,
+        hash: alloy::primitives::B256,
+        policy: Policy,
+    ) -> eyre::Result<()> {
+        let review = gate::review_online(provider, ctx, tx, policy).await?;
+        let mut preview = super::common::GatedPreview(&review);
+        let sig = self
+            .signer
+            .sign_safe_tx(ctx, tx, coffer_signer::SigningMode::Eip712, &mut preview)
+            .await?;
+        store.add_signature(hash, &sig)?;
+        super::service::push_signature(self.service, ctx, tx, &sig).await?;
+        Ok(())
+    }
 }
 
 /// Runs the signing gate on `tx` (which checks its hash against the Safe's `getTransactionHash`
