@@ -6,6 +6,7 @@ mod create;
 pub mod delay;
 pub mod deploy;
 pub mod drill;
+pub mod guard;
 mod error;
 mod evm;
 mod execute;

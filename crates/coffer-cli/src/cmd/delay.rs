@@ -81,7 +81,7 @@ impl DelayCmd {
 }
 
 /// Parses a duration: a number with s, m, h, d or w (no unit = seconds); `0` allowed.
-fn duration(what: &str, s: &str) -> eyre::Result<u64> {
+pub(super) fn duration(what: &str, s: &str) -> eyre::Result<u64> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
@@ -104,7 +104,7 @@ fn duration(what: &str, s: &str) -> eyre::Result<u64> {
     }
 }
 
-fn human(secs: u64) -> String {
+pub(super) fn human(secs: u64) -> String {
     if secs == 0 {
         return "0s".into();
     }

@@ -4,6 +4,7 @@ pub(crate) mod allowance;
 pub(crate) mod balance;
 pub(crate) mod contracts;
 pub(crate) mod drill;
+pub(crate) mod guard;
 pub(crate) mod message;
 pub(crate) mod delay;
 pub(crate) mod payout;
@@ -62,6 +63,9 @@ pub(crate) enum Command {
     /// A time-lock with veto between proposers and a Safe (coffer's Delay or a Zodiac Delay).
     #[command(subcommand)]
     Delay(delay::DelayCmd),
+    /// Transaction guards: the allowlist guard (the Safe may only call what its list allows).
+    #[command(subcommand)]
+    Guard(guard::GuardCmd),
 }
 
 impl Command {
@@ -81,6 +85,7 @@ impl Command {
             Self::Store(cmd) => cmd.run().await,
             Self::Allowance(cmd) => cmd.run().await,
             Self::Delay(cmd) => cmd.run().await,
+            Self::Guard(cmd) => cmd.run().await,
         }
     }
 }

@@ -227,6 +227,7 @@ impl InfoArgs {
             let mut v = info_json(&info);
             v["spendingLimits"] = spending_limits_json(&limits);
             v["delays"] = super::delay::info_json(&provider, &info).await;
+            v["allowlistGuard"] = super::guard::info_json(&provider, &info).await;
             return print_json(&v);
         }
         let mut f = Fields::default();
@@ -253,6 +254,9 @@ impl InfoArgs {
             .add("balance", format!("{} ETH", coffer_core::format_units(info.balance, 18)));
         add_spending_limits(&mut f, &info, &limits);
         for (key, line) in super::delay::info_lines(&provider, &info).await {
+            f.add(&key, line);
+        }
+        for (key, line) in super::guard::info_lines(&provider, &info).await {
             f.add(&key, line);
         }
         f.print();
