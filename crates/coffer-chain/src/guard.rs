@@ -41,7 +41,9 @@ pub async fn deploy_allowlist_guard<P: Provider>(
         Error::Guard("deploying CofferAllowlistGuard gave no contract address".into())
     })?;
     if provider.get_code_at(address).await.map_err(Error::rpc)?.is_empty() {
-        return Err(Error::Guard(format!("deploying CofferAllowlistGuard left no code at {address}")));
+        return Err(Error::Guard(format!(
+            "deploying CofferAllowlistGuard left no code at {address}"
+        )));
     }
     Ok(address)
 }
@@ -190,10 +192,7 @@ pub async fn latest_time<P: Provider>(provider: &P) -> Result<u64> {
 
 /// The installed guard of `info` when it is a `CofferAllowlistGuard` (None when there is no guard or another
 /// kind of guard).
-pub async fn installed_allowlist<P: Provider>(
-    provider: &P,
-    info: &SafeInfo,
-) -> Option<GuardList> {
+pub async fn installed_allowlist<P: Provider>(provider: &P, info: &SafeInfo) -> Option<GuardList> {
     if info.guard.is_zero() {
         return None;
     }

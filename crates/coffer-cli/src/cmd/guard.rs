@@ -307,10 +307,7 @@ impl ChangeArgs {
                 if entry.is_none() {
                     return Err(bad_input(format!("{to} is not on the guard's list")));
                 }
-                (
-                    guard::remove_target_tx(g, to, nonce),
-                    format!("allowlist: remove {to} (at once)"),
-                )
+                (guard::remove_target_tx(g, to, nonce), format!("allowlist: remove {to} (at once)"))
             }
         };
         let origin = if add { "guard allowlist add" } else { "guard allowlist remove" };
