@@ -298,3 +298,35 @@ pub fn parse_selector(s: &str) -> Result<FixedBytes<4>> {
     }
     Ok(FixedBytes::from_slice(&alloy::primitives::keccak256(t.as_bytes())[..4]))
 }
+
+/// A person's reading of a `CofferAllowlistGuard` refusal (its custom errors), or `None` when `data` is not one.
+pub fn describe_refusal(data: &[u8]) -> Option<String> {
+    use alloy::sol_types::SolInterface;
+    use coffer_contracts::bindings::CofferAllowlistGuard::CofferAllowlistGuardErrors as E;
+    let e = E::abi_decode(data).ok()?;
+    let what = match e {
+        E::NotSafe(e) => format!("{} is not the Safe this guard guards", e.caller),
+        E::RefundNotAllowed(_) => {
+            "a refund (gasPrice ≠ 0) is not allowed; propose it with gasPrice 0".to_owned()
+        }
+        E::TargetNotAllowed(e) => format!(
+            "{} is not on the list (or its addition is still pending); see `coffer guard allowlist show`",
+            e.target
+        ),
+        E::FunctionNotAllowed(e) => {
+            format!("function {} of {} is not on the list", e.selector, e.target)
+        }
+        E::ValueNotAllowed(e) => format!("sending ETH to {} is not allowed", e.target),
+        E::DelegateCallNotAllowed(e) => {
+            format!("a DELEGATECALL to {} is not allowed", e.target)
+        }
+        E::SelfCallNotAllowed(e) => format!(
+            "the Safe calling itself with {} (enableModule, setFallbackHandler, …) is never allowed",
+            e.selector
+        ),
+        E::MalformedData(_) => {
+            "calldata of 1 to 3 bytes, or a batch that does not decode".to_owned()
+        }
+    };
+    Some(format!("the allowlist guard refuses: {what}"))
+}
