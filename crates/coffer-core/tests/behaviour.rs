@@ -421,7 +421,9 @@ fn allowlist_guard_changes_are_decoded() {
     let t = Address::repeat_byte(0x11);
     let addr = "0000000000000000000000001111111111111111111111111111111111111111";
     let word = |b: u8| format!("{:064x}", b);
-    let cases: [(String, &str, Option<[u8; 4]>, bool, bool, bool); 5] = [
+    /// (calldata hex, function, selector, any selector, value, loosening)
+    type Case = (String, &'static str, Option<[u8; 4]>, bool, bool, bool);
+    let cases: [Case; 5] = [
         (format!("5a9f4862{addr}{}{}", word(1), word(0)), "allowTarget", None, true, false, true),
         (
             format!("6d972c01{addr}a9059cbb{}", "0".repeat(56)),
