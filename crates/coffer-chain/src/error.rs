@@ -280,6 +280,10 @@ pub enum Error {
     /// request that cannot be started or finalized; the message says what to do.
     #[error("{0}")]
     Recovery(String),
+    /// An allowlist-guard problem: not a CofferAllowlistGuard, a guard for another Safe, a refused
+    /// entry; the message says what to do.
+    #[error("{0}")]
+    Guard(String),
 
     /// The signing gate refuses a DELEGATECALL (see [`crate::gate`]).
     #[error(

@@ -10,6 +10,7 @@ mod error;
 mod evm;
 mod execute;
 pub mod gate;
+pub mod guard;
 mod libraries;
 pub mod message;
 mod nonce;

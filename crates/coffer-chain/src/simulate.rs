@@ -39,6 +39,9 @@ pub fn revert_reason(data: &[u8]) -> String {
     if let Ok(panic) = Panic::abi_decode(data) {
         return panic.to_string();
     }
+    if let Some(refusal) = crate::guard::describe_refusal(data) {
+        return refusal;
+    }
     decode_revert_reason(data)
         .unwrap_or_else(|| format!("revert data {}", Bytes::copy_from_slice(data)))
 }

@@ -416,3 +416,14 @@ sol! {
         event NonceInvalidated(address indexed wallet, uint256 nonce);
     }
 }
+
+/// `sol!` binding of the committed artifact `artifacts/CofferAllowlistGuard.json` (the allowlist transaction
+/// guard, MODULES.md §3).
+pub mod coffer_allowlist_guard {
+    alloy::sol!(
+        #[sol(rpc)]
+        CofferAllowlistGuard,
+        "artifacts/CofferAllowlistGuard.json"
+    );
+}
+pub use coffer_allowlist_guard::CofferAllowlistGuard;

@@ -31,6 +31,11 @@ sol! {
     function revokePlan(bytes32 root);
     function signMessage(bytes _data);
     function revokePlanAt(bytes32 root, uint32 executedCount);
+    function allowTarget(address target, bool anySelector, bool value);
+    function allowSelector(address target, bytes4 selector);
+    function allowDelegateCall(address target);
+    function removeTarget(address target);
+    function removeSelector(address target, bytes4 selector);
 }
 
 /// Something about a call that a signer should look at twice.
@@ -192,6 +197,20 @@ pub enum CallKind {
         limit: Option<(U256, u16, u32)>,
         /// `removeDelegate`: whether its allowances are deleted too.
         remove_allowances: Option<bool>,
+    },
+    /// CofferAllowlistGuard list management (`allowTarget`, `allowSelector`, `allowDelegateCall`: loosening,
+    /// in force after the guard's delay; `removeTarget`, `removeSelector`: tightening, in force at once).
+    AllowlistChange {
+        /// The function called (`allowTarget`, ...).
+        function: &'static str,
+        /// The target or library the entry is about.
+        target: Address,
+        /// `allowSelector` / `removeSelector`: the selector (`0x00000000`: empty calldata).
+        selector: Option<[u8; 4]>,
+        /// `allowTarget`: every selector is allowed (an unscoped target).
+        any_selector: bool,
+        /// `allowTarget`: ether may be sent with the calls.
+        value: bool,
     },
     /// PayoutPlanModule `revokePlan(root)`.
     RevokePayoutPlan {
@@ -507,6 +526,64 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
                 }
             )
         }
+        allowTargetCall::SELECTOR => {
+            flag(Risk::GuardChange);
+            decode_known!(data, allowTargetCall, "allowTarget(address,bool,bool)", |c| {
+                CallKind::AllowlistChange {
+                    function: "allowTarget",
+                    target: c.target,
+                    selector: None,
+                    any_selector: c.anySelector,
+                    value: c.value,
+                }
+            })
+        }
+        allowSelectorCall::SELECTOR => {
+            flag(Risk::GuardChange);
+            decode_known!(data, allowSelectorCall, "allowSelector(address,bytes4)", |c| {
+                CallKind::AllowlistChange {
+                    function: "allowSelector",
+                    target: c.target,
+                    selector: Some(c.selector.0),
+                    any_selector: false,
+                    value: false,
+                }
+            })
+        }
+        allowDelegateCallCall::SELECTOR => {
+            flag(Risk::GuardChange);
+            decode_known!(data, allowDelegateCallCall, "allowDelegateCall(address)", |c| {
+                CallKind::AllowlistChange {
+                    function: "allowDelegateCall",
+                    target: c.target,
+                    selector: None,
+                    any_selector: false,
+                    value: false,
+                }
+            })
+        }
+        removeTargetCall::SELECTOR => {
+            decode_known!(data, removeTargetCall, "removeTarget(address)", |c| {
+                CallKind::AllowlistChange {
+                    function: "removeTarget",
+                    target: c.target,
+                    selector: None,
+                    any_selector: false,
+                    value: false,
+                }
+            })
+        }
+        removeSelectorCall::SELECTOR => {
+            decode_known!(data, removeSelectorCall, "removeSelector(address,bytes4)", |c| {
+                CallKind::AllowlistChange {
+                    function: "removeSelector",
+                    target: c.target,
+                    selector: Some(c.selector.0),
+                    any_selector: false,
+                    value: false,
+                }
+            })
+        }
         revokePlanCall::SELECTOR => {
             decode_known!(data, revokePlanCall, "revokePlan(bytes32)", |c| {
                 CallKind::RevokePayoutPlan { root: c.root }
@@ -602,6 +679,26 @@ impl DecodedCall {
                 }
             }
             CallKind::RevokePayoutPlan { root } => write!(f, "revokePlan(root {root})")?,
+            CallKind::AllowlistChange { function, target, selector, any_selector, value } => {
+                write!(f, "allowlist guard {function}({target}")?;
+                if let Some(sel) = selector {
+                    write!(f, ", selector 0x{}", alloy_primitives::hex::encode(sel))?;
+                    if *sel == [0; 4] {
+                        f.write_str(" (empty calldata)")?;
+                    }
+                }
+                if *any_selector {
+                    f.write_str(", any function")?;
+                }
+                if *value {
+                    f.write_str(", with ETH")?;
+                }
+                f.write_str(if function.starts_with("allow") {
+                    "): allows more, in force only after the guard's delay"
+                } else {
+                    "): allows less, in force at once"
+                })?;
+            }
             CallKind::SpendingLimit { function, delegate, token, limit, remove_allowances } => {
                 write!(f, "{function}(delegate {delegate}")?;
                 if let Some(t) = token {

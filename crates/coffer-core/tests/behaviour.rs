@@ -412,3 +412,45 @@ fn payout_plan_calls_are_decoded_with_their_risk() {
     assert_eq!(d.kind, CallKind::RevokePayoutPlan { root });
     assert!(d.risks.is_empty());
 }
+
+/// CofferAllowlistGuard list changes decode with their effect; the calldata vectors were encoded with ethers
+/// (`Interface.encodeFunctionData`), independently of alloy. Additions carry the guard-change risk, removals
+/// (tightening) none.
+#[test]
+fn allowlist_guard_changes_are_decoded() {
+    let t = Address::repeat_byte(0x11);
+    let addr = "0000000000000000000000001111111111111111111111111111111111111111";
+    let word = |b: u8| format!("{:064x}", b);
+    /// (calldata hex, function, selector, any selector, value, loosening)
+    type Case = (String, &'static str, Option<[u8; 4]>, bool, bool, bool);
+    let cases: [Case; 5] = [
+        (format!("5a9f4862{addr}{}{}", word(1), word(0)), "allowTarget", None, true, false, true),
+        (
+            format!("6d972c01{addr}a9059cbb{}", "0".repeat(56)),
+            "allowSelector",
+            Some([0xa9, 0x05, 0x9c, 0xbb]),
+            false,
+            false,
+            true,
+        ),
+        (format!("f8e9fbce{addr}"), "allowDelegateCall", None, false, false, true),
+        (format!("d5d7ff3c{addr}"), "removeTarget", None, false, false, false),
+        (format!("b72f3df4{addr}{}", word(0)), "removeSelector", Some([0; 4]), false, false, false),
+    ];
+    for (data, function, selector, any_selector, value, risky) in cases {
+        let data = hex::decode(&data).unwrap();
+        let d = decode_call(Address::repeat_byte(0x9a), U256::ZERO, &data, Operation::Call);
+        assert_eq!(
+            d.kind,
+            CallKind::AllowlistChange { function, target: t, selector, any_selector, value },
+            "{function}"
+        );
+        assert_eq!(d.risks, if risky { vec![Risk::GuardChange] } else { vec![] }, "{function}");
+        let shown = d.to_string();
+        assert!(shown.contains(function), "{shown}");
+        assert!(
+            shown.contains(if risky { "after the guard's delay" } else { "in force at once" }),
+            "{shown}"
+        );
+    }
+}

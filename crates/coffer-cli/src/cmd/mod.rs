@@ -5,6 +5,7 @@ pub(crate) mod balance;
 pub(crate) mod contracts;
 pub(crate) mod delay;
 pub(crate) mod drill;
+pub(crate) mod guard;
 pub(crate) mod message;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
@@ -66,6 +67,9 @@ pub(crate) enum Command {
     /// Social recovery: guardians replace lost owners after a delay the owners can cancel.
     #[command(subcommand)]
     Recovery(recovery::RecoveryCmd),
+    /// Transaction guards: the allowlist guard (the Safe may only call what its list allows).
+    #[command(subcommand)]
+    Guard(guard::GuardCmd),
 }
 
 impl Command {
@@ -86,6 +90,7 @@ impl Command {
             Self::Allowance(cmd) => cmd.run().await,
             Self::Delay(cmd) => cmd.run().await,
             Self::Recovery(cmd) => cmd.run().await,
+            Self::Guard(cmd) => cmd.run().await,
         }
     }
 }

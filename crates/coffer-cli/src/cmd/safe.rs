@@ -228,6 +228,7 @@ impl InfoArgs {
             v["spendingLimits"] = spending_limits_json(&limits);
             v["delays"] = super::delay::info_json(&provider, &info).await;
             v["recoveries"] = super::recovery::info_json(&provider, &info).await;
+            v["allowlistGuard"] = super::guard::info_json(&provider, &info).await;
             return print_json(&v);
         }
         let mut f = Fields::default();
@@ -257,6 +258,9 @@ impl InfoArgs {
             f.add(&key, line);
         }
         for (key, line) in super::recovery::info_lines(&provider, &info).await {
+            f.add(&key, line);
+        }
+        for (key, line) in super::guard::info_lines(&provider, &info).await {
             f.add(&key, line);
         }
         f.print();
