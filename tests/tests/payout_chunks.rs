@@ -268,6 +268,7 @@ async fn ten_thousand_rows_end_to_end() {
     let t0 = std::time::Instant::now();
     let proposed = cli.json(&["tx", "propose", &safe, "batch", "--csv", file.to_str().unwrap()]);
     let t_propose = t0.elapsed();
+    let simulations = proposed["simulations"].as_u64().unwrap();
     let proposals = proposed["proposals"].as_array().unwrap().clone();
     let t1 = std::time::Instant::now();
     for p in &proposals {
@@ -288,8 +289,12 @@ async fn ten_thousand_rows_end_to_end() {
     let t_exec = t2.elapsed();
     let paid: u64 = gas.iter().map(|(r, _)| r).sum();
     assert_eq!(paid, 10_000);
+    // The fewest Safe txs under the cap: 10,000 payouts need about 271M gas, more than 16 × the
+    // cap; each chunk is filled to the last row that fits its measured gas (18 with the
+    // per-row estimate alone).
+    assert_eq!(proposals.len(), 17, "{gas:?}");
     eprintln!(
-        "10,000 rows: {} Safe txs; plan+propose {:.1?}, 2-of-3 signing {:.1?}, execution {:.1?}, total {:.1?}",
+        "10,000 rows: {} Safe txs ({simulations} simulations to plan); plan+propose {:.1?}, 2-of-3 signing {:.1?}, execution {:.1?}, total {:.1?}",
         proposals.len(),
         t_propose,
         t_sign,

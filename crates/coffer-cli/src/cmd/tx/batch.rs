@@ -16,7 +16,10 @@
 //! keeps back when it delegatecalls MultiSend and a 2% margin are added. A chunk whose
 //! whole-chunk estimate exceeds the budget is cut further, so no chunk ever exceeds it.
 
-use std::{collections::BTreeMap, path::Path};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::Path,
+};
 
 use alloy::{
     primitives::{Address, Bytes, U256, keccak256},
@@ -30,8 +33,8 @@ use coffer_chain::{
 };
 use coffer_contracts::bindings::{IERC20, ISafe};
 use coffer_core::{
-    MultiSendBatch, MultiSendEntry, PayoutRow, SafeTx, SafeTxContext, TxBuilderBatch, chunk_by_gas,
-    erc20_transfer_calldata, format_units, parse_csv, rows_to_entries,
+    MultiSendBatch, MultiSendEntry, PayoutRow, SafeTx, SafeTxContext, TightPacker, TxBuilderBatch,
+    chunk_by_gas, erc20_transfer_calldata, format_units, parse_csv, rows_to_entries,
 };
 use coffer_store::{BatchChunk, BatchRow, ProposalMeta, Store};
 use eyre::WrapErr;
@@ -255,7 +258,7 @@ async fn plan(
     suite: &SuiteAddresses,
     payouts: &Payouts,
     budget: u64,
-) -> eyre::Result<Vec<PlannedChunk>> {
+) -> eyre::Result<(Vec<PlannedChunk>, usize)> {
     let entries = &payouts.entries;
     let (empty_gas, _) = simulate_inner(provider, info, suite, &[]).await?;
     // Per-entry inner gas. For payout rows, per token: batches of one and two entries paying
@@ -310,35 +313,34 @@ async fn plan(
         outer_gas(empty_gas, &MultiSendBatch::new(Vec::new()).encode_call(), info.threshold)
             + first_extra;
     let indices: Vec<usize> = (0..entries.len()).collect();
-    let mut pending: Vec<std::ops::Range<usize>> = chunk_by_gas(&indices, item_gas, fixed, budget)
+    // The per-row estimate only steers the first probe; each chunk is then measured as a whole
+    // and filled to the last row that fits (coffer_core::TightPacker).
+    let first_guess = chunk_by_gas(&indices, item_gas, fixed, budget)
         .map_err(|e| bad_input(format!("a payout does not fit under --max-gas {budget}: {e}")))?
-        .into_iter()
-        .map(|c| c.range)
-        .collect();
-    pending.reverse();
-    let mut out = Vec::new();
-    // Verify each chunk as a whole; cut it when the measured estimate is over the budget.
-    while let Some(range) = pending.pop() {
+        .first()
+        .map_or(1, |c| c.range.len());
+    let mut packer = TightPacker::new(entries.len(), budget, fixed, first_guess);
+    let mut measured: HashMap<std::ops::Range<usize>, (u64, Bytes, u64)> = HashMap::new();
+    while let Some(range) = packer.next_probe() {
         let (inner, data) = simulate_inner(provider, info, suite, &entries[range.clone()]).await?;
         let gas = outer_gas(inner, &data, info.threshold);
-        if gas <= budget {
-            out.push(PlannedChunk { range, tx_data: data, inner_gas: inner, gas });
-            continue;
-        }
-        if range.len() == 1 {
-            return Err(bad_input(format!(
+        packer.record(range.clone(), gas).map_err(|_| {
+            bad_input(format!(
                 "{} alone needs about {gas} gas, more than --max-gas {budget}",
                 payouts.at(range.start)
-            )));
-        }
-        let keep = ((range.len() as u128 * u128::from(budget)) / u128::from(gas)) as usize;
-        let keep = keep.clamp(1, range.len() - 1);
-        // The rows cut off go to the front of the next chunk (verified in its turn).
-        let rest_end = pending.pop().map_or(range.end, |next| next.end);
-        pending.push(range.start + keep..rest_end);
-        pending.push(range.start..range.start + keep);
+            ))
+        })?;
+        measured.insert(range, (inner, data, gas));
     }
-    Ok(out)
+    let simulations = packer.probes() + 1 + 2 * per_token.len();
+    let mut out = Vec::new();
+    for c in packer.finish() {
+        let (inner_gas, tx_data, gas) = measured
+            .remove(&c.range)
+            .ok_or_else(|| eyre::eyre!("internal: chunk {:?} was not measured", c.range))?;
+        out.push(PlannedChunk { range: c.range, tx_data, inner_gas, gas });
+    }
+    Ok((out, simulations))
 }
 
 /// Plans, checks and proposes (or with `--dry-run`, only prints) the batch.
@@ -392,7 +394,9 @@ pub(crate) async fn run(
             TX_GAS_CAP.min(block / 2)
         }
     };
-    let chunks = plan(provider, info, suite, &payouts, budget).await?;
+    let started = std::time::Instant::now();
+    let (chunks, simulations) = plan(provider, info, suite, &payouts, budget).await?;
+    let planning = started.elapsed();
     let n = chunks.len();
     let total = payouts.entries.len();
     let lines = |c: &PlannedChunk| match &payouts.rows {
@@ -408,6 +412,7 @@ pub(crate) async fn run(
                 "rows": total,
                 "maxGas": budget,
                 "firstNonce": first_nonce.to_string(),
+                "simulations": simulations,
                 "chunks": chunks.iter().enumerate().map(|(i, c)| json!({
                     "chunk": i,
                     "nonce": (first_nonce + U256::from(i)).to_string(),
@@ -433,13 +438,17 @@ pub(crate) async fn run(
         }
         t.print();
         eprintln!(
-            "dry run: {total} payouts in {n} Safe transaction(s) under {budget} gas each; nothing was stored"
+            "dry run: {total} payouts in {n} Safe transaction(s) under {budget} gas each \
+             (planned with {simulations} simulations in {planning:.1?}); nothing was stored"
         );
         return Ok(());
     }
 
     if !req.json {
-        eprintln!("{total} payouts in {n} Safe transaction(s) under {budget} gas each");
+        eprintln!(
+            "{total} payouts in {n} Safe transaction(s) under {budget} gas each \
+             (planned with {simulations} simulations in {planning:.1?})"
+        );
     }
     let source = payouts.source.clone();
     let mut results = Vec::with_capacity(n);
@@ -492,6 +501,7 @@ pub(crate) async fn run(
         return print_json(&json!({
             "rows": total,
             "maxGas": budget,
+            "simulations": simulations,
             "proposals": results.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
         }));
     }
