@@ -15,8 +15,8 @@ pub mod message;
 mod nonce;
 pub mod plan;
 mod read;
-pub mod rpc;
 pub mod recovery;
+pub mod rpc;
 mod send;
 pub mod sheet;
 pub mod sheet_render;
@@ -49,7 +49,7 @@ pub use read::{
     TokenBalance, chain_id, classify_singleton, modules, owners, read_safe, safe_context,
     safe_nonce, safe_version, threshold, token_balances,
 };
-pub use simulate::{Simulation, revert_reason, simulate};
+pub use simulate::{Simulation, estimate_exec, exec_fits, revert_reason, simulate};
 pub use status::{ChainStatus, chain_status, chain_statuses, pending_safe_nonce, status_of};
 pub use suite::{
     SUITE_CONTRACTS, SuiteAddresses, SuiteDeployment, deploy_suite, deploy_suite_with,

@@ -27,7 +27,7 @@ use alloy::{
     sol_types::SolCall,
 };
 use coffer_chain::{
-    Library, SafeInfo, SafeLibraries, SuiteAddresses,
+    Library, SafeInfo, SafeLibraries, SuiteAddresses, estimate_exec, exec_fits,
     plan::{TX_GAS_CAP, calldata_gas},
     simulate,
 };
@@ -255,6 +255,7 @@ async fn simulate_inner(
 async fn plan(
     provider: &DynProvider,
     info: &SafeInfo,
+    ctx: &SafeTxContext,
     suite: &SuiteAddresses,
     payouts: &Payouts,
     budget: u64,
@@ -320,26 +321,45 @@ async fn plan(
         .first()
         .map_or(1, |c| c.range.len());
     let mut packer = TightPacker::new(entries.len(), budget, fixed, first_guess);
-    let mut measured: HashMap<std::ops::Range<usize>, (u64, Bytes, u64)> = HashMap::new();
+    let mut measured: HashMap<std::ops::Range<usize>, u64> = HashMap::new();
     while let Some(range) = packer.next_probe() {
-        let (inner, data) = simulate_inner(provider, info, suite, &entries[range.clone()]).await?;
-        let gas = outer_gas(inner, &data, info.threshold);
+        // The whole chunk's execTransaction, estimated by the node (stand-in owners' signatures,
+        // made valid by state overrides); a chunk the node cannot fit (over the cap) does not fit.
+        let batch = MultiSendBatch::call_only(entries[range.clone()].to_vec())?;
+        let tx = batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO);
+        let mut gas = match estimate_exec(provider, ctx, info.threshold, info.nonce, &tx).await {
+            Ok(g) => g,
+            Err(_) if range.len() > 1 => u64::MAX,
+            Err(e) => return Err(e.into()),
+        };
+        // A node's estimate carries a margin of its own (anvil's: up to 1.5 %): when it is just
+        // over the budget, run the chunk with the budget as its limit to settle it.
+        if gas > budget
+            && gas - budget <= budget / 25
+            && exec_fits(provider, ctx, info.threshold, info.nonce, &tx, budget).await?
+        {
+            gas = budget;
+        }
         packer.record(range.clone(), gas).map_err(|_| {
             bad_input(format!(
                 "{} alone needs about {gas} gas, more than --max-gas {budget}",
                 payouts.at(range.start)
             ))
         })?;
-        measured.insert(range, (inner, data, gas));
+        measured.insert(range, gas);
     }
-    let simulations = packer.probes() + 1 + 2 * per_token.len();
+    let probes = packer.probes();
     let mut out = Vec::new();
     for c in packer.finish() {
-        let (inner_gas, tx_data, gas) = measured
+        let gas = measured
             .remove(&c.range)
             .ok_or_else(|| eyre::eyre!("internal: chunk {:?} was not measured", c.range))?;
+        let (inner_gas, tx_data) =
+            simulate_inner(provider, info, suite, &entries[c.range.clone()]).await?;
         out.push(PlannedChunk { range: c.range, tx_data, inner_gas, gas });
     }
+    // Probes of the packer, the final chunks' inner simulations, and the per-row probes.
+    let simulations = probes + out.len() + 1 + 2 * per_token.len();
     Ok((out, simulations))
 }
 
@@ -395,7 +415,7 @@ pub(crate) async fn run(
         }
     };
     let started = std::time::Instant::now();
-    let (chunks, simulations) = plan(provider, info, suite, &payouts, budget).await?;
+    let (chunks, simulations) = plan(provider, info, ctx, suite, &payouts, budget).await?;
     let planning = started.elapsed();
     let n = chunks.len();
     let total = payouts.entries.len();
