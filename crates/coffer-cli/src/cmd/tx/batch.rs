@@ -222,7 +222,8 @@ fn outer_gas(inner: u64, data: &Bytes, threshold: u64) -> u64 {
 struct PlannedChunk {
     range: std::ops::Range<usize>,
     tx_data: Bytes,
-    inner_gas: u64,
+    /// Measured by SimulateTxAccessor when the chain has it.
+    inner_gas: Option<u64>,
     gas: u64,
 }
 
@@ -259,17 +260,24 @@ async fn plan(
     suite: &SuiteAddresses,
     payouts: &Payouts,
     budget: u64,
+    accessor: bool,
 ) -> eyre::Result<(Vec<PlannedChunk>, usize)> {
     let entries = &payouts.entries;
-    let (empty_gas, _) = simulate_inner(provider, info, suite, &[]).await?;
+    let empty_gas = match accessor {
+        true => simulate_inner(provider, info, suite, &[]).await?.0,
+        false => 0,
+    };
     // Per-entry inner gas. For payout rows, per token: batches of one and two entries paying
     // fresh addresses give the marginal cost of a payout (a new balance slot: the dearest case)
     // and what the first payout of a token costs on top (cold accounts and slots), counted once
     // per token. For other calls: the average over (up to) the first 200, run as one batch.
     let mut per_token: BTreeMap<Option<Address>, u64> = BTreeMap::new();
     let mut first_extra = 0u64;
-    let mut average = 0u64;
+    // Without SimulateTxAccessor, a static first guess per row (an ERC-20 transfer to a fresh
+    // account costs about 27,000): it only steers the first probe; every chunk is measured.
+    let mut average = if accessor { 0u64 } else { 30_000 };
     match &payouts.rows {
+        _ if !accessor => {}
         Some(rows) => {
             for row in rows {
                 if per_token.contains_key(&row.token) {
@@ -302,7 +310,7 @@ async fn plan(
     let item_gas = |i: &usize| {
         let packed = MultiSendBatch::new(vec![entries[*i].clone()]).encode_packed();
         let inner = match &payouts.rows {
-            Some(rows) => per_token.get(&rows[*i].token).copied().unwrap_or(0),
+            Some(rows) => per_token.get(&rows[*i].token).copied().unwrap_or(average),
             None => average,
         };
         inner
@@ -354,12 +362,18 @@ async fn plan(
         let gas = measured
             .remove(&c.range)
             .ok_or_else(|| eyre::eyre!("internal: chunk {:?} was not measured", c.range))?;
-        let (inner_gas, tx_data) =
-            simulate_inner(provider, info, suite, &entries[c.range.clone()]).await?;
+        let (inner_gas, tx_data) = if accessor {
+            let (inner, data) =
+                simulate_inner(provider, info, suite, &entries[c.range.clone()]).await?;
+            (Some(inner), data)
+        } else {
+            let batch = MultiSendBatch::call_only(entries[c.range.clone()].to_vec())?;
+            (None, batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO).data)
+        };
         out.push(PlannedChunk { range: c.range, tx_data, inner_gas, gas });
     }
     // Probes of the packer, the final chunks' inner simulations, and the per-row probes.
-    let simulations = probes + out.len() + 1 + 2 * per_token.len();
+    let simulations = probes + usize::from(accessor) * (out.len() + 1) + 2 * per_token.len();
     Ok((out, simulations))
 }
 
@@ -399,9 +413,18 @@ pub(crate) async fn run(
         }
     }
     // The Safe's own release's libraries (or --suite's), checked by code.
-    for library in [Library::MultiSendCallOnly, Library::SimulateTxAccessor] {
-        libs.require(provider, library).await?;
-    }
+    // MultiSendCallOnly is needed; SimulateTxAccessor only adds the inner-gas figures (chunks
+    // are measured by eth_estimateGas of the whole execTransaction either way).
+    libs.require(provider, Library::MultiSendCallOnly).await?;
+    let accessor = libs.require(provider, Library::SimulateTxAccessor).await.is_ok();
+    let method = match accessor {
+        true => {
+            "eth_estimateGas of execTransaction with state overrides; inner gas by SimulateTxAccessor"
+        }
+        false => {
+            "eth_estimateGas of execTransaction with state overrides; SimulateTxAccessor is not deployed, so no inner-gas figures"
+        }
+    };
     let suite = &libs.suite;
 
     let budget = match req.max_gas {
@@ -415,7 +438,8 @@ pub(crate) async fn run(
         }
     };
     let started = std::time::Instant::now();
-    let (chunks, simulations) = plan(provider, info, ctx, suite, &payouts, budget).await?;
+    let (chunks, simulations) =
+        plan(provider, info, ctx, suite, &payouts, budget, accessor).await?;
     let planning = started.elapsed();
     let n = chunks.len();
     let total = payouts.entries.len();
@@ -433,6 +457,7 @@ pub(crate) async fn run(
                 "maxGas": budget,
                 "firstNonce": first_nonce.to_string(),
                 "simulations": simulations,
+                "gasMethod": method,
                 "chunks": chunks.iter().enumerate().map(|(i, c)| json!({
                     "chunk": i,
                     "nonce": (first_nonce + U256::from(i)).to_string(),
@@ -452,14 +477,14 @@ pub(crate) async fn run(
                 (first_nonce + U256::from(i)).to_string(),
                 c.range.len().to_string(),
                 format!("{}-{}", lines(c).0, lines(c).1),
-                c.inner_gas.to_string(),
+                c.inner_gas.map_or_else(|| "-".to_owned(), |g| g.to_string()),
                 c.gas.to_string(),
             ]);
         }
         t.print();
         eprintln!(
             "dry run: {total} payouts in {n} Safe transaction(s) under {budget} gas each \
-             (planned with {simulations} simulations in {planning:.1?}); nothing was stored"
+             (planned with {simulations} simulations in {planning:.1?}; gas by {method}); nothing was stored"
         );
         return Ok(());
     }
@@ -467,7 +492,7 @@ pub(crate) async fn run(
     if !req.json {
         eprintln!(
             "{total} payouts in {n} Safe transaction(s) under {budget} gas each \
-             (planned with {simulations} simulations in {planning:.1?})"
+             (planned with {simulations} simulations in {planning:.1?}; gas by {method})"
         );
     }
     let source = payouts.source.clone();
@@ -522,6 +547,7 @@ pub(crate) async fn run(
             "rows": total,
             "maxGas": budget,
             "simulations": simulations,
+            "gasMethod": method,
             "proposals": results.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
         }));
     }
