@@ -3,9 +3,9 @@
 pub(crate) mod allowance;
 pub(crate) mod balance;
 pub(crate) mod contracts;
+pub(crate) mod delay;
 pub(crate) mod drill;
 pub(crate) mod message;
-pub(crate) mod delay;
 pub(crate) mod payout;
 pub(crate) mod payout_plan;
 pub(crate) mod relay;
