@@ -268,6 +268,7 @@ async fn ten_thousand_rows_end_to_end() {
     let t0 = std::time::Instant::now();
     let proposed = cli.json(&["tx", "propose", &safe, "batch", "--csv", file.to_str().unwrap()]);
     let t_propose = t0.elapsed();
+    let simulations = proposed["simulations"].as_u64().unwrap();
     let proposals = proposed["proposals"].as_array().unwrap().clone();
     let t1 = std::time::Instant::now();
     for p in &proposals {
@@ -288,8 +289,12 @@ async fn ten_thousand_rows_end_to_end() {
     let t_exec = t2.elapsed();
     let paid: u64 = gas.iter().map(|(r, _)| r).sum();
     assert_eq!(paid, 10_000);
+    // The fewest Safe txs under the cap: 10,000 payouts need about 271M gas, more than 16 × the
+    // cap; each chunk is filled to the last row that fits its measured gas (18 with the
+    // per-row estimate alone).
+    assert_eq!(proposals.len(), 17, "{gas:?}");
     eprintln!(
-        "10,000 rows: {} Safe txs; plan+propose {:.1?}, 2-of-3 signing {:.1?}, execution {:.1?}, total {:.1?}",
+        "10,000 rows: {} Safe txs ({simulations} simulations to plan); plan+propose {:.1?}, 2-of-3 signing {:.1?}, execution {:.1?}, total {:.1?}",
         proposals.len(),
         t_propose,
         t_sign,
@@ -310,4 +315,63 @@ async fn ten_thousand_rows_end_to_end() {
         let expected = format!("{}250000000000000000", (i as u64 + 1) % 997 + 1);
         assert_eq!(b["balance"], expected.as_str(), "receiver {}", i + 1);
     }
+}
+
+/// Chunking by gas without SimulateTxAccessor on the chain (issue 15): each chunk is measured by
+/// `eth_estimateGas` of its whole `execTransaction` with state overrides, the method is said, and
+/// every chunk executes under the cap and within its estimate.
+#[tokio::test(flavor = "multi_thread")]
+async fn chunks_without_simulate_tx_accessor() {
+    let chain = TestChain::builder()
+        .arg("--hardfork")
+        .arg("osaka")
+        .arg("--enable-tx-gas-limit")
+        .spawn()
+        .await
+        .unwrap();
+    let cli = Cli::new(chain.endpoint());
+    let payer = key_hex(chain.signer(9));
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
+    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
+    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
+    let token = addresses["TestToken"].as_str().unwrap().to_owned();
+    let accessor: Address = addresses["SimulateTxAccessor"].as_str().unwrap().parse().unwrap();
+    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    cli.mint(&token, &safe, "1000000000000000000000000", &payer);
+    // The chain has no SimulateTxAccessor.
+    chain.set_code(accessor, Default::default()).await.unwrap();
+
+    let receivers: Vec<Address> = (1..=700u64)
+        .map(|i| Address::left_padding_from(&(0x00fe_ed00_0000_0000 + i).to_be_bytes()))
+        .collect();
+    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
+    for (i, r) in receivers.iter().enumerate() {
+        csv.push_str(&format!("erc20,{token},{r},{},\n", i + 1));
+    }
+    let file = cli.file("payouts-700.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.to_str().unwrap();
+
+    let plan = cli.json(&["tx", "propose", &safe, "batch", "--csv", file, "--dry-run"]);
+    let method = plan["gasMethod"].as_str().unwrap();
+    assert!(method.contains("eth_estimateGas") && method.contains("not deployed"), "{plan}");
+    let chunks = plan["chunks"].as_array().unwrap();
+    assert_eq!(chunks.len(), 2, "700 payouts take two Safe txs: {plan}");
+    assert!(chunks[0]["innerGas"].is_null(), "no inner gas without the accessor: {plan}");
+    // The first chunk is as full as the cap allows (589 rows of this size, as with the accessor).
+    assert!(chunks[0]["rows"].as_u64().unwrap() >= 585, "{plan}");
+
+    let proposed = cli.json(&["tx", "propose", &safe, "batch", "--csv", file]);
+    for p in proposed["proposals"].as_array().unwrap() {
+        let h = p["safeTxHash"].as_str().unwrap();
+        cli.ok(&["tx", "sign", h, "--private-key", &keys[1]]);
+        cli.ok(&["tx", "sign", h, "--private-key", &keys[2]]);
+        let done = cli.json(&["tx", "execute", h, "--private-key", &payer]);
+        let used = done["gasUsed"].as_u64().unwrap();
+        assert!(used <= CAP, "chunk used {used} gas, over the cap");
+        assert!(used <= p["estimatedGas"].as_u64().unwrap(), "{used} over its estimate: {p}");
+    }
+    let b = cli.json(&["balance", "--token", &token, &receivers[699].to_string()]);
+    assert_eq!(b["balances"][0]["balance"], "700000000000000000000");
 }

@@ -521,5 +521,37 @@ async fn main() -> Result<()> {
         "| marginal gas per payout below canonical | {mo:.0} vs {mt:.0} | {} |",
         verdict(mo < mt)
     );
+    // Hand-written (measured by the payout_chunks benchmark, not by this example).
+    print!("{}", PAYOUT_CHUNKS);
     Ok(())
 }
+
+/// The section on payout chunks, measured by `script/bench-payouts-10k`.
+const PAYOUT_CHUNKS: &str = r#"
+## Payouts in chunks under the per-transaction cap
+
+`tx propose SAFE batch --csv` (and `payout`) cut a payout too big for one transaction into Safe transactions under
+`--max-gas` (default: the EIP-7825 cap, 16,777,216, or half the block gas limit if lower). The cap bounds a
+transaction's gas *limit*, not its gas used, and a Safe batch needs a limit about 3 % above what it uses: the proxy's
+DELEGATECALL to the singleton and the singleton's DELEGATECALL to MultiSendCallOnly each keep back 1/64 of the gas
+(EIP-150). So each chunk is measured as a whole: `coffer_core::TightPacker` picks the rows to try (the first guess from
+a per-row estimate, then interpolation between a length that fits and one that does not, bisection as a fallback), and
+`coffer_chain::simulate::estimate_exec` measures the chunk's `execTransaction` with `eth_estimateGas`, signed by
+`threshold` stand-in owners that state overrides make owners of the Safe (same signature count, same cold reads, same
+nonce write as the real transaction; no SimulateTxAccessor needed). When the node's estimate is just over the budget
+(nodes' estimates carry a margin), `exec_fits` settles it with an `eth_call` whose gas limit is the budget. A chunk is
+closed at the last row that fits; a row that does not fit alone is an error naming its line.
+
+10,000 ERC-20 payouts to fresh recipients from coffer's 2-of-3 Safe, on an Osaka anvil with the cap enforced
+(`script/bench-payouts-10k`, or in a debug build `cargo nextest run -p coffer-e2e --test payout_chunks --run-ignored
+all -E 'test(ten_thousand)' --no-capture`):
+
+| | before (per-row estimate, then cut) | now (whole chunk measured) |
+|---|---:|---:|
+| Safe transactions | 18 | **17** (16 × 589 rows + 576) |
+| gas used by a full chunk | | 16,271,530 (589 rows) |
+| simulations to plan | | 54 |
+
+590 rows need a limit over the cap, so 589 rows is the most a chunk can hold and 17 (= ⌈10,000 / 589⌉) is the
+minimum.
+"#;

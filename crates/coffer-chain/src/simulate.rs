@@ -4,13 +4,17 @@
 use crate::{Error, Result};
 use alloy::{
     network::TransactionBuilder,
-    primitives::{Address, Bytes, U256},
+    primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
-    rpc::types::TransactionRequest,
-    sol_types::{Panic, Revert, SolCall, SolError, decode_revert_reason},
+    rpc::types::{
+        TransactionRequest,
+        state::{StateOverride, StateOverridesBuilder},
+    },
+    signers::{SignerSync, local::PrivateKeySigner},
+    sol_types::{Panic, Revert, SolCall, SolError, SolValue, decode_revert_reason},
 };
 use coffer_contracts::bindings::{ISafe, ISimulateTxAccessor};
-use coffer_core::SafeTx;
+use coffer_core::{SafeTx, SafeTxContext};
 
 /// What the Safe would do with a transaction's inner call, from [`simulate`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,4 +117,106 @@ fn decode_simulation(data: &[u8], accessor: Address) -> Result<Simulation> {
         return_data: ret.returnData,
         revert_reason: revert,
     })
+}
+
+/// Measures the gas limit `execTransaction(tx)` needs as a whole, with `eth_estimateGas` and
+/// state overrides, without the owners' signatures and without SimulateTxAccessor.
+///
+/// `tx` is signed (EIP-712, at the Safe's current `nonce`) by `threshold` stand-in keys that are
+/// made owners of the Safe for the call by overriding their `owners` mapping entries (storage
+/// slot 2); so the call does exactly the work of the real transaction: the same signature count
+/// and kind, the same cold owner reads, the same nonce write. The sender is given a balance for
+/// the estimate. A node that refuses state overrides answers with an error ([`Error::Rpc`]).
+pub async fn estimate_exec<P: Provider>(
+    provider: &P,
+    ctx: &SafeTxContext,
+    threshold: u64,
+    nonce: U256,
+    tx: &SafeTx,
+) -> Result<u64> {
+    let (request, overrides) = exec_request(ctx, threshold, nonce, tx)?;
+    provider.estimate_gas(request).overrides(overrides).await.map_err(Error::rpc)
+}
+
+/// Whether `execTransaction(tx)`, signed and overridden as by [`estimate_exec`], succeeds within
+/// a gas limit of `budget`: an `eth_call` with that limit. Settles a chunk whose node estimate is
+/// just over the budget (a node's estimate may carry a margin of its own).
+pub async fn exec_fits<P: Provider>(
+    provider: &P,
+    ctx: &SafeTxContext,
+    threshold: u64,
+    nonce: U256,
+    tx: &SafeTx,
+    budget: u64,
+) -> Result<bool> {
+    let (request, overrides) = exec_request(ctx, threshold, nonce, tx)?;
+    match provider.call(request.with_gas_limit(budget)).overrides(overrides).await {
+        Ok(returned) => {
+            Ok(ISafe::execTransactionCall::abi_decode_returns(&returned).unwrap_or(false))
+        }
+        // Out of gas, or the inner call failing for want of gas (GS013), at this limit.
+        Err(e) if e.as_error_resp().is_some() => Ok(false),
+        Err(e) => Err(Error::rpc(e)),
+    }
+}
+
+/// `execTransaction(tx)` signed by `threshold` stand-in owners, and the overrides that make them
+/// owners (and give the sender a balance).
+fn exec_request(
+    ctx: &SafeTxContext,
+    threshold: u64,
+    nonce: U256,
+    tx: &SafeTx,
+) -> Result<(TransactionRequest, StateOverride)> {
+    let mut tx = tx.clone();
+    tx.nonce = nonce;
+    let hash = tx.safe_tx_hash(ctx);
+    let mut keys = (0..threshold.max(1))
+        .map(|i| {
+            let seed = keccak256([b"coffer gas probe owner".as_slice(), &i.to_be_bytes()].concat());
+            PrivateKeySigner::from_bytes(&seed).map_err(|e| Error::BadSimulation {
+                len: 0,
+                reason: format!("stand-in owner key: {e}"),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // The Safe wants its signatures ordered by owner address.
+    keys.sort_by_key(PrivateKeySigner::address);
+    let mut signatures = Vec::with_capacity(65 * keys.len());
+    let mut slots = Vec::with_capacity(keys.len());
+    for key in &keys {
+        let sig = key.sign_hash_sync(&hash).map_err(|e| Error::BadSimulation {
+            len: 0,
+            reason: format!("stand-in signature: {e}"),
+        })?;
+        signatures.extend_from_slice(&sig.r().to_be_bytes::<32>());
+        signatures.extend_from_slice(&sig.s().to_be_bytes::<32>());
+        signatures.push(27 + u8::from(sig.v()));
+        // owners[key] (mapping at slot 2) := the sentinel, any non-zero value.
+        let slot = keccak256((key.address(), U256::from(2u8)).abi_encode());
+        slots.push((slot, B256::from(U256::from(1u8))));
+    }
+    let sender = keys[0].address();
+    let input = ISafe::execTransactionCall {
+        to: tx.to,
+        value: tx.value,
+        data: tx.data.clone(),
+        operation: tx.operation.as_u8(),
+        safeTxGas: tx.safe_tx_gas,
+        baseGas: tx.base_gas,
+        gasPrice: tx.gas_price,
+        gasToken: tx.gas_token,
+        refundReceiver: tx.refund_receiver,
+        signatures: signatures.into(),
+    }
+    .abi_encode();
+    let overrides = StateOverridesBuilder::default()
+        .with_state_diff(ctx.safe, slots)
+        .with_balance(sender, U256::from(10u8).pow(U256::from(24u8)))
+        .build();
+    let request = TransactionRequest::default()
+        .with_from(sender)
+        .with_to(ctx.safe)
+        .with_input(Bytes::from(input));
+    Ok((request, overrides))
 }

@@ -33,7 +33,7 @@ pub use hash::{
 };
 pub use message::{MessageContent, MessageLine};
 pub use multisend::{MULTISEND_SELECTOR, MultiSendBatch, MultiSendEntry};
-pub use payout::{Chunk, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};
+pub use payout::{Chunk, TightPacker, chunk_by_gas, erc20_transfer_calldata, split_pro_rata};
 pub use payout_plan::{
     AssetUnits, MAX_PLAN_CAPS, PAYOUT_CHUNK_TYPEHASH, PayoutPlanTree, PlanApproval, PlanCheckError,
     PlanDomain, PlanPayout, PlanTotals, TokenCap, approve_plan_calldata, bitmap_words, check_plan,

@@ -125,3 +125,131 @@ pub fn chunk_by_gas<T>(
     }
     Ok(chunks)
 }
+
+/// Packs `n` consecutive items into the fewest chunks whose *measured* gas fits a budget.
+///
+/// A search driven by its caller, so that the measuring (a simulation on a chain, async) stays
+/// outside this crate: ask [`TightPacker::next_probe`] which range to measure, measure the whole
+/// range, hand the figure back with [`TightPacker::record`], and repeat until `next_probe` gives
+/// `None`; then [`TightPacker::finish`] gives the chunks. Each chunk starts where the last one
+/// ended and holds as many items as fit: the packer brackets the chunk's end between an end that
+/// was measured to fit and one measured not to, interpolates the next probe from the measured
+/// figures (gas grows about linearly with the items), and falls back to bisection when the
+/// interpolation does not close the bracket in a few probes. Gas must not fall as a chunk grows.
+#[derive(Clone, Debug)]
+pub struct TightPacker {
+    n: usize,
+    budget: u64,
+    overhead: u64,
+    guess: usize,
+    start: usize,
+    /// The longest end measured to fit (or `start`: the empty chunk), with its gas.
+    lo: (usize, u64),
+    /// The shortest end measured not to fit, with its gas (`None`: none yet).
+    hi: Option<(usize, u64)>,
+    probes_in_chunk: usize,
+    probes: usize,
+    chunks: Vec<Chunk>,
+}
+
+/// Probes after which the packer stops interpolating a chunk's end and bisects.
+const INTERPOLATED_PROBES: usize = 4;
+
+impl TightPacker {
+    /// A packer for `n` items under `budget` gas per chunk. `overhead` is the gas of an empty chunk
+    /// (an estimate is fine: it only steers the first probe of each chunk) and `first_guess` the
+    /// number of items the first chunk is expected to hold (e.g. from a per-item estimate).
+    pub fn new(n: usize, budget: u64, overhead: u64, first_guess: usize) -> Self {
+        Self {
+            n,
+            budget,
+            overhead,
+            guess: first_guess.max(1),
+            start: 0,
+            lo: (0, overhead),
+            hi: None,
+            probes_in_chunk: 0,
+            probes: 0,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// The range to measure next, or `None` when every item is in a chunk.
+    pub fn next_probe(&self) -> Option<Range<usize>> {
+        if self.start >= self.n {
+            return None;
+        }
+        let (lo, lo_gas) = self.lo;
+        let hi = self.hi.map_or(self.n + 1, |(h, _)| h);
+        debug_assert!(hi > lo + 1 && lo < self.n);
+        let end = if self.probes_in_chunk == 0 {
+            self.start + self.guess
+        } else if self.probes_in_chunk >= INTERPOLATED_PROBES {
+            match self.hi {
+                Some(_) => lo + (hi - lo) / 2,
+                None => lo + (lo - self.start).max(1),
+            }
+        } else {
+            // A line through the two points that bracket the end (or the empty chunk and the one
+            // point measured), solved for the budget.
+            let ((a, ga), (b, gb)) = match self.hi {
+                Some(h) if lo > self.start => ((lo, lo_gas), h),
+                Some(h) => ((self.start, self.overhead), h),
+                None => ((self.start, self.overhead), (lo, lo_gas)),
+            };
+            if b > a && gb > ga && self.budget >= ga {
+                let steps = u128::from(self.budget - ga) * (b - a) as u128 / u128::from(gb - ga);
+                a.saturating_add(usize::try_from(steps).unwrap_or(usize::MAX))
+            } else {
+                lo + 1
+            }
+        };
+        // Strictly inside the bracket, so that every probe narrows it.
+        let end = end.clamp(lo + 1, hi - 1).min(self.n);
+        Some(self.start..end)
+    }
+
+    /// Records the measured gas of `range` (the range [`Self::next_probe`] gave).
+    ///
+    /// An item that does not fit even alone is an error naming its index.
+    pub fn record(&mut self, range: Range<usize>, gas: u64) -> Result<()> {
+        debug_assert_eq!(range.start, self.start);
+        self.probes += 1;
+        self.probes_in_chunk += 1;
+        let end = range.end;
+        if gas <= self.budget {
+            self.lo = (end, gas);
+        } else {
+            if end == self.start + 1 {
+                return Err(Error::ItemExceedsBudget {
+                    index: self.start,
+                    gas: gas.saturating_sub(self.overhead),
+                    overhead: self.overhead,
+                    budget: self.budget,
+                });
+            }
+            self.hi = Some((end, gas));
+        }
+        let (lo, lo_gas) = self.lo;
+        let closed = lo == self.n || self.hi.is_some_and(|(h, _)| h == lo + 1);
+        if closed {
+            self.chunks.push(Chunk { range: self.start..lo, gas: lo_gas });
+            self.guess = lo - self.start;
+            self.start = lo;
+            self.lo = (lo, self.overhead);
+            self.hi = None;
+            self.probes_in_chunk = 0;
+        }
+        Ok(())
+    }
+
+    /// How many measurements were recorded so far.
+    pub fn probes(&self) -> usize {
+        self.probes
+    }
+
+    /// The chunks, in order (complete once [`Self::next_probe`] gives `None`).
+    pub fn finish(self) -> Vec<Chunk> {
+        self.chunks
+    }
+}

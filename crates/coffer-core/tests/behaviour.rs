@@ -4,9 +4,9 @@
 use alloy_primitives::{Address, B256, Bytes, U256, address, b256, hex};
 use coffer_core::{
     CallKind, Chunk, MultiSendBatch, MultiSendEntry, Operation, Risk, Rsv, SafeSignature, SafeTx,
-    SafeTxContext, SafeVersion, SignatureKind, chunk_by_gas, decode_call, erc20_transfer_calldata,
-    format_units, normalize_s, pack_signatures, parse_csv, parse_signatures, parse_units,
-    rows_to_entries, split_pro_rata,
+    SafeTxContext, SafeVersion, SignatureKind, TightPacker, chunk_by_gas, decode_call,
+    erc20_transfer_calldata, format_units, normalize_s, pack_signatures, parse_csv,
+    parse_signatures, parse_units, rows_to_entries, split_pro_rata,
 };
 use k256::ecdsa::SigningKey;
 
@@ -234,6 +234,71 @@ fn chunking_is_greedy_and_keeps_order() {
         ]
     );
     assert!(chunk_by_gas(&[] as &[u64], |g| *g, 10, 100).unwrap().is_empty());
+}
+
+/// Runs a [`TightPacker`] against a measuring function; returns the chunks and the probe count.
+fn pack(
+    n: usize,
+    budget: u64,
+    guess: usize,
+    gas: impl Fn(std::ops::Range<usize>) -> u64,
+) -> (Vec<Chunk>, usize) {
+    let mut p = TightPacker::new(n, budget, gas(0..0), guess);
+    while let Some(r) = p.next_probe() {
+        p.record(r.clone(), gas(r)).unwrap();
+    }
+    let probes = p.probes();
+    (p.finish(), probes)
+}
+
+#[test]
+fn tight_packer_fills_each_chunk_to_the_last_item_that_fits() {
+    // A chunk's gas: a fixed part, a per-item part that varies by item, and a cost that grows
+    // with the square of the length (memory), as a MultiSend batch does.
+    let item = |i: usize| 27_000 + (i as u64 * 7919) % 1_000;
+    let gas = |r: std::ops::Range<usize>| {
+        let len = r.len() as u64;
+        100_000 + r.clone().map(item).sum::<u64>() + len * len / 8
+    };
+    let budget = 16_777_216;
+    for (n, guess) in [(10_000, 400), (10_000, 900), (1, 5), (617, 617), (5_000, 1)] {
+        let (chunks, probes) = pack(n, budget, guess, gas);
+        // Consecutive, complete, each under the budget, and each as long as it can be: one more
+        // item would not fit.
+        assert_eq!(chunks.first().unwrap().range.start, 0);
+        assert_eq!(chunks.last().unwrap().range.end, n);
+        for w in chunks.windows(2) {
+            assert_eq!(w[0].range.end, w[1].range.start);
+        }
+        for c in &chunks {
+            assert_eq!(c.gas, gas(c.range.clone()));
+            assert!(c.gas <= budget);
+            if c.range.end < n {
+                assert!(gas(c.range.start..c.range.end + 1) > budget, "{c:?} could hold one more");
+            }
+        }
+        // A few measurements per chunk, not one per item.
+        assert!(probes <= 6 * chunks.len() + 6, "{probes} probes for {} chunks", chunks.len());
+    }
+    let (chunks, _) = pack(10_000, budget, 400, gas);
+    // Greedy by the true figures is optimal for consecutive chunks: the fewest possible.
+    let total: u64 = (0..10_000).map(item).sum();
+    assert_eq!(chunks.len(), (total as f64 / (budget - 140_000) as f64).ceil() as usize);
+}
+
+#[test]
+fn tight_packer_names_an_item_that_does_not_fit_alone() {
+    let mut p = TightPacker::new(3, 1_000, 100, 2);
+    let gas =
+        |r: std::ops::Range<usize>| 100 + r.map(|i| if i == 1 { 2_000 } else { 10 }).sum::<u64>();
+    let err = loop {
+        let r = p.next_probe().unwrap();
+        if let Err(e) = p.record(r.clone(), gas(r)) {
+            break e;
+        }
+    };
+    assert!(err.to_string().contains("1"), "{err}");
+    assert!(matches!(err, coffer_core::Error::ItemExceedsBudget { index: 1, .. }), "{err:?}");
 }
 
 #[test]

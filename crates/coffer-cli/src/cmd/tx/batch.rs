@@ -16,7 +16,10 @@
 //! keeps back when it delegatecalls MultiSend and a 2% margin are added. A chunk whose
 //! whole-chunk estimate exceeds the budget is cut further, so no chunk ever exceeds it.
 
-use std::{collections::BTreeMap, path::Path};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::Path,
+};
 
 use alloy::{
     primitives::{Address, Bytes, U256, keccak256},
@@ -24,14 +27,14 @@ use alloy::{
     sol_types::SolCall,
 };
 use coffer_chain::{
-    Library, SafeInfo, SafeLibraries, SuiteAddresses,
+    Library, SafeInfo, SafeLibraries, SuiteAddresses, estimate_exec, exec_fits,
     plan::{TX_GAS_CAP, calldata_gas},
     simulate,
 };
 use coffer_contracts::bindings::{IERC20, ISafe};
 use coffer_core::{
-    MultiSendBatch, MultiSendEntry, PayoutRow, SafeTx, SafeTxContext, TxBuilderBatch, chunk_by_gas,
-    erc20_transfer_calldata, format_units, parse_csv, rows_to_entries,
+    MultiSendBatch, MultiSendEntry, PayoutRow, SafeTx, SafeTxContext, TightPacker, TxBuilderBatch,
+    chunk_by_gas, erc20_transfer_calldata, format_units, parse_csv, rows_to_entries,
 };
 use coffer_store::{BatchChunk, BatchRow, ProposalMeta, Store};
 use eyre::WrapErr;
@@ -221,7 +224,8 @@ fn outer_gas(inner: u64, data: &Bytes, threshold: u64) -> u64 {
 struct PlannedChunk {
     range: std::ops::Range<usize>,
     tx_data: Bytes,
-    inner_gas: u64,
+    /// Measured by SimulateTxAccessor when the chain has it.
+    inner_gas: Option<u64>,
     gas: u64,
 }
 
@@ -254,20 +258,28 @@ async fn simulate_inner(
 async fn plan(
     provider: &DynProvider,
     info: &SafeInfo,
+    ctx: &SafeTxContext,
     suite: &SuiteAddresses,
     payouts: &Payouts,
     budget: u64,
-) -> eyre::Result<Vec<PlannedChunk>> {
+    accessor: bool,
+) -> eyre::Result<(Vec<PlannedChunk>, usize)> {
     let entries = &payouts.entries;
-    let (empty_gas, _) = simulate_inner(provider, info, suite, &[]).await?;
+    let empty_gas = match accessor {
+        true => simulate_inner(provider, info, suite, &[]).await?.0,
+        false => 0,
+    };
     // Per-entry inner gas. For payout rows, per token: batches of one and two entries paying
     // fresh addresses give the marginal cost of a payout (a new balance slot: the dearest case)
     // and what the first payout of a token costs on top (cold accounts and slots), counted once
     // per token. For other calls: the average over (up to) the first 200, run as one batch.
     let mut per_token: BTreeMap<Option<Address>, u64> = BTreeMap::new();
     let mut first_extra = 0u64;
-    let mut average = 0u64;
+    // Without SimulateTxAccessor, a static first guess per row (an ERC-20 transfer to a fresh
+    // account costs about 27,000): it only steers the first probe; every chunk is measured.
+    let mut average = if accessor { 0u64 } else { 30_000 };
     match &payouts.rows {
+        _ if !accessor => {}
         Some(rows) => {
             for row in rows {
                 if per_token.contains_key(&row.token) {
@@ -300,7 +312,7 @@ async fn plan(
     let item_gas = |i: &usize| {
         let packed = MultiSendBatch::new(vec![entries[*i].clone()]).encode_packed();
         let inner = match &payouts.rows {
-            Some(rows) => per_token.get(&rows[*i].token).copied().unwrap_or(0),
+            Some(rows) => per_token.get(&rows[*i].token).copied().unwrap_or(average),
             None => average,
         };
         inner
@@ -312,35 +324,59 @@ async fn plan(
         outer_gas(empty_gas, &MultiSendBatch::new(Vec::new()).encode_call(), info.threshold)
             + first_extra;
     let indices: Vec<usize> = (0..entries.len()).collect();
-    let mut pending: Vec<std::ops::Range<usize>> = chunk_by_gas(&indices, item_gas, fixed, budget)
+    // The per-row estimate only steers the first probe; each chunk is then measured as a whole
+    // and filled to the last row that fits (coffer_core::TightPacker).
+    let first_guess = chunk_by_gas(&indices, item_gas, fixed, budget)
         .map_err(|e| bad_input(format!("a payout does not fit under --max-gas {budget}: {e}")))?
-        .into_iter()
-        .map(|c| c.range)
-        .collect();
-    pending.reverse();
-    let mut out = Vec::new();
-    // Verify each chunk as a whole; cut it when the measured estimate is over the budget.
-    while let Some(range) = pending.pop() {
-        let (inner, data) = simulate_inner(provider, info, suite, &entries[range.clone()]).await?;
-        let gas = outer_gas(inner, &data, info.threshold);
-        if gas <= budget {
-            out.push(PlannedChunk { range, tx_data: data, inner_gas: inner, gas });
-            continue;
+        .first()
+        .map_or(1, |c| c.range.len());
+    let mut packer = TightPacker::new(entries.len(), budget, fixed, first_guess);
+    let mut measured: HashMap<std::ops::Range<usize>, u64> = HashMap::new();
+    while let Some(range) = packer.next_probe() {
+        // The whole chunk's execTransaction, estimated by the node (stand-in owners' signatures,
+        // made valid by state overrides); a chunk the node cannot fit (over the cap) does not fit.
+        let batch = MultiSendBatch::call_only(entries[range.clone()].to_vec())?;
+        let tx = batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO);
+        let mut gas = match estimate_exec(provider, ctx, info.threshold, info.nonce, &tx).await {
+            Ok(g) => g,
+            Err(_) if range.len() > 1 => u64::MAX,
+            Err(e) => return Err(e.into()),
+        };
+        // A node's estimate carries a margin of its own (anvil's: up to 1.5 %): when it is just
+        // over the budget, run the chunk with the budget as its limit to settle it.
+        if gas > budget
+            && gas - budget <= budget / 25
+            && exec_fits(provider, ctx, info.threshold, info.nonce, &tx, budget).await?
+        {
+            gas = budget;
         }
-        if range.len() == 1 {
-            return Err(bad_input(format!(
+        packer.record(range.clone(), gas).map_err(|_| {
+            bad_input(format!(
                 "{} alone needs about {gas} gas, more than --max-gas {budget}",
                 payouts.at(range.start)
-            )));
-        }
-        let keep = ((range.len() as u128 * u128::from(budget)) / u128::from(gas)) as usize;
-        let keep = keep.clamp(1, range.len() - 1);
-        // The rows cut off go to the front of the next chunk (verified in its turn).
-        let rest_end = pending.pop().map_or(range.end, |next| next.end);
-        pending.push(range.start + keep..rest_end);
-        pending.push(range.start..range.start + keep);
+            ))
+        })?;
+        measured.insert(range, gas);
     }
-    Ok(out)
+    let probes = packer.probes();
+    let mut out = Vec::new();
+    for c in packer.finish() {
+        let gas = measured
+            .remove(&c.range)
+            .ok_or_else(|| eyre::eyre!("internal: chunk {:?} was not measured", c.range))?;
+        let (inner_gas, tx_data) = if accessor {
+            let (inner, data) =
+                simulate_inner(provider, info, suite, &entries[c.range.clone()]).await?;
+            (Some(inner), data)
+        } else {
+            let batch = MultiSendBatch::call_only(entries[c.range.clone()].to_vec())?;
+            (None, batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO).data)
+        };
+        out.push(PlannedChunk { range: c.range, tx_data, inner_gas, gas });
+    }
+    // Probes of the packer, the final chunks' inner simulations, and the per-row probes.
+    let simulations = probes + usize::from(accessor) * (out.len() + 1) + 2 * per_token.len();
+    Ok((out, simulations))
 }
 
 /// Plans, checks and proposes (or with `--dry-run`, only prints) the batch.
@@ -379,9 +415,18 @@ pub(crate) async fn run(
         }
     }
     // The Safe's own release's libraries (or --suite's), checked by code.
-    for library in [Library::MultiSendCallOnly, Library::SimulateTxAccessor] {
-        libs.require(provider, library).await?;
-    }
+    // MultiSendCallOnly is needed; SimulateTxAccessor only adds the inner-gas figures (chunks
+    // are measured by eth_estimateGas of the whole execTransaction either way).
+    libs.require(provider, Library::MultiSendCallOnly).await?;
+    let accessor = libs.require(provider, Library::SimulateTxAccessor).await.is_ok();
+    let method = match accessor {
+        true => {
+            "eth_estimateGas of execTransaction with state overrides; inner gas by SimulateTxAccessor"
+        }
+        false => {
+            "eth_estimateGas of execTransaction with state overrides; SimulateTxAccessor is not deployed, so no inner-gas figures"
+        }
+    };
     let suite = &libs.suite;
 
     let budget = match req.max_gas {
@@ -394,7 +439,10 @@ pub(crate) async fn run(
             TX_GAS_CAP.min(block / 2)
         }
     };
-    let chunks = plan(provider, info, suite, &payouts, budget).await?;
+    let started = std::time::Instant::now();
+    let (chunks, simulations) =
+        plan(provider, info, ctx, suite, &payouts, budget, accessor).await?;
+    let planning = started.elapsed();
     let n = chunks.len();
     let total = payouts.entries.len();
     let lines = |c: &PlannedChunk| match &payouts.rows {
@@ -410,6 +458,8 @@ pub(crate) async fn run(
                 "rows": total,
                 "maxGas": budget,
                 "firstNonce": first_nonce.to_string(),
+                "simulations": simulations,
+                "gasMethod": method,
                 "chunks": chunks.iter().enumerate().map(|(i, c)| json!({
                     "chunk": i,
                     "nonce": (first_nonce + U256::from(i)).to_string(),
@@ -429,19 +479,23 @@ pub(crate) async fn run(
                 (first_nonce + U256::from(i)).to_string(),
                 c.range.len().to_string(),
                 format!("{}-{}", lines(c).0, lines(c).1),
-                c.inner_gas.to_string(),
+                c.inner_gas.map_or_else(|| "-".to_owned(), |g| g.to_string()),
                 c.gas.to_string(),
             ]);
         }
         t.print();
         eprintln!(
-            "dry run: {total} payouts in {n} Safe transaction(s) under {budget} gas each; nothing was stored"
+            "dry run: {total} payouts in {n} Safe transaction(s) under {budget} gas each \
+             (planned with {simulations} simulations in {planning:.1?}; gas by {method}); nothing was stored"
         );
         return Ok(());
     }
 
     if !req.json {
-        eprintln!("{total} payouts in {n} Safe transaction(s) under {budget} gas each");
+        eprintln!(
+            "{total} payouts in {n} Safe transaction(s) under {budget} gas each \
+             (planned with {simulations} simulations in {planning:.1?}; gas by {method})"
+        );
     }
     let source = payouts.source.clone();
     let mut results = Vec::with_capacity(n);
@@ -499,6 +553,8 @@ pub(crate) async fn run(
         return print_json(&json!({
             "rows": total,
             "maxGas": budget,
+            "simulations": simulations,
+            "gasMethod": method,
             "proposals": results.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
         }));
     }
