@@ -611,6 +611,17 @@ async fn delay_cli_recovery_with_veto() {
     );
     let info = cli.json(&["safe", "info", &safe]);
     assert_eq!(info["delays"][0]["delay"].as_str().unwrap().to_lowercase(), d.to_lowercase());
+    // The recovery sheet lists the Delay's settings under its module, read on chain.
+    let sheet_path = cli.file("sheet.json");
+    cli.ok(&["safe", "sheet", &safe, "-o", sheet_path.to_str().unwrap()]);
+    let sheet: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sheet_path).unwrap()).unwrap();
+    let settings = sheet["modules"][0]["settings"][0].as_str().unwrap_or_default().to_owned();
+    assert!(
+        settings.contains("cooldown 3600 s")
+            && settings.to_lowercase().contains(&recoverer.to_lowercase()),
+        "{sheet}"
+    );
 
     // The recoverer queues swapOwner(owner 1 -> a new key).
     let new_owner = chain.address(8);

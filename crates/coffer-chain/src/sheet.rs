@@ -150,6 +150,10 @@ pub struct NamedContract {
     /// What its runtime code is (`coffer PayoutPlanModule`, `canonical 1.4.1
     /// CompatibilityFallbackHandler`), or `unknown code (hash …)`.
     pub name: String,
+    /// The settings coffer can read inside it (spending limits, a Delay's cooldown, expiration and
+    /// proposers, social-recovery guardians), one line each; empty for other contracts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
 }
 
 /// One owner on the sheet.
@@ -272,7 +276,7 @@ impl RecoverySheet {
 /// Safe deployment (by code hash), else `unknown code`; `no code` when there is none.
 pub async fn name_contract<P: Provider>(provider: &P, address: Address) -> Result<NamedContract> {
     let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
-    Ok(NamedContract { address, name: code_name(&code) })
+    Ok(NamedContract { address, name: code_name(&code), settings: Vec::new() })
 }
 
 fn code_name(code: &[u8]) -> String {
@@ -453,7 +457,9 @@ pub async fn read_sheet<P: Provider>(
         .collect();
     let mut modules = Vec::new();
     for m in &info.modules {
-        modules.push(name_contract(provider, *m).await?);
+        let mut named = name_contract(provider, *m).await?;
+        named.settings = module_settings(provider, &info, *m).await;
+        modules.push(named);
     }
     let optional = |a: Address| async move {
         if a == Address::ZERO { Ok(None) } else { name_contract(provider, a).await.map(Some) }
@@ -463,7 +469,11 @@ pub async fn read_sheet<P: Provider>(
         chain_id: info.chain_id,
         safe,
         version: info.version_string.clone(),
-        singleton: NamedContract { address: info.singleton, name: info.singleton_kind.to_string() },
+        singleton: NamedContract {
+            address: info.singleton,
+            name: info.singleton_kind.to_string(),
+            settings: Vec::new(),
+        },
         owners,
         threshold: info.threshold,
         modules,
@@ -473,6 +483,78 @@ pub async fn read_sheet<P: Provider>(
         creation,
         seed_phrases: SEED_NOTE.into(),
     })
+}
+
+/// The settings of `module` that coffer can read from the chain: an AllowanceModule's spending
+/// limits, a Delay's cooldown, expiration and proposers, a social-recovery module's guardians and
+/// threshold. Empty for other modules; a read that fails is said, not skipped.
+async fn module_settings<P: Provider>(
+    provider: &P,
+    info: &SafeInfo,
+    module: Address,
+) -> Vec<String> {
+    if let Ok(found) = crate::allowance::detect_allowance_module(provider, module).await {
+        return match crate::allowance::read_allowances(provider, module, info.address).await {
+            Ok(rows) => {
+                let listed: Vec<_> = rows.iter().filter(|r| r.state.is_listed()).collect();
+                let mut out =
+                    vec![format!("{}: {} spending limit(s)", found.label(), listed.len())];
+                for r in listed {
+                    let token = if r.token == Address::ZERO {
+                        "ETH".to_owned()
+                    } else {
+                        format!("token {}", r.token)
+                    };
+                    let period = match r.state.reset_time_min {
+                        0 => "once (no reset)".to_owned(),
+                        m => format!("every {m} min"),
+                    };
+                    out.push(format!(
+                        "spending limit: delegate {} may send {} base units of {token}, {period}; spent {}, transfer nonce {}",
+                        r.delegate, r.state.amount, r.state.spent, r.state.nonce
+                    ));
+                }
+                out
+            }
+            Err(e) => {
+                vec![format!("{}: its spending limits could not be read: {e}", found.label())]
+            }
+        };
+    }
+    let Ok(code) = provider.get_code_at(module).await else {
+        return vec!["its code could not be read".to_owned()];
+    };
+    if !matches!(crate::delay::classify_delay(&code), crate::delay::DelayKind::Unknown) {
+        return match crate::delay::read_delay(provider, module).await {
+            Ok(d) => {
+                let proposers: Vec<String> = d.proposers.iter().map(ToString::to_string).collect();
+                vec![format!(
+                    "{}: cooldown {} s, expiration {}, {} call(s) queued, proposers: {}",
+                    d.kind,
+                    d.cooldown,
+                    if d.expiration == 0 {
+                        "none".to_owned()
+                    } else {
+                        format!("{} s", d.expiration)
+                    },
+                    d.pending(),
+                    if proposers.is_empty() { "none".to_owned() } else { proposers.join(", ") }
+                )]
+            }
+            Err(e) => vec![format!("a Delay whose settings could not be read: {e}")],
+        };
+    }
+    if let Ok(r) = crate::recovery::read_recovery(provider, module, info).await {
+        let guardians: Vec<String> = r.guardians.iter().map(ToString::to_string).collect();
+        return vec![format!(
+            "social recovery: {} of {} guardian(s): {}{}",
+            r.threshold,
+            r.guardians.len(),
+            if guardians.is_empty() { "none".to_owned() } else { guardians.join(", ") },
+            if r.pending.is_some() { "; a recovery request is PENDING" } else { "" }
+        )];
+    }
+    Vec::new()
 }
 
 /// How to get the contract at `address` onto a chain: a canonical Safe deployment, or coffer's suite.

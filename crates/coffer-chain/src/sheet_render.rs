@@ -61,11 +61,14 @@ fn lines(s: &RecoverySheet) -> Vec<Line> {
     }
     for m in &s.modules {
         out.push(Field("module".into(), contract(m)));
+        for line in &m.settings {
+            out.push(Field("  setting".into(), line.clone()));
+        }
     }
     out.push(Field("guard".into(), optional(&s.guard)));
     out.push(Field("fallback handler".into(), optional(&s.fallback_handler)));
     out.push(Text(
-        "Each is named by its runtime code. Settings kept inside a module or guard (limits, delays, guardians) are read with that contract's own tool; check them there."
+        "Each is named by its runtime code. The settings coffer can read inside a module (spending limits, a Delay's cooldown and proposers, recovery guardians) are listed under it, as read on chain when the sheet was made; settings of other modules and of the guard are read with that contract's own tool: check them there."
             .into(),
     ));
     out.push(Heading("Creation (what re-creates the same address)".into()));
