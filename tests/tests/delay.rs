@@ -1013,3 +1013,245 @@ async fn recovery_on_coffer_safe() {
 async fn recovery_on_canonical_141() {
     recovery_scenarios(Implementation::Canonical141).await;
 }
+
+/// The §4 cases the scenario above leaves out: a contract guardian (a 2-of-2 Safe) confirming
+/// through `multiConfirmRecovery` with an ERC-1271 signature (its owners' signatures of the
+/// SafeMessage wrapping the recovery digest, checked by the real CompatibilityFallbackHandler),
+/// refused when the guardian Safe's own threshold is not met or the digest is wrong; an empty
+/// signature from the sending guardian; a duplicate and a zero address in `newOwners` (finalize
+/// reverts, nothing changes, the request is stuck until the owners cancel); then a good recovery
+/// confirmed by the Safe guardian whose first new owner is old owner 0, with threshold 1.
+async fn recovery_contract_guardian_and_bad_owners(imp: Implementation) {
+    use coffer_chain::recovery as rec;
+    use coffer_chain::test_utils::sign_hash;
+    use coffer_core::{pack_signatures, recovery::RecoveryMessage, safe_message_hash};
+    let owned = TestChain::spawn().await.unwrap();
+    let chain = &owned;
+    let suite = chain.deploy_suite(imp).await.unwrap();
+    let p = chain.provider();
+    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
+    // The guardian Safe: 2-of-2, owned by accounts 4 and 5.
+    let gsafe = chain.create_safe_with(&suite, &[4, 5], 2, 7).await.unwrap();
+    let module = rec::deploy_recovery_module(p, chain.deployer(), PERIOD).await.unwrap();
+    let g7 = chain.address(7);
+    let info = read_safe(p, safe.address).await.unwrap();
+    let tx = rec::setup_tx(
+        &info,
+        module,
+        &[gsafe.address, g7],
+        2,
+        suite.multi_send_call_only,
+        info.nonce,
+    )
+    .unwrap();
+    safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    let owners_before = read_safe(p, safe.address).await.unwrap().owners;
+    let threshold_before = read_safe(p, safe.address).await.unwrap().threshold;
+
+    // The guardian Safe's ERC-1271 signature of `digest` by its owners at `who`.
+    let safe_sig = |digest: B256, who: &[usize]| -> Bytes {
+        let h = safe_message_hash(&gsafe.ctx, digest.as_slice());
+        let sigs: Vec<_> = who.iter().map(|i| sign_hash(&gsafe.owners[*i], h).unwrap()).collect();
+        pack_signatures(&sigs).unwrap()
+    };
+    let multi_reason = |msg: &RecoveryMessage, sigs: Vec<(Address, Bytes)>| {
+        let mut sigs = sigs;
+        sigs.sort_by_key(|(s, _)| *s);
+        let data = ISocialRecoveryLocal::multi(msg, sigs);
+        async move {
+            chain
+                .revert_reason(
+                    TransactionRequest::default().with_from(g7).with_to(module).with_input(data),
+                )
+                .await
+                .unwrap()
+        }
+    };
+
+    // A request the library refuses to build (its preflight names the bad owner), built by hand
+    // as another client could, its digest checked against the module's getRecoveryHash.
+    let raw_message = |new_owners: Vec<Address>| async move {
+        let e = rec::recovery_message(p, module, safe.address, new_owners.clone(), 1)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("finalize would revert"), "{e}");
+        let m = coffer_contracts::bindings::ISocialRecovery::new(module, p);
+        let nonce = m.nonce(safe.address).call().await.unwrap();
+        let msg = RecoveryMessage {
+            wallet: safe.address,
+            new_owners,
+            new_threshold: U256::from(1),
+            nonce,
+        };
+        let digest = msg.digest(chain.chain_id(), module);
+        let on_chain = m
+            .getRecoveryHash(safe.address, msg.new_owners.clone(), msg.new_threshold, nonce)
+            .call()
+            .await
+            .unwrap();
+        assert_eq!(digest, on_chain);
+        (msg, digest)
+    };
+
+    // --- a duplicate new owner: [9, 9], threshold 1 ---
+    let dup = vec![chain.address(9), chain.address(9)];
+    let (msg, digest) = raw_message(dup.clone()).await;
+    // The Safe guardian below its own threshold (one of two owners), or over another digest:
+    // not a valid contract signature.
+    let r =
+        multi_reason(&msg, vec![(gsafe.address, safe_sig(digest, &[0])), (g7, Bytes::new())]).await;
+    assert_eq!(r.as_deref(), Some("SM: Invalid guardian signature"), "{}: 1 of 2 owners", imp);
+    let wrong = msg.digest(chain.chain_id() + 1, module);
+    let r = multi_reason(&msg, vec![(gsafe.address, safe_sig(wrong, &[0, 1])), (g7, Bytes::new())])
+        .await;
+    assert_eq!(r.as_deref(), Some("SM: Invalid guardian signature"), "{}: wrong digest", imp);
+    // An empty signature must come from its signer.
+    let r = chain
+        .revert_reason(
+            TransactionRequest::default().with_from(chain.address(0)).with_to(module).with_input(
+                ISocialRecoveryLocal::multi(
+                    &msg,
+                    vec![(gsafe.address, safe_sig(digest, &[0, 1])), (g7, Bytes::new())],
+                ),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.as_deref(),
+        Some("SM: sender not a guardian"),
+        "{imp}: an empty signature, sent by a non-guardian"
+    );
+    // An empty signature for the Safe guardian, sent by guardian 7: not the signer.
+    let r = multi_reason(&msg, vec![(gsafe.address, Bytes::new()), (g7, sig_of(chain, 7, digest))])
+        .await;
+    assert_eq!(
+        r.as_deref(),
+        Some("SM: null signature should have the signer as the sender"),
+        "{imp}: an empty signature for another guardian"
+    );
+    // Guardian 7 alone (an ECDSA signature) is below the guardian threshold of 2.
+    let e = rec::multi_confirm(
+        p,
+        module,
+        chain.address(0),
+        &msg,
+        vec![(g7, sig_of(chain, 7, digest))],
+        true,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("less than threshold"), "{imp}: {e}");
+    // The Safe guardian's valid ERC-1271 signature + guardian 7's empty one, sent by guardian 7.
+    rec::multi_confirm(
+        p,
+        module,
+        g7,
+        &msg,
+        vec![(gsafe.address, safe_sig(digest, &[1, 0])), (g7, Bytes::new())],
+        true,
+    )
+    .await
+    .unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    let st = rec::read_recovery(p, module, &info).await.unwrap();
+    let pending = st.pending.clone().unwrap();
+    assert_eq!((pending.approvals, pending.new_owners.clone()), (2, dup.clone()), "{imp}");
+    chain.advance_time(PERIOD).await.unwrap();
+    let e = rec::finalize(p, module, chain.address(0), safe.address).await.unwrap_err().to_string();
+    assert!(e.contains("SM: owner addition failed"), "{imp}: {e}");
+    let info = read_safe(p, safe.address).await.unwrap();
+    assert_eq!(
+        (&info.owners, info.threshold),
+        (&owners_before, threshold_before),
+        "{imp}: unchanged"
+    );
+    // Stuck, not gone: the owners cancel it.
+    let st = rec::read_recovery(p, module, &info).await.unwrap();
+    assert!(st.pending.is_some(), "{imp}: the request stays pending");
+    safe.execute(p, &rec::cancel_tx(&st, info.nonce).unwrap(), &[0, 1], chain.deployer())
+        .await
+        .unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    assert!(rec::read_recovery(p, module, &info).await.unwrap().pending.is_none());
+
+    // --- a zero new owner (first: the swap fails; later: the addition fails) ---
+    for (zero, reason) in [
+        (vec![Address::ZERO], "SM: owner replacement failed"),
+        (vec![chain.address(9), Address::ZERO], "SM: owner addition failed"),
+    ] {
+        let (msg, digest) = raw_message(zero.clone()).await;
+        rec::multi_confirm(
+            p,
+            module,
+            g7,
+            &msg,
+            vec![(gsafe.address, safe_sig(digest, &[0, 1])), (g7, Bytes::new())],
+            true,
+        )
+        .await
+        .unwrap();
+        chain.advance_time(PERIOD).await.unwrap();
+        let e =
+            rec::finalize(p, module, chain.address(0), safe.address).await.unwrap_err().to_string();
+        assert!(e.contains(reason), "{imp} {zero:?}: {e}");
+        let info = read_safe(p, safe.address).await.unwrap();
+        assert_eq!((&info.owners, info.threshold), (&owners_before, threshold_before));
+        let st = rec::read_recovery(p, module, &info).await.unwrap();
+        safe.execute(p, &rec::cancel_tx(&st, info.nonce).unwrap(), &[0, 1], chain.deployer())
+            .await
+            .unwrap();
+    }
+
+    // --- a good recovery through the Safe guardian: [old owner 0, 9], threshold 1 ---
+    let good = vec![owners_before[0], chain.address(9)];
+    let (msg, digest) =
+        rec::recovery_message(p, module, safe.address, good.clone(), 1).await.unwrap();
+    rec::multi_confirm(
+        p,
+        module,
+        g7,
+        &msg,
+        vec![(gsafe.address, safe_sig(digest, &[0, 1])), (g7, Bytes::new())],
+        true,
+    )
+    .await
+    .unwrap();
+    chain.advance_time(PERIOD).await.unwrap();
+    rec::finalize(p, module, chain.address(0), safe.address).await.unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    assert_eq!(info.owners, vec![chain.address(9), owners_before[0]], "{imp}: newOwners reversed");
+    assert_eq!(info.threshold, 1, "{imp}");
+}
+
+/// `multiConfirmRecovery` calldata for `msg` with `sigs` as given (no sorting).
+struct ISocialRecoveryLocal;
+
+impl ISocialRecoveryLocal {
+    fn multi(msg: &coffer_core::recovery::RecoveryMessage, sigs: Vec<(Address, Bytes)>) -> Vec<u8> {
+        use coffer_contracts::bindings::ISocialRecovery;
+        ISocialRecovery::multiConfirmRecoveryCall {
+            wallet: msg.wallet,
+            newOwners: msg.new_owners.clone(),
+            newThreshold: msg.new_threshold,
+            signatures: sigs
+                .into_iter()
+                .map(|(signer, signature)| ISocialRecovery::SignatureData { signer, signature })
+                .collect(),
+            execute: false,
+        }
+        .abi_encode()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_contract_guardian_and_bad_owners_on_coffer_safe() {
+    recovery_contract_guardian_and_bad_owners(Implementation::Coffer).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_contract_guardian_and_bad_owners_on_canonical_141() {
+    recovery_contract_guardian_and_bad_owners(Implementation::Canonical141).await;
+}
