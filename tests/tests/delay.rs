@@ -1255,3 +1255,202 @@ async fn recovery_contract_guardian_and_bad_owners_on_coffer_safe() {
 async fn recovery_contract_guardian_and_bad_owners_on_canonical_141() {
     recovery_contract_guardian_and_bad_owners(Implementation::Canonical141).await;
 }
+
+/// More §4 cases: wrong digests (another module, another nonce, the owners in another order);
+/// revoke and change threshold; W1 both ways (a revoked guardian's confirmation is not counted,
+/// comes back live when the guardian is re-added, and dies if the owners invalidate the nonce
+/// first); a replacement request with more approvals wins and voids the old one; guardian
+/// management by another module of the same Safe (allowed by design: a module can do anything the
+/// Safe can).
+async fn recovery_rotation_and_replacement(imp: Implementation) {
+    use coffer_chain::recovery as rec;
+    use coffer_contracts::bindings::ISocialRecovery;
+    let owned = TestChain::spawn().await.unwrap();
+    let chain = &owned;
+    let suite = chain.deploy_suite(imp).await.unwrap();
+    let p = chain.provider();
+    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
+    let module = rec::deploy_recovery_module(p, chain.deployer(), PERIOD).await.unwrap();
+    let m = &ISocialRecovery::new(module, p);
+    let safe_ref = &safe;
+    let (g6, g7, g8) = (chain.address(6), chain.address(7), chain.address(8));
+    let info = read_safe(p, safe.address).await.unwrap();
+    let tx = rec::setup_tx(&info, module, &[g6, g7, g8], 2, suite.multi_send_call_only, info.nonce)
+        .unwrap();
+    safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    let run = |build: Box<dyn FnOnce(&coffer_chain::SafeInfo, &rec::RecoveryStatus) -> SafeTx>| async move {
+        let info = read_safe(p, safe_ref.address).await.unwrap();
+        let st = rec::read_recovery(p, module, &info).await.unwrap();
+        safe_ref.execute(p, &build(&info, &st), &[0, 1], chain.deployer()).await.unwrap();
+        let info = read_safe(p, safe_ref.address).await.unwrap();
+        rec::read_recovery(p, module, &info).await.unwrap()
+    };
+    let reason = |from: Address, data: Vec<u8>| async move {
+        chain
+            .revert_reason(
+                TransactionRequest::default().with_from(from).with_to(module).with_input(data),
+            )
+            .await
+            .unwrap()
+    };
+    let new_owners = vec![chain.address(9), chain.address(2)];
+    let (msg, digest) =
+        rec::recovery_message(p, module, safe.address, new_owners.clone(), 2).await.unwrap();
+    let approvals = |owners: Vec<Address>| async move {
+        m.getRecoveryApprovals(safe_ref.address, owners, U256::from(2)).call().await.unwrap()
+    };
+
+    // --- wrong digests: another module, another nonce, the owners in another order ---
+    let mut later = msg.clone();
+    later.nonce += U256::from(1);
+    let mut reordered = msg.clone();
+    reordered.new_owners.reverse();
+    for (what, d) in [
+        ("another module", msg.digest(chain.chain_id(), chain.address(0))),
+        ("another nonce", later.digest(chain.chain_id(), module)),
+        ("another owner order", reordered.digest(chain.chain_id(), module)),
+    ] {
+        assert_ne!(d, digest);
+        let data = ISocialRecoveryLocal::multi(&msg, vec![(g7, sig_of(chain, 7, d))]);
+        assert_eq!(
+            reason(chain.address(0), data).await.as_deref(),
+            Some("SM: Invalid guardian signature"),
+            "{imp}: {what}"
+        );
+    }
+
+    // --- change threshold (3, then back to 2) ---
+    let st = run(Box::new(|info, st| rec::change_threshold_tx(st, 3, info.nonce).unwrap())).await;
+    assert_eq!(st.threshold, 3, "{imp}");
+    let st = run(Box::new(|info, st| rec::change_threshold_tx(st, 2, info.nonce).unwrap())).await;
+    assert_eq!(st.threshold, 2, "{imp}");
+
+    // --- W1, without invalidation: 6 and 7 confirm; 7 is revoked (not counted), re-added (live) ---
+    rec::confirm(p, module, g6, &msg, false).await.unwrap();
+    rec::confirm(p, module, g7, &msg, false).await.unwrap();
+    assert_eq!(approvals(new_owners.clone()).await, U256::from(2));
+    let st =
+        run(Box::new(|info, st| rec::revoke_guardian_tx(st, g7, 2, info.nonce).unwrap())).await;
+    assert!(!st.guardians.contains(&g7), "{imp}: revoked");
+    assert_eq!(approvals(new_owners.clone()).await, U256::from(1), "{imp}: 7 no longer counted");
+    let e = rec::execute(p, module, chain.address(0), &msg).await.unwrap_err().to_string();
+    assert!(e.contains("less than threshold"), "{imp}: {e}");
+    let st =
+        run(Box::new(|info, st| rec::add_guardian_tx(info, st, g7, 2, info.nonce).unwrap())).await;
+    assert!(st.guardians.contains(&g7));
+    assert_eq!(
+        approvals(new_owners.clone()).await,
+        U256::from(2),
+        "{imp}: W1, the old one is live"
+    );
+    assert!(
+        m.hasGuardianApproved(safe.address, g7, new_owners.clone(), U256::from(2))
+            .call()
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        reason(chain.address(0), execute_recovery_data(&msg)).await,
+        None,
+        "{imp}: executable"
+    );
+
+    // --- W1, with invalidation: the owners bump the nonce after the re-add: nothing is live ---
+    let st =
+        run(Box::new(|info, st| rec::revoke_guardian_tx(st, g7, 2, info.nonce).unwrap())).await;
+    assert!(!st.guardians.contains(&g7));
+    run(Box::new(move |info, _| rec::invalidate_nonce_tx(module, info.nonce))).await;
+    let st =
+        run(Box::new(|info, st| rec::add_guardian_tx(info, st, g7, 2, info.nonce).unwrap())).await;
+    assert!(st.guardians.contains(&g7));
+    assert_eq!(approvals(new_owners.clone()).await, U256::ZERO, "{imp}: invalidated");
+    let e = rec::execute(p, module, chain.address(0), &msg).await.unwrap_err().to_string();
+    assert!(e.contains("less than threshold"), "{imp}: {e}");
+
+    // --- replacement: A with 2 approvals, then B with 3 replaces it ---
+    let (msg_a, da) =
+        rec::recovery_message(p, module, safe.address, new_owners.clone(), 2).await.unwrap();
+    rec::multi_confirm(
+        p,
+        module,
+        chain.address(0),
+        &msg_a,
+        vec![(g6, sig_of(chain, 6, da)), (g7, sig_of(chain, 7, da))],
+        true,
+    )
+    .await
+    .unwrap();
+    let b_owners = vec![chain.address(9)];
+    let (msg_b, db) =
+        rec::recovery_message(p, module, safe.address, b_owners.clone(), 1).await.unwrap();
+    assert_eq!(msg_b.nonce, msg_a.nonce + U256::from(1), "executing A bumped the nonce");
+    rec::multi_confirm(
+        p,
+        module,
+        chain.address(0),
+        &msg_b,
+        vec![(g6, sig_of(chain, 6, db)), (g7, sig_of(chain, 7, db)), (g8, sig_of(chain, 8, db))],
+        true,
+    )
+    .await
+    .unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    let pending = rec::read_recovery(p, module, &info).await.unwrap().pending.unwrap();
+    assert_eq!((pending.approvals, pending.new_owners, pending.new_threshold), (3, b_owners, 1));
+    chain.advance_time(PERIOD).await.unwrap();
+    rec::finalize(p, module, chain.address(0), safe.address).await.unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    assert_eq!((info.owners.clone(), info.threshold), (vec![chain.address(9)], 1), "{imp}: B won");
+
+    // --- another module of the same Safe manages the guardians (allowed by design) ---
+    let other = chain.address(4);
+    let owner9 = TestSafe { owners: vec![chain.signer(9).clone()], ..safe.clone() };
+    owner9
+        .execute(p, &info.enable_module_tx(other, info.nonce).unwrap(), &[0], chain.deployer())
+        .await
+        .unwrap();
+    let add = ISocialRecovery::addGuardianWithThresholdCall {
+        guardian: chain.address(3),
+        threshold: U256::from(3),
+    };
+    let via_module = ISafe::execTransactionFromModuleCall {
+        to: module,
+        value: U256::ZERO,
+        data: add.abi_encode().into(),
+        operation: 0,
+    };
+    chain
+        .send_tx(
+            TransactionRequest::default()
+                .with_from(other)
+                .with_to(safe.address)
+                .with_input(via_module.abi_encode())
+                .with_gas_limit(1_000_000),
+        )
+        .await
+        .unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    let st = rec::read_recovery(p, module, &info).await.unwrap();
+    assert_eq!(st.guardians.first(), Some(&chain.address(3)), "{imp}: added by another module");
+    assert_eq!(st.threshold, 3);
+}
+
+/// `executeRecovery` calldata for `msg`.
+fn execute_recovery_data(msg: &coffer_core::recovery::RecoveryMessage) -> Vec<u8> {
+    coffer_contracts::bindings::ISocialRecovery::executeRecoveryCall {
+        wallet: msg.wallet,
+        newOwners: msg.new_owners.clone(),
+        newThreshold: msg.new_threshold,
+    }
+    .abi_encode()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_rotation_and_replacement_on_coffer_safe() {
+    recovery_rotation_and_replacement(Implementation::Coffer).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recovery_rotation_and_replacement_on_canonical_141() {
+    recovery_rotation_and_replacement(Implementation::Canonical141).await;
+}
