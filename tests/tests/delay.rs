@@ -1278,7 +1278,7 @@ async fn recovery_rotation_and_replacement(imp: Implementation) {
     let tx = rec::setup_tx(&info, module, &[g6, g7, g8], 2, suite.multi_send_call_only, info.nonce)
         .unwrap();
     safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
-    let run = |build: Box<dyn FnOnce(&coffer_chain::SafeInfo, &rec::RecoveryStatus) -> SafeTx>| async move {
+    let run = |build: BuildTx| async move {
         let info = read_safe(p, safe_ref.address).await.unwrap();
         let st = rec::read_recovery(p, module, &info).await.unwrap();
         safe_ref.execute(p, &build(&info, &st), &[0, 1], chain.deployer()).await.unwrap();
@@ -1320,23 +1320,26 @@ async fn recovery_rotation_and_replacement(imp: Implementation) {
     }
 
     // --- change threshold (3, then back to 2) ---
-    let st = run(Box::new(|info, st| rec::change_threshold_tx(st, 3, info.nonce).unwrap())).await;
+    let st =
+        run(Box::new(move |info, st| rec::change_threshold_tx(st, 3, info.nonce).unwrap())).await;
     assert_eq!(st.threshold, 3, "{imp}");
-    let st = run(Box::new(|info, st| rec::change_threshold_tx(st, 2, info.nonce).unwrap())).await;
+    let st =
+        run(Box::new(move |info, st| rec::change_threshold_tx(st, 2, info.nonce).unwrap())).await;
     assert_eq!(st.threshold, 2, "{imp}");
 
     // --- W1, without invalidation: 6 and 7 confirm; 7 is revoked (not counted), re-added (live) ---
     rec::confirm(p, module, g6, &msg, false).await.unwrap();
     rec::confirm(p, module, g7, &msg, false).await.unwrap();
     assert_eq!(approvals(new_owners.clone()).await, U256::from(2));
-    let st =
-        run(Box::new(|info, st| rec::revoke_guardian_tx(st, g7, 2, info.nonce).unwrap())).await;
+    let st = run(Box::new(move |info, st| rec::revoke_guardian_tx(st, g7, 2, info.nonce).unwrap()))
+        .await;
     assert!(!st.guardians.contains(&g7), "{imp}: revoked");
     assert_eq!(approvals(new_owners.clone()).await, U256::from(1), "{imp}: 7 no longer counted");
     let e = rec::execute(p, module, chain.address(0), &msg).await.unwrap_err().to_string();
     assert!(e.contains("less than threshold"), "{imp}: {e}");
     let st =
-        run(Box::new(|info, st| rec::add_guardian_tx(info, st, g7, 2, info.nonce).unwrap())).await;
+        run(Box::new(move |info, st| rec::add_guardian_tx(info, st, g7, 2, info.nonce).unwrap()))
+            .await;
     assert!(st.guardians.contains(&g7));
     assert_eq!(
         approvals(new_owners.clone()).await,
@@ -1356,12 +1359,13 @@ async fn recovery_rotation_and_replacement(imp: Implementation) {
     );
 
     // --- W1, with invalidation: the owners bump the nonce after the re-add: nothing is live ---
-    let st =
-        run(Box::new(|info, st| rec::revoke_guardian_tx(st, g7, 2, info.nonce).unwrap())).await;
+    let st = run(Box::new(move |info, st| rec::revoke_guardian_tx(st, g7, 2, info.nonce).unwrap()))
+        .await;
     assert!(!st.guardians.contains(&g7));
     run(Box::new(move |info, _| rec::invalidate_nonce_tx(module, info.nonce))).await;
     let st =
-        run(Box::new(|info, st| rec::add_guardian_tx(info, st, g7, 2, info.nonce).unwrap())).await;
+        run(Box::new(move |info, st| rec::add_guardian_tx(info, st, g7, 2, info.nonce).unwrap()))
+            .await;
     assert!(st.guardians.contains(&g7));
     assert_eq!(approvals(new_owners.clone()).await, U256::ZERO, "{imp}: invalidated");
     let e = rec::execute(p, module, chain.address(0), &msg).await.unwrap_err().to_string();
@@ -1434,6 +1438,10 @@ async fn recovery_rotation_and_replacement(imp: Implementation) {
     assert_eq!(st.guardians.first(), Some(&chain.address(3)), "{imp}: added by another module");
     assert_eq!(st.threshold, 3);
 }
+
+/// Builds a Safe tx from the Safe's and the module's current state.
+type BuildTx =
+    Box<dyn FnOnce(&coffer_chain::SafeInfo, &coffer_chain::recovery::RecoveryStatus) -> SafeTx>;
 
 /// `executeRecovery` calldata for `msg`.
 fn execute_recovery_data(msg: &coffer_core::recovery::RecoveryMessage) -> Vec<u8> {
