@@ -1019,8 +1019,9 @@ async fn recovery_on_canonical_141() {
 /// SafeMessage wrapping the recovery digest, checked by the real CompatibilityFallbackHandler),
 /// refused when the guardian Safe's own threshold is not met or the digest is wrong; an empty
 /// signature from the sending guardian; a duplicate and a zero address in `newOwners` (finalize
-/// reverts, nothing changes, the request is stuck until the owners cancel); then a good recovery
-/// confirmed by the Safe guardian whose first new owner is old owner 0, with threshold 1.
+/// reverts, nothing changes, the request is stuck until the owners cancel); a transaction guard
+/// that blocks every Safe tx does not block the recovery (1.4.1: module txs bypass it); then a good
+/// recovery confirmed by the Safe guardian whose first new owner is old owner 0, with threshold 1.
 async fn recovery_contract_guardian_and_bad_owners(imp: Implementation) {
     use coffer_chain::recovery as rec;
     use coffer_chain::test_utils::sign_hash;
@@ -1204,6 +1205,30 @@ async fn recovery_contract_guardian_and_bad_owners(imp: Implementation) {
             .await
             .unwrap();
     }
+
+    // --- §3 interplay (1.4.1 semantics, no module guard): a transaction guard that blocks every
+    // Safe transaction does not block the recovery, which runs through execTransactionFromModule ---
+    let guard = chain.deploy_test_guard().await.unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    safe.execute(p, &info.set_guard_tx(guard, info.nonce).unwrap(), &[0, 1], chain.deployer())
+        .await
+        .unwrap();
+    coffer_contracts::bindings::TestGuard::new(guard, p)
+        .configure(true, false, false)
+        .from(chain.deployer())
+        .send()
+        .await
+        .unwrap()
+        .get_receipt()
+        .await
+        .unwrap();
+    let info = read_safe(p, safe.address).await.unwrap();
+    let e = safe
+        .execute(p, &rec::invalidate_nonce_tx(module, info.nonce), &[0, 1], chain.deployer())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("TestGuard: blocked before"), "{imp}: the guard blocks Safe txs: {e}");
 
     // --- a good recovery through the Safe guardian: [old owner 0, 9], threshold 1 ---
     let good = vec![owners_before[0], chain.address(9)];
