@@ -390,3 +390,122 @@ async fn drill_of_a_2_of_3_with_a_ledger_and_an_owner_who_does_not_answer() {
     let missing: Vec<Address> = v["missing"].as_array().unwrap().iter().map(addr).collect();
     assert_eq!(missing, vec![chain.address(4)]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_signed_offline_through_a_file() {
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Canonical141).await.unwrap();
+    let safe = chain.create_safe_with(&suite, &[1, 2, 3], 2, 0).await.unwrap();
+    let online = Cli::new(chain.endpoint());
+    // The air-gapped machine: its own empty store, and a node URL nothing answers at, so any
+    // attempt to touch the chain would fail the command.
+    let offline = Cli::new("http://127.0.0.1:1");
+    let s = safe.address.to_string();
+    let challenge = online.file("drill.json");
+    let challenge_s = challenge.to_str().unwrap();
+    let started = online.json(&["drill", "start", &s, "--out", challenge_s]);
+    let hash = started["safeMessageHash"].as_str().unwrap().to_owned();
+
+    // Owner 2 signs on the offline machine: the challenge is recomputed and shown, the gap named.
+    let file = offline.file("drill.json");
+    std::fs::copy(&challenge, &file).unwrap();
+    let signed = offline.file("signed.json");
+    let (file_s, signed_s) = (file.to_str().unwrap(), signed.to_str().unwrap());
+    let k2 = key_hex(chain.signer(2));
+    let r = offline.run(&[
+        "drill",
+        "sign",
+        &s,
+        "--offline",
+        "--bundle",
+        file_s,
+        "--out",
+        signed_s,
+        "--private-key",
+        &k2,
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Drill challenge") && r.stderr.contains(&hash), "{}", r.stderr);
+    assert!(r.stderr.contains("not checked against the chain"), "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["owner"].as_str().unwrap().parse::<Address>().unwrap(), chain.address(2));
+    assert_eq!(v["offline"], true);
+
+    // A challenge altered in transit is refused before signing (exit 2, nothing written).
+    let mut altered: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let text = altered["challenge"].as_str().unwrap().replace("moves nothing", "moves all");
+    altered["challenge"] = text.into();
+    let altered_p = offline.file("altered.json");
+    std::fs::write(&altered_p, serde_json::to_vec(&altered).unwrap()).unwrap();
+    let never = offline.file("never.json");
+    offline.bad(
+        &[
+            "drill",
+            "sign",
+            &s,
+            "--offline",
+            "--bundle",
+            altered_p.to_str().unwrap(),
+            "--out",
+            never.to_str().unwrap(),
+            "--private-key",
+            &k2,
+        ],
+        "the file was altered",
+    );
+    assert!(!never.exists());
+
+    // Back online: a file whose stated owner is not the signer is refused; the real one is
+    // checked against the store's challenge and the Safe's owners, then recorded.
+    let back = online.file("signed.json");
+    std::fs::copy(&signed, &back).unwrap();
+    let back_s = back.to_str().unwrap();
+    let mut forged: Value = serde_json::from_slice(&std::fs::read(&back).unwrap()).unwrap();
+    forged["owner"] = chain.address(3).to_string().into();
+    let forged_p = online.file("forged.json");
+    std::fs::write(&forged_p, serde_json::to_vec(&forged).unwrap()).unwrap();
+    online.bad(&["drill", "import", forged_p.to_str().unwrap()], "not by the stated owner");
+    let v = online.json(&["drill", "import", back_s]);
+    assert_eq!(v["owner"].as_str().unwrap().parse::<Address>().unwrap(), chain.address(2));
+    assert_eq!(v["safeMessageHash"], hash.as_str());
+    assert_eq!(v["signerKind"], "private key (offline)");
+
+    // A non-owner's offline signature is refused on import.
+    let k7 = key_hex(chain.signer(7));
+    let stranger = offline.file("stranger.json");
+    offline.ok(&[
+        "drill",
+        "sign",
+        &s,
+        "--offline",
+        "--bundle",
+        file_s,
+        "--out",
+        stranger.to_str().unwrap(),
+        "--private-key",
+        &k7,
+    ]);
+    online.bad(&["drill", "import", stranger.to_str().unwrap()], "is not an owner");
+
+    // Owner 1 signs online; the Safe accepts the pair, so the drill passes.
+    let k1 = key_hex(chain.signer(1));
+    online.ok(&["drill", "sign", &s, "--private-key", &k1]);
+    let v = online.json(&["drill", "check", &s]);
+    assert_eq!(v["passed"], true, "{v}");
+    assert_eq!(v["combinations"][0]["accepted"], true, "{v}");
+    let missing: Vec<Address> = v["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(missing, vec![chain.address(3)]);
+
+    // A new drill: the old file answers the old challenge and is refused.
+    online.ok(&["drill", "start", &s]);
+    online.bad(&["drill", "import", back_s], "not the Safe's latest drill");
+    // Without --bundle, --offline is a usage error.
+    let r = offline.run(&["drill", "sign", &s, "--offline", "--private-key", &k2]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -2,13 +2,16 @@
 //! verdict, by `eth_call` to `checkNSignatures` (no gas, nothing moves), on every combination of
 //! threshold-many owners who signed.
 
-use crate::Result;
+use crate::{Error, Result};
 use alloy::{
     primitives::{Address, B256, Bytes, U256},
     providers::Provider,
     sol,
 };
-use coffer_core::{MessageContent, SafeSignature, SafeTxContext, SafeVersion, pack_signatures};
+use coffer_core::{
+    MessageContent, SafeSignature, SafeTxContext, SafeVersion, pack_signatures, parse_signatures,
+};
+use serde::{Deserialize, Serialize};
 
 sol! {
     /// `checkNSignatures` as Safe 1.3.0 / 1.4.1 (and coffer's suite) declare it.
@@ -164,6 +167,133 @@ pub async fn check_drill<P: Provider>(
         });
     }
     Ok(DrillCheck { threshold, signed: signed.iter().map(|s| s.owner).collect(), missing, combos })
+}
+
+/// The value of a drill file's `"format"` field.
+pub const DRILL_FILE_FORMAT: &str = "coffer-drill/1";
+
+/// A drill challenge carried to an air-gapped owner and back: written by `drill start --out`,
+/// signed by `drill sign --offline`, read by `drill import`. Nothing in it is trusted: the
+/// challenge must name the file's Safe and chain, its Safe message hash is recomputed, and the
+/// signature must recover to the stated owner for that hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DrillFile {
+    /// Always [`DRILL_FILE_FORMAT`].
+    pub format: String,
+    /// The Safe, its chain and version.
+    #[serde(flatten)]
+    pub ctx: SafeTxContext,
+    /// The challenge text (see [`drill_challenge`]).
+    pub challenge: String,
+    /// The challenge's Safe message hash, as stated (recomputed on reading).
+    pub safe_message_hash: B256,
+    /// The owner who signed, once signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Address>,
+    /// The owner's 65-byte signature of the Safe message hash, once signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<Bytes>,
+    /// The kind of signer that signed (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer_kind: Option<String>,
+    /// The derivation path of the signing key, when it has one (informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl DrillFile {
+    /// An unsigned drill file for the challenge `content` of the Safe in `ctx`.
+    pub fn new(ctx: &SafeTxContext, content: &MessageContent) -> Result<Self> {
+        let MessageContent::Text(challenge) = content else {
+            return Err(Error::Drill("a drill challenge is a text message".to_owned()));
+        };
+        Ok(Self {
+            format: DRILL_FILE_FORMAT.to_owned(),
+            ctx: *ctx,
+            challenge: challenge.clone(),
+            safe_message_hash: content.safe_message_hash(ctx)?,
+            owner: None,
+            signature: None,
+            signer_kind: None,
+            path: None,
+        })
+    }
+
+    /// Reads a drill file's JSON and checks it: the format, the challenge naming the file's Safe
+    /// and chain, the stated hash against the one recomputed from the challenge, and (when signed)
+    /// the signature against the stated owner.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let f: Self = serde_json::from_str(text).map_err(|e| {
+            Error::Drill(format!(
+                "not a coffer drill file ({e}); write one with `coffer drill start SAFE --out FILE`"
+            ))
+        })?;
+        if f.format != DRILL_FILE_FORMAT {
+            return Err(Error::Drill(format!(
+                "drill file format {:?} is not {DRILL_FILE_FORMAT:?}",
+                f.format
+            )));
+        }
+        let head = format!("coffer key drill\nSafe: {}\nChain: {}\n", f.ctx.safe, f.ctx.chain_id);
+        if !f.challenge.starts_with(&head) {
+            return Err(Error::Drill(format!(
+                "the challenge in the drill file is not a coffer drill of Safe {} on chain {}",
+                f.ctx.safe, f.ctx.chain_id
+            )));
+        }
+        let hash = f.content().safe_message_hash(&f.ctx)?;
+        if hash != f.safe_message_hash {
+            return Err(Error::Drill(format!(
+                "the drill file states Safe message hash {} but its challenge hashes to {hash}; the file was altered",
+                f.safe_message_hash
+            )));
+        }
+        if f.signature.is_some() {
+            f.signed()?;
+        }
+        Ok(f)
+    }
+
+    /// The file as pretty JSON.
+    pub fn to_json(&self) -> Result<String> {
+        serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Drill(format!("could not write the drill file: {e}")))
+    }
+
+    /// The challenge as a Safe message.
+    pub fn content(&self) -> MessageContent {
+        MessageContent::Text(self.challenge.clone())
+    }
+
+    /// The owner's signature, recovered from the file's signature for the recomputed hash; an
+    /// error when unsigned or when it recovers to someone other than the stated owner.
+    pub fn signed(&self) -> Result<SafeSignature> {
+        let Some(blob) = &self.signature else {
+            return Err(Error::Drill(
+                "the drill file is not signed yet: sign it with `coffer drill sign SAFE --offline --bundle FILE`".to_owned(),
+            ));
+        };
+        let hash = self.content().safe_message_hash(&self.ctx)?;
+        let mut sigs = parse_signatures(blob, hash)
+            .map_err(|e| Error::Drill(format!("the drill file's signature is not valid: {e}")))?;
+        if sigs.len() != 1 {
+            return Err(Error::Drill(format!(
+                "the drill file holds {} signatures; it carries exactly one",
+                sigs.len()
+            )));
+        }
+        let sig = sigs.remove(0);
+        sig.verify(hash)?;
+        if self.owner != Some(sig.owner) {
+            return Err(Error::Drill(format!(
+                "the drill file's signature is by {}, not by the stated owner {}",
+                sig.owner,
+                self.owner.map_or_else(|| "(none)".to_owned(), |o| o.to_string())
+            )));
+        }
+        Ok(sig)
+    }
 }
 
 #[cfg(test)]

@@ -280,6 +280,10 @@ pub enum Error {
     /// request that cannot be started or finalized; the message says what to do.
     #[error("{0}")]
     Recovery(String),
+    /// A key-drill file problem: unreadable, for another Safe or drill, a challenge that does not
+    /// match its stated hash, a signature by someone else; the message says what to do.
+    #[error("{0}")]
+    Drill(String),
     /// An allowlist-guard problem: not a CofferAllowlistGuard, a guard for another Safe, a refused
     /// entry; the message says what to do.
     #[error("{0}")]

@@ -71,6 +71,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::Sheet(_)
             | E::Delay(_)
             | E::Recovery(_)
+            | E::Drill(_)
             | E::Guard(_)
     )
 }

@@ -5,7 +5,7 @@
 
 use clap::{Args, Subcommand};
 use coffer_chain::{
-    drill::{check_drill, drill_challenge, drill_nonce, utc_date, utc_date_today},
+    drill::{DrillFile, check_drill, drill_challenge, drill_nonce, utc_date, utc_date_today},
     read_safe,
 };
 use coffer_signer::{
@@ -13,9 +13,10 @@ use coffer_signer::{
 };
 use coffer_store::signature_kind_name;
 use serde_json::json;
+use std::path::{Path, PathBuf};
 
 use crate::{
-    cmd::message::message_fields,
+    cmd::{message::message_fields, sheet::write_atomic},
     exit::bad_input,
     opts::{RpcOpts, StoreOpts},
     output::{Table, print_json},
@@ -26,7 +27,7 @@ use crate::{
 #[derive(Debug, Subcommand)]
 pub(crate) enum DrillCmd {
     /// Start a drill: a fresh challenge (the Safe, the date, a random nonce) for every owner to sign.
-    Start(CommonArgs),
+    Start(StartArgs),
     /// Sign the Safe's current drill challenge as a Safe message, with any wallet (Ledger and
     /// Trezor show the usual preview). Moves nothing.
     Sign(Box<SignArgs>),
@@ -35,6 +36,34 @@ pub(crate) enum DrillCmd {
     Check(CommonArgs),
     /// List each owner's last drill; exit 1 if any owner was not drilled within --max-age.
     Status(StatusArgs),
+    /// Record an owner's signature from a drill file signed offline (`drill sign --offline`),
+    /// after checking it against the challenge recomputed from the store and the Safe's owners.
+    Import(ImportArgs),
+}
+
+/// Arguments of `coffer drill start`.
+#[derive(Debug, Args)]
+pub(crate) struct StartArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Also write the challenge to this drill file, for an owner who signs on an air-gapped
+    /// machine (`coffer drill sign SAFE --offline --bundle FILE`).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// Arguments of `coffer drill import`.
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The drill file signed offline.
+    file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
 }
 
 /// The Safe, the node, the store.
@@ -59,6 +88,16 @@ pub(crate) struct SignArgs {
     /// Sign with eth_sign (a personal message over the Safe message hash) instead of EIP-712.
     #[arg(long)]
     eth_sign: bool,
+    /// Sign the challenge in a drill file (--bundle) without touching the chain or the store:
+    /// for an owner on an air-gapped machine. The signed file goes back with `drill import`.
+    #[arg(long, requires = "bundle")]
+    offline: bool,
+    /// The drill file to sign (written by `coffer drill start --out`); with --offline.
+    #[arg(long, value_name = "FILE", requires = "offline")]
+    bundle: Option<PathBuf>,
+    /// Where to write the signed drill file (default: over --bundle).
+    #[arg(long, value_name = "FILE", requires = "offline")]
+    out: Option<PathBuf>,
     #[command(flatten)]
     wallet: WalletOpts,
 }
@@ -76,10 +115,11 @@ pub(crate) struct StatusArgs {
 impl DrillCmd {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         match self {
-            Self::Start(a) => a.start().await,
+            Self::Start(a) => a.common.start(a.out).await,
             Self::Sign(a) => a.run().await,
             Self::Check(a) => a.check().await,
             Self::Status(a) => a.run().await,
+            Self::Import(a) => a.run().await,
         }
     }
 }
@@ -123,15 +163,20 @@ fn now_ms() -> u64 {
 }
 
 impl CommonArgs {
-    async fn start(self) -> eyre::Result<()> {
+    async fn start(self, out: Option<PathBuf>) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
         let store = self.store.open()?;
         let provider = self.rpc.provider()?;
         let info = read_safe(&provider, safe).await?;
         let ctx = info.context()?;
         let content = drill_challenge(&ctx, &utc_date_today(), drill_nonce());
+        let file = out.as_ref().map(|_| DrillFile::new(&ctx, &content)).transpose()?;
         let hash = store.insert_message(&ctx, &content)?;
         store.insert_drill(ctx.chain_id, safe, hash)?;
+        if let (Some(path), Some(file)) = (&out, &file) {
+            write_atomic(path, file.to_json()?.as_bytes())?;
+            eprintln!("drill file written to {}", path.display());
+        }
         if self.json {
             return print_json(&json!({
                 "safe": safe,
@@ -222,6 +267,9 @@ impl CommonArgs {
 
 impl SignArgs {
     async fn run(self) -> eyre::Result<()> {
+        if self.offline {
+            return self.offline().await;
+        }
         let c = &self.common;
         let safe = parse::address("SAFE", &c.safe)?;
         let store = c.store.open()?;
@@ -266,6 +314,128 @@ impl SignArgs {
         }
         println!("{}", sig.to_bytes());
         eprintln!("{me} ({kind}) signed the drill challenge {hash}");
+        Ok(())
+    }
+}
+
+/// Reads and checks a drill file; exit 2 when it cannot be read or does not check.
+fn read_drill_file(path: &Path) -> eyre::Result<DrillFile> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| bad_input(format!("drill file {}: cannot read it ({e})", path.display())))?;
+    Ok(DrillFile::from_json(&text)?)
+}
+
+impl SignArgs {
+    /// `drill sign --offline`: the challenge comes from the file, is recomputed and shown, and
+    /// is signed; nothing touches the chain or the store.
+    async fn offline(self) -> eyre::Result<()> {
+        let c = &self.common;
+        let safe = parse::address("SAFE", &c.safe)?;
+        let Some(input) = self.bundle.clone() else {
+            return Err(bad_input("--offline signs a drill file: pass --bundle FILE"));
+        };
+        let mut file = read_drill_file(&input)?;
+        if file.ctx.safe != safe {
+            return Err(bad_input(format!(
+                "the drill file is for Safe {}, not {safe}",
+                file.ctx.safe
+            )));
+        }
+        let ctx = file.ctx;
+        let content = file.content();
+        let signer = self.wallet.signer().await?;
+        let me = signer.address();
+        eprintln!("Drill challenge (a Safe message; signing it moves nothing):");
+        eprint!("{}", message_fields(&ctx, &content)?.render());
+        eprintln!(
+            "offline: not checked against the chain: whether {me} is an owner of {safe} and whether this is the Safe's latest drill (`drill import` checks both)"
+        );
+        let mode = if self.eth_sign { SigningMode::EthSign } else { SigningMode::Eip712 };
+        let sig = sign_safe_message(&signer, &ctx, &content, mode, &mut StderrPreview).await?;
+        let kind = signer.kind().to_string();
+        file.owner = Some(me);
+        file.signature = Some(sig.to_bytes());
+        file.signer_kind = Some(kind.clone());
+        file.path = signer_path(&signer);
+        file.signed()?;
+        let out = self.out.clone().unwrap_or(input);
+        write_atomic(&out, file.to_json()?.as_bytes())?;
+        if c.json {
+            return print_json(&json!({
+                "safe": safe,
+                "safeMessageHash": file.safe_message_hash,
+                "owner": me,
+                "signerKind": kind,
+                "path": file.path,
+                "signature": sig.to_bytes(),
+                "file": out,
+                "offline": true,
+            }));
+        }
+        println!("{}", sig.to_bytes());
+        eprintln!(
+            "{me} ({kind}) signed the drill challenge {} into {}; carry it back and run `coffer drill import {}`",
+            file.safe_message_hash,
+            out.display(),
+            out.display()
+        );
+        Ok(())
+    }
+}
+
+impl ImportArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let file = read_drill_file(&self.file)?;
+        let sig = file.signed()?;
+        let safe = file.ctx.safe;
+        let store = self.store.open()?;
+        let provider = self.rpc.provider()?;
+        let info = read_safe(&provider, safe).await?;
+        let ctx = info.context()?;
+        if ctx != file.ctx {
+            return Err(bad_input(format!(
+                "the drill file is for Safe {} on chain {} (version {}), but the node says chain {} (version {})",
+                safe, file.ctx.chain_id, file.ctx.version, ctx.chain_id, ctx.version
+            )));
+        }
+        let hash = store.latest_drill(ctx.chain_id, safe)?.ok_or_else(|| {
+            bad_input(format!(
+                "no drill of {safe} on chain {} in this store: start one with `coffer drill start {safe}`",
+                ctx.chain_id
+            ))
+        })?;
+        // Recomputed from the store, not taken from the file.
+        let stored = store.message(hash)?;
+        let expected = stored.content.safe_message_hash(&ctx)?;
+        if expected != file.safe_message_hash || stored.content != file.content() {
+            return Err(bad_input(format!(
+                "the drill file answers challenge {}, not the Safe's latest drill {expected}; sign the current one",
+                file.safe_message_hash
+            )));
+        }
+        sig.verify(expected)?;
+        if !info.is_owner(sig.owner) {
+            return Err(bad_input(format!(
+                "{} is not an owner of Safe {safe}; only owners take part in its drill",
+                sig.owner
+            )));
+        }
+        if !store.message_signatures(hash)?.iter().any(|s| s.owner == sig.owner) {
+            store.add_message_signature(hash, &sig)?;
+        }
+        let kind = format!("{} (offline)", file.signer_kind.as_deref().unwrap_or("unknown"));
+        store.record_drill_signature(hash, sig.owner, &kind, file.path.as_deref())?;
+        if self.json {
+            return print_json(&json!({
+                "safe": safe,
+                "safeMessageHash": hash,
+                "owner": sig.owner,
+                "signerKind": kind,
+                "path": file.path,
+                "signatureKind": signature_kind_name(&sig.kind),
+            }));
+        }
+        eprintln!("{} ({kind}) recorded for the drill challenge {hash}", sig.owner);
         Ok(())
     }
 }

@@ -75,7 +75,7 @@ fn format_of(path: &Path) -> eyre::Result<Format> {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
 /// failure never leaves half a file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> eyre::Result<()> {
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> eyre::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
