@@ -697,8 +697,9 @@ async fn allowance_through_the_cli() {
 
 /// The delegate signs ALONE on a Ledger (hashed EIP-712, device preview of domain and message hash) into a file
 /// (`allowance transfer --out`, never overwritten); another key relays it (`allowance relay`) after the digest
-/// is recomputed from the chain. Within the limit it pays; a second signed file above what is left is refused
-/// (exit 2, nothing sent); a file whose amount was altered is refused (exit 2).
+/// is recomputed from the chain. Within the limit it pays (and refunds the relayer its `--payment`); a second
+/// signed file above what is left is refused (exit 2, nothing sent); a file whose amount was altered, or whose
+/// nonce was used, is refused (exit 2).
 #[tokio::test(flavor = "multi_thread")]
 async fn allowance_ledger_delegate_relayed() {
     use coffer_e2e::{Cli, Run, key_hex};
@@ -744,37 +745,35 @@ async fn allowance_ledger_delegate_relayed() {
     let ledger = common::LedgerDouble::spawn().await;
     let path = format!("m/44'/60'/0'/0/{DELEGATE}");
     let to = "0x000000000000000000000000000000000000bEEF";
-    let sign = |amount: &'static str, file: std::path::PathBuf| {
+    let sign = |amount: &'static str, file: std::path::PathBuf, extra: &'static [&'static str]| {
         let (cli, safe, url, path) =
             (Arc::clone(&cli), safe.clone(), ledger.url.clone(), path.clone());
         async move {
             let f = file.to_str().unwrap().to_owned();
-            run(
-                &cli,
-                &[
-                    "allowance",
-                    "transfer",
-                    "--safe",
-                    &safe,
-                    "--token",
-                    "ETH",
-                    "--to",
-                    to,
-                    "--amount",
-                    amount,
-                    "--out",
-                    &f,
-                    "--ledger-url",
-                    &url,
-                    "--hd-path",
-                    &path,
-                ],
-            )
-            .await
+            let mut args = vec![
+                "allowance",
+                "transfer",
+                "--safe",
+                &safe,
+                "--token",
+                "ETH",
+                "--to",
+                to,
+                "--amount",
+                amount,
+                "--out",
+                &f,
+                "--ledger-url",
+                &url,
+                "--hd-path",
+                &path,
+            ];
+            args.extend_from_slice(extra);
+            run(&cli, &args).await
         }
     };
     let a = cli.file("a.json");
-    let r = sign("0.6", a.clone()).await;
+    let r = sign("0.6", a.clone(), &["--payment", "0.05"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("Ledger hashed EIP-712"), "no device preview:\n{}", r.stderr);
     assert!(r.stderr.contains("left before"), "{}", r.stderr);
@@ -785,13 +784,15 @@ async fn allowance_ledger_delegate_relayed() {
         chain.address(DELEGATE)
     );
     assert_eq!(saved["nonce"], 1);
+    assert_eq!(saved["payment"], "50000000000000000");
+    assert!(r.stderr.contains("relayer refund"), "{}", r.stderr);
     // Never overwritten.
-    let r = sign("0.6", a.clone()).await;
+    let r = sign("0.6", a.clone(), &[]).await;
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("exists"), "{}", r.stderr);
     // A second transfer signed at the same nonce (0.7 fits the 1 ETH before A is sent).
     let b = cli.file("b.json");
-    assert_eq!(sign("0.7", b.clone()).await.code, 0);
+    assert_eq!(sign("0.7", b.clone(), &[]).await.code, 0);
     assert_eq!(chain.provider().get_balance(to.parse().unwrap()).await.unwrap(), U256::ZERO);
 
     // A tampered file (amount raised) is refused before sending.
@@ -807,6 +808,7 @@ async fn allowance_ledger_delegate_relayed() {
 
     // Anyone relays A: the Safe pays 0.6 ETH, the delegate sent nothing.
     let d_nonce = chain.provider().get_transaction_count(chain.address(DELEGATE)).await.unwrap();
+    let relayer_before = chain.provider().get_balance(chain.address(8)).await.unwrap();
     let r = run(
         &cli,
         &["allowance", "relay", a.to_str().unwrap(), "--private-key", &relayer, "--json"],
@@ -815,6 +817,14 @@ async fn allowance_ledger_delegate_relayed() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["relayer"].as_str().unwrap().parse::<Address>().unwrap(), chain.address(8));
+    // The relayer got its 0.05 ETH refund (net of the gas it paid).
+    let tx: B256 = v["transaction"].as_str().unwrap().parse().unwrap();
+    let receipt = chain.provider().get_transaction_receipt(tx).await.unwrap().unwrap();
+    let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+    assert_eq!(
+        chain.provider().get_balance(chain.address(8)).await.unwrap(),
+        relayer_before - gas + U256::from(5 * 10u128.pow(16))
+    );
     let bal = chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
     assert_eq!(bal, U256::from(6 * 10u128.pow(17)));
     assert_eq!(
@@ -822,7 +832,7 @@ async fn allowance_ledger_delegate_relayed() {
         d_nonce
     );
 
-    // B (0.7) is above the 0.4 left: refused, exit 2, nothing sent.
+    // B (0.7) is above the 0.35 left: refused, exit 2, nothing sent.
     let r =
         run(&cli, &["allowance", "relay", b.to_str().unwrap(), "--private-key", &relayer]).await;
     assert_eq!(r.code, 2, "{}", r.stderr);

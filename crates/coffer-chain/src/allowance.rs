@@ -388,6 +388,15 @@ pub async fn prepare_transfer<P: Provider>(
             allowance.spent
         )));
     }
+    if payment > 0 && payment_token != token {
+        let pay = read_allowance(provider, module.address, safe, delegate, payment_token).await?;
+        if !pay.is_listed() || payment > pay.remaining() {
+            return Err(Error::InvalidChange(format!(
+                "the relayer payment needs {payment} of token {payment_token} but the delegate's allowance for it has only {} left: pay the relayer in the transferred token or lower --payment",
+                if pay.is_listed() { pay.remaining() } else { 0 }
+            )));
+        }
+    }
     if module.version.refuses_nonce_wrap() && allowance.nonce == coffer_core::MAX_TRANSFER_NONCE {
         return Err(Error::InvalidChange(
             "this allowance has used all 65,535 transfer nonces; the Safe must set up a new delegate".into(),

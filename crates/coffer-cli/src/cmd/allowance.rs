@@ -525,6 +525,13 @@ impl RelayArgs {
             );
             f.add("from Safe", signed.safe);
             f.add("delegate", format!("{} (signature checked)", signed.delegate));
+            if payment > 0 {
+                let (psym, pdec) = token_units(&provider, signed.payment_token).await?;
+                f.add(
+                    "relayer refund",
+                    format!("{} {psym} to this wallet", format_units(U256::from(payment), pdec)),
+                );
+            }
             f.add(
                 "left before",
                 format!(
@@ -548,7 +555,8 @@ impl RelayArgs {
             return print_json(&json!({
                 "safe": signed.safe, "delegate": signed.delegate, "token": signed.token, "to": signed.to,
                 "amount": amount.to_string(), "nonce": signed.nonce, "digest": prepared.digest,
-                "relayer": relayer, "transaction": receipt.transaction_hash,
+                "relayer": relayer, "paymentToken": signed.payment_token, "payment": payment.to_string(),
+                "transaction": receipt.transaction_hash,
             }));
         }
         println!("{}", receipt.transaction_hash);
@@ -570,6 +578,13 @@ pub(crate) struct TransferArgs {
     /// The amount, in the token's units.
     #[arg(long)]
     amount: String,
+    /// A refund to whoever sends the transfer (the relayer, paid to the transaction's origin), in the payment
+    /// token's units; it counts against the delegate's allowance of that token.
+    #[arg(long, value_name = "AMOUNT")]
+    payment: Option<String>,
+    /// The token of `--payment`: `ETH` or an ERC-20 address (default: `--token`).
+    #[arg(long, value_name = "TOKEN", requires = "payment")]
+    payment_token: Option<String>,
     /// The delegate (`hash` only; `transfer` uses the wallet's address).
     #[arg(long)]
     delegate: Option<String>,
@@ -617,7 +632,20 @@ impl TransferArgs {
                 out.display()
             )));
         }
-        let prepared = prepare_transfer(&provider, module, safe, delegate, token, to, amount, None)
+        let payment = match &self.payment {
+            None => None,
+            Some(p) => {
+                let ptoken = match &self.payment_token {
+                    Some(t) => parse_token(t)?,
+                    None => token,
+                };
+                let (psym, pdec) = token_units(&provider, ptoken).await?;
+                let units = base_units("--payment", p, pdec)?;
+                Some((ptoken, units, format!("{} {psym}", format_units(U256::from(units), pdec))))
+            }
+        };
+        let pay = payment.as_ref().map(|(t, u, _)| (*t, *u)).filter(|(_, u)| *u > 0);
+        let prepared = prepare_transfer(&provider, module, safe, delegate, token, to, amount, pay)
             .await
             .map_err(|e| match e {
                 coffer_chain::Error::InvalidChange(m) => bad_input(m),
@@ -634,6 +662,7 @@ impl TransferArgs {
             "domainSeparator": domain, "structHash": struct_hash, "digest": prepared.digest,
             "checkedOnChain": true, "typedData": typed.clone().unwrap_or(Value::Null),
             "remainingBefore": prepared.allowance.remaining().to_string(),
+            "paymentToken": t.payment_token, "payment": t.payment.to_string(),
         });
         if !self.json {
             let mut f = Fields::default();
@@ -643,6 +672,9 @@ impl TransferArgs {
                 format!("{} {symbol} to {to}", format_units(U256::from(amount), decimals)),
             );
             f.add("from Safe", safe);
+            if let Some((_, _, shown)) = &payment {
+                f.add("relayer refund", format!("{shown} to whoever sends the transfer"));
+            }
             f.add("delegate", delegate);
             f.add(
                 "left before",
