@@ -1,6 +1,7 @@
-//! `coffer allowance list | set | reset | delete | remove-delegate | transfer | hash`: spending limits on coffer's
-//! `CofferAllowanceModule` or a canonical AllowanceModule. The Safe-side changes are proposals through the normal
-//! propose/sign/execute flow (and its signing gate); `transfer` is sent by the delegate alone. Logic lives in
+//! `coffer allowance list | set | reset | delete | remove-delegate | transfer | hash | relay`: spending limits on
+//! coffer's `CofferAllowanceModule` or a canonical AllowanceModule. The Safe-side changes are proposals through
+//! the normal propose/sign/execute flow (and its signing gate); `transfer` is sent by the delegate alone, or
+//! signed by it alone into `--out FILE` that anyone sends with `relay FILE` (re-checked against the chain). Logic lives in
 //! `coffer_chain::allowance` and `coffer_core::allowance`; this file parses, calls and prints.
 
 use std::path::{Path, PathBuf};
