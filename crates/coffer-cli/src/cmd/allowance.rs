@@ -612,6 +612,11 @@ impl TransferArgs {
         let module = module_info(&provider, &self.target.module).await?;
         let (symbol, decimals) = token_units(&provider, token).await?;
         let amount = base_units("--amount", &self.amount, decimals)?;
+        if hash_only && self.out.is_some() {
+            return Err(bad_input(
+                "allowance hash does not sign: use allowance transfer --out FILE",
+            ));
+        }
         let (delegate, sender) = match (&self.delegate, hash_only) {
             (Some(d), true) => (parse::address("--delegate", d)?, None),
             (None, true) => return Err(bad_input("allowance hash needs --delegate")),
