@@ -7,6 +7,11 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+// The Ledger is coffer-signer's device double (no device or app image can run here), spoken to over the real
+// Speculos TCP transport, as in tests/tests/drill.rs.
+#[path = "../../crates/coffer-signer/tests/common/mod.rs"]
+mod common;
+
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, B256, Bytes, U256, aliases::U48, keccak256},
@@ -687,5 +692,155 @@ async fn allowance_through_the_cli() {
         "left in this period",
     );
     assert_eq!(r.code, 2);
+    assert_eq!(chain.provider().get_balance(to.parse().unwrap()).await.unwrap(), bal);
+}
+
+/// The delegate signs ALONE on a Ledger (hashed EIP-712, device preview of domain and message hash) into a file
+/// (`allowance transfer --out`, never overwritten); another key relays it (`allowance relay`) after the digest
+/// is recomputed from the chain. Within the limit it pays (and refunds the relayer its `--payment`); a second
+/// signed file above what is left is refused (exit 2, nothing sent); a file whose amount was altered, or whose
+/// nonce was used, is refused (exit 2).
+#[tokio::test(flavor = "multi_thread")]
+async fn allowance_ledger_delegate_relayed() {
+    use coffer_e2e::{Cli, Run, key_hex};
+    use std::sync::Arc;
+    async fn run(cli: &Arc<Cli>, args: &[&str]) -> Run {
+        let cli = Arc::clone(cli);
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        tokio::task::spawn_blocking(move || {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli.run(&a)
+        })
+        .await
+        .unwrap()
+    }
+    let chain = TestChain::spawn().await.unwrap();
+    let cli = Arc::new(Cli::new(chain.endpoint()));
+    let payer = key_hex(chain.signer(0));
+    cli.json(&["contracts", "deploy", "--private-key", &payer]);
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
+    let safe = cli.create_safe(&owners, 2, &payer);
+    cli.ok(&["send", "--to", &safe, "--value", "3ether", "--private-key", &payer]);
+    let delegate = chain.address(DELEGATE).to_string();
+    let hash = cli.ok(&[
+        "allowance",
+        "set",
+        "--safe",
+        &safe,
+        "--delegate",
+        &delegate,
+        "--token",
+        "ETH",
+        "--amount",
+        "1",
+        "--period",
+        "1d",
+    ]);
+    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(1))]);
+    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(2))]);
+    cli.ok(&["tx", "execute", &hash, "--private-key", &payer]);
+
+    // anvil's mnemonic is the double's seed: the Ledger at m/44'/60'/0'/0/5 holds the delegate's key.
+    let ledger = common::LedgerDouble::spawn().await;
+    let path = format!("m/44'/60'/0'/0/{DELEGATE}");
+    let to = "0x000000000000000000000000000000000000bEEF";
+    let sign = |amount: &'static str, file: std::path::PathBuf, extra: &'static [&'static str]| {
+        let (cli, safe, url, path) =
+            (Arc::clone(&cli), safe.clone(), ledger.url.clone(), path.clone());
+        async move {
+            let f = file.to_str().unwrap().to_owned();
+            let mut args = vec![
+                "allowance",
+                "transfer",
+                "--safe",
+                &safe,
+                "--token",
+                "ETH",
+                "--to",
+                to,
+                "--amount",
+                amount,
+                "--out",
+                &f,
+                "--ledger-url",
+                &url,
+                "--hd-path",
+                &path,
+            ];
+            args.extend_from_slice(extra);
+            run(&cli, &args).await
+        }
+    };
+    let a = cli.file("a.json");
+    let r = sign("0.6", a.clone(), &["--payment", "0.05"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Ledger hashed EIP-712"), "no device preview:\n{}", r.stderr);
+    assert!(r.stderr.contains("left before"), "{}", r.stderr);
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&a).unwrap()).unwrap();
+    assert_eq!(
+        saved["delegate"].as_str().unwrap().parse::<Address>().unwrap(),
+        chain.address(DELEGATE)
+    );
+    assert_eq!(saved["nonce"], 1);
+    assert_eq!(saved["payment"], "50000000000000000");
+    assert!(r.stderr.contains("relayer refund"), "{}", r.stderr);
+    // Never overwritten.
+    let r = sign("0.6", a.clone(), &[]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("exists"), "{}", r.stderr);
+    // A second transfer signed at the same nonce (0.7 fits the 1 ETH before A is sent).
+    let b = cli.file("b.json");
+    assert_eq!(sign("0.7", b.clone(), &[]).await.code, 0);
+    assert_eq!(chain.provider().get_balance(to.parse().unwrap()).await.unwrap(), U256::ZERO);
+
+    // A tampered file (amount raised) is refused before sending.
+    let mut forged = saved.clone();
+    forged["amount"] = "900000000000000000".into();
+    let c = cli.file("forged.json");
+    std::fs::write(&c, forged.to_string()).unwrap();
+    let relayer = key_hex(chain.signer(8));
+    let r =
+        run(&cli, &["allowance", "relay", c.to_str().unwrap(), "--private-key", &relayer]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("recomputed from the chain"), "{}", r.stderr);
+
+    // Anyone relays A: the Safe pays 0.6 ETH, the delegate sent nothing.
+    let d_nonce = chain.provider().get_transaction_count(chain.address(DELEGATE)).await.unwrap();
+    let relayer_before = chain.provider().get_balance(chain.address(8)).await.unwrap();
+    let r = run(
+        &cli,
+        &["allowance", "relay", a.to_str().unwrap(), "--private-key", &relayer, "--json"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["relayer"].as_str().unwrap().parse::<Address>().unwrap(), chain.address(8));
+    // The relayer got its 0.05 ETH refund (net of the gas it paid).
+    let tx: B256 = v["transaction"].as_str().unwrap().parse().unwrap();
+    let receipt = chain.provider().get_transaction_receipt(tx).await.unwrap().unwrap();
+    let gas = U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+    assert_eq!(
+        chain.provider().get_balance(chain.address(8)).await.unwrap(),
+        relayer_before - gas + U256::from(5 * 10u128.pow(16))
+    );
+    let bal = chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    assert_eq!(bal, U256::from(6 * 10u128.pow(17)));
+    assert_eq!(
+        chain.provider().get_transaction_count(chain.address(DELEGATE)).await.unwrap(),
+        d_nonce
+    );
+
+    // B (0.7) is above the 0.35 left: refused, exit 2, nothing sent.
+    let r =
+        run(&cli, &["allowance", "relay", b.to_str().unwrap(), "--private-key", &relayer]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("left in this period"), "{}", r.stderr);
+    assert_eq!(chain.provider().get_balance(to.parse().unwrap()).await.unwrap(), bal);
+    // A again: its nonce is used.
+    let r =
+        run(&cli, &["allowance", "relay", a.to_str().unwrap(), "--private-key", &relayer]).await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
     assert_eq!(chain.provider().get_balance(to.parse().unwrap()).await.unwrap(), bal);
 }

@@ -388,6 +388,15 @@ pub async fn prepare_transfer<P: Provider>(
             allowance.spent
         )));
     }
+    if payment > 0 && payment_token != token {
+        let pay = read_allowance(provider, module.address, safe, delegate, payment_token).await?;
+        if !pay.is_listed() || payment > pay.remaining() {
+            return Err(Error::InvalidChange(format!(
+                "the relayer payment needs {payment} of token {payment_token} but the delegate's allowance for it has only {} left: pay the relayer in the transferred token or lower --payment",
+                if pay.is_listed() { pay.remaining() } else { 0 }
+            )));
+        }
+    }
     if module.version.refuses_nonce_wrap() && allowance.nonce == coffer_core::MAX_TRANSFER_NONCE {
         return Err(Error::InvalidChange(
             "this allowance has used all 65,535 transfer nonces; the Safe must set up a new delegate".into(),
@@ -456,4 +465,109 @@ pub async fn enabled_spending_limits<P: Provider>(
         out.push((found, rows.into_iter().filter(|r| r.state.is_listed()).collect()));
     }
     Ok(out)
+}
+
+/// A delegate's transfer signed offline (`allowance transfer --out`), which anyone may relay
+/// (`allowance relay`). Every field is re-derived from the chain before sending: see [`check_signed_transfer`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedTransfer {
+    /// The chain id of the EIP-712 domain.
+    pub chain_id: u64,
+    /// The AllowanceModule.
+    pub module: Address,
+    /// The Safe paying.
+    pub safe: Address,
+    /// The delegate who signed.
+    pub delegate: Address,
+    /// The token (zero address: ether).
+    pub token: Address,
+    /// The recipient.
+    pub to: Address,
+    /// The amount in base units (decimal string).
+    pub amount: String,
+    /// The relayer payment token.
+    pub payment_token: Address,
+    /// The relayer payment in base units (decimal string).
+    pub payment: String,
+    /// The transfer nonce the delegate signed.
+    pub nonce: u16,
+    /// The digest the delegate signed.
+    pub digest: B256,
+    /// The delegate's 65-byte signature `r ‖ s ‖ v`.
+    pub signature: Bytes,
+}
+
+impl SignedTransfer {
+    /// The file for `prepared` signed with `signature`.
+    pub fn new(prepared: &PreparedTransfer, signature: &[u8]) -> Self {
+        let t = &prepared.transfer;
+        Self {
+            chain_id: prepared.chain_id,
+            module: prepared.module.address,
+            safe: t.safe,
+            delegate: prepared.delegate,
+            token: t.token,
+            to: t.to,
+            amount: t.amount.to_string(),
+            payment_token: t.payment_token,
+            payment: t.payment.to_string(),
+            nonce: t.nonce,
+            digest: prepared.digest,
+            signature: Bytes::copy_from_slice(signature),
+        }
+    }
+
+    /// The amount and payment as numbers.
+    pub fn amounts(&self) -> Result<(u128, u128)> {
+        let num = |what: &str, s: &str| {
+            s.parse::<u128>().map_err(|_| {
+                Error::InvalidChange(format!(
+                    "the signed transfer's {what} {s:?} is not a whole number of base units"
+                ))
+            })
+        };
+        Ok((num("amount", &self.amount)?, num("payment", &self.payment)?))
+    }
+}
+
+/// Checks a signed transfer against `prepared`, the same transfer prepared again from the chain
+/// ([`prepare_transfer`]: nonce read, digest recomputed and matched with `generateTransferHash`, allowance
+/// checked): same chain, nonce and digest, and the signature recovers to the delegate.
+pub fn check_signed_transfer(prepared: &PreparedTransfer, signed: &SignedTransfer) -> Result<()> {
+    if signed.chain_id != prepared.chain_id {
+        return Err(Error::InvalidChange(format!(
+            "the transfer was signed for chain {}, this RPC is chain {}: use the RPC of chain {}",
+            signed.chain_id, prepared.chain_id, signed.chain_id
+        )));
+    }
+    if signed.nonce != prepared.transfer.nonce {
+        return Err(Error::InvalidChange(format!(
+            "the transfer was signed for nonce {} but the allowance is at nonce {}: it was already used or replaced; ask the delegate to sign again",
+            signed.nonce, prepared.transfer.nonce
+        )));
+    }
+    if signed.digest != prepared.digest {
+        return Err(Error::InvalidChange(format!(
+            "the file's digest {} is not the digest {} recomputed from the chain for these fields: the file was altered; ask the delegate to sign again",
+            signed.digest, prepared.digest
+        )));
+    }
+    let sigs = coffer_core::parse_signatures(&signed.signature, prepared.digest)
+        .map_err(|e| Error::InvalidChange(format!("the file's signature cannot be read: {e}")))?;
+    let recovered = match sigs.as_slice() {
+        [one] if signed.signature.len() == 65 => one.owner,
+        _ => {
+            return Err(Error::InvalidChange(
+                "the file's signature must be one 65-byte ECDSA signature".into(),
+            ));
+        }
+    };
+    if recovered != prepared.delegate {
+        return Err(Error::InvalidChange(format!(
+            "the signature recovers to {recovered}, not the delegate {}: refusing to relay it",
+            prepared.delegate
+        )));
+    }
+    Ok(())
 }

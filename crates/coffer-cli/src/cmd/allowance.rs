@@ -1,7 +1,10 @@
-//! `coffer allowance list | set | reset | delete | remove-delegate | transfer | hash`: spending limits on coffer's
-//! `CofferAllowanceModule` or a canonical AllowanceModule. The Safe-side changes are proposals through the normal
-//! propose/sign/execute flow (and its signing gate); `transfer` is sent by the delegate alone. Logic lives in
+//! `coffer allowance list | set | reset | delete | remove-delegate | transfer | hash | relay`: spending limits on
+//! coffer's `CofferAllowanceModule` or a canonical AllowanceModule. The Safe-side changes are proposals through
+//! the normal propose/sign/execute flow (and its signing gate); `transfer` is sent by the delegate alone, or
+//! signed by it alone into `--out FILE` that anyone sends with `relay FILE` (re-checked against the chain). Logic lives in
 //! `coffer_chain::allowance` and `coffer_core::allowance`; this file parses, calls and prints.
+
+use std::path::{Path, PathBuf};
 
 use alloy::{
     primitives::{Address, U256},
@@ -10,8 +13,9 @@ use alloy::{
 use clap::{Args, Subcommand};
 use coffer_chain::{
     allowance::{
-        AllowanceModuleInfo, AllowanceSetting, default_allowance_module, detect_allowance_module,
-        module_call_tx, prepare_transfer, read_allowances, send_transfer, set_allowances_tx,
+        AllowanceModuleInfo, AllowanceSetting, SignedTransfer, check_signed_transfer,
+        default_allowance_module, detect_allowance_module, module_call_tx, prepare_transfer,
+        read_allowances, send_transfer, set_allowances_tx,
     },
     read_safe,
 };
@@ -52,6 +56,9 @@ pub(crate) enum AllowanceCmd {
     Transfer(TransferArgs),
     /// Print a transfer's EIP-712 domain separator, struct hash and digest, checked on chain.
     Hash(TransferArgs),
+    /// Send a transfer the delegate signed offline (`transfer --out FILE`), from any wallet, after checking it
+    /// against the digest recomputed from the chain.
+    Relay(RelayArgs),
 }
 
 impl AllowanceCmd {
@@ -64,6 +71,7 @@ impl AllowanceCmd {
             Self::RemoveDelegate(a) => a.run().await,
             Self::Transfer(a) => a.run(false).await,
             Self::Hash(a) => a.run(true).await,
+            Self::Relay(a) => a.run().await,
         }
     }
 }
@@ -440,6 +448,123 @@ impl RemoveArgs {
     }
 }
 
+/// The wallet of `allowance transfer`: a key that sends, or any signer that signs into `--out`.
+enum Sender {
+    Key(coffer_signer::TxSender),
+    Offline(coffer_signer::WalletSigner),
+}
+
+/// Writes `text` to `path` atomically, refusing to replace an existing file (hard link of a temporary file).
+fn write_new(path: &Path, text: &str) -> eyre::Result<()> {
+    let tmp = path.with_extension("tmp-coffer");
+    std::fs::write(&tmp, text)?;
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            bad_input(format!("{} exists: choose another --out file", path.display()))
+        } else {
+            eyre::eyre!("cannot write {}: {e}", path.display())
+        }
+    })
+}
+
+/// Arguments of `allowance relay`.
+#[derive(Debug, Args)]
+pub(crate) struct RelayArgs {
+    /// The signed transfer written by `allowance transfer --out`.
+    file: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    rpc: RpcOpts,
+    /// The relayer's wallet, which sends (and pays gas for) the transfer.
+    #[command(flatten)]
+    wallet: WalletOpts,
+}
+
+impl RelayArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let text = std::fs::read_to_string(&self.file).map_err(|e| {
+            bad_input(format!(
+                "cannot read {}: {e}; pass the file written by allowance transfer --out",
+                self.file.display()
+            ))
+        })?;
+        let signed: SignedTransfer = serde_json::from_str(&text).map_err(|e| {
+            bad_input(format!("{} is not a signed transfer ({e}); pass the file written by allowance transfer --out", self.file.display()))
+        })?;
+        let invalid = |e: coffer_chain::Error| match e {
+            coffer_chain::Error::InvalidChange(m) => bad_input(m),
+            other => other.into(),
+        };
+        let (amount, payment) = signed.amounts().map_err(invalid)?;
+        let provider = self.rpc.provider()?;
+        let module = detect_allowance_module(&provider, signed.module).await?;
+        let pay = (payment > 0).then_some((signed.payment_token, payment));
+        let prepared = prepare_transfer(
+            &provider,
+            module,
+            signed.safe,
+            signed.delegate,
+            signed.token,
+            signed.to,
+            amount,
+            pay,
+        )
+        .await
+        .map_err(invalid)?;
+        check_signed_transfer(&prepared, &signed).map_err(invalid)?;
+        let (symbol, decimals) = token_units(&provider, signed.token).await?;
+        if !self.json {
+            let mut f = Fields::default();
+            f.add("module", format!("{} ({})", module.address, module.label()));
+            f.add(
+                "pay",
+                format!("{} {symbol} to {}", format_units(U256::from(amount), decimals), signed.to),
+            );
+            f.add("from Safe", signed.safe);
+            f.add("delegate", format!("{} (signature checked)", signed.delegate));
+            if payment > 0 {
+                let (psym, pdec) = token_units(&provider, signed.payment_token).await?;
+                f.add(
+                    "relayer refund",
+                    format!("{} {psym} to this wallet", format_units(U256::from(payment), pdec)),
+                );
+            }
+            f.add(
+                "left before",
+                format!(
+                    "{} of {} {symbol}",
+                    format_units(U256::from(prepared.allowance.remaining()), decimals),
+                    format_units(U256::from(prepared.allowance.amount), decimals)
+                ),
+            );
+            f.add(
+                "digest",
+                format!("{} (recomputed from the chain)", device_hex(&prepared.digest)),
+            );
+            eprint!("{}", f.render());
+        }
+        let signer = self.wallet.signer().await?;
+        let key = sending_key(&signer)?;
+        let relayer = key.address();
+        let sending = self.rpc.signing_provider(key)?;
+        let receipt = send_transfer(&sending, &prepared, &signed.signature, relayer).await?;
+        if self.json {
+            return print_json(&json!({
+                "safe": signed.safe, "delegate": signed.delegate, "token": signed.token, "to": signed.to,
+                "amount": amount.to_string(), "nonce": signed.nonce, "digest": prepared.digest,
+                "relayer": relayer, "paymentToken": signed.payment_token, "payment": payment.to_string(),
+                "transaction": receipt.transaction_hash,
+            }));
+        }
+        println!("{}", receipt.transaction_hash);
+        Ok(())
+    }
+}
+
 /// Arguments of `allowance transfer` and `allowance hash`.
 #[derive(Debug, Args)]
 pub(crate) struct TransferArgs {
@@ -454,9 +579,20 @@ pub(crate) struct TransferArgs {
     /// The amount, in the token's units.
     #[arg(long)]
     amount: String,
+    /// A refund to whoever sends the transfer (the relayer, paid to the transaction's origin), in the payment
+    /// token's units; it counts against the delegate's allowance of that token.
+    #[arg(long, value_name = "AMOUNT")]
+    payment: Option<String>,
+    /// The token of `--payment`: `ETH` or an ERC-20 address (default: `--token`).
+    #[arg(long, value_name = "TOKEN", requires = "payment")]
+    payment_token: Option<String>,
     /// The delegate (`hash` only; `transfer` uses the wallet's address).
     #[arg(long)]
     delegate: Option<String>,
+    /// Sign only, and write the signed transfer to FILE (never overwritten) for anyone to send with
+    /// `allowance relay FILE` (`transfer` only).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -476,16 +612,46 @@ impl TransferArgs {
         let module = module_info(&provider, &self.target.module).await?;
         let (symbol, decimals) = token_units(&provider, token).await?;
         let amount = base_units("--amount", &self.amount, decimals)?;
+        if hash_only && self.out.is_some() {
+            return Err(bad_input(
+                "allowance hash does not sign: use allowance transfer --out FILE",
+            ));
+        }
         let (delegate, sender) = match (&self.delegate, hash_only) {
             (Some(d), true) => (parse::address("--delegate", d)?, None),
             (None, true) => return Err(bad_input("allowance hash needs --delegate")),
+            (_, false) if self.out.is_some() => {
+                let signer = self.wallet.signer().await?;
+                (signer.address(), Some(Sender::Offline(signer)))
+            }
             (_, false) => {
                 let signer = self.wallet.signer().await?;
                 let key = sending_key(&signer)?;
-                (key.address(), Some(key))
+                (key.address(), Some(Sender::Key(key)))
             }
         };
-        let prepared = prepare_transfer(&provider, module, safe, delegate, token, to, amount, None)
+        if let Some(out) = &self.out
+            && out.exists()
+        {
+            return Err(bad_input(format!(
+                "{} exists: choose another --out file (signed transfers are never overwritten)",
+                out.display()
+            )));
+        }
+        let payment = match &self.payment {
+            None => None,
+            Some(p) => {
+                let ptoken = match &self.payment_token {
+                    Some(t) => parse_token(t)?,
+                    None => token,
+                };
+                let (psym, pdec) = token_units(&provider, ptoken).await?;
+                let units = base_units("--payment", p, pdec)?;
+                Some((ptoken, units, format!("{} {psym}", format_units(U256::from(units), pdec))))
+            }
+        };
+        let pay = payment.as_ref().map(|(t, u, _)| (*t, *u)).filter(|(_, u)| *u > 0);
+        let prepared = prepare_transfer(&provider, module, safe, delegate, token, to, amount, pay)
             .await
             .map_err(|e| match e {
                 coffer_chain::Error::InvalidChange(m) => bad_input(m),
@@ -502,6 +668,7 @@ impl TransferArgs {
             "domainSeparator": domain, "structHash": struct_hash, "digest": prepared.digest,
             "checkedOnChain": true, "typedData": typed.clone().unwrap_or(Value::Null),
             "remainingBefore": prepared.allowance.remaining().to_string(),
+            "paymentToken": t.payment_token, "payment": t.payment.to_string(),
         });
         if !self.json {
             let mut f = Fields::default();
@@ -511,6 +678,9 @@ impl TransferArgs {
                 format!("{} {symbol} to {to}", format_units(U256::from(amount), decimals)),
             );
             f.add("from Safe", safe);
+            if let Some((_, _, shown)) = &payment {
+                f.add("relayer refund", format!("{shown} to whoever sends the transfer"));
+            }
             f.add("delegate", delegate);
             f.add(
                 "left before",
@@ -546,7 +716,34 @@ impl TransferArgs {
                 Ok(())
             };
         }
-        let Some(key) = sender else { return Err(bad_input("no wallet to send with")) };
+        let key = match sender {
+            Some(Sender::Key(key)) => key,
+            Some(Sender::Offline(signer)) => {
+                let out = self.out.as_deref().unwrap_or(Path::new("transfer.json"));
+                let Some(typed) = typed else {
+                    return Err(bad_input(
+                        "AllowanceModule 0.1.0 has no valid EIP-712 typed data for a device to sign; send the transfer with the delegate's own wallet (without --out)",
+                    ));
+                };
+                let sig =
+                    signer.sign_typed_digest(&typed, domain, struct_hash, prepared.digest).await?;
+                if !self.json && !sig.device_method.is_empty() {
+                    eprintln!("signed on the device: {}", sig.device_method);
+                }
+                let signed = SignedTransfer::new(&prepared, &sig.bytes);
+                write_new(out, &serde_json::to_string_pretty(&signed)?)?;
+                let mut v = v;
+                v["file"] = json!(out);
+                v["signature"] = json!(signed.signature);
+                return if self.json {
+                    print_json(&v)
+                } else {
+                    println!("{}", out.display());
+                    Ok(())
+                };
+            }
+            None => return Err(bad_input("no wallet to send with")),
+        };
         let sending = self.rpc.signing_provider(key)?;
         let receipt = send_transfer(&sending, &prepared, &[], delegate).await?;
         let mut v = v;
