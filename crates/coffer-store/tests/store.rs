@@ -464,8 +464,13 @@ fn a_relay_nonce_is_claimed_once_across_reopens_and_a_v1_store_is_migrated() {
     let tmp = tempfile::tempdir().unwrap();
     let store = Store::open(tmp.path()).unwrap();
     drop(store);
-    // A store written by the previous version (schema 1, no relay table) is migrated on open.
-    raw(tmp.path()).execute_batch("DROP TABLE relay_sends; PRAGMA user_version = 1;").unwrap();
+    // A store written by the previous version (the schema before the relay table) is migrated on open.
+    raw(tmp.path())
+        .execute_batch(&format!(
+            "DROP TABLE relay_sends; PRAGMA user_version = {};",
+            SCHEMA_VERSION - 1
+        ))
+        .unwrap();
     let store = Store::open(tmp.path()).unwrap();
     let safe = Address::repeat_byte(0x5a);
     let (h1, h2) = (B256::repeat_byte(1), B256::repeat_byte(2));
