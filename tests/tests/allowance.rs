@@ -534,7 +534,9 @@ async fn allowance_registry_rules_and_tokens() {
     let reason =
         s.chain.revert_reason(transfer_request(&prep, &[], delegate)).await.unwrap().unwrap();
     assert!(reason.contains("returned false"), "{reason}");
-    assert!(send_transfer(p, &prep, &[], delegate).await.is_err());
+    // The refusal is checked by eth_call above, not by a failing send: a send that fails its gas
+    // estimate still takes a nonce from the provider's cache, and the delegate's next transaction
+    // would then wait forever behind the gap (seen once in CI).
     assert_eq!(read_allowance(p, s.module, s.safe.address, delegate, odd).await.unwrap().spent, 0);
     s.chain.send_tx(set_mode(2)).await.unwrap();
     send_transfer(p, &prep, &[], delegate).await.unwrap();
