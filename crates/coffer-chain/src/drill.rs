@@ -52,16 +52,7 @@ pub fn utc_date_today() -> String {
 
 /// The UTC date (`YYYY-MM-DD`) of a Unix time in seconds.
 pub fn utc_date(unix_secs: u64) -> String {
-    // Days since 1970-01-01 to a civil date (proleptic Gregorian).
-    let z = (unix_secs / 86_400) as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = coffer_core::civil_date_utc(unix_secs);
     format!("{y:04}-{m:02}-{d:02}")
 }
 

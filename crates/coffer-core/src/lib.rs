@@ -3,6 +3,7 @@
 mod allowance;
 mod amount;
 pub mod csv_airdrop;
+mod date;
 mod decode;
 mod error;
 mod hash;
@@ -25,6 +26,7 @@ pub use allowance::{
 };
 pub use amount::{format_units, parse_units};
 pub use csv_airdrop::{PayoutRow, parse_csv, rows_to_entries};
+pub use date::{civil_date_utc, utc_timestamp};
 pub use decode::{CallKind, DecodedCall, Risk, decode_call, message_text};
 pub use error::{Error, Result, RowError};
 pub use hash::{

@@ -10,31 +10,14 @@ pub(crate) fn now_iso() -> String {
 
 /// Formats seconds since the epoch (UTC) plus microseconds.
 pub(crate) fn iso_from_unix(secs: u64, micros: u32) -> String {
-    let days = secs / 86_400;
     let rem = secs % 86_400;
-    let (y, m, d) = civil_date(days);
+    let (y, m, d) = coffer_core::civil_date_utc(secs);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{micros:06}Z",
         rem / 3600,
         (rem % 3600) / 60,
         rem % 60
     )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01: counts whole 400-year eras (146,097 days each) from
-/// 0000-03-01, then the year within the era, with years starting in March so that the leap day comes last.
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

@@ -129,19 +129,8 @@ fn base_units(what: &str, s: &str, decimals: u8) -> eyre::Result<u128> {
 
 fn utc(min: u64) -> String {
     let secs = min * 60;
-    let days = secs / 86_400;
-    let (h, m) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02} UTC")
+    let (y, mo, d) = coffer_core::civil_date_utc(secs);
+    format!("{y:04}-{mo:02}-{d:02} {:02}:{:02} UTC", secs % 86_400 / 3_600, secs % 3_600 / 60)
 }
 
 /// Arguments of `allowance list`.

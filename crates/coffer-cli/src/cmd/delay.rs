@@ -119,19 +119,7 @@ pub(crate) fn human(secs: u64) -> String {
 }
 
 pub(crate) fn utc(ts: u64) -> String {
-    let days = ts / 86_400;
-    let rem = ts % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3_600, rem % 3_600 / 60, rem % 60)
+    coffer_core::utc_timestamp(ts)
 }
 
 pub(crate) async fn latest_time(provider: &DynProvider) -> eyre::Result<u64> {
