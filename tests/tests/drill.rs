@@ -19,6 +19,10 @@ use alloy::{
     providers::Provider,
 };
 use coffer_chain::{
+    guard::{
+        allow_delegate_call_tx, allow_selector_tx, allow_target_tx, deploy_allowlist_guard,
+        install_tx, parse_selector,
+    },
     read_safe,
     test_utils::{Implementation, TestChain},
 };
@@ -31,6 +35,28 @@ fn tool(name: &str, args: &[&str]) -> Vec<u8> {
     });
     assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
+}
+
+/// The PDF's last page rendered (`pdftoppm`) and its QR code decoded (`zbarimg`), as JSON.
+fn qr_of(pdf: &std::path::Path) -> Value {
+    let pdf_s = pdf.to_str().unwrap();
+    let info = String::from_utf8(tool("pdfinfo", &[pdf_s])).unwrap();
+    let pages: String = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .unwrap()
+        .trim_start_matches("Pages:")
+        .trim()
+        .to_owned();
+    let png_base = pdf.with_extension("qr");
+    let base_s = png_base.to_str().unwrap();
+    tool(
+        "pdftoppm",
+        &["-r", "200", "-png", "-singlefile", "-f", &pages, "-l", &pages, pdf_s, base_s],
+    );
+    let png = format!("{base_s}.png");
+    let decoded = String::from_utf8(tool("zbarimg", &["--raw", "-q", &png])).unwrap();
+    serde_json::from_str(decoded.trim()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -119,34 +145,83 @@ async fn sheet_of_a_safe_with_a_module_and_a_guard_reads_back() {
     assert!(md_text.contains("Alice (CFO)") && md_text.contains(&guard.to_string()));
 
     // The PDF's last page, rendered and its QR code decoded: the sheet's JSON.
-    let info = String::from_utf8(tool("pdfinfo", &[pdf.to_str().unwrap()])).unwrap();
-    let pages: String = info
-        .lines()
-        .find(|l| l.starts_with("Pages:"))
+    assert_eq!(qr_of(&pdf), sheet, "the QR code does not hold the sheet's JSON");
+
+    // A guard coffer cannot decode: the sheet says its settings could not be read.
+    let unknown = "its settings could not be read";
+    assert!(sheet["guard"]["settings"][0].as_str().unwrap().contains(unknown), "{sheet}");
+    assert!(text.contains(unknown), "{text}");
+
+    // coffer's allowlist guard with a delay of one hour: a target scoped to `transfer`, and a
+    // library, in force after the delay; then the guard installed, and a target added after, still
+    // pending. The sheet reads each back with its state (JSON, Markdown, PDF, QR).
+    const DELAY: u64 = 3600;
+    let allowlist =
+        deploy_allowlist_guard(provider, chain.deployer(), safe.address, DELAY).await.unwrap();
+    let token = chain.deploy_test_token().await.unwrap();
+    let transfer = parse_selector("transfer(address,uint256)").unwrap();
+    let payee = chain.address(8);
+    let nonce = || async { read_safe(provider, safe.address).await.unwrap().nonce };
+    let changes: [&dyn Fn(U256) -> coffer_core::SafeTx; 3] = [
+        &|n| allow_target_tx(allowlist, token, false, false, n),
+        &|n| allow_selector_tx(allowlist, token, transfer, n),
+        &|n| allow_delegate_call_tx(allowlist, suite.multi_send, n),
+    ];
+    for change in changes {
+        let tx = change(nonce().await);
+        safe.execute(provider, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    }
+    chain.advance_time(DELAY + 1).await.unwrap();
+    let info = read_safe(provider, safe.address).await.unwrap();
+    safe.execute(
+        provider,
+        &install_tx(&info, allowlist, info.nonce).unwrap(),
+        &[0, 1],
+        chain.deployer(),
+    )
+    .await
+    .unwrap();
+    let pending_tx = allow_target_tx(allowlist, payee, true, true, nonce().await);
+    safe.execute(provider, &pending_tx, &[0, 1], chain.deployer()).await.unwrap();
+    let now = chain.now().await.unwrap();
+    let in_force = coffer_core::utc_timestamp(now + DELAY);
+    for out in [&pdf, &json_path, &md] {
+        cli.ok(&["safe", "sheet", &safe_s, "--owners-file", of, "-o", out.to_str().unwrap()]);
+    }
+    let sheet: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(sheet["guard"]["address"], allowlist.to_string());
+    assert_eq!(sheet["guard"]["name"], "coffer CofferAllowlistGuard");
+    let settings: Vec<&str> = sheet["guard"]["settings"]
+        .as_array()
         .unwrap()
-        .trim_start_matches("Pages:")
-        .trim()
-        .to_owned();
-    let png_base = cli.file("qr");
-    tool(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-png",
-            "-singlefile",
-            "-f",
-            &pages,
-            "-l",
-            &pages,
-            pdf.to_str().unwrap(),
-            png_base.to_str().unwrap(),
-        ],
-    );
-    let png = format!("{}.png", png_base.to_str().unwrap());
-    let decoded = String::from_utf8(tool("zbarimg", &["--raw", "-q", &png])).unwrap();
-    let from_qr: Value = serde_json::from_str(decoded.trim()).unwrap();
-    assert_eq!(from_qr, sheet, "the QR code does not hold the sheet's JSON");
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let expected = [
+        "allowlist guard: delay 3600 s".to_owned(),
+        format!("target {token}: CALL active since "),
+        format!("selector 0xa9059cbb on {token}: active since "),
+        format!("library {} (DELEGATECALL): active since ", suite.multi_send),
+        format!(
+            "target {payee}: CALL PENDING until {in_force}; any function PENDING until {in_force}; ETH PENDING until {in_force}"
+        ),
+    ];
+    for needle in &expected {
+        assert!(
+            settings.iter().any(|l| l.starts_with(needle.as_str())),
+            "no {needle:?} in {settings:#?}"
+        );
+    }
+    assert!(settings.iter().any(|l| l.contains("listed functions only; no ETH")), "{settings:#?}");
+    assert_eq!(settings.len(), 5, "{settings:#?}");
+    let text = String::from_utf8(tool("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"])).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in &expected {
+        assert!(flat.contains(needle.as_str()), "the PDF's text lacks {needle:?}:\n{text}");
+    }
+    let md_text = std::fs::read_to_string(&md).unwrap();
+    assert!(md_text.contains(&format!("PENDING until {in_force}")), "{md_text}");
+    assert_eq!(qr_of(&pdf), sheet, "the QR code does not hold the sheet's JSON");
 
     // Bad input: a seed phrase in the owners file, an unknown extension. Exit 2, no file.
     let seeded = cli.file("seeded.json");

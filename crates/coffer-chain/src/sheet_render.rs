@@ -66,9 +66,12 @@ fn lines(s: &RecoverySheet) -> Vec<Line> {
         }
     }
     out.push(Field("guard".into(), optional(&s.guard)));
+    for line in s.guard.iter().flat_map(|g| &g.settings) {
+        out.push(Field("  guard setting".into(), line.clone()));
+    }
     out.push(Field("fallback handler".into(), optional(&s.fallback_handler)));
     out.push(Text(
-        "Each is named by its runtime code. The settings coffer can read inside a module (spending limits, a Delay's cooldown and proposers, recovery guardians) are listed under it, as read on chain when the sheet was made; settings of other modules and of the guard are read with that contract's own tool: check them there."
+        "Each is named by its runtime code. The settings coffer can read are listed under each (a module's spending limits, a Delay's cooldown and proposers, recovery guardians; the allowlist guard's delay and its allowed targets, selectors and libraries, active or pending), as read on chain when the sheet was made; settings of other modules and guards are read with that contract's own tool: check them there."
             .into(),
     ));
     out.push(Heading("Creation (what re-creates the same address)".into()));
