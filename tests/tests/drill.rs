@@ -3,12 +3,14 @@
 //! and a rebuild of a Safe on a second anvil with another chain id, at the same address, from
 //! the sheet alone. A key drill of a 2-of-3 Safe where one owner signs on a Ledger and one does
 //! not answer: the Safe's own verdict names the combination that works, and the history flags
-//! the stale owner.
+//! the stale owner. The same drill with Trezors (a core model and a Trezor One) and a refusal on
+//! the device.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-// The Ledger is coffer-signer's device double (no device or app image can run here), spoken to
-// over the real Speculos TCP transport, as in crates/coffer-cli/tests/wallet.rs.
+// The Ledger and the Trezor are coffer-signer's device doubles (no device, app image or Trezor
+// emulator can run here), spoken to over the real Speculos TCP transport and the real Trezor
+// emulator UDP link, as in crates/coffer-cli/tests/wallet.rs.
 #[path = "../../crates/coffer-signer/tests/common/mod.rs"]
 mod common;
 
@@ -583,4 +585,114 @@ async fn drill_signed_offline_through_a_file() {
     // Without --bundle, --offline is a usage error.
     let r = offline.run(&["drill", "sign", &s, "--offline", "--private-key", &k2]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// `drill sign --trezor` through the binary, against coffer-signer's Trezor double on the
+/// emulator's UDP link (`COFFER_TREZOR_EMULATOR`, as for trezor-user-env's emulator): a refusal
+/// on the device (exit 1, nothing recorded), then a core model (streaming
+/// `EthereumSignTypedData` of the SafeMessage) and a Trezor One (`EthereumSignTypedHash`), each
+/// checked against what the device showed, with a key owner in between; the Safe accepts every
+/// pair.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_of_a_2_of_3_with_trezors() {
+    use common::{User, trezor::TrezorDouble};
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Canonical141).await.unwrap();
+    // Owners: dev accounts 1, 2, 3 (anvil's mnemonic is the double's seed).
+    let safe = chain.create_safe_with(&suite, &[1, 2, 3], 2, 0).await.unwrap();
+    let cli = Cli::new(chain.endpoint());
+    let s = safe.address.to_string();
+    let started = cli.json(&["drill", "start", &s]);
+    let hash = started["safeMessageHash"].as_str().unwrap().to_owned();
+    let challenge = started["challenge"].as_str().unwrap().to_owned();
+    let addr = |x: &Value| x.as_str().unwrap().parse::<Address>().unwrap();
+
+    // Owner 1 on a Trezor Model T who cancels on the device: a clear error, exit 1, nothing
+    // recorded (the Safe's check still sees no signature, the history no drill).
+    let t = TrezorDouble::spawn_model("T");
+    let p1 = "m/44'/60'/0'/0/1";
+    let sign_t = ["drill", "sign", &s, "--trezor", "--hd-path", p1, "--json"];
+    let env_t = [("COFFER_TREZOR_EMULATOR", t.addr.as_str())];
+    *t.state.user.lock().unwrap() = User::Reject;
+    let r = cli.run_env(&sign_t, &env_t);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("rejected on the Trezor: nothing was signed"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let r = cli.run(&["drill", "check", &s]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("only 0 owner(s) signed"), "{}", r.stderr);
+    let st = cli.run(&["drill", "status", &s, "--json"]);
+    let v: Value = serde_json::from_str(&st.stdout).unwrap();
+    assert!(v["owners"].as_array().unwrap().iter().all(|o| o["lastDrill"].is_null()), "{v}");
+
+    // The same owner confirms: the core model streams the SafeMessage and shows its values.
+    *t.state.user.lock().unwrap() = User::Approve;
+    let r = cli.run_env(&sign_t, &env_t);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(addr(&v["owner"]), chain.address(1));
+    assert_eq!(v["signerKind"], "Trezor");
+    assert_eq!(v["path"], p1);
+    assert!(r.stderr.contains("Drill challenge") && r.stderr.contains(&hash), "{}", r.stderr);
+    assert!(r.stderr.contains("The Trezor will show, screen by screen"), "{}", r.stderr);
+    let received = t.received();
+    assert!(received.contains(&"EthereumSignTypedData".to_owned()), "{received:?}");
+    assert!(!received.contains(&"EthereumSignTypedHash".to_owned()), "{received:?}");
+    let shown = t.shown();
+    assert!(shown.contains(&("message".to_owned(), challenge.clone())), "{shown:?}");
+    assert!(shown.contains(&("verifyingContract".to_owned(), s.clone())), "{shown:?}");
+    assert!(shown.contains(&("chainId".to_owned(), chain.chain_id().to_string())), "{shown:?}");
+
+    // Owner 2 with a key: the pair (Trezor T, key) is accepted by the Safe.
+    let k2 = key_hex(chain.signer(2));
+    cli.ok(&["drill", "sign", &s, "--private-key", &k2]);
+    let v = cli.json(&["drill", "check", &s]);
+    assert_eq!(v["passed"], true, "{v}");
+    assert_eq!(v["combinations"].as_array().unwrap().len(), 1, "{v}");
+    let missing: Vec<Address> = v["missing"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(missing, vec![chain.address(3)]);
+
+    // Owner 3 on a Trezor One: EthereumSignTypedHash; the two hashes it showed are the Safe's
+    // domain separator and a message hash that, joined, give the drill's Safe message hash.
+    let one = TrezorDouble::spawn_model("1");
+    let p3 = "m/44'/60'/0'/0/3";
+    let r = cli.run_env(
+        &["drill", "sign", &s, "--trezor", "--hd-path", p3, "--json"],
+        &[("COFFER_TREZOR_EMULATOR", one.addr.as_str())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(addr(&json_of(&r)["owner"]), chain.address(3));
+    let received = one.received();
+    assert!(received.contains(&"EthereumSignTypedHash".to_owned()), "{received:?}");
+    assert!(!received.contains(&"EthereumSignTypedData".to_owned()), "{received:?}");
+    let shown = one.shown();
+    let screen = |label: &str| -> alloy::primitives::B256 {
+        shown.iter().find(|(l, _)| l == label).unwrap().1.to_lowercase().parse().unwrap()
+    };
+    let domain = coffer_contracts::bindings::ISafe::new(safe.address, chain.provider())
+        .domainSeparator()
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(screen("Domain hash"), domain);
+    let mut pre = vec![0x19, 0x01];
+    pre.extend_from_slice(domain.as_slice());
+    pre.extend_from_slice(screen("Message hash").as_slice());
+    assert_eq!(alloy::primitives::keccak256(pre).to_string(), hash);
+
+    // Every pair of the three is accepted by the Safe itself, and nobody is stale.
+    let v = cli.json(&["drill", "check", &s]);
+    assert_eq!(v["passed"], true, "{v}");
+    let combos = v["combinations"].as_array().unwrap();
+    assert_eq!(combos.len(), 3, "{v}");
+    assert!(combos.iter().all(|c| c["accepted"] == true), "{v}");
+    let v = cli.json(&["drill", "status", &s]);
+    let owners = v["owners"].as_array().unwrap();
+    for (i, kind, path) in
+        [(1, "Trezor", Some(p1)), (2, "private key", None), (3, "Trezor", Some(p3))]
+    {
+        let o = owners.iter().find(|o| addr(&o["owner"]) == chain.address(i)).unwrap();
+        assert_eq!(o["signerKind"], kind, "{o}");
+        assert_eq!(o["path"].as_str(), path, "{o}");
+    }
 }
