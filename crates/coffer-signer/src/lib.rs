@@ -11,6 +11,7 @@ mod preview;
 mod send;
 mod signer;
 mod trezor;
+mod trezor_json;
 mod typed;
 
 pub use eip712::TypedSignature;
