@@ -744,6 +744,23 @@ mod tests {
         assert!(matches!(e, Error::TrezorNotFound { .. }), "{e}");
     }
 
+    #[tokio::test]
+    async fn trezor_emulator_address_from_the_environment() {
+        // COFFER_TREZOR_EMULATOR sends --trezor to that UDP address (nothing answers at this
+        // one), and alone it does not choose a Trezor.
+        let port = {
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.local_addr().unwrap().port()
+        };
+        let addr = format!("127.0.0.1:{port}");
+        let env = |name: &str| (name == ENV_TREZOR_EMULATOR).then(|| addr.clone());
+        let e = parse(&["--trezor"]).unwrap().signer_with_env(env).await.unwrap_err();
+        assert!(matches!(e, Error::TrezorNotFound { .. }), "{e}");
+        assert!(e.to_string().contains(&addr), "{e}");
+        let e = parse(&[]).unwrap().signer_with_env(env).await.unwrap_err();
+        assert!(matches!(e, Error::NoWallet), "{e}");
+    }
+
     fn rand_core_rng() -> impl alloy::signers::k256::elliptic_curve::rand_core::CryptoRngCore {
         alloy::signers::k256::elliptic_curve::rand_core::OsRng
     }
