@@ -374,4 +374,25 @@ async fn recovery_cli_guardians_managed_by_owners() {
     assert_eq!(status().await.1, 1);
     // Nothing pending: cancel is refused as bad input.
     cli.bad(&["recovery", "cancel", &safe], "nothing to cancel");
+
+    // Guardian 7 confirms on a Trezor One (EthereumSignTypedHash: the domain and message hashes)
+    // into a file; anyone submits it and, at threshold 1, the recovery starts.
+    let one = common::trezor::TrezorDouble::spawn_model("1");
+    let file = cli.file("g7-one.json");
+    let f = file.to_str().unwrap();
+    let n9 = chain.address(9).to_string();
+    let mut a = vec!["recovery", "confirm", &safe, "--new-owner", &n9];
+    a.extend(["--new-owner", &owners[1], "--new-owner", &owners[2], "--new-threshold", "2"]);
+    a.extend(["--out", f, "--trezor", "--hd-path", "m/44'/60'/0'/0/7"]);
+    let r = run_env(&cli, &a, &[("COFFER_TREZOR_EMULATOR", one.addr.as_str())]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Trezor EthereumSignTypedHash"), "{}", r.stderr);
+    let received = one.received();
+    assert!(received.contains(&"EthereumSignTypedHash".to_owned()), "{received:?}");
+    json(&cli, &["recovery", "execute", &safe, "--signatures", f, "--private-key", &payer]).await;
+    let st = json(&cli, &["recovery", "status", &safe]).await;
+    assert_eq!(st["pending"]["approvals"], 1, "{st}");
+    let news: Vec<Address> =
+        st["pending"]["newOwners"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(news, vec![chain.address(9), chain.address(2), chain.address(3)]);
 }
