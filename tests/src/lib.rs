@@ -16,12 +16,13 @@ use coffer_store::Store;
 use tempfile::TempDir;
 
 /// Environment variables that would let a test pick up a wallet or a store by accident.
-const SCRUBBED_ENV: [&str; 11] = [
+const SCRUBBED_ENV: [&str; 12] = [
     "ETH_PRIVATE_KEY",
     "ETH_MNEMONIC",
     "ETH_KEYSTORE",
     "ETH_PASSWORD",
     "COFFER_LEDGER_URL",
+    "COFFER_TREZOR_EMULATOR",
     "ETH_RPC_URL",
     "COFFER_HOME",
     "XDG_DATA_HOME",

@@ -559,6 +559,51 @@ async fn allowance_registry_rules_and_tokens() {
     let _ = Bytes::new();
 }
 
+/// Through the binary: coffer's suite deployed (`contracts deploy`, its JSON returned), and a
+/// 2-of-3 Safe of accounts 1, 2, 3 holding 3 ETH (its address returned).
+fn cli_safe_with_suite(
+    chain: &TestChain,
+    cli: &coffer_e2e::Cli,
+    payer: &str,
+) -> (serde_json::Value, String) {
+    let deployed = cli.json(&["contracts", "deploy", "--private-key", payer]);
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
+    let safe = cli.create_safe(&owners, 2, payer);
+    cli.ok(&["send", "--to", &safe, "--value", "3ether", "--private-key", payer]);
+    (deployed, safe)
+}
+
+/// `allowance set`: `delegate` may spend 1 ETH a day from `safe`; the proposal signed by owners 1
+/// and 2 and executed through `tx execute`. Returns its safeTxHash.
+fn allow_one_eth_a_day(
+    chain: &TestChain,
+    cli: &coffer_e2e::Cli,
+    safe: &str,
+    delegate: &str,
+    payer: &str,
+) -> String {
+    use coffer_e2e::key_hex;
+    let hash = cli.ok(&[
+        "allowance",
+        "set",
+        "--safe",
+        safe,
+        "--delegate",
+        delegate,
+        "--token",
+        "ETH",
+        "--amount",
+        "1",
+        "--period",
+        "1d",
+    ]);
+    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(1))]);
+    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(2))]);
+    cli.ok(&["tx", "execute", &hash, "--private-key", payer]);
+    hash
+}
+
 /// Through the binary: `contracts deploy` deploys the module; `allowance set` is one proposal (enable +
 /// addDelegate + setAllowance batch) that two owners sign and `tx execute` runs through the gate; `allowance
 /// list --json` shows the row; `allowance hash` gives the on-chain digest; the delegate's `allowance transfer`
@@ -569,13 +614,9 @@ async fn allowance_through_the_cli() {
     let chain = TestChain::spawn().await.unwrap();
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(0));
-    let deployed = cli.json(&["contracts", "deploy", "--private-key", &payer]);
+    let (deployed, safe) = cli_safe_with_suite(&chain, &cli, &payer);
     let module: Address =
         deployed["CofferAllowanceModule"]["address"].as_str().unwrap().parse().unwrap();
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
-    let safe = cli.create_safe(&owners, 2, &payer);
-    cli.ok(&["send", "--to", &safe, "--value", "3ether", "--private-key", &payer]);
     let delegate = chain.address(DELEGATE).to_string();
     let dkey = key_hex(chain.signer(DELEGATE));
 
@@ -597,25 +638,9 @@ async fn allowance_through_the_cli() {
         "period",
     );
     assert_eq!(bad.code, 2);
-    let hash = cli.ok(&[
-        "allowance",
-        "set",
-        "--safe",
-        &safe,
-        "--delegate",
-        &delegate,
-        "--token",
-        "ETH",
-        "--amount",
-        "1",
-        "--period",
-        "1d",
-    ]);
+    let hash = allow_one_eth_a_day(&chain, &cli, &safe, &delegate, &payer);
     let shown = cli.json(&["tx", "show", &hash]);
     assert_eq!(shown["tx"]["operation"], 1, "one MultiSendCallOnly batch: {shown}");
-    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(1))]);
-    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(2))]);
-    cli.ok(&["tx", "execute", &hash, "--private-key", &payer]);
 
     let list = cli.json(&["allowance", "list", "--safe", &safe]);
     assert_eq!(list["enabled"], true, "{list}");
@@ -660,39 +685,27 @@ async fn allowance_through_the_cli() {
         coffer_chain::allowance::onchain_transfer_hash(chain.provider(), module, &t).await.unwrap();
     assert_eq!(digest, onchain);
 
-    cli.ok(&[
-        "allowance",
-        "transfer",
-        "--safe",
-        &safe,
-        "--token",
-        "ETH",
-        "--to",
-        to,
-        "--amount",
-        "0.25",
-        "--private-key",
-        &dkey,
-    ]);
-    let bal = chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
-    assert_eq!(bal, U256::from(25 * 10u128.pow(16)));
-    let r = cli.bad(
-        &[
+    // The delegate's `allowance transfer` of `amount` ETH to `to`.
+    let transfer = |amount: &'static str| {
+        [
             "allowance",
             "transfer",
             "--safe",
-            &safe,
+            safe.as_str(),
             "--token",
             "ETH",
             "--to",
             to,
             "--amount",
-            "0.8",
+            amount,
             "--private-key",
-            &dkey,
-        ],
-        "left in this period",
-    );
+            dkey.as_str(),
+        ]
+    };
+    cli.ok(&transfer("0.25"));
+    let bal = chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    assert_eq!(bal, U256::from(25 * 10u128.pow(16)));
+    let r = cli.bad(&transfer("0.8"), "left in this period");
     assert_eq!(r.code, 2);
     assert_eq!(chain.provider().get_balance(to.parse().unwrap()).await.unwrap(), bal);
 }
@@ -719,29 +732,9 @@ async fn allowance_ledger_delegate_relayed() {
     let chain = TestChain::spawn().await.unwrap();
     let cli = Arc::new(Cli::new(chain.endpoint()));
     let payer = key_hex(chain.signer(0));
-    cli.json(&["contracts", "deploy", "--private-key", &payer]);
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    let owners: Vec<&str> = owners.iter().map(String::as_str).collect();
-    let safe = cli.create_safe(&owners, 2, &payer);
-    cli.ok(&["send", "--to", &safe, "--value", "3ether", "--private-key", &payer]);
+    let (_, safe) = cli_safe_with_suite(&chain, &cli, &payer);
     let delegate = chain.address(DELEGATE).to_string();
-    let hash = cli.ok(&[
-        "allowance",
-        "set",
-        "--safe",
-        &safe,
-        "--delegate",
-        &delegate,
-        "--token",
-        "ETH",
-        "--amount",
-        "1",
-        "--period",
-        "1d",
-    ]);
-    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(1))]);
-    cli.ok(&["tx", "sign", &hash, "--private-key", &key_hex(chain.signer(2))]);
-    cli.ok(&["tx", "execute", &hash, "--private-key", &payer]);
+    allow_one_eth_a_day(&chain, &cli, &safe, &delegate, &payer);
 
     // anvil's mnemonic is the double's seed: the Ledger at m/44'/60'/0'/0/5 holds the delegate's key.
     let ledger = common::LedgerDouble::spawn().await;

@@ -16,12 +16,28 @@ use alloy::{
     sol_types::{SolCall, SolValue},
 };
 use coffer_chain::{
+    SuiteAddresses,
     delay::{self, DelayParams, DelayStatus, QueueFlag, QueueState},
     read_safe,
     test_utils::{ETHER, Implementation, TestChain, TestSafe},
 };
 use coffer_contracts::bindings::{IDelay, ISafe};
 use coffer_core::{Operation, SafeTx};
+
+/// The two tests of a scenario: on coffer's Safe and on canonical 1.4.1.
+macro_rules! on_coffer_and_canonical_141 {
+    ($scenario:ident => $coffer:ident, $canonical:ident) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $coffer() {
+            $scenario(Implementation::Coffer).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $canonical() {
+            $scenario(Implementation::Canonical141).await;
+        }
+    };
+}
 
 const COOLDOWN: u64 = 100;
 const EXPIRATION: u64 = 1_000;
@@ -507,15 +523,7 @@ async fn differential(imp: Implementation) {
     assert_eq!(log_ours, log_zodiac, "on {imp}: CofferDelay and Zodiac Delay 1.0.1 differ");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn delay_differential_on_coffer_safe() {
-    differential(Implementation::Coffer).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn delay_differential_on_canonical_141() {
-    differential(Implementation::Canonical141).await;
-}
+on_coffer_and_canonical_141!(differential => delay_differential_on_coffer_safe, delay_differential_on_canonical_141);
 
 /// Signs `hash` by two owners and executes it, through the binary.
 fn sign_and_execute(cli: &coffer_e2e::Cli, hash: &str, k1: &str, k2: &str, payer: &str) {
@@ -632,19 +640,23 @@ async fn delay_cli_recovery_with_veto() {
     }
     .abi_encode();
     let swap_hex = format!("0x{}", alloy::primitives::hex::encode(&swap));
+    // The proposer queues the swap through the Delay.
+    let propose_swap = || {
+        cli.json(&[
+            "delay",
+            "propose",
+            "--delay",
+            &d,
+            "--to",
+            &safe,
+            "--data",
+            &swap_hex,
+            "--private-key",
+            &kp,
+        ])
+    };
     let before = chain.provider().get_block_number().await.unwrap();
-    let p = cli.json(&[
-        "delay",
-        "propose",
-        "--delay",
-        &d,
-        "--to",
-        &safe,
-        "--data",
-        &swap_hex,
-        "--private-key",
-        &kp,
-    ]);
+    let p = propose_swap();
     assert_eq!(p["index"], 0);
     // A non-proposer is refused with what to do.
     cli.bad(
@@ -691,18 +703,7 @@ async fn delay_cli_recovery_with_veto() {
     cli.bad(&["delay", "execute-next", "--delay", &d, "--private-key", &payer], "empty");
 
     // Proposed again, it runs after the cooldown: owner 1 is replaced.
-    let p = cli.json(&[
-        "delay",
-        "propose",
-        "--delay",
-        &d,
-        "--to",
-        &safe,
-        "--data",
-        &swap_hex,
-        "--private-key",
-        &kp,
-    ]);
+    let p = propose_swap();
     assert_eq!(p["index"], 1);
     chain.advance_time(3_600).await.unwrap();
     let r = cli.json(&["delay", "execute-next", "--delay", &d, "--private-key", &payer]);
@@ -798,15 +799,50 @@ fn sig_of(chain: &TestChain, i: usize, digest: B256) -> Bytes {
     Bytes::from(chain.signer(i).sign_hash_sync(&digest).unwrap().as_bytes().to_vec())
 }
 
+/// The start of every recovery scenario: a fresh chain with `imp`'s suite, a 2-of-3 test Safe
+/// (owners 0, 1, 2 of `create_test_safe`) and a recovery module with the `PERIOD` delay, not yet
+/// enabled on it.
+async fn recovery_fixture(imp: Implementation) -> (TestChain, SuiteAddresses, TestSafe, Address) {
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(imp).await.unwrap();
+    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
+    let module =
+        coffer_chain::recovery::deploy_recovery_module(chain.provider(), chain.deployer(), PERIOD)
+            .await
+            .unwrap();
+    (chain, suite, safe, module)
+}
+
+/// Enables `module` on `safe` with `guardians` and `threshold` (`setup_tx`, signed by owners 0
+/// and 1).
+async fn enable_recovery(
+    chain: &TestChain,
+    suite: &SuiteAddresses,
+    safe: &TestSafe,
+    module: Address,
+    guardians: &[Address],
+    threshold: u64,
+) {
+    let p = chain.provider();
+    let info = read_safe(p, safe.address).await.unwrap();
+    let tx = coffer_chain::recovery::setup_tx(
+        &info,
+        module,
+        guardians,
+        threshold,
+        suite.multi_send_call_only,
+        info.nonce,
+    )
+    .unwrap();
+    safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
+}
+
 async fn recovery_scenarios(imp: Implementation) {
     use coffer_chain::recovery::{self as rec, RecoveryStatus};
     use coffer_contracts::bindings::ISocialRecovery;
-    let owned = TestChain::spawn().await.unwrap();
+    let (owned, suite, safe, module) = recovery_fixture(imp).await;
     let chain = &owned;
-    let suite = chain.deploy_suite(imp).await.unwrap();
     let p = chain.provider();
-    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
-    let module = rec::deploy_recovery_module(p, chain.deployer(), PERIOD).await.unwrap();
     let m = ISocialRecovery::new(module, p);
     let guardians = [chain.address(6), chain.address(7), chain.address(8)];
     let info = read_safe(p, safe.address).await.unwrap();
@@ -817,8 +853,7 @@ async fn recovery_scenarios(imp: Implementation) {
         rec::setup_tx(&info, module, &[guardians[0], guardians[0]], 1, msco, info.nonce).is_err()
     );
     assert!(rec::setup_tx(&info, module, &guardians, 4, msco, info.nonce).is_err());
-    let tx = rec::setup_tx(&info, module, &guardians, 2, msco, info.nonce).unwrap();
-    safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    enable_recovery(chain, &suite, &safe, module, &guardians, 2).await;
     let status =
         |info: SafeInfoRef| async move { rec::read_recovery(p, module, &info.0).await.unwrap() };
     let st: RecoveryStatus = status(SafeInfoRef(read_safe(p, safe.address).await.unwrap())).await;
@@ -1004,15 +1039,7 @@ async fn recovery_scenarios(imp: Implementation) {
 /// `read_recovery` takes a `SafeInfo` by reference; the helper closure owns one.
 struct SafeInfoRef(coffer_chain::SafeInfo);
 
-#[tokio::test(flavor = "multi_thread")]
-async fn recovery_on_coffer_safe() {
-    recovery_scenarios(Implementation::Coffer).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn recovery_on_canonical_141() {
-    recovery_scenarios(Implementation::Canonical141).await;
-}
+on_coffer_and_canonical_141!(recovery_scenarios => recovery_on_coffer_safe, recovery_on_canonical_141);
 
 /// The §4 cases the scenario above leaves out: a contract guardian (a 2-of-2 Safe) confirming
 /// through `multiConfirmRecovery` with an ERC-1271 signature (its owners' signatures of the
@@ -1026,26 +1053,13 @@ async fn recovery_contract_guardian_and_bad_owners(imp: Implementation) {
     use coffer_chain::recovery as rec;
     use coffer_chain::test_utils::sign_hash;
     use coffer_core::{pack_signatures, recovery::RecoveryMessage, safe_message_hash};
-    let owned = TestChain::spawn().await.unwrap();
+    let (owned, suite, safe, module) = recovery_fixture(imp).await;
     let chain = &owned;
-    let suite = chain.deploy_suite(imp).await.unwrap();
     let p = chain.provider();
-    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
     // The guardian Safe: 2-of-2, owned by accounts 4 and 5.
     let gsafe = chain.create_safe_with(&suite, &[4, 5], 2, 7).await.unwrap();
-    let module = rec::deploy_recovery_module(p, chain.deployer(), PERIOD).await.unwrap();
     let g7 = chain.address(7);
-    let info = read_safe(p, safe.address).await.unwrap();
-    let tx = rec::setup_tx(
-        &info,
-        module,
-        &[gsafe.address, g7],
-        2,
-        suite.multi_send_call_only,
-        info.nonce,
-    )
-    .unwrap();
-    safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    enable_recovery(chain, &suite, &safe, module, &[gsafe.address, g7], 2).await;
     let owners_before = read_safe(p, safe.address).await.unwrap().owners;
     let threshold_before = read_safe(p, safe.address).await.unwrap().threshold;
 
@@ -1271,15 +1285,7 @@ impl ISocialRecoveryLocal {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn recovery_contract_guardian_and_bad_owners_on_coffer_safe() {
-    recovery_contract_guardian_and_bad_owners(Implementation::Coffer).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn recovery_contract_guardian_and_bad_owners_on_canonical_141() {
-    recovery_contract_guardian_and_bad_owners(Implementation::Canonical141).await;
-}
+on_coffer_and_canonical_141!(recovery_contract_guardian_and_bad_owners => recovery_contract_guardian_and_bad_owners_on_coffer_safe, recovery_contract_guardian_and_bad_owners_on_canonical_141);
 
 /// More §4 cases: wrong digests (another module, another nonce, the owners in another order);
 /// revoke and change threshold; W1 both ways (a revoked guardian's confirmation is not counted,
@@ -1290,19 +1296,13 @@ async fn recovery_contract_guardian_and_bad_owners_on_canonical_141() {
 async fn recovery_rotation_and_replacement(imp: Implementation) {
     use coffer_chain::recovery as rec;
     use coffer_contracts::bindings::ISocialRecovery;
-    let owned = TestChain::spawn().await.unwrap();
+    let (owned, suite, safe, module) = recovery_fixture(imp).await;
     let chain = &owned;
-    let suite = chain.deploy_suite(imp).await.unwrap();
     let p = chain.provider();
-    let safe = chain.create_test_safe(&suite, 3, 2).await.unwrap();
-    let module = rec::deploy_recovery_module(p, chain.deployer(), PERIOD).await.unwrap();
     let m = &ISocialRecovery::new(module, p);
     let safe_ref = &safe;
     let (g6, g7, g8) = (chain.address(6), chain.address(7), chain.address(8));
-    let info = read_safe(p, safe.address).await.unwrap();
-    let tx = rec::setup_tx(&info, module, &[g6, g7, g8], 2, suite.multi_send_call_only, info.nonce)
-        .unwrap();
-    safe.execute(p, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    enable_recovery(chain, &suite, &safe, module, &[g6, g7, g8], 2).await;
     let run = |build: BuildTx| async move {
         let info = read_safe(p, safe_ref.address).await.unwrap();
         let st = rec::read_recovery(p, module, &info).await.unwrap();
@@ -1478,12 +1478,4 @@ fn execute_recovery_data(msg: &coffer_core::recovery::RecoveryMessage) -> Vec<u8
     .abi_encode()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn recovery_rotation_and_replacement_on_coffer_safe() {
-    recovery_rotation_and_replacement(Implementation::Coffer).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn recovery_rotation_and_replacement_on_canonical_141() {
-    recovery_rotation_and_replacement(Implementation::Canonical141).await;
-}
+on_coffer_and_canonical_141!(recovery_rotation_and_replacement => recovery_rotation_and_replacement_on_coffer_safe, recovery_rotation_and_replacement_on_canonical_141);

@@ -3,12 +3,14 @@
 //! and a rebuild of a Safe on a second anvil with another chain id, at the same address, from
 //! the sheet alone. A key drill of a 2-of-3 Safe where one owner signs on a Ledger and one does
 //! not answer: the Safe's own verdict names the combination that works, and the history flags
-//! the stale owner.
+//! the stale owner. The same drill with Trezors (a core model and a Trezor One) and a refusal on
+//! the device.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-// The Ledger is coffer-signer's device double (no device or app image can run here), spoken to
-// over the real Speculos TCP transport, as in crates/coffer-cli/tests/wallet.rs.
+// The Ledger and the Trezor are coffer-signer's device doubles (no device, app image or Trezor
+// emulator can run here), spoken to over the real Speculos TCP transport and the real Trezor
+// emulator UDP link, as in crates/coffer-cli/tests/wallet.rs.
 #[path = "../../crates/coffer-signer/tests/common/mod.rs"]
 mod common;
 
@@ -19,6 +21,10 @@ use alloy::{
     providers::Provider,
 };
 use coffer_chain::{
+    guard::{
+        allow_delegate_call_tx, allow_selector_tx, allow_target_tx, deploy_allowlist_guard,
+        install_tx, parse_selector,
+    },
     read_safe,
     test_utils::{Implementation, TestChain},
 };
@@ -31,6 +37,28 @@ fn tool(name: &str, args: &[&str]) -> Vec<u8> {
     });
     assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
+}
+
+/// The PDF's last page rendered (`pdftoppm`) and its QR code decoded (`zbarimg`), as JSON.
+fn qr_of(pdf: &std::path::Path) -> Value {
+    let pdf_s = pdf.to_str().unwrap();
+    let info = String::from_utf8(tool("pdfinfo", &[pdf_s])).unwrap();
+    let pages: String = info
+        .lines()
+        .find(|l| l.starts_with("Pages:"))
+        .unwrap()
+        .trim_start_matches("Pages:")
+        .trim()
+        .to_owned();
+    let png_base = pdf.with_extension("qr");
+    let base_s = png_base.to_str().unwrap();
+    tool(
+        "pdftoppm",
+        &["-r", "200", "-png", "-singlefile", "-f", &pages, "-l", &pages, pdf_s, base_s],
+    );
+    let png = format!("{base_s}.png");
+    let decoded = String::from_utf8(tool("zbarimg", &["--raw", "-q", &png])).unwrap();
+    serde_json::from_str(decoded.trim()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -119,34 +147,83 @@ async fn sheet_of_a_safe_with_a_module_and_a_guard_reads_back() {
     assert!(md_text.contains("Alice (CFO)") && md_text.contains(&guard.to_string()));
 
     // The PDF's last page, rendered and its QR code decoded: the sheet's JSON.
-    let info = String::from_utf8(tool("pdfinfo", &[pdf.to_str().unwrap()])).unwrap();
-    let pages: String = info
-        .lines()
-        .find(|l| l.starts_with("Pages:"))
+    assert_eq!(qr_of(&pdf), sheet, "the QR code does not hold the sheet's JSON");
+
+    // A guard coffer cannot decode: the sheet says its settings could not be read.
+    let unknown = "its settings could not be read";
+    assert!(sheet["guard"]["settings"][0].as_str().unwrap().contains(unknown), "{sheet}");
+    assert!(text.contains(unknown), "{text}");
+
+    // coffer's allowlist guard with a delay of one hour: a target scoped to `transfer`, and a
+    // library, in force after the delay; then the guard installed, and a target added after, still
+    // pending. The sheet reads each back with its state (JSON, Markdown, PDF, QR).
+    const DELAY: u64 = 3600;
+    let allowlist =
+        deploy_allowlist_guard(provider, chain.deployer(), safe.address, DELAY).await.unwrap();
+    let token = chain.deploy_test_token().await.unwrap();
+    let transfer = parse_selector("transfer(address,uint256)").unwrap();
+    let payee = chain.address(8);
+    let nonce = || async { read_safe(provider, safe.address).await.unwrap().nonce };
+    let changes: [&dyn Fn(U256) -> coffer_core::SafeTx; 3] = [
+        &|n| allow_target_tx(allowlist, token, false, false, n),
+        &|n| allow_selector_tx(allowlist, token, transfer, n),
+        &|n| allow_delegate_call_tx(allowlist, suite.multi_send, n),
+    ];
+    for change in changes {
+        let tx = change(nonce().await);
+        safe.execute(provider, &tx, &[0, 1], chain.deployer()).await.unwrap();
+    }
+    chain.advance_time(DELAY + 1).await.unwrap();
+    let info = read_safe(provider, safe.address).await.unwrap();
+    safe.execute(
+        provider,
+        &install_tx(&info, allowlist, info.nonce).unwrap(),
+        &[0, 1],
+        chain.deployer(),
+    )
+    .await
+    .unwrap();
+    let pending_tx = allow_target_tx(allowlist, payee, true, true, nonce().await);
+    safe.execute(provider, &pending_tx, &[0, 1], chain.deployer()).await.unwrap();
+    let now = chain.now().await.unwrap();
+    let in_force = coffer_core::utc_timestamp(now + DELAY);
+    for out in [&pdf, &json_path, &md] {
+        cli.ok(&["safe", "sheet", &safe_s, "--owners-file", of, "-o", out.to_str().unwrap()]);
+    }
+    let sheet: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    assert_eq!(sheet["guard"]["address"], allowlist.to_string());
+    assert_eq!(sheet["guard"]["name"], "coffer CofferAllowlistGuard");
+    let settings: Vec<&str> = sheet["guard"]["settings"]
+        .as_array()
         .unwrap()
-        .trim_start_matches("Pages:")
-        .trim()
-        .to_owned();
-    let png_base = cli.file("qr");
-    tool(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-png",
-            "-singlefile",
-            "-f",
-            &pages,
-            "-l",
-            &pages,
-            pdf.to_str().unwrap(),
-            png_base.to_str().unwrap(),
-        ],
-    );
-    let png = format!("{}.png", png_base.to_str().unwrap());
-    let decoded = String::from_utf8(tool("zbarimg", &["--raw", "-q", &png])).unwrap();
-    let from_qr: Value = serde_json::from_str(decoded.trim()).unwrap();
-    assert_eq!(from_qr, sheet, "the QR code does not hold the sheet's JSON");
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let expected = [
+        "allowlist guard: delay 3600 s".to_owned(),
+        format!("target {token}: CALL active since "),
+        format!("selector 0xa9059cbb on {token}: active since "),
+        format!("library {} (DELEGATECALL): active since ", suite.multi_send),
+        format!(
+            "target {payee}: CALL PENDING until {in_force}; any function PENDING until {in_force}; ETH PENDING until {in_force}"
+        ),
+    ];
+    for needle in &expected {
+        assert!(
+            settings.iter().any(|l| l.starts_with(needle.as_str())),
+            "no {needle:?} in {settings:#?}"
+        );
+    }
+    assert!(settings.iter().any(|l| l.contains("listed functions only; no ETH")), "{settings:#?}");
+    assert_eq!(settings.len(), 5, "{settings:#?}");
+    let text = String::from_utf8(tool("pdftotext", &["-raw", pdf.to_str().unwrap(), "-"])).unwrap();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in &expected {
+        assert!(flat.contains(needle.as_str()), "the PDF's text lacks {needle:?}:\n{text}");
+    }
+    let md_text = std::fs::read_to_string(&md).unwrap();
+    assert!(md_text.contains(&format!("PENDING until {in_force}")), "{md_text}");
+    assert_eq!(qr_of(&pdf), sheet, "the QR code does not hold the sheet's JSON");
 
     // Bad input: a seed phrase in the owners file, an unknown extension. Exit 2, no file.
     let seeded = cli.file("seeded.json");
@@ -508,4 +585,114 @@ async fn drill_signed_offline_through_a_file() {
     // Without --bundle, --offline is a usage error.
     let r = offline.run(&["drill", "sign", &s, "--offline", "--private-key", &k2]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// `drill sign --trezor` through the binary, against coffer-signer's Trezor double on the
+/// emulator's UDP link (`COFFER_TREZOR_EMULATOR`, as for trezor-user-env's emulator): a refusal
+/// on the device (exit 1, nothing recorded), then a core model (streaming
+/// `EthereumSignTypedData` of the SafeMessage) and a Trezor One (`EthereumSignTypedHash`), each
+/// checked against what the device showed, with a key owner in between; the Safe accepts every
+/// pair.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drill_of_a_2_of_3_with_trezors() {
+    use common::{User, trezor::TrezorDouble};
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Canonical141).await.unwrap();
+    // Owners: dev accounts 1, 2, 3 (anvil's mnemonic is the double's seed).
+    let safe = chain.create_safe_with(&suite, &[1, 2, 3], 2, 0).await.unwrap();
+    let cli = Cli::new(chain.endpoint());
+    let s = safe.address.to_string();
+    let started = cli.json(&["drill", "start", &s]);
+    let hash = started["safeMessageHash"].as_str().unwrap().to_owned();
+    let challenge = started["challenge"].as_str().unwrap().to_owned();
+    let addr = |x: &Value| x.as_str().unwrap().parse::<Address>().unwrap();
+
+    // Owner 1 on a Trezor Model T who cancels on the device: a clear error, exit 1, nothing
+    // recorded (the Safe's check still sees no signature, the history no drill).
+    let t = TrezorDouble::spawn_model("T");
+    let p1 = "m/44'/60'/0'/0/1";
+    let sign_t = ["drill", "sign", &s, "--trezor", "--hd-path", p1, "--json"];
+    let env_t = [("COFFER_TREZOR_EMULATOR", t.addr.as_str())];
+    *t.state.user.lock().unwrap() = User::Reject;
+    let r = cli.run_env(&sign_t, &env_t);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("rejected on the Trezor: nothing was signed"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "{}", r.stdout);
+    let r = cli.run(&["drill", "check", &s]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("only 0 owner(s) signed"), "{}", r.stderr);
+    let st = cli.run(&["drill", "status", &s, "--json"]);
+    let v: Value = serde_json::from_str(&st.stdout).unwrap();
+    assert!(v["owners"].as_array().unwrap().iter().all(|o| o["lastDrill"].is_null()), "{v}");
+
+    // The same owner confirms: the core model streams the SafeMessage and shows its values.
+    *t.state.user.lock().unwrap() = User::Approve;
+    let r = cli.run_env(&sign_t, &env_t);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(addr(&v["owner"]), chain.address(1));
+    assert_eq!(v["signerKind"], "Trezor");
+    assert_eq!(v["path"], p1);
+    assert!(r.stderr.contains("Drill challenge") && r.stderr.contains(&hash), "{}", r.stderr);
+    assert!(r.stderr.contains("The Trezor will show, screen by screen"), "{}", r.stderr);
+    let received = t.received();
+    assert!(received.contains(&"EthereumSignTypedData".to_owned()), "{received:?}");
+    assert!(!received.contains(&"EthereumSignTypedHash".to_owned()), "{received:?}");
+    let shown = t.shown();
+    assert!(shown.contains(&("message".to_owned(), challenge.clone())), "{shown:?}");
+    assert!(shown.contains(&("verifyingContract".to_owned(), s.clone())), "{shown:?}");
+    assert!(shown.contains(&("chainId".to_owned(), chain.chain_id().to_string())), "{shown:?}");
+
+    // Owner 2 with a key: the pair (Trezor T, key) is accepted by the Safe.
+    let k2 = key_hex(chain.signer(2));
+    cli.ok(&["drill", "sign", &s, "--private-key", &k2]);
+    let v = cli.json(&["drill", "check", &s]);
+    assert_eq!(v["passed"], true, "{v}");
+    assert_eq!(v["combinations"].as_array().unwrap().len(), 1, "{v}");
+    let missing: Vec<Address> = v["missing"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(missing, vec![chain.address(3)]);
+
+    // Owner 3 on a Trezor One: EthereumSignTypedHash; the two hashes it showed are the Safe's
+    // domain separator and a message hash that, joined, give the drill's Safe message hash.
+    let one = TrezorDouble::spawn_model("1");
+    let p3 = "m/44'/60'/0'/0/3";
+    let r = cli.run_env(
+        &["drill", "sign", &s, "--trezor", "--hd-path", p3, "--json"],
+        &[("COFFER_TREZOR_EMULATOR", one.addr.as_str())],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(addr(&json_of(&r)["owner"]), chain.address(3));
+    let received = one.received();
+    assert!(received.contains(&"EthereumSignTypedHash".to_owned()), "{received:?}");
+    assert!(!received.contains(&"EthereumSignTypedData".to_owned()), "{received:?}");
+    let shown = one.shown();
+    let screen = |label: &str| -> alloy::primitives::B256 {
+        shown.iter().find(|(l, _)| l == label).unwrap().1.to_lowercase().parse().unwrap()
+    };
+    let domain = coffer_contracts::bindings::ISafe::new(safe.address, chain.provider())
+        .domainSeparator()
+        .call()
+        .await
+        .unwrap();
+    assert_eq!(screen("Domain hash"), domain);
+    let mut pre = vec![0x19, 0x01];
+    pre.extend_from_slice(domain.as_slice());
+    pre.extend_from_slice(screen("Message hash").as_slice());
+    assert_eq!(alloy::primitives::keccak256(pre).to_string(), hash);
+
+    // Every pair of the three is accepted by the Safe itself, and nobody is stale.
+    let v = cli.json(&["drill", "check", &s]);
+    assert_eq!(v["passed"], true, "{v}");
+    let combos = v["combinations"].as_array().unwrap();
+    assert_eq!(combos.len(), 3, "{v}");
+    assert!(combos.iter().all(|c| c["accepted"] == true), "{v}");
+    let v = cli.json(&["drill", "status", &s]);
+    let owners = v["owners"].as_array().unwrap();
+    for (i, kind, path) in
+        [(1, "Trezor", Some(p1)), (2, "private key", None), (3, "Trezor", Some(p3))]
+    {
+        let o = owners.iter().find(|o| addr(&o["owner"]) == chain.address(i)).unwrap();
+        assert_eq!(o["signerKind"], kind, "{o}");
+        assert_eq!(o["path"].as_str(), path, "{o}");
+    }
 }

@@ -1,14 +1,15 @@
 //! Issue 17 items 2–3 through the real binary: `coffer recovery setup` (module + guardians +
 //! threshold in one Safe tx through the normal propose/sign/execute flow), two guardians confirm
-//! (one with a key on chain, one on a Ledger into an offline file submitted by `execute
-//! --signatures`), `finalize` refused before the delay, the owners' cancel in one run and the
+//! (one with a key on chain, one on a Ledger or a Trezor into an offline file submitted by `execute
+//! --signatures`; a refusal on the Trezor writes nothing), `finalize` refused before the delay, the owners' cancel in one run and the
 //! owners replaced after `evm_increaseTime` in another; `safe info` and `status` show guardians,
 //! the recovery delay and the pending request; bad input exits 2.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-// The Ledger is coffer-signer's device double (no device or app image can run here), spoken to
-// over the real Speculos TCP transport, as in tests/tests/drill.rs.
+// The Ledger and the Trezor are coffer-signer's device doubles (no device, app image or Trezor
+// emulator can run here), spoken to over the real Speculos TCP transport and the real emulator
+// UDP link, as in tests/tests/drill.rs.
 #[path = "../../crates/coffer-signer/tests/common/mod.rs"]
 mod common;
 
@@ -26,14 +27,30 @@ const DELAY: u64 = 3 * 86_400;
 
 /// Runs the binary off the async runtime, so the Ledger double keeps answering.
 async fn run(cli: &Arc<Cli>, args: &[&str]) -> Run {
+    run_env(cli, args, &[]).await
+}
+
+/// [`run`] with extra environment variables.
+async fn run_env(cli: &Arc<Cli>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let cli = Arc::clone(cli);
     let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    let env: Vec<(String, String)> =
+        env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
     tokio::task::spawn_blocking(move || {
         let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        cli.run(&a)
+        let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        cli.run_env(&a, &e)
     })
     .await
     .unwrap()
+}
+
+/// The device guardian 7 confirms on: the Ledger double over Speculos TCP, or the Trezor double
+/// over the emulator's UDP link (`COFFER_TREZOR_EMULATOR`).
+#[derive(Clone, Copy)]
+enum Device<'a> {
+    Ledger(&'a common::LedgerDouble),
+    Trezor(&'a common::trezor::TrezorDouble),
 }
 
 async fn json(cli: &Arc<Cli>, args: &[&str]) -> Value {
@@ -61,12 +78,13 @@ fn addr(v: &Value) -> Address {
 }
 
 /// Sets up recovery on a fresh 2-of-3 Safe (owners 1, 2, 3; guardians 6 and 7, threshold 2),
-/// then guardian 6 confirms on chain with a key and guardian 7 on the Ledger into a file, and
-/// the request (owner 1 lost: new owners 9, 2, 3, threshold 2) is executed. Returns the Safe.
+/// then guardian 6 confirms on chain with a key and guardian 7 on a device (Ledger or Trezor)
+/// into a file, and the request (owner 1 lost: new owners 9, 2, 3, threshold 2) is executed.
+/// Returns the Safe.
 async fn start_recovery(
     chain: &TestChain,
     cli: &Arc<Cli>,
-    ledger: &common::LedgerDouble,
+    device: Device<'_>,
     salt: &str,
 ) -> (String, String) {
     let payer = key_hex(chain.signer(0));
@@ -133,19 +151,49 @@ async fn start_recovery(
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("only 1 of the 2"), "{}", r.stderr);
 
-    // Guardian 7 on the Ledger, offline into a file.
+    // Guardian 7 on the device, offline into a file.
     let file = cli.file(&format!("g7-{salt}.json"));
     let f = file.to_str().unwrap();
     let mut a = vec!["recovery", "confirm", &safe];
     a.extend(req);
-    a.extend(["--out", f, "--ledger-url", &ledger.url, "--hd-path", "m/44'/60'/0'/0/7"]);
-    let r = ok(cli, &a).await;
-    assert!(r.stderr.contains("Ledger hashed EIP-712"), "{}", r.stderr);
+    a.extend(["--out", f, "--hd-path", "m/44'/60'/0'/0/7"]);
+    let mut env = Vec::new();
+    match device {
+        Device::Ledger(ledger) => a.extend(["--ledger-url", &ledger.url]),
+        Device::Trezor(trezor) => {
+            a.push("--trezor");
+            env.push(("COFFER_TREZOR_EMULATOR", trezor.addr.as_str()));
+            // The guardian cancels on the device first: a clear error, exit 1, no file.
+            *trezor.state.user.lock().unwrap() = common::User::Reject;
+            let r = run_env(cli, &a, &env).await;
+            assert_eq!(r.code, 1, "{}", r.stderr);
+            assert!(r.stderr.contains("rejected on the Trezor"), "{}", r.stderr);
+            assert!(!file.exists());
+            *trezor.state.user.lock().unwrap() = common::User::Approve;
+        }
+    }
+    let r = run_env(cli, &a, &env).await;
+    assert_eq!(r.code, 0, "`coffer {}`:\n{}", a.join(" "), r.stderr);
+    match device {
+        Device::Ledger(_) => assert!(r.stderr.contains("Ledger hashed EIP-712"), "{}", r.stderr),
+        Device::Trezor(trezor) => {
+            // A core model: the typed data streamed field by field, the new owners checked on
+            // the device one by one, then the message hash.
+            assert!(r.stderr.contains("Trezor EthereumSignTypedData"), "{}", r.stderr);
+            let shown = trezor.shown();
+            for (i, o) in [9, 2, 3].iter().enumerate() {
+                let screen = (format!("newOwners[{i}]"), chain.address(*o).to_checksum(None));
+                assert!(shown.contains(&screen), "no {screen:?} in {shown:?}");
+            }
+            let verifying = module.parse::<Address>().unwrap().to_checksum(None);
+            assert!(shown.contains(&("verifyingContract".to_owned(), verifying)), "{shown:?}");
+        }
+    }
     let saved: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     assert_eq!(addr(&saved["signer"]), chain.address(7));
     assert_eq!(addr(&saved["module"]), module.parse::<Address>().unwrap());
     // The file cannot be overwritten.
-    let r = run(cli, &a).await;
+    let r = run_env(cli, &a, &env).await;
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("exists"), "{}", r.stderr);
 
@@ -176,13 +224,15 @@ async fn recovery_cli_cancelled_by_owners_then_finalized_on_another_safe() {
     let chain = TestChain::spawn().await.unwrap();
     chain.deploy_suite(Implementation::Coffer).await.unwrap();
     let ledger = common::LedgerDouble::spawn().await;
+    let trezor = common::trezor::TrezorDouble::spawn_model("Safe 5");
     let cli = Arc::new(Cli::new(chain.endpoint()));
     let payer = key_hex(chain.signer(0));
     let k1 = key_hex(chain.signer(1));
     let k2 = key_hex(chain.signer(2));
 
-    // Run 1: the owners see the pending recovery and cancel it through the normal flow.
-    let (safe, module) = start_recovery(&chain, &cli, &ledger, "1").await;
+    // Run 1 (guardian 7 on a Ledger): the owners see the pending recovery and cancel it through
+    // the normal flow.
+    let (safe, module) = start_recovery(&chain, &cli, Device::Ledger(&ledger), "1").await;
     let info = ok(&cli, &["safe", "info", &safe]).await.stdout;
     assert!(info.contains("recovery delay 3d") && info.contains("PENDING"), "{info}");
     assert!(info.contains(&chain.address(6).to_string()), "{info}");
@@ -200,8 +250,9 @@ async fn recovery_cli_cancelled_by_owners_then_finalized_on_another_safe() {
     assert_eq!(after.owners.len(), 3);
     assert!(after.owners.contains(&chain.address(1)), "cancelled: owner 1 stays");
 
-    // Run 2: on another Safe (same module: one per delay), the delay passes and the owners change.
-    let (safe, module2) = start_recovery(&chain, &cli, &ledger, "2").await;
+    // Run 2 (guardian 7 on a Trezor Safe 5): on another Safe (same module: one per delay), the
+    // delay passes and the owners change.
+    let (safe, module2) = start_recovery(&chain, &cli, Device::Trezor(&trezor), "2").await;
     assert_eq!(module, module2);
     chain.advance_time(DELAY + 1).await.unwrap();
     let v = json(&cli, &["recovery", "finalize", &safe, "--private-key", &payer]).await;
@@ -323,4 +374,25 @@ async fn recovery_cli_guardians_managed_by_owners() {
     assert_eq!(status().await.1, 1);
     // Nothing pending: cancel is refused as bad input.
     cli.bad(&["recovery", "cancel", &safe], "nothing to cancel");
+
+    // Guardian 7 confirms on a Trezor One (EthereumSignTypedHash: the domain and message hashes)
+    // into a file; anyone submits it and, at threshold 1, the recovery starts.
+    let one = common::trezor::TrezorDouble::spawn_model("1");
+    let file = cli.file("g7-one.json");
+    let f = file.to_str().unwrap();
+    let n9 = chain.address(9).to_string();
+    let mut a = vec!["recovery", "confirm", &safe, "--new-owner", &n9];
+    a.extend(["--new-owner", &owners[1], "--new-owner", &owners[2], "--new-threshold", "2"]);
+    a.extend(["--out", f, "--trezor", "--hd-path", "m/44'/60'/0'/0/7"]);
+    let r = run_env(&cli, &a, &[("COFFER_TREZOR_EMULATOR", one.addr.as_str())]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("Trezor EthereumSignTypedHash"), "{}", r.stderr);
+    let received = one.received();
+    assert!(received.contains(&"EthereumSignTypedHash".to_owned()), "{received:?}");
+    json(&cli, &["recovery", "execute", &safe, "--signatures", f, "--private-key", &payer]).await;
+    let st = json(&cli, &["recovery", "status", &safe]).await;
+    assert_eq!(st["pending"]["approvals"], 1, "{st}");
+    let news: Vec<Address> =
+        st["pending"]["newOwners"].as_array().unwrap().iter().map(addr).collect();
+    assert_eq!(news, vec![chain.address(9), chain.address(2), chain.address(3)]);
 }

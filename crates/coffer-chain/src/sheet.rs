@@ -151,7 +151,9 @@ pub struct NamedContract {
     /// CompatibilityFallbackHandler`), or `unknown code (hash …)`.
     pub name: String,
     /// The settings coffer can read inside it (spending limits, a Delay's cooldown, expiration and
-    /// proposers, social-recovery guardians), one line each; empty for other contracts.
+    /// proposers, social-recovery guardians; an allowlist guard's delay and allowed targets,
+    /// selectors and libraries with their state), one line each; a guard whose settings coffer
+    /// cannot decode says so; empty for other contracts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<String>,
 }
@@ -477,7 +479,13 @@ pub async fn read_sheet<P: Provider>(
         owners,
         threshold: info.threshold,
         modules,
-        guard: optional(info.guard).await?,
+        guard: match optional(info.guard).await? {
+            Some(mut g) => {
+                g.settings = guard_settings(provider, &info, &g).await;
+                Some(g)
+            }
+            None => None,
+        },
         fallback_handler: optional(info.fallback_handler).await?,
         libraries: libraries(provider, &info).await?,
         creation,
@@ -555,6 +563,87 @@ async fn module_settings<P: Provider>(
         )];
     }
     Vec::new()
+}
+
+/// When a guard permission is in force, for a person: `active since …` or `PENDING until …` (the
+/// UTC time it takes effect).
+fn effect_text(e: crate::guard::Effect) -> String {
+    use crate::guard::Effect;
+    match e {
+        Effect::Off => "off".to_owned(),
+        Effect::Active(t) => format!("active since {}", coffer_core::utc_timestamp(t)),
+        Effect::Pending(t) => format!("PENDING until {}", coffer_core::utc_timestamp(t)),
+    }
+}
+
+/// The settings of the transaction guard `guard` that coffer can read from the chain: for coffer's
+/// `CofferAllowlistGuard` (read with [`crate::guard::read_allowlist`]) the Safe it guards, its delay
+/// and every allowed target, selector and library with its state (active, or pending with the time
+/// it takes effect). For any other guard, one line saying its settings could not be read.
+async fn guard_settings<P: Provider>(
+    provider: &P,
+    info: &SafeInfo,
+    guard: &NamedContract,
+) -> Vec<String> {
+    let allowlist = format!("coffer {}", crate::guard::COFFER_ALLOWLIST_GUARD);
+    if guard.name != allowlist {
+        return vec![
+            "its settings could not be read: coffer decodes only its own CofferAllowlistGuard; check them with this guard's own tool".to_owned(),
+        ];
+    }
+    let list = match crate::guard::read_allowlist(provider, guard.address).await {
+        Ok(list) => list,
+        Err(e) => return vec![format!("allowlist guard: its list could not be read: {e}")],
+    };
+    let mut out = vec![format!(
+        "allowlist guard: delay {} s (additions wait for it, removals do not); {} listed address(es); read at {}",
+        list.delay,
+        list.entries.len(),
+        coffer_core::utc_timestamp(list.now)
+    )];
+    if list.safe != info.address {
+        out.push(format!(
+            "WARNING: this guard was deployed for the Safe {}, not this one: it refuses every transaction of this Safe",
+            list.safe
+        ));
+    }
+    for e in &list.entries {
+        if e.call.is_on() {
+            let selectors = if e.any_selector.is_on() {
+                format!("any function {}", effect_text(e.any_selector))
+            } else {
+                "listed functions only".to_owned()
+            };
+            let value = if e.value.is_on() {
+                format!("ETH {}", effect_text(e.value))
+            } else {
+                "no ETH".to_owned()
+            };
+            out.push(format!(
+                "target {}: CALL {}; {selectors}; {value}",
+                e.target,
+                effect_text(e.call)
+            ));
+        }
+        for (selector, effect) in &e.selectors {
+            if effect.is_on() {
+                let what = if selector.is_zero() {
+                    "empty calldata".to_owned()
+                } else {
+                    selector.to_string()
+                };
+                out.push(format!("selector {what} on {}: {}", e.target, effect_text(*effect)));
+            }
+        }
+        if e.delegate_call.is_on() {
+            out.push(format!(
+                "library {} (DELEGATECALL): {}",
+                e.target,
+                effect_text(e.delegate_call)
+            ));
+        }
+    }
+    out
 }
 
 /// How to get the contract at `address` onto a chain: a canonical Safe deployment, or coffer's suite.

@@ -66,9 +66,12 @@ fn lines(s: &RecoverySheet) -> Vec<Line> {
         }
     }
     out.push(Field("guard".into(), optional(&s.guard)));
+    for line in s.guard.iter().flat_map(|g| &g.settings) {
+        out.push(Field("  guard setting".into(), line.clone()));
+    }
     out.push(Field("fallback handler".into(), optional(&s.fallback_handler)));
     out.push(Text(
-        "Each is named by its runtime code. The settings coffer can read inside a module (spending limits, a Delay's cooldown and proposers, recovery guardians) are listed under it, as read on chain when the sheet was made; settings of other modules and of the guard are read with that contract's own tool: check them there."
+        "Each is named by its runtime code. The settings coffer can read are listed under each (a module's spending limits, a Delay's cooldown and proposers, recovery guardians; the allowlist guard's delay and its allowed targets, selectors and libraries, active or pending), as read on chain when the sheet was made; settings of other modules and guards are read with that contract's own tool: check them there."
             .into(),
     ));
     out.push(Heading("Creation (what re-creates the same address)".into()));
@@ -203,16 +206,36 @@ impl Writer {
     }
 }
 
-/// The sheet as a printable A4 PDF: the text pages, then a page with a QR code of the compact
-/// JSON. [`Error::Sheet`] if the JSON does not fit in one QR code.
-pub fn render_pdf(sheet: &RecoverySheet) -> Result<Vec<u8>> {
+/// What the QR code holds: the sheet's compact JSON; when that does not fit in one QR code (a
+/// long allowlist or many spending limits), the same JSON without the module and guard
+/// `settings` (everything `safe rebuild --sheet` needs), and `true` to say so on the page.
+/// [`Error::Sheet`] if even that does not fit.
+fn qr_payload(sheet: &RecoverySheet) -> Result<(QrCode, bool)> {
     let json = sheet.to_compact_json();
-    let qr = QrCode::with_error_correction_level(json.as_bytes(), EcLevel::L).map_err(|e| {
-        Error::Sheet(format!(
-            "the sheet's JSON ({} bytes) does not fit in one QR code ({e}); use the .json file instead",
-            json.len()
-        ))
-    })?;
+    if let Ok(qr) = QrCode::with_error_correction_level(json.as_bytes(), EcLevel::L) {
+        return Ok((qr, false));
+    }
+    let mut lean = sheet.clone();
+    for c in lean.modules.iter_mut().chain(lean.guard.as_mut()) {
+        c.settings.clear();
+    }
+    let lean_json = lean.to_compact_json();
+    QrCode::with_error_correction_level(lean_json.as_bytes(), EcLevel::L).map(|qr| (qr, true)).map_err(
+        |e| {
+            Error::Sheet(format!(
+                "the sheet's JSON ({} bytes, {} without settings) does not fit in one QR code ({e}); use the .json file instead",
+                json.len(),
+                lean_json.len()
+            ))
+        },
+    )
+}
+
+/// The sheet as a printable A4 PDF: the text pages, then a page with a QR code of the compact
+/// JSON (without the settings when the whole does not fit; the page says so). [`Error::Sheet`] if
+/// even that does not fit in one QR code.
+pub fn render_pdf(sheet: &RecoverySheet) -> Result<Vec<u8>> {
+    let (qr, lean) = qr_payload(sheet)?;
     let mut w = Writer { pages: Vec::new(), y: 0.0 };
     w.new_page();
     for l in lines(sheet) {
@@ -254,6 +277,14 @@ pub fn render_pdf(sheet: &RecoverySheet) -> Result<Vec<u8>> {
         "QR code: this sheet as JSON (coffer safe rebuild --sheet reads it)",
     );
     w.line(b"F1", 9.0, MARGIN, &format!("Safe {} on chain {}", sheet.safe, sheet.chain_id));
+    if lean {
+        w.line(
+            b"F1",
+            9.0,
+            MARGIN,
+            "The module and guard settings are left out of this QR code to fit; they are on the pages above and in the .json file.",
+        );
+    }
     let modules = qr.width();
     let quiet = 4usize;
     let span = PAGE_W - 2.0 * MARGIN;
@@ -316,7 +347,58 @@ pub fn render_pdf(sheet: &RecoverySheet) -> Result<Vec<u8>> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
-    use super::wrap;
+    use super::{qr_payload, wrap};
+    use crate::sheet::{Creation, NamedContract, RecoverySheet, SEED_NOTE, SHEET_FORMAT};
+    use alloy::primitives::{Address, B256, Bytes};
+
+    fn sheet(guard_lines: usize) -> RecoverySheet {
+        let named = |b: u8| NamedContract {
+            address: Address::repeat_byte(b),
+            name: "coffer CofferAllowlistGuard".into(),
+            settings: Vec::new(),
+        };
+        let mut guard = named(3);
+        guard.settings = (0..guard_lines)
+            .map(|i| format!("target {}: CALL active since 2026-12-06 17:00:00 UTC; listed functions only; no ETH", Address::with_last_byte(i as u8)))
+            .collect();
+        RecoverySheet {
+            format: SHEET_FORMAT.into(),
+            chain_id: 1,
+            safe: Address::repeat_byte(1),
+            version: "1.4.1".into(),
+            singleton: named(2),
+            creation: Creation {
+                factory: Address::repeat_byte(4),
+                singleton: Address::repeat_byte(2),
+                initializer: Bytes::from(vec![0xab; 400]),
+                salt_nonce: "0".into(),
+                salt_scheme: "plain".into(),
+                tx_hash: B256::ZERO,
+                block: 1,
+                initial_owners: vec![Address::repeat_byte(5)],
+                initial_threshold: 1,
+                initial_fallback_handler: Address::ZERO,
+            },
+            owners: Vec::new(),
+            threshold: 1,
+            modules: Vec::new(),
+            guard: Some(guard),
+            fallback_handler: None,
+            libraries: Vec::new(),
+            seed_phrases: SEED_NOTE.into(),
+        }
+    }
+
+    #[test]
+    fn qr_leaves_settings_out_only_when_the_whole_does_not_fit() {
+        let (_, lean) = qr_payload(&sheet(3)).unwrap();
+        assert!(!lean, "a short allowlist fits whole");
+        let long = sheet(40);
+        assert!(long.to_compact_json().len() > 2953, "more than one QR code holds");
+        let (_, lean) = qr_payload(&long).unwrap();
+        assert!(lean, "a long allowlist is left out of the QR code");
+        assert!(super::render_pdf(&long).is_ok());
+    }
 
     #[test]
     fn wrap_keeps_every_character() {

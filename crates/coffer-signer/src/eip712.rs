@@ -1,7 +1,8 @@
 //! Signing any EIP-712 typed data that is not a Safe transaction or message (e.g. a social
 //! recovery guardian's confirmation): a local key signs the full typed data (alloy), a Ledger in
 //! hashed EIP-712 mode (its screens: domain hash, message hash; Blind signing must be on), a
-//! Trezor with `EthereumSignTypedHash`. The digest is checked against the caller's and the
+//! Trezor One with `EthereumSignTypedHash`, a core Trezor (T, Safe 3, Safe 5) with the streaming
+//! `EthereumSignTypedData` flow (each field, then the message hash). The digest is checked against the caller's and the
 //! signature must recover to the signer.
 
 use alloy::{dyn_abi::TypedData, primitives::B256};
@@ -61,9 +62,20 @@ impl WalletSigner {
                     "Ledger hashed EIP-712 (SIGN_EIP712 v0): check the domain hash and message hash",
                 )
             }
-            Self::Trezor(trezor) => (
+            // Only the Trezor One has EthereumSignTypedHash; the core models stream the typed
+            // data field by field and show the message hash.
+            Self::Trezor(trezor) if trezor.is_trezor_one() => (
                 trezor.sign_typed_hash(domain_hash, struct_hash).await?,
                 "Trezor EthereumSignTypedHash: check the domain hash and message hash",
+            ),
+            Self::Trezor(trezor) => (
+                trezor
+                    .sign_json_typed_data(
+                        crate::trezor_json::JsonTypedData::parse(typed_json)?,
+                        struct_hash,
+                    )
+                    .await?,
+                "Trezor EthereumSignTypedData: check each field and the message hash",
             ),
         };
         let (rsv, _) = normalize_s(rsv);

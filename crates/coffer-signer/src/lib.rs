@@ -11,6 +11,7 @@ mod preview;
 mod send;
 mod signer;
 mod trezor;
+mod trezor_json;
 mod typed;
 
 pub use eip712::TypedSignature;
@@ -21,8 +22,8 @@ pub use ledger::{
 pub use local::{KeySigner, KeySource};
 pub use message::sign_safe_message;
 pub use opts::{
-    ENV_KEYSTORE, ENV_LEDGER_URL, ENV_MNEMONIC, ENV_PASSWORD, ENV_PRIVATE_KEY, IndexRange,
-    MAX_LISTED_ACCOUNTS, WalletAccount, WalletOpts,
+    ENV_KEYSTORE, ENV_LEDGER_URL, ENV_MNEMONIC, ENV_PASSWORD, ENV_PRIVATE_KEY, ENV_TREZOR_EMULATOR,
+    IndexRange, MAX_LISTED_ACCOUNTS, WalletAccount, WalletOpts,
 };
 pub use path::DerivationPath;
 pub use preview::{DevicePrompt, PreviewSink, PreviewSubject, SigningPreview, StderrPreview};

@@ -83,6 +83,9 @@ pub const ENV_KEYSTORE: &str = "ETH_KEYSTORE";
 pub const ENV_PASSWORD: &str = "ETH_PASSWORD";
 /// A Speculos APDU URL, `tcp://host:port`.
 pub const ENV_LEDGER_URL: &str = "COFFER_LEDGER_URL";
+/// With `--trezor`: the UDP address (`host:port`) of a Trezor emulator to use instead of a device
+/// on USB (trezor-user-env's emulator listens on `127.0.0.1:21324`).
+pub const ENV_TREZOR_EMULATOR: &str = "COFFER_TREZOR_EMULATOR";
 
 /// The wallet to sign with, as command-line options (flatten it into a clap command).
 ///
@@ -148,7 +151,8 @@ pub struct WalletOpts {
     #[arg(long, value_name = "tcp://HOST:PORT")]
     pub ledger_url: Option<String>,
 
-    /// Sign with a Trezor (over USB, or the emulator on UDP 21324).
+    /// Sign with a Trezor (over USB, or the emulator on UDP 21324; another emulator address with
+    /// COFFER_TREZOR_EMULATOR=HOST:PORT).
     #[arg(long)]
     pub trezor: bool,
 
@@ -225,7 +229,10 @@ impl WalletOpts {
             }
             Source::Trezor => {
                 let path = self.derivation_path(DerivationPath::bip44)?;
-                let trezor = TrezorSigner::connect(path).await?;
+                let trezor = match env(ENV_TREZOR_EMULATOR) {
+                    Some(addr) => TrezorSigner::connect_emulator(&addr, path).await?,
+                    None => TrezorSigner::connect(path).await?,
+                };
                 Ok(WalletSigner::Trezor(trezor.with_device_timeout(self.timeout()?)))
             }
         }
@@ -735,6 +742,23 @@ mod tests {
         let e = parse(&["--trezor"]).unwrap().signer_with_env(no_env).await.unwrap_err();
         eprintln!("--trezor without USB: {e}");
         assert!(matches!(e, Error::TrezorNotFound { .. }), "{e}");
+    }
+
+    #[tokio::test]
+    async fn trezor_emulator_address_from_the_environment() {
+        // COFFER_TREZOR_EMULATOR sends --trezor to that UDP address (nothing answers at this
+        // one), and alone it does not choose a Trezor.
+        let port = {
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.local_addr().unwrap().port()
+        };
+        let addr = format!("127.0.0.1:{port}");
+        let env = |name: &str| (name == ENV_TREZOR_EMULATOR).then(|| addr.clone());
+        let e = parse(&["--trezor"]).unwrap().signer_with_env(env).await.unwrap_err();
+        assert!(matches!(e, Error::TrezorNotFound { .. }), "{e}");
+        assert!(e.to_string().contains(&addr), "{e}");
+        let e = parse(&[]).unwrap().signer_with_env(env).await.unwrap_err();
+        assert!(matches!(e, Error::NoWallet), "{e}");
     }
 
     fn rand_core_rng() -> impl alloy::signers::k256::elliptic_curve::rand_core::CryptoRngCore {

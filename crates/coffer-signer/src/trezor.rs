@@ -35,6 +35,7 @@ use trezor_client::{
 use crate::{
     DerivationPath, Error, Result, TypedMessage,
     ledger::DEFAULT_DEVICE_TIMEOUT,
+    trezor_json::JsonTypedData,
     typed::{Eip712Struct, Eip712Type},
 };
 
@@ -45,9 +46,18 @@ pub(crate) fn typed_data_request(
     typed: &TypedMessage,
     message_hash: B256,
 ) -> EthereumSignTypedData {
+    typed_data_request_for(path, typed.message.name, message_hash)
+}
+
+/// `EthereumSignTypedData` for `path` with any primary type.
+fn typed_data_request_for(
+    path: &DerivationPath,
+    primary_type: &str,
+    message_hash: B256,
+) -> EthereumSignTypedData {
     let mut req = EthereumSignTypedData::new();
     req.address_n = path.components().to_vec();
-    req.set_primary_type(typed.message.name.to_owned());
+    req.set_primary_type(primary_type.to_owned());
     req.set_metamask_v4_compat(true);
     req.set_show_message_hash(message_hash.to_vec());
     req
@@ -88,6 +98,35 @@ pub(crate) fn value_at<'a>(typed: &'a TypedMessage, member_path: &[u32]) -> Opti
     }
 }
 
+/// What the streaming flow answers the device with: a Safe tx / message ([`TypedMessage`]) or any
+/// other typed data ([`JsonTypedData`]).
+trait TypedSource {
+    /// The answer to `EthereumTypedDataStructRequest{name}`.
+    fn ack_struct(&self, name: &str) -> Option<EthereumTypedDataStructAck>;
+    /// The answer to `EthereumTypedDataValueRequest{member_path}`.
+    fn value(&self, member_path: &[u32]) -> Option<Vec<u8>>;
+}
+
+impl TypedSource for TypedMessage {
+    fn ack_struct(&self, name: &str) -> Option<EthereumTypedDataStructAck> {
+        [&self.domain, &self.message].into_iter().find(|s| s.name == name).map(struct_ack)
+    }
+
+    fn value(&self, member_path: &[u32]) -> Option<Vec<u8>> {
+        value_at(self, member_path).map(<[u8]>::to_vec)
+    }
+}
+
+impl TypedSource for JsonTypedData {
+    fn ack_struct(&self, name: &str) -> Option<EthereumTypedDataStructAck> {
+        self.struct_ack(name)
+    }
+
+    fn value(&self, member_path: &[u32]) -> Option<Vec<u8>> {
+        self.value_at(member_path)
+    }
+}
+
 fn decode<M: TrezorMessage>(resp: &ProtoMessage) -> Result<M> {
     M::parse_from_bytes(resp.payload()).map_err(|e| protocol_error(&e.to_string()))
 }
@@ -101,7 +140,7 @@ fn protocol_error(what: &str) -> Error {
 fn typed_data_flow(
     trezor: &mut Trezor,
     req: EthereumSignTypedData,
-    typed: &TypedMessage,
+    typed: &impl TypedSource,
 ) -> Result<Rsv> {
     const WHAT: &str = "EthereumSignTypedData";
     let mut resp = trezor.call_raw(req).map_err(|e| client_error(e, WHAT))?;
@@ -109,27 +148,24 @@ fn typed_data_flow(
         resp = match resp.message_type() {
             MessageType::MessageType_EthereumTypedDataStructRequest => {
                 let r: EthereumTypedDataStructRequest = decode(&resp)?;
-                let s = [&typed.domain, &typed.message]
-                    .into_iter()
-                    .find(|s| s.name == r.name())
-                    .ok_or_else(|| {
-                        protocol_error(&format!(
-                            "the device asked for an unknown struct {:?}",
-                            r.name()
-                        ))
-                    })?;
-                trezor.call_raw(struct_ack(s)).map_err(|e| client_error(e, WHAT))?
+                let ack = typed.ack_struct(r.name()).ok_or_else(|| {
+                    protocol_error(&format!(
+                        "the device asked for an unknown struct {:?}",
+                        r.name()
+                    ))
+                })?;
+                trezor.call_raw(ack).map_err(|e| client_error(e, WHAT))?
             }
             MessageType::MessageType_EthereumTypedDataValueRequest => {
                 let r: EthereumTypedDataValueRequest = decode(&resp)?;
-                let value = value_at(typed, &r.member_path).ok_or_else(|| {
+                let value = typed.value(&r.member_path).ok_or_else(|| {
                     protocol_error(&format!(
                         "the device asked for an unknown member {:?}",
                         r.member_path
                     ))
                 })?;
                 let mut ack = EthereumTypedDataValueAck::new();
-                ack.set_value(value.to_vec());
+                ack.set_value(value);
                 trezor.call_raw(ack).map_err(|e| client_error(e, WHAT))?
             }
             MessageType::MessageType_ButtonRequest => {
@@ -416,6 +452,18 @@ impl TrezorSigner {
     pub async fn sign_typed_data(&self, typed: &TypedMessage, message_hash: B256) -> Result<Rsv> {
         let req = typed_data_request(&self.path, typed, message_hash);
         let typed = typed.clone();
+        self.confirm(move |t| typed_data_flow(t, req, &typed)).await
+    }
+
+    /// The streaming `EthereumSignTypedData` flow for any typed data (core models): `typed` as read
+    /// from its `eth_signTypedData_v4` JSON; the device shows each value and `message_hash` (the
+    /// struct hash of the primary type) and signs `keccak256(0x19 ‖ 0x01 ‖ domain ‖ message)`.
+    pub(crate) async fn sign_json_typed_data(
+        &self,
+        typed: JsonTypedData,
+        message_hash: B256,
+    ) -> Result<Rsv> {
+        let req = typed_data_request_for(&self.path, &typed.primary, message_hash);
         self.confirm(move |t| typed_data_flow(t, req, &typed)).await
     }
 

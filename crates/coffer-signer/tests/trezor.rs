@@ -169,3 +169,68 @@ async fn no_emulator() {
         .unwrap_err();
     assert!(e.to_string().contains("is not HOST:PORT"), "{e}");
 }
+
+/// A social-recovery guardian's confirmation (typed data with an `address[]`): a core model
+/// streams it field by field, the array as its length then each element, and shows the message
+/// hash; the Trezor One signs the two hashes. Both signatures recover to the guardian over the
+/// module's digest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recovery_confirmation_on_each_model() {
+    use coffer_core::recovery::{RecoveryMessage, recovery_domain_separator};
+    let module = address!("0x000000000000000000000000000000000000dEaD");
+    let owners = [key_at("m/44'/60'/0'/0/7").address(), key_at("m/44'/60'/0'/0/8").address()];
+    let msg = RecoveryMessage {
+        wallet: ctx().safe,
+        new_owners: owners.to_vec(),
+        new_threshold: U256::from(2),
+        nonce: U256::from(4),
+    };
+    let json = msg.typed_data_json(31337, module);
+    let (domain, hash) = (recovery_domain_separator(31337, module), msg.struct_hash());
+    let digest = msg.digest(31337, module);
+    for model in ["T", "Safe 5", "1"] {
+        let double = TrezorDouble::spawn_model(model);
+        let signer = trezor(&double, 5, 30).await;
+        let sig = signer.sign_typed_digest(&json, domain, hash, digest).await.unwrap();
+        let recovered = alloy::primitives::Signature::from_raw(&sig.bytes)
+            .unwrap()
+            .recover_address_from_prehash(&digest)
+            .unwrap();
+        assert_eq!(recovered, key_at("m/44'/60'/0'/0/5").address(), "{model}");
+        let received = double.received();
+        let shown = double.shown();
+        if model == "1" {
+            assert!(received.contains(&"EthereumSignTypedHash".to_owned()), "{received:?}");
+            assert!(sig.device_method.contains("EthereumSignTypedHash"));
+            continue;
+        }
+        // Structs, domain screen, 4 domain values, message screen, wallet, the array's length and
+        // its 2 elements, threshold and nonce, the message-hash screen.
+        let mut expected = vec!["Initialize", "EthereumGetAddress", "EthereumSignTypedData"];
+        expected.extend(["EthereumTypedDataStructAck"; 2]);
+        expected.push("ButtonAck");
+        expected.extend(["EthereumTypedDataValueAck"; 4]);
+        expected.push("ButtonAck");
+        expected.extend(["EthereumTypedDataValueAck"; 6]);
+        expected.push("ButtonAck");
+        assert_eq!(received, expected, "{model}");
+        assert!(sig.device_method.contains("EthereumSignTypedData"));
+        for screen in [
+            ("name".to_owned(), coffer_core::recovery::RECOVERY_DOMAIN_NAME.to_owned()),
+            ("chainId".to_owned(), "31337".to_owned()),
+            ("newOwners".to_owned(), "array of 2".to_owned()),
+            ("newOwners[1]".to_owned(), owners[1].to_checksum(None)),
+            ("newThreshold".to_owned(), "2".to_owned()),
+            ("Message hash".to_owned(), hash.to_string()),
+        ] {
+            assert!(shown.contains(&screen), "{model}: no {screen:?} in {shown:?}");
+        }
+    }
+
+    // A message whose stated hash is not the typed data's: refused before the device is asked.
+    let double = TrezorDouble::spawn();
+    let signer = trezor(&double, 5, 30).await;
+    let e = signer.sign_typed_digest(&json, domain, B256::ZERO, digest).await.unwrap_err();
+    assert!(matches!(e, Error::HashMismatch { .. }), "{e}");
+    assert!(!double.received().contains(&"EthereumSignTypedData".to_owned()));
+}

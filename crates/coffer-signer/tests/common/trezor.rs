@@ -16,9 +16,11 @@
 //!   host answers the members' names and types in declaration order); shows the domain (a `ButtonRequest`)
 //!   and asks each domain value with `EthereumTypedDataValueRequest{member_path = [0, i]}`; shows the message
 //!   (a `ButtonRequest`) and asks each message value `[1, i]`; each value must be encoded as the firmware
-//!   decodes it (an integer as big-endian bytes of its declared size, an address as 20 bytes, `bytes` raw),
-//!   else `Failure` DataError. With `show_message_hash`, the hash must equal the one it computed (else
-//!   DataError "Message hash mismatch") and it is shown (a `ButtonRequest`); then `EthereumTypedDataSignature`;
+//!   decodes it (an integer as big-endian bytes of its declared size, an address as 20 bytes, `bytes` raw,
+//!   a string as UTF-8; an array first as its length in 2 bytes at the array's path, then each element at
+//!   `[.., j]`), else `Failure` DataError (the screen labels `name[j]` / `array of N` are the double's
+//!   record of what the device pages, not the firmware's wording). With `show_message_hash`, the hash must
+//!   equal the one it computed (else DataError "Message hash mismatch") and it is shown (a `ButtonRequest`); then `EthereumTypedDataSignature`;
 //! - each confirmation screen is a `ButtonRequest` the host must acknowledge with `ButtonAck`; cancelling is
 //!   `Failure` ActionCancelled; nobody deciding means no answer at all;
 //! - `EthereumSignMessage` (eth_sign) and `EthereumSignTxEIP1559` (v = y-parity) on every model.
@@ -121,8 +123,8 @@ fn failure(code: FailureType, message: &str) -> (u16, Vec<u8>) {
     encode(&f)
 }
 
-/// A member as the host declared it: (name, type, size).
-type Member = (String, EthereumDataType, Option<u32>);
+/// A member as the host declared it: (name, type, size, an array's entry type and size).
+type Member = (String, EthereumDataType, Option<u32>, Option<(EthereumDataType, Option<u32>)>);
 
 /// Where the streaming typed-data flow stands.
 #[derive(Debug, Clone)]
@@ -131,8 +133,10 @@ enum Step {
     Struct(usize),
     /// The domain is about to be shown; then its values.
     ShowDomain,
-    /// Waiting for value `[part, index]`.
+    /// Waiting for value `[part, index]` (an array's length, for an array member).
     Value(u32, usize),
+    /// Waiting for element `[part, index, j]` of an array of `len` elements.
+    Elem(u32, usize, usize, usize),
     /// The message is about to be shown.
     ShowMessage,
     /// The message hash is about to be shown.
@@ -147,7 +151,8 @@ struct TypedFlow {
     primary: String,
     show_hash: Option<Vec<u8>>,
     structs: Vec<(String, Vec<Member>)>,
-    values: [Vec<Vec<u8>>; 2],
+    /// Per member, its value (one) or an array's elements.
+    values: [Vec<Vec<Vec<u8>>>; 2],
     step: Step,
 }
 
@@ -160,13 +165,33 @@ struct Firmware {
     silent: bool,
 }
 
-fn member_word(ty: EthereumDataType, value: &[u8]) -> [u8; 32] {
+fn member_word(ty: EthereumDataType, size: Option<u32>, value: &[u8]) -> [u8; 32] {
     let mut word = [0u8; 32];
+    if ty == EthereumDataType::BYTES && size.is_some() {
+        // bytesN: left-aligned.
+        word[..value.len()].copy_from_slice(value);
+        return word;
+    }
     if ty == EthereumDataType::BYTES || ty == EthereumDataType::STRING {
         return keccak256(value).0;
     }
     word[32 - value.len()..].copy_from_slice(value);
     word
+}
+
+/// A member's word in the struct's encoding: an array's is the keccak of its elements' words.
+fn encode_member(member: &Member, values: &[Vec<u8>]) -> [u8; 32] {
+    let (_, ty, size, entry) = member;
+    match (ty, entry) {
+        (&EthereumDataType::ARRAY, Some((et, es))) => {
+            let mut buf = Vec::new();
+            for v in values {
+                buf.extend_from_slice(&member_word(*et, *es, v));
+            }
+            keccak256(buf).0
+        }
+        _ => member_word(*ty, *size, &values[0]),
+    }
 }
 
 fn type_name(ty: EthereumDataType, size: Option<u32>) -> String {
@@ -176,7 +201,15 @@ fn type_name(ty: EthereumDataType, size: Option<u32>) -> String {
         EthereumDataType::ADDRESS => "address".into(),
         EthereumDataType::BOOL => "bool".into(),
         EthereumDataType::STRING => "string".into(),
+        EthereumDataType::BYTES => size.map_or_else(|| "bytes".into(), |n| format!("bytes{n}")),
         _ => "bytes".into(),
+    }
+}
+
+fn member_type_name(member: &Member) -> String {
+    match member {
+        (_, EthereumDataType::ARRAY, _, Some((et, es))) => format!("{}[]", type_name(*et, *es)),
+        (_, t, s, _) => type_name(*t, *s),
     }
 }
 
@@ -184,6 +217,7 @@ fn show(ty: EthereumDataType, value: &[u8]) -> String {
     match ty {
         EthereumDataType::UINT | EthereumDataType::INT => U256::from_be_slice(value).to_string(),
         EthereumDataType::ADDRESS => Address::from_slice(value).to_checksum(None),
+        EthereumDataType::STRING => String::from_utf8_lossy(value).into_owned(),
         _ => format!("0x{}", alloy::primitives::hex::encode(value)),
     }
 }
@@ -192,10 +226,10 @@ impl TypedFlow {
     fn hash(&self, part: usize) -> B256 {
         let (name, members) = &self.structs[part];
         let decl: Vec<String> =
-            members.iter().map(|(n, t, s)| format!("{} {n}", type_name(*t, *s))).collect();
+            members.iter().map(|m| format!("{} {}", member_type_name(m), m.0)).collect();
         let mut buf = keccak256(format!("{name}({})", decl.join(","))).to_vec();
-        for ((_, t, _), v) in members.iter().zip(&self.values[part]) {
-            buf.extend_from_slice(&member_word(*t, v));
+        for (m, v) in members.iter().zip(&self.values[part]) {
+            buf.extend_from_slice(&encode_member(m, v));
         }
         keccak256(buf)
     }
@@ -220,6 +254,11 @@ impl TypedFlow {
             Step::Value(part, index) => {
                 let mut r = EthereumTypedDataValueRequest::new();
                 r.member_path = vec![part, index as u32];
+                encode(&r)
+            }
+            Step::Elem(part, index, j, _) => {
+                let mut r = EthereumTypedDataValueRequest::new();
+                r.member_path = vec![part, index as u32, j as u32];
                 encode(&r)
             }
             Step::Sign => {
@@ -253,7 +292,7 @@ impl TypedFlow {
                     Step::Sign
                 }
             }
-            Step::ShowHash | Step::Sign => Step::Sign,
+            Step::ShowHash | Step::Sign | Step::Elem(..) => Step::Sign,
         };
     }
 }
@@ -385,7 +424,10 @@ fn answer(
         let members: Vec<Member> = ack
             .members
             .iter()
-            .map(|m| (m.name().to_owned(), m.type_.data_type(), m.type_.size))
+            .map(|m| {
+                let entry = m.type_.entry_type.as_ref().map(|e| (e.data_type(), e.size));
+                (m.name().to_owned(), m.type_.data_type(), m.type_.size, entry)
+            })
             .collect();
         let name = if i == 0 { "EIP712Domain".to_owned() } else { flow.primary.clone() };
         flow.structs.push((name, members));
@@ -395,24 +437,64 @@ fn answer(
     if kind == type_id::<EthereumTypedDataValueAck>() {
         name("EthereumTypedDataValueAck");
         let Some(flow) = fw.flow.as_mut() else { return Some(unexpected()) };
-        let Step::Value(part, index) = flow.step else { return Some(unexpected()) };
         let ack: EthereumTypedDataValueAck = decode(payload);
         let value = ack.value().to_vec();
-        let (member, ty, size) = flow.structs[part as usize].1[index].clone();
+        let (part, index, elem) = match flow.step {
+            Step::Value(part, index) => (part, index, None),
+            Step::Elem(part, index, j, len) => (part, index, Some((j, len))),
+            _ => return Some(unexpected()),
+        };
+        let (member, ty, size, entry) = flow.structs[part as usize].1[index].clone();
+        // An array is asked first as its length (a uint16), then element by element.
+        let (ty, size) = match (ty, elem, entry) {
+            (EthereumDataType::ARRAY, None, _) => (EthereumDataType::UINT, Some(2)),
+            (EthereumDataType::ARRAY, Some(_), Some((et, es))) => (et, es),
+            (EthereumDataType::ARRAY, Some(_), None) => return Some(unexpected()),
+            other => (other.0, size),
+        };
         let ok = match ty {
             EthereumDataType::UINT | EthereumDataType::INT => {
                 size.is_some_and(|s| value.len() == s as usize)
             }
             EthereumDataType::ADDRESS => value.len() == 20,
+            EthereumDataType::BOOL => value.len() == 1,
+            EthereumDataType::BYTES => size.is_none_or(|s| value.len() == s as usize),
             _ => true,
         };
         if !ok {
             fw.flow = None;
             return Some(failure(FailureType::Failure_DataError, "Invalid length"));
         }
-        state.screens.lock().unwrap().push((member, show(ty, &value)));
-        flow.values[part as usize].push(value);
-        flow.advance();
+        let values = &mut flow.values[part as usize];
+        match elem {
+            None if flow.structs[part as usize].1[index].1 == EthereumDataType::ARRAY => {
+                let len = usize::from(u16::from_be_bytes([value[0], value[1]]));
+                state.screens.lock().unwrap().push((member, format!("array of {len}")));
+                values.push(Vec::new());
+                if len > 0 {
+                    flow.step = Step::Elem(part, index, 0, len);
+                } else {
+                    flow.advance();
+                }
+            }
+            None => {
+                state.screens.lock().unwrap().push((member, show(ty, &value)));
+                values.push(vec![value]);
+                flow.advance();
+            }
+            Some((j, len)) => {
+                state.screens.lock().unwrap().push((format!("{member}[{j}]"), show(ty, &value)));
+                if let Some(last) = values.last_mut() {
+                    last.push(value);
+                }
+                if j + 1 < len {
+                    flow.step = Step::Elem(part, index, j + 1, len);
+                } else {
+                    flow.step = Step::Value(part, index);
+                    flow.advance();
+                }
+            }
+        }
         if matches!(flow.step, Step::ShowHash) {
             let computed = flow.hash(1);
             if flow.show_hash.as_deref() != Some(computed.as_slice()) {
