@@ -14,6 +14,7 @@ pub mod guard;
 mod libraries;
 pub mod message;
 mod nonce;
+pub mod once;
 pub mod plan;
 mod read;
 pub mod recovery;
@@ -29,7 +30,8 @@ pub mod test_utils;
 
 pub use admin::prev_in_list;
 pub use create::{
-    CreatedSafe, SafeConfig, SafePlan, SaltScheme, SingletonChoice, create_safe, plan_safe,
+    CreatedSafe, SafeConfig, SafePlan, SaltScheme, SingletonChoice, create_safe, create_safe_logged,
+    plan_safe,
     proxy_address, proxy_salt, setup_calldata,
 };
 pub use error::{Error, Result};

@@ -9,12 +9,15 @@ use std::{
 };
 
 use alloy::{
-    network::Ethereum,
     primitives::{B256, Bytes},
-    providers::{PendingTransactionBuilder, Provider},
+    providers::Provider,
     rpc::types::TransactionReceipt,
 };
-use coffer_chain::{ChainStatus, chain_statuses, rpc::SendJournal};
+use coffer_chain::{
+    ChainStatus, chain_statuses,
+    once::{Earlier, find_earlier},
+    rpc::SendJournal,
+};
 use coffer_store::{Proposal, ProposalStatus, Store};
 
 use crate::Result;
@@ -126,8 +129,9 @@ pub enum Resumed {
 }
 
 /// On a rerun: for each signed transaction recorded under `purpose`, newest first, its receipt if it is mined;
-/// if the node still holds it, waits for it; if the node does not know it, resubmits the same bytes and waits.
-/// A resubmission the node refuses (its nonce is used) means it can never be mined.
+/// if the node still holds it, waits for it; if the node does not know it and its account nonce is still
+/// free, resubmits the same bytes and waits (`coffer_chain::once::find_earlier`). One whose nonce was used
+/// by another transaction (or that would wait behind a nonce gap) can never be mined.
 pub async fn resume_recorded<P: Provider>(
     provider: &P,
     store: &Store,
@@ -138,23 +142,11 @@ pub async fn resume_recorded<P: Provider>(
     if sends.is_empty() {
         return Ok(Resumed::Nothing);
     }
-    let rpc = |e: alloy::transports::TransportError| coffer_chain::Error::Rpc(e.to_string());
-    for s in sends.iter().rev() {
-        if let Some(r) = provider.get_transaction_receipt(s.tx_hash).await.map_err(rpc)? {
-            return Ok(Resumed::Mined(Box::new(r)));
-        }
-    }
-    for s in sends.iter().rev() {
-        let known = provider.get_transaction_by_hash(s.tx_hash).await.map_err(rpc)?.is_some();
-        if !known && provider.send_raw_transaction(&s.raw).await.is_err() {
-            continue;
-        }
-        let receipt =
-            PendingTransactionBuilder::<Ethereum>::new(provider.root().clone(), s.tx_hash)
-                .get_receipt()
-                .await
-                .map_err(|e| coffer_chain::Error::Rpc(e.to_string()))?;
-        return Ok(Resumed::Mined(Box::new(receipt)));
+    let sends: Vec<(B256, Bytes)> =
+        sends.into_iter().map(|s| (s.tx_hash, Bytes::from(s.raw))).collect();
+    match find_earlier(provider, &sends).await? {
+        Earlier::Mined(r) | Earlier::Waited(r) => return Ok(Resumed::Mined(r)),
+        Earlier::Nothing => {}
     }
     store.forget_sends(purpose)?;
     Ok(Resumed::Dead)
