@@ -80,7 +80,8 @@ async fn rerun_while_mining(
     let mut args: Vec<&str> = args.to_vec();
     args.extend(["--rpc-url", &url]);
     let before = proxy.count("eth_getTransactionByHash").0;
-    let mut child = cli.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        cli.command(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut waited = 0;
     while proxy.count("eth_getTransactionByHash").0 == before {
         assert!(waited < 600, "the rerun never looked for the recorded transaction");
@@ -150,7 +151,8 @@ async fn send_killed_at_every_step_pays_once() {
     // --again: a second payment, deliberately.
     let to = Address::with_last_byte(0x40);
     let to_s = to.to_string();
-    let r = cli.run(&["send", "--to", &to_s, "--value", "1000wei", "--again", "--private-key", &key]);
+    let r =
+        cli.run(&["send", "--to", &to_s, "--value", "1000wei", "--again", "--private-key", &key]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(balance(&chain, to).await, U256::from(2000));
     // Another value is another transfer: no --again needed.
@@ -188,8 +190,18 @@ async fn safe_create_killed_at_every_step_creates_once() {
     let (o1, o2) = (chain.address(1).to_string(), chain.address(2).to_string());
     for (i, step) in STEPS.iter().enumerate() {
         let salt = (100 + i).to_string();
-        let base =
-            ["safe", "create", "--owner", &o1, "--owner", &o2, "--threshold", "2", "--salt-nonce", &salt];
+        let base = [
+            "safe",
+            "create",
+            "--owner",
+            &o1,
+            "--owner",
+            &o2,
+            "--threshold",
+            "2",
+            "--salt-nonce",
+            &salt,
+        ];
         let predicted: Address = cli.ok(&[&base[..], &["--predict"]].concat()).parse().unwrap();
         let args = [&base[..], &["--private-key", &key]].concat();
         let before = sent(&chain, from).await;

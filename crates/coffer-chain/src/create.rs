@@ -353,11 +353,8 @@ async fn send_creation<P: Provider, L: SendLog>(
         .with_from(from)
         .with_to(plan.factory)
         .with_input(Bytes::from(input));
-    let receipt = send_new(provider, log, purpose, request)
-        .await?
-        .get_receipt()
-        .await
-        .map_err(Error::rpc)?;
+    let receipt =
+        send_new(provider, log, purpose, request).await?.get_receipt().await.map_err(Error::rpc)?;
     log.step(purpose, Step::AfterReceipt);
     if !receipt.status() {
         log.settle(purpose)?;

@@ -266,10 +266,16 @@ pub async fn send_transfer<P: Provider, L: SendLog>(
             Earlier::Mined(_) | Earlier::Waited(_) => log.settle(&purpose)?,
         }
     }
-    let request =
-        TransactionRequest::default().with_from(from).with_to(to).with_value(value).with_input(data);
-    let receipt =
-        send_new(provider, log, &purpose, request).await?.get_receipt().await.map_err(Error::rpc)?;
+    let request = TransactionRequest::default()
+        .with_from(from)
+        .with_to(to)
+        .with_value(value)
+        .with_input(data);
+    let receipt = send_new(provider, log, &purpose, request)
+        .await?
+        .get_receipt()
+        .await
+        .map_err(Error::rpc)?;
     log.step(&purpose, Step::AfterReceipt);
     if !receipt.status() {
         log.settle(&purpose)?;
@@ -289,7 +295,11 @@ mod tests {
         let t = transfer_purpose(a, b, U256::from(5), b"");
         assert!(t.starts_with("send:0xaaaa") && t.contains(":0xbbbb") && t.contains(":5:"), "{t}");
         assert_ne!(t, transfer_purpose(a, b, U256::from(6), b""), "another value, another send");
-        assert_ne!(t, transfer_purpose(a, b, U256::from(5), b"\x01"), "other calldata, another send");
+        assert_ne!(
+            t,
+            transfer_purpose(a, b, U256::from(5), b"\x01"),
+            "other calldata, another send"
+        );
         assert_eq!(creation_purpose(a), format!("create:{a:#x}"));
         assert_ne!(
             chunk_purpose(a, b, B256::ZERO, 1),

@@ -72,7 +72,8 @@ pub struct Reconciled {
     pub recorded: bool,
 }
 
-/// Takes the status of `proposals` (all of one Safe on one chain) from the chain with one log query, and makes
+/// Takes the status of `proposals` (all of one Safe on one chain) from the chain with one log query (from the
+/// Safe's creation block, [`history_start_cached`]; paged when the node limits ranges), and makes
 /// the store agree: an execution found on chain is recorded (and its journal entries dropped); an execution
 /// the store recorded but the chain no longer has (a reorganisation removed it) is cleared, so the proposal
 /// is pending again.
@@ -85,7 +86,8 @@ pub async fn reconcile<P: Provider>(
     let safe = first.ctx.safe;
     let keys: Vec<(B256, alloy::primitives::U256)> =
         proposals.iter().map(|p| (p.hash, p.tx.nonce)).collect();
-    let statuses = chain_statuses(provider, safe, &keys, 0).await?;
+    let from = history_start_cached(provider, store, first.ctx.chain_id, safe).await?;
+    let statuses = chain_statuses(provider, safe, &keys, from).await?;
     let mut out = Vec::with_capacity(proposals.len());
     for (p, status) in proposals.iter().zip(statuses) {
         let stored = match p.status {
@@ -114,6 +116,43 @@ pub async fn reconcile<P: Provider>(
         out.push(Reconciled { hash: p.hash, status, reverted, recorded });
     }
     Ok(out)
+}
+
+/// The first block of `safe`'s history ([`coffer_chain::history_start`]: its creation block), cached in the
+/// store once found, so that status lookups read its logs from there and the binary search runs once per Safe.
+/// Not cached when the node could not tell (block 0).
+pub async fn history_start_cached<P: Provider>(
+    provider: &P,
+    store: &Store,
+    chain_id: u64,
+    safe: alloy::primitives::Address,
+) -> Result<u64> {
+    if let Some(b) = store.safe_creation_block(chain_id, safe)?
+        && still_creation_block(provider, safe, b).await
+    {
+        return Ok(b);
+    }
+    let b = coffer_chain::history_start(provider, safe).await;
+    if b > 0 {
+        store.record_safe_creation_block(chain_id, safe, b)?;
+    }
+    Ok(b)
+}
+
+/// Whether `safe` still has code at block `b` and none before it (a local chain started again, or a
+/// reorganisation, can move a creation). A node that cannot answer for old blocks keeps the cached value.
+async fn still_creation_block<P: Provider>(
+    provider: &P,
+    safe: alloy::primitives::Address,
+    b: u64,
+) -> bool {
+    let code_at = |n: u64| async move {
+        provider.get_code_at(safe).block_id(n.into()).await.map(|c| !c.is_empty())
+    };
+    match (code_at(b).await, if b == 0 { Ok(false) } else { code_at(b - 1).await }) {
+        (Ok(now), Ok(before)) => now && !before,
+        _ => true,
+    }
 }
 
 /// What [`resume_recorded`] found.

@@ -150,7 +150,9 @@ impl ContractsCmd {
                     let msco = msco.address;
                     let module = crate::output::with_spinner(
                         "deploying PayoutPlanModule",
-                        coffer_chain::plan::deploy_payout_plan_module_logged(&provider, &log, from, msco),
+                        coffer_chain::plan::deploy_payout_plan_module_logged(
+                            &provider, &log, from, msco,
+                        ),
                     )
                     .await?;
                     done.push(module);

@@ -2,7 +2,9 @@
 
 use alloy::primitives::{Address, U256};
 use clap::{Args, Subcommand};
-use coffer_chain::{SafeConfig, SafeInfo, SingletonChoice, create_safe_logged, plan_safe, read_safe};
+use coffer_chain::{
+    SafeConfig, SafeInfo, SingletonChoice, create_safe_logged, plan_safe, read_safe,
+};
 use coffer_signer::WalletOpts;
 use serde_json::json;
 
