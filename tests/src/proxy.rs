@@ -28,6 +28,10 @@ pub enum Fault {
     Status(u16),
     /// Forward, then return only the first half of the node's body (not JSON).
     BrokenJson,
+    /// For `eth_getLogs`: refuse a query over more than this many blocks with a JSON-RPC error, as providers
+    /// do (`-32005`, "query exceeds max block range N"); forward smaller ones. Every query's range is kept
+    /// ([`FaultProxy::log_ranges`]).
+    LogRangeLimit(u64),
 }
 
 /// A fault for requests whose method is `method` (or any, for `"*"`), `times` times.
@@ -44,12 +48,25 @@ pub struct Rule {
 /// Each request's method and the fault it met.
 type Log = Vec<(String, Option<Fault>)>;
 
+/// One `eth_getLogs` query seen by a [`Fault::LogRangeLimit`] rule: its first and last block, and whether
+/// it was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogRange {
+    /// The first block.
+    pub from: u64,
+    /// The last block.
+    pub to: u64,
+    /// Refused as too large.
+    pub refused: bool,
+}
+
 /// A running proxy (a listener thread; it lives as long as the test process).
 #[derive(Clone, Debug)]
 pub struct FaultProxy {
     addr: SocketAddr,
     rules: Arc<Mutex<Vec<Rule>>>,
     log: Arc<Mutex<Log>>,
+    ranges: Arc<Mutex<Vec<LogRange>>>,
 }
 
 impl FaultProxy {
@@ -63,16 +80,17 @@ impl FaultProxy {
             .unwrap_or_else(|e| crate::fail(&format!("the fault proxy's address: {e}")));
         let rules: Arc<Mutex<Vec<Rule>>> = Arc::default();
         let log: Arc<Mutex<Log>> = Arc::default();
-        let (r, l) = (rules.clone(), log.clone());
+        let ranges: Arc<Mutex<Vec<LogRange>>> = Arc::default();
+        let (r, l, g) = (rules.clone(), log.clone(), ranges.clone());
         thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (r, l, t) = (r.clone(), l.clone(), target.clone());
+                let (r, l, g, t) = (r.clone(), l.clone(), g.clone(), target.clone());
                 thread::spawn(move || {
-                    let _ = serve(conn, &t, &r, &l);
+                    let _ = serve(conn, &t, &r, &l, &g);
                 });
             }
         });
-        Self { addr, rules, log }
+        Self { addr, rules, log, ranges }
     }
 
     /// The proxy's URL, for `--rpc-url`.
@@ -88,6 +106,11 @@ impl FaultProxy {
     /// Removes every rule.
     pub fn clear(&self) {
         lock(&self.rules).clear();
+    }
+
+    /// The `eth_getLogs` queries a [`Fault::LogRangeLimit`] rule saw, in order.
+    pub fn log_ranges(&self) -> Vec<LogRange> {
+        lock(&self.ranges).clone()
     }
 
     /// How many requests for `method` arrived, and how many of them met a fault.
@@ -161,11 +184,31 @@ fn reply(conn: &mut TcpStream, status: &str, body: &[u8]) -> std::io::Result<()>
     conn.flush()
 }
 
+/// A block number or tag of an `eth_getLogs` filter, `latest` (or absent) resolved by asking the node.
+fn block_of(v: Option<&serde_json::Value>, target: &str) -> std::io::Result<u64> {
+    let tag = v.and_then(|v| v.as_str()).unwrap_or("latest");
+    let hex = match tag {
+        "earliest" => return Ok(0),
+        "latest" | "safe" | "finalized" | "pending" => {
+            let (_, body) = forward(
+                target,
+                br#"{"jsonrpc":"2.0","id":1,"method":"eth_blockNumber","params":[]}"#,
+            )?;
+            let v: serde_json::Value =
+                serde_json::from_slice(&body).map_err(std::io::Error::other)?;
+            v["result"].as_str().unwrap_or("0x0").to_owned()
+        }
+        other => other.to_owned(),
+    };
+    u64::from_str_radix(hex.trim_start_matches("0x"), 16).map_err(std::io::Error::other)
+}
+
 fn serve(
     mut conn: TcpStream,
     target: &str,
     rules: &Mutex<Vec<Rule>>,
     log: &Mutex<Log>,
+    ranges: &Mutex<Vec<LogRange>>,
 ) -> std::io::Result<()> {
     let (_, body) = read_request(&mut conn)?;
     let method = serde_json::from_slice::<serde_json::Value>(&body)
@@ -198,6 +241,25 @@ fn serve(
         Some(Fault::BrokenJson) => {
             let (_, resp) = forward(target, &body)?;
             reply(&mut conn, "200 OK", &resp[..resp.len() / 2])
+        }
+        Some(Fault::LogRangeLimit(limit)) => {
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            let filter = &v["params"][0];
+            let from = block_of(filter.get("fromBlock"), target)?;
+            let to = block_of(filter.get("toBlock"), target)?;
+            let refused = to.saturating_sub(from).saturating_add(1) > limit;
+            lock(ranges).push(LogRange { from, to, refused });
+            if refused {
+                let answer = serde_json::json!({
+                    "jsonrpc": "2.0",
+                    "id": v["id"],
+                    "error": { "code": -32005, "message": format!("query exceeds max block range {limit}") },
+                });
+                return reply(&mut conn, "200 OK", answer.to_string().as_bytes());
+            }
+            let (status, resp) = forward(target, &body)?;
+            let status = status.strip_prefix("HTTP/1.1 ").unwrap_or("200 OK").to_owned();
+            reply(&mut conn, &status, &resp)
         }
         Some(Fault::Delay(d)) => {
             thread::sleep(d);

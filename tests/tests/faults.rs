@@ -18,7 +18,7 @@ use coffer_chain::{
 };
 use coffer_e2e::{
     Cli, key_hex,
-    proxy::{Fault, FaultProxy},
+    proxy::{Fault, FaultProxy, LogRange},
 };
 use coffer_store::{ProposalStatus, Store};
 use serde_json::Value;
@@ -35,7 +35,16 @@ struct World {
 
 impl World {
     async fn new() -> Self {
+        Self::after_blocks(0).await
+    }
+
+    /// [`World::new`] on a chain that already has `blocks` blocks before the suite and the Safe.
+    async fn after_blocks(blocks: u64) -> Self {
         let chain = TestChain::spawn().await.unwrap();
+        if blocks > 0 {
+            let _: Value =
+                chain.provider().raw_request("anvil_mine".into(), (blocks,)).await.unwrap();
+        }
         let suite = chain.deploy_suite(Implementation::Coffer).await.unwrap();
         let cli = Cli::new(chain.endpoint());
         let keys: Vec<String> = (0..10).map(|i| key_hex(chain.signer(i))).collect();
@@ -446,4 +455,67 @@ async fn sign_and_execute_killed_after_recording() {
         .recorded_sends(&coffer_queue_purpose(&h), w.chain.chain_id())
         .unwrap();
     assert!(recorded.is_empty(), "the journal entry is dropped once the execution is recorded");
+}
+
+/// Status lookups are bounded: `tx show` and `tx list` read the Safe's execution logs from its creation block
+/// (found by binary search on `eth_getCode`, then cached in the store), not from block 0, and a node that
+/// refuses `eth_getLogs` over 64 blocks (the fault proxy) gets the range in pages, halved until accepted: the
+/// status still comes from the chain, with no "store's status" warning.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_lookups_start_at_the_safe_and_page_refused_ranges() {
+    let w = World::after_blocks(300).await;
+    let safe: Address = w.safe.parse().unwrap();
+    let h = w.ready("1ether", None);
+    // Executed by another tool: only the chain knows.
+    let store = Store::open(w.cli.home()).unwrap();
+    let p = store.proposal(h.parse().unwrap()).unwrap();
+    let request =
+        coffer_chain::ExecutionRequest::new(p.ctx, p.tx.clone(), store.signatures(p.hash).unwrap());
+    drop(store);
+    let report =
+        coffer_chain::execute(w.chain.provider(), &request, w.chain.deployer()).await.unwrap();
+    w.rpc("anvil_mine", serde_json::json!([200])).await;
+    let creation = coffer_chain::sheet::creation_block(w.chain.provider(), safe).await.unwrap();
+    assert!(creation >= 300, "the Safe came after the first 300 blocks: {creation}");
+    let latest = w.chain.provider().get_block_number().await.unwrap();
+
+    let proxy = FaultProxy::start(&w.chain.endpoint());
+    proxy.add("eth_getLogs", Fault::LogRangeLimit(64), usize::MAX);
+    let url = proxy.url();
+    let r = w.cli.run(&["tx", "show", &h, "--json", "--rpc-url", &url]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(!r.stderr.contains("could not read the Safe's executions"), "{}", r.stderr);
+    let shown: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(shown["status"]["chain"]["state"], "executed", "{shown}");
+    assert_eq!(shown["status"]["txHash"], format!("{:#x}", report.tx_hash), "{shown}");
+
+    let ranges = proxy.log_ranges();
+    assert!(ranges.iter().any(|g| g.refused), "the whole range was refused first: {ranges:?}");
+    assert!(ranges.iter().all(|g| g.from >= creation), "never from block 0: {ranges:?}");
+    let mut pages: Vec<LogRange> = ranges.iter().copied().filter(|g| !g.refused).collect();
+    assert!(pages.iter().all(|g| g.to - g.from < 64), "{pages:?}");
+    pages.sort_by_key(|g| g.from);
+    assert_eq!(pages[0].from, creation, "{pages:?}");
+    for pair in pages.windows(2) {
+        assert_eq!(pair[1].from, pair[0].to + 1, "pages without gaps: {pages:?}");
+    }
+    assert!(pages.last().unwrap().to >= latest, "{pages:?}");
+    // The creation block is cached: found once per Safe.
+    let cached =
+        Store::open(w.cli.home()).unwrap().safe_creation_block(w.chain.chain_id(), safe).unwrap();
+    assert_eq!(cached, Some(creation));
+
+    // `tx list` (from the cache) agrees, through the same limit.
+    let list = w.cli.run(&["tx", "list", &w.safe, "--all", "--json", "--rpc-url", &url]);
+    assert_eq!(list.code, 0, "{}", list.stderr);
+    assert!(!list.stderr.contains("could not read"), "{}", list.stderr);
+    let list: Value = serde_json::from_str(&list.stdout).unwrap();
+    let row = list["proposals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["safeTxHash"] == h.as_str())
+        .unwrap();
+    assert_eq!(row["state"], "executed", "{list}");
+    assert!(proxy.log_ranges().iter().all(|g| g.from >= creation));
 }

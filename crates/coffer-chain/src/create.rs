@@ -2,6 +2,7 @@
 
 use crate::{
     Error, Result, SuiteAddresses,
+    once::{Earlier, Found, SendLog, Step, creation_purpose, send_new},
     read::{SENTINEL, SafeInfo, chain_id, read_safe},
 };
 use alloy::{
@@ -235,6 +236,9 @@ pub struct CreatedSafe {
     pub gas_used: u64,
     /// The Safe as read back after creation.
     pub info: SafeInfo,
+    /// `Some` when the creation transaction was one an earlier run sent (found in the send journal by its
+    /// hash, [`create_safe_logged`]): nothing new was sent.
+    pub found: Option<crate::once::Found>,
 }
 
 /// Creates the Safe `config` describes through the suite's factory, sending from `from` (an
@@ -247,32 +251,40 @@ pub async fn create_safe<P: Provider>(
     suite: &SuiteAddresses,
     config: &SafeConfig,
 ) -> Result<CreatedSafe> {
+    create_safe_logged(provider, &crate::once::NoLog, from, suite, config).await
+}
+
+/// [`create_safe`] through a send journal: a creation transaction an earlier run recorded for the predicted
+/// address (mined, or still waiting in the node) is found by its hash and taken instead of a new one, and a
+/// new one is recorded before its broadcast (`crate::once`).
+pub async fn create_safe_logged<P: Provider, L: SendLog>(
+    provider: &P,
+    log: &L,
+    from: Address,
+    suite: &SuiteAddresses,
+    config: &SafeConfig,
+) -> Result<CreatedSafe> {
     if suite.is_coffer() {
         crate::evm::require_push0(provider, "creating a Safe from coffer's suite").await?;
     }
     let plan = plan_safe(provider, suite, config).await?;
-    if !provider.get_code_at(plan.address).await.map_err(Error::rpc)?.is_empty() {
-        return Err(Error::SafeExists { address: plan.address });
-    }
-    let input = match plan.salt_scheme {
-        SaltScheme::Plain => ISafeProxyFactory::createProxyWithNonceCall {
-            singleton: plan.singleton,
-            initializer: plan.initializer.clone(),
-            saltNonce: plan.salt_nonce,
+    let purpose = creation_purpose(plan.address);
+    let earlier = log.earlier(provider, &purpose).await?;
+    let code_there = !provider.get_code_at(plan.address).await.map_err(Error::rpc)?.is_empty();
+    let (receipt, found) = match earlier {
+        Earlier::Mined(r) if code_there && r.status() => (*r, Some(Found::Mined)),
+        Earlier::Waited(r) if code_there && r.status() => (*r, Some(Found::Waited)),
+        other => {
+            if other != Earlier::Nothing {
+                log.settle(&purpose)?;
+            }
+            if code_there {
+                return Err(Error::SafeExists { address: plan.address });
+            }
+            let receipt = send_creation(provider, log, &purpose, from, &plan).await?;
+            (receipt, None)
         }
-        .abi_encode(),
-        SaltScheme::ChainSpecific => ISafeProxyFactory::createChainSpecificProxyWithNonceCall {
-            singleton: plan.singleton,
-            initializer: plan.initializer.clone(),
-            saltNonce: plan.salt_nonce,
-        }
-        .abi_encode(),
     };
-    let request = TransactionRequest::default()
-        .with_from(from)
-        .with_to(plan.factory)
-        .with_input(Bytes::from(input));
-    let receipt = crate::send::send_and_confirm(provider, request).await?;
     let info = read_safe(provider, plan.address).await?;
     let mismatch = |what: &'static str, expected: String, found: String| Error::SetupMismatch {
         address: plan.address,
@@ -304,5 +316,49 @@ pub async fn create_safe<P: Provider>(
             info.fallback_handler.to_string(),
         ));
     }
-    Ok(CreatedSafe { tx_hash: receipt.transaction_hash, gas_used: receipt.gas_used, plan, info })
+    log.settle(&purpose)?;
+    Ok(CreatedSafe {
+        tx_hash: receipt.transaction_hash,
+        gas_used: receipt.gas_used,
+        plan,
+        info,
+        found,
+    })
+}
+
+/// Sends the factory call that creates `plan`'s Safe, recorded under `purpose`, and waits for a successful
+/// receipt.
+async fn send_creation<P: Provider, L: SendLog>(
+    provider: &P,
+    log: &L,
+    purpose: &str,
+    from: Address,
+    plan: &SafePlan,
+) -> Result<alloy::rpc::types::TransactionReceipt> {
+    let input = match plan.salt_scheme {
+        SaltScheme::Plain => ISafeProxyFactory::createProxyWithNonceCall {
+            singleton: plan.singleton,
+            initializer: plan.initializer.clone(),
+            saltNonce: plan.salt_nonce,
+        }
+        .abi_encode(),
+        SaltScheme::ChainSpecific => ISafeProxyFactory::createChainSpecificProxyWithNonceCall {
+            singleton: plan.singleton,
+            initializer: plan.initializer.clone(),
+            saltNonce: plan.salt_nonce,
+        }
+        .abi_encode(),
+    };
+    let request = TransactionRequest::default()
+        .with_from(from)
+        .with_to(plan.factory)
+        .with_input(Bytes::from(input));
+    let receipt =
+        send_new(provider, log, purpose, request).await?.get_receipt().await.map_err(Error::rpc)?;
+    log.step(purpose, Step::AfterReceipt);
+    if !receipt.status() {
+        log.settle(purpose)?;
+        return Err(Error::Reverted { tx: receipt.transaction_hash });
+    }
+    Ok(receipt)
 }

@@ -4,7 +4,10 @@
 //! `CREATE2(deployer, salt, keccak256(init code))`, so every chain that has the deployer gets the
 //! same addresses for the same bytecode.
 
-use crate::{Error, Result};
+use crate::{
+    Error, Result,
+    once::{Earlier, NoLog, SendLog, Step, creation_purpose, send_new},
+};
 use alloy::{
     network::TransactionBuilder,
     primitives::{Address, B256, Bytes, address, keccak256},
@@ -27,6 +30,9 @@ pub enum DeployStatus {
     Deployed,
     /// The expected code was already there; nothing was sent.
     AlreadyPresent,
+    /// It was deployed by a transaction an earlier run of the same command sent (found in the send journal by
+    /// its hash, mined or waited for); nothing new was sent.
+    DeployedEarlier,
 }
 
 /// One contract's deterministic deployment.
@@ -88,10 +94,31 @@ pub async fn deploy_artifacts<P: Provider>(
     salt: B256,
     artifacts: &[&Artifact],
 ) -> Result<Vec<Deployment>> {
+    deploy_artifacts_logged(provider, &NoLog, from, deployer, salt, artifacts).await
+}
+
+/// [`deploy_artifacts`] through a send journal ([`deploy_init_code_logged`] for each).
+pub async fn deploy_artifacts_logged<P: Provider, L: SendLog>(
+    provider: &P,
+    log: &L,
+    from: Address,
+    deployer: Address,
+    salt: B256,
+    artifacts: &[&Artifact],
+) -> Result<Vec<Deployment>> {
     let mut out = Vec::with_capacity(artifacts.len());
     for artifact in artifacts {
         out.push(
-            deploy_init_code(provider, from, deployer, salt, artifact, &artifact.bytecode).await?,
+            deploy_init_code_logged(
+                provider,
+                log,
+                from,
+                deployer,
+                salt,
+                artifact,
+                &artifact.bytecode,
+            )
+            .await?,
         );
     }
     Ok(out)
@@ -109,8 +136,29 @@ pub async fn deploy_init_code<P: Provider>(
     artifact: &Artifact,
     init_code: &[u8],
 ) -> Result<Deployment> {
+    deploy_init_code_logged(provider, &NoLog, from, deployer, salt, artifact, init_code).await
+}
+
+/// [`deploy_init_code`] through a send journal: a deployment transaction an earlier run recorded for the
+/// address (mined, or still waiting in the node) is found by its hash and waited for instead of sending a
+/// new one ([`DeployStatus::DeployedEarlier`]); a new one is recorded before its broadcast (`crate::once`).
+pub async fn deploy_init_code_logged<P: Provider, L: SendLog>(
+    provider: &P,
+    log: &L,
+    from: Address,
+    deployer: Address,
+    salt: B256,
+    artifact: &Artifact,
+    init_code: &[u8],
+) -> Result<Deployment> {
     let address = create2_address(deployer, salt, init_code);
+    let purpose = creation_purpose(address);
+    let earlier = log.earlier(provider, &purpose).await?;
     let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
+    let found = earlier.receipt().is_some_and(|r| r.status()) && !code.is_empty();
+    if earlier != Earlier::Nothing {
+        log.settle(&purpose)?;
+    }
     let status = if code.is_empty() {
         let mut data = Vec::with_capacity(32 + init_code.len());
         data.extend_from_slice(salt.as_slice());
@@ -119,14 +167,20 @@ pub async fn deploy_init_code<P: Provider>(
             .with_from(from)
             .with_to(deployer)
             .with_input(Bytes::from(data));
-        crate::send::send_and_confirm(provider, tx).await?;
+        let receipt =
+            send_new(provider, log, &purpose, tx).await?.get_receipt().await.map_err(Error::rpc)?;
+        log.step(&purpose, Step::AfterReceipt);
+        log.settle(&purpose)?;
+        if !receipt.status() {
+            return Err(Error::Reverted { tx: receipt.transaction_hash });
+        }
         let code = provider.get_code_at(address).await.map_err(Error::rpc)?;
         if code.is_empty() {
             return Err(Error::NotDeployed { contract: artifact.contract_name.clone(), address });
         }
         DeployStatus::Deployed
     } else if code_matches(artifact, &code) {
-        DeployStatus::AlreadyPresent
+        if found { DeployStatus::DeployedEarlier } else { DeployStatus::AlreadyPresent }
     } else {
         return Err(Error::CodeMismatch {
             contract: artifact.contract_name.clone(),

@@ -390,6 +390,25 @@ pub enum Error {
         how: String,
     },
 
+    /// The same transfer (sender, receiver, value and calldata) was already sent and mined by an earlier run
+    /// (found in the send journal by its hash).
+    #[error(
+        "this transfer (same sender, receiver, value and calldata) was already sent by an earlier run: transaction \
+         {tx} (mined in block {}); nothing was sent. Pass --again to send it a second time",
+        block.map_or_else(|| "?".to_owned(), |b| b.to_string())
+    )]
+    AlreadySent {
+        /// The earlier transaction.
+        tx: B256,
+        /// Its block.
+        block: Option<u64>,
+    },
+
+    /// The send journal (the record of signed transactions, kept so that a rerun never sends twice) could
+    /// not be read or written: nothing was sent.
+    #[error("the send journal failed: {0}; nothing was sent")]
+    Journal(String),
+
     /// A test helper failed (only with the `test-utils` feature).
     #[error("{0}")]
     TestSetup(String),

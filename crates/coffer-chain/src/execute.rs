@@ -554,17 +554,19 @@ pub struct ExecutionRecord {
 }
 
 /// Every `ExecutionSuccess` / `ExecutionFailure` the Safe emitted from block `from_block` on (both event
-/// layouts), oldest first.
+/// layouts), oldest first. The range is read in pages ([`get_logs_paged`]): a node that refuses a range as
+/// too large is asked again for halves of it.
 pub async fn find_executions<P: Provider>(
     provider: &P,
     safe: Address,
     from_block: u64,
 ) -> Result<Vec<ExecutionRecord>> {
-    let filter =
-        alloy::rpc::types::Filter::new().address(safe).from_block(from_block).event_signature(
-            vec![ISafe::ExecutionSuccess::SIGNATURE_HASH, ISafe::ExecutionFailure::SIGNATURE_HASH],
-        );
-    let logs = provider.get_logs(&filter).await.map_err(Error::rpc)?;
+    let filter = alloy::rpc::types::Filter::new().address(safe).event_signature(vec![
+        ISafe::ExecutionSuccess::SIGNATURE_HASH,
+        ISafe::ExecutionFailure::SIGNATURE_HASH,
+    ]);
+    let to_block = provider.get_block_number().await.map_err(Error::rpc)?;
+    let logs = get_logs_paged(provider, &filter, from_block, to_block).await?;
     Ok(logs
         .iter()
         .filter_map(|log| {
@@ -578,6 +580,47 @@ pub async fn find_executions<P: Provider>(
             })
         })
         .collect())
+}
+
+/// The logs `filter` matches in blocks `from_block..=to_block`, oldest first, asked for in pages: first the
+/// whole range; when the node refuses a page as too large (a block-range or result-count limit,
+/// [`is_range_refusal`]), the page is halved and asked again, down to one block. Any other error is returned.
+pub async fn get_logs_paged<P: Provider>(
+    provider: &P,
+    filter: &alloy::rpc::types::Filter,
+    from_block: u64,
+    to_block: u64,
+) -> Result<Vec<alloy::rpc::types::Log>> {
+    let mut out = Vec::new();
+    let mut size = to_block.saturating_sub(from_block).saturating_add(1);
+    let mut start = from_block;
+    while start <= to_block {
+        let end = start.saturating_add(size - 1).min(to_block);
+        let page = filter.clone().from_block(start).to_block(end);
+        match provider.get_logs(&page).await {
+            Ok(logs) => {
+                out.extend(logs);
+                start = end.saturating_add(1);
+                if end == u64::MAX {
+                    break;
+                }
+            }
+            Err(e) if size > 1 && is_range_refusal(&e.to_string()) => size = size.div_ceil(2),
+            Err(e) => return Err(Error::rpc(e)),
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a node's `eth_getLogs` error refuses the size of the query (its block range or its result count),
+/// as providers word it ("block range is too large", "query returned more than 10000 results", "exceed
+/// maximum block range", "response size exceeded", …), so that a smaller range may succeed.
+pub fn is_range_refusal(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    ["range", "more than", "results", "response size", "too large", "too many logs"]
+        .iter()
+        .any(|w| m.contains(w))
+        && !m.contains("too many requests")
 }
 
 /// Sends a prepared execution from its executor (the provider must sign for it), waits for the

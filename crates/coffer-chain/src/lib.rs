@@ -14,6 +14,7 @@ pub mod guard;
 mod libraries;
 pub mod message;
 mod nonce;
+pub mod once;
 pub mod plan;
 mod read;
 pub mod recovery;
@@ -29,17 +30,18 @@ pub mod test_utils;
 
 pub use admin::prev_in_list;
 pub use create::{
-    CreatedSafe, SafeConfig, SafePlan, SaltScheme, SingletonChoice, create_safe, plan_safe,
-    proxy_address, proxy_salt, setup_calldata,
+    CreatedSafe, SafeConfig, SafePlan, SaltScheme, SingletonChoice, create_safe,
+    create_safe_logged, plan_safe, proxy_address, proxy_salt, setup_calldata,
 };
 pub use error::{Error, Result};
 pub use evm::{require_push0, supports_push0};
 pub use execute::{
     Approval, EIP1271_MAGIC, ExecutionRecord, ExecutionReport, ExecutionRequest,
     LEGACY_EIP1271_MAGIC, OwnerCheck, OwnerSnapshot, PreparedExecution, SignatureCheck,
-    SignatureStatus, approve_hash, execute, execution_event, find_executions, owner_safe_message,
-    owner_safe_message_hash, prepare_execution, send_execution, send_execution_capped,
-    verify_parsed_signatures, verify_signatures, verify_signatures_with,
+    SignatureStatus, approve_hash, execute, execution_event, find_executions, get_logs_paged,
+    is_range_refusal, owner_safe_message, owner_safe_message_hash, prepare_execution,
+    send_execution, send_execution_capped, verify_parsed_signatures, verify_signatures,
+    verify_signatures_with,
 };
 pub use libraries::{
     Library, LibrarySource, SafeLibraries, SafeRelease, SuiteChoice, detect_release, safe_libraries,
@@ -51,7 +53,9 @@ pub use read::{
     safe_nonce, safe_version, threshold, token_balances,
 };
 pub use simulate::{Simulation, estimate_exec, exec_fits, revert_reason, simulate};
-pub use status::{ChainStatus, chain_status, chain_statuses, pending_safe_nonce, status_of};
+pub use status::{
+    ChainStatus, chain_status, chain_statuses, history_start, pending_safe_nonce, status_of,
+};
 pub use suite::{
     SUITE_CONTRACTS, SuiteAddresses, SuiteDeployment, deploy_suite, deploy_suite_with,
     suite_artifacts,

@@ -20,7 +20,8 @@ use std::collections::BTreeMap;
 
 use crate::{
     Error, Result, SafeInfo,
-    deploy::{Deployment, SUITE_SALT, create2_address, deploy_init_code, find_deployer},
+    deploy::{Deployment, SUITE_SALT, create2_address, deploy_init_code_logged, find_deployer},
+    once::{Earlier, NoLog, SendLog, Step, chunk_purpose, send_new},
     simulate::{revert_reason, simulate},
 };
 use alloy::{
@@ -98,6 +99,16 @@ pub async fn deploy_payout_plan_module<P: Provider>(
     from: Address,
     multi_send_call_only: Address,
 ) -> Result<Deployment> {
+    deploy_payout_plan_module_logged(provider, &NoLog, from, multi_send_call_only).await
+}
+
+/// [`deploy_payout_plan_module`] through a send journal (`crate::deploy::deploy_init_code_logged`).
+pub async fn deploy_payout_plan_module_logged<P: Provider, L: SendLog>(
+    provider: &P,
+    log: &L,
+    from: Address,
+    multi_send_call_only: Address,
+) -> Result<Deployment> {
     if provider.get_code_at(multi_send_call_only).await.map_err(Error::rpc)?.is_empty() {
         return Err(Error::MissingContract {
             contract: "MultiSendCallOnly",
@@ -108,7 +119,7 @@ pub async fn deploy_payout_plan_module<P: Provider>(
     let artifact = artifact(PAYOUT_PLAN_MODULE)?;
     let code = init_code(artifact, multi_send_call_only);
     let deployment =
-        deploy_init_code(provider, from, deployer, SUITE_SALT, artifact, &code).await?;
+        deploy_init_code_logged(provider, log, from, deployer, SUITE_SALT, artifact, &code).await?;
     check_module(provider, deployment.address, multi_send_call_only).await?;
     Ok(deployment)
 }
@@ -634,12 +645,15 @@ pub async fn send_chunk<P: Provider>(
     provider: &P,
     prepared: &PreparedChunk,
 ) -> Result<PendingTransactionBuilder<Ethereum>> {
-    let request = TransactionRequest::default()
+    provider.send_transaction(chunk_request(prepared)).await.map_err(Error::rpc)
+}
+
+fn chunk_request(prepared: &PreparedChunk) -> TransactionRequest {
+    TransactionRequest::default()
         .with_from(prepared.executor)
         .with_to(prepared.module)
         .with_input(prepared.calldata.clone())
-        .with_gas_limit(prepared.gas_limit);
-    provider.send_transaction(request).await.map_err(Error::rpc)
+        .with_gas_limit(prepared.gas_limit)
 }
 
 /// Decodes the `ChunkExecuted` event of `index` emitted by `module` in `receipt`: the entry count.
@@ -755,6 +769,9 @@ pub enum RunEvent {
         /// The chunk.
         index: u32,
     },
+    /// A chunk ran in a transaction an earlier run sent (found in the send journal by its hash, mined or
+    /// waited for); nothing new was sent for it.
+    FoundEarlier(ChunkReceipt),
 }
 
 /// The outcome of [`run_plan`].
@@ -764,6 +781,8 @@ pub struct RunReport {
     pub executed: Vec<ChunkReceipt>,
     /// Chunks found already executed by someone else during the run.
     pub already_executed: Vec<u32>,
+    /// Chunks of [`RunReport::executed`] whose transaction an earlier run sent (found by its hash).
+    pub found_earlier: Vec<u32>,
     /// Chunks done before the run started.
     pub done_before: u32,
     /// Chunks still pending at the end (non-empty only when the callback stopped the run).
@@ -790,6 +809,21 @@ impl RunReport {
 /// whose transaction was mined are marked on chain, and a chunk is paid entirely or not at all.
 pub async fn run_plan<P: Provider>(
     provider: &P,
+    plan: &PlanChunks,
+    executor: Address,
+    on_event: impl FnMut(&RunEvent) -> ControlFlow<()>,
+) -> Result<RunReport> {
+    run_plan_logged(provider, &NoLog, plan, executor, on_event).await
+}
+
+/// [`run_plan`] through a send journal: before a pending chunk is prepared, a transaction an earlier run
+/// recorded for it is looked for by its hash ([`SendLog::earlier`]); mined, or still waiting in the node
+/// (not yet mined, so the bitmap does not show it), it is taken ([`RunEvent::FoundEarlier`]) instead of
+/// sending a second one, which would revert on the bitmap (`ChunkAlreadyExecuted`) and lose its gas. Each new
+/// chunk transaction is recorded before its broadcast.
+pub async fn run_plan_logged<P: Provider, L: SendLog>(
+    provider: &P,
+    log: &L,
     plan: &PlanChunks,
     executor: Address,
     mut on_event: impl FnMut(&RunEvent) -> ControlFlow<()>,
@@ -836,6 +870,35 @@ pub async fn run_plan<P: Provider>(
         return Ok(report);
     }
     while let Some(&index) = report.remaining.first() {
+        let purpose = chunk_purpose(domain.module, domain.safe, plan.root(), index);
+        let earlier = log.earlier(provider, &purpose).await?;
+        if earlier != Earlier::Nothing {
+            log.settle(&purpose)?;
+        }
+        if let Some(r) = earlier.receipt().filter(|r| r.status())
+            && let Some(entries) = chunk_executed_event(r, domain.module, index)
+        {
+            let gas_limit = match provider.get_transaction_by_hash(r.transaction_hash).await {
+                Ok(Some(tx)) => alloy::consensus::Transaction::gas_limit(&tx),
+                _ => 0,
+            };
+            let receipt = ChunkReceipt {
+                index,
+                tx_hash: r.transaction_hash,
+                block_number: r.block_number,
+                gas_used: r.gas_used,
+                gas_limit,
+                entries,
+            };
+            report.remaining.remove(0);
+            report.gas_used = report.gas_used.saturating_add(receipt.gas_used);
+            report.executed.push(receipt.clone());
+            report.found_earlier.push(index);
+            if on_event(&RunEvent::FoundEarlier(receipt)).is_break() {
+                break;
+            }
+            continue;
+        }
         let prepared = match prepare_chunk(provider, plan, index, executor).await {
             Ok(p) => p,
             Err(Error::PlanRefused { error: "ChunkAlreadyExecuted", .. }) => {
@@ -848,11 +911,14 @@ pub async fn run_plan<P: Provider>(
             }
             Err(e) => return Err(e),
         };
-        let pending = send_chunk(provider, &prepared).await?;
+        let pending = send_new(provider, log, &purpose, chunk_request(&prepared)).await?;
         let sent =
             RunEvent::Sent { index, tx_hash: *pending.tx_hash(), gas_limit: prepared.gas_limit };
         let stop = on_event(&sent).is_break();
-        let receipt = wait_chunk(pending, &prepared).await?;
+        let receipt = wait_chunk(pending, &prepared).await;
+        log.step(&purpose, Step::AfterReceipt);
+        log.settle(&purpose)?;
+        let receipt = receipt?;
         report.remaining.remove(0);
         report.gas_used = report.gas_used.saturating_add(receipt.gas_used);
         report.executed.push(receipt.clone());

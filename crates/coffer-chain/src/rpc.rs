@@ -162,9 +162,12 @@ fn is_transient(e: &TransportError) -> bool {
     }
 }
 
+/// A rate limit, not a refusal of a query's size (some providers answer both with -32005): only the former is
+/// retried as it is; `eth_getLogs` pages a refused range ([`crate::get_logs_paged`]).
 fn is_rate_limit(code: i64, message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    code == 429 || code == -32005 || m.contains("rate limit") || m.contains("too many requests")
+    (code == 429 || code == -32005 || m.contains("rate limit") || m.contains("too many requests"))
+        && !crate::is_range_refusal(message)
 }
 
 /// The wait before retry `attempt` (0-based): the server's `Retry-After` if it sent one, else the doubling
@@ -334,6 +337,10 @@ mod tests {
         assert!(is_transient(&TransportErrorKind::custom_str("connection reset")));
         assert!(is_rate_limit(-32005, "limit exceeded"));
         assert!(!is_rate_limit(-32000, "nonce too low"));
+        assert!(
+            !is_rate_limit(-32005, "query returned more than 10000 results"),
+            "paged, not retried"
+        );
     }
 
     #[test]

@@ -66,8 +66,8 @@ pub async fn pending_safe_nonce<P: Provider>(provider: &P, safe: Address) -> Res
     ISafe::new(safe, provider).nonce().block(BlockId::pending()).call().await.map_err(Error::rpc)
 }
 
-/// The status of each `(safeTxHash, nonce)` of `safe`, with one log query: the Safe's execution events from
-/// block `from_block` on. A Safe's nonce counts its executions, so when the log holds every execution since
+/// The status of each `(safeTxHash, nonce)` of `safe`, with one log query (paged when the node limits
+/// ranges, [`crate::get_logs_paged`]): the Safe's execution events from block `from_block` on. A Safe's nonce counts its executions, so when the log holds every execution since
 /// the Safe was created (`from_block` at or before its creation), the n-th event is the one that used nonce n
 /// and [`ChainStatus::Replaced`] names it.
 pub async fn chain_statuses<P: Provider>(
@@ -85,14 +85,22 @@ pub async fn chain_statuses<P: Provider>(
         .collect())
 }
 
-/// [`chain_statuses`] for one transaction, from block 0.
+/// The first block a Safe's history can be in: its creation block (binary search on `eth_getCode`,
+/// [`crate::sheet::creation_block`]), or block 0 when the node cannot answer for old blocks (not an archive
+/// node) or there is no code yet.
+pub async fn history_start<P: Provider>(provider: &P, safe: Address) -> u64 {
+    crate::sheet::creation_block(provider, safe).await.unwrap_or(0)
+}
+
+/// [`chain_statuses`] for one transaction, from the Safe's creation block ([`history_start`]).
 pub async fn chain_status<P: Provider>(
     provider: &P,
     safe: Address,
     safe_tx_hash: B256,
     nonce: U256,
 ) -> Result<ChainStatus> {
-    let mut v = chain_statuses(provider, safe, &[(safe_tx_hash, nonce)], 0).await?;
+    let from = history_start(provider, safe).await;
+    let mut v = chain_statuses(provider, safe, &[(safe_tx_hash, nonce)], from).await?;
     v.pop().ok_or_else(|| Error::Rpc("no status".to_owned()))
 }
 
@@ -135,6 +143,24 @@ mod tests {
             payment: U256::ZERO,
             tx_hash: Some(B256::repeat_byte(tx)),
             block_number: Some(u64::from(tx)),
+        }
+    }
+
+    #[test]
+    fn range_refusals_are_told_from_rate_limits() {
+        use crate::execute::is_range_refusal;
+        for m in [
+            "query returned more than 10000 results",
+            "block range is too large",
+            "exceed maximum block range: 50",
+            "Log response size exceeded",
+            "eth_getLogs is limited to a 10,000 range",
+        ] {
+            assert!(is_range_refusal(m), "{m}");
+        }
+        for m in ["too many requests", "rate limit exceeded", "nonce too low", "execution reverted"]
+        {
+            assert!(!is_range_refusal(m), "{m}");
         }
     }
 

@@ -60,6 +60,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::InvalidChange(_)
             | E::InvalidSafeConfig(_)
             | E::SafeExists { .. }
+            | E::AlreadySent { .. }
             | E::NotAnOwner { .. }
             | E::DelegatecallRefused { .. }
             | E::LibraryCodeMismatch { .. }

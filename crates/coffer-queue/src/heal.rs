@@ -9,12 +9,15 @@ use std::{
 };
 
 use alloy::{
-    network::Ethereum,
     primitives::{B256, Bytes},
-    providers::{PendingTransactionBuilder, Provider},
+    providers::Provider,
     rpc::types::TransactionReceipt,
 };
-use coffer_chain::{ChainStatus, chain_statuses, rpc::SendJournal};
+use coffer_chain::{
+    ChainStatus, chain_statuses,
+    once::{Earlier, find_earlier},
+    rpc::SendJournal,
+};
 use coffer_store::{Proposal, ProposalStatus, Store};
 
 use crate::Result;
@@ -69,7 +72,8 @@ pub struct Reconciled {
     pub recorded: bool,
 }
 
-/// Takes the status of `proposals` (all of one Safe on one chain) from the chain with one log query, and makes
+/// Takes the status of `proposals` (all of one Safe on one chain) from the chain with one log query (from the
+/// Safe's creation block, [`history_start_cached`]; paged when the node limits ranges), and makes
 /// the store agree: an execution found on chain is recorded (and its journal entries dropped); an execution
 /// the store recorded but the chain no longer has (a reorganisation removed it) is cleared, so the proposal
 /// is pending again.
@@ -82,7 +86,8 @@ pub async fn reconcile<P: Provider>(
     let safe = first.ctx.safe;
     let keys: Vec<(B256, alloy::primitives::U256)> =
         proposals.iter().map(|p| (p.hash, p.tx.nonce)).collect();
-    let statuses = chain_statuses(provider, safe, &keys, 0).await?;
+    let from = history_start_cached(provider, store, first.ctx.chain_id, safe).await?;
+    let statuses = chain_statuses(provider, safe, &keys, from).await?;
     let mut out = Vec::with_capacity(proposals.len());
     for (p, status) in proposals.iter().zip(statuses) {
         let stored = match p.status {
@@ -113,6 +118,43 @@ pub async fn reconcile<P: Provider>(
     Ok(out)
 }
 
+/// The first block of `safe`'s history ([`coffer_chain::history_start`]: its creation block), cached in the
+/// store once found, so that status lookups read its logs from there and the binary search runs once per Safe.
+/// Not cached when the node could not tell (block 0).
+pub async fn history_start_cached<P: Provider>(
+    provider: &P,
+    store: &Store,
+    chain_id: u64,
+    safe: alloy::primitives::Address,
+) -> Result<u64> {
+    if let Some(b) = store.safe_creation_block(chain_id, safe)?
+        && still_creation_block(provider, safe, b).await
+    {
+        return Ok(b);
+    }
+    let b = coffer_chain::history_start(provider, safe).await;
+    if b > 0 {
+        store.record_safe_creation_block(chain_id, safe, b)?;
+    }
+    Ok(b)
+}
+
+/// Whether `safe` still has code at block `b` and none before it (a local chain started again, or a
+/// reorganisation, can move a creation). A node that cannot answer for old blocks keeps the cached value.
+async fn still_creation_block<P: Provider>(
+    provider: &P,
+    safe: alloy::primitives::Address,
+    b: u64,
+) -> bool {
+    let code_at = |n: u64| async move {
+        provider.get_code_at(safe).block_id(n.into()).await.map(|c| !c.is_empty())
+    };
+    match (code_at(b).await, if b == 0 { Ok(false) } else { code_at(b - 1).await }) {
+        (Ok(now), Ok(before)) => now && !before,
+        _ => true,
+    }
+}
+
 /// What [`resume_recorded`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Resumed {
@@ -126,8 +168,9 @@ pub enum Resumed {
 }
 
 /// On a rerun: for each signed transaction recorded under `purpose`, newest first, its receipt if it is mined;
-/// if the node still holds it, waits for it; if the node does not know it, resubmits the same bytes and waits.
-/// A resubmission the node refuses (its nonce is used) means it can never be mined.
+/// if the node still holds it, waits for it; if the node does not know it and its account nonce is still
+/// free, resubmits the same bytes and waits (`coffer_chain::once::find_earlier`). One whose nonce was used
+/// by another transaction (or that would wait behind a nonce gap) can never be mined.
 pub async fn resume_recorded<P: Provider>(
     provider: &P,
     store: &Store,
@@ -138,23 +181,11 @@ pub async fn resume_recorded<P: Provider>(
     if sends.is_empty() {
         return Ok(Resumed::Nothing);
     }
-    let rpc = |e: alloy::transports::TransportError| coffer_chain::Error::Rpc(e.to_string());
-    for s in sends.iter().rev() {
-        if let Some(r) = provider.get_transaction_receipt(s.tx_hash).await.map_err(rpc)? {
-            return Ok(Resumed::Mined(Box::new(r)));
-        }
-    }
-    for s in sends.iter().rev() {
-        let known = provider.get_transaction_by_hash(s.tx_hash).await.map_err(rpc)?.is_some();
-        if !known && provider.send_raw_transaction(&s.raw).await.is_err() {
-            continue;
-        }
-        let receipt =
-            PendingTransactionBuilder::<Ethereum>::new(provider.root().clone(), s.tx_hash)
-                .get_receipt()
-                .await
-                .map_err(|e| coffer_chain::Error::Rpc(e.to_string()))?;
-        return Ok(Resumed::Mined(Box::new(receipt)));
+    let sends: Vec<(B256, Bytes)> =
+        sends.into_iter().map(|s| (s.tx_hash, Bytes::from(s.raw))).collect();
+    match find_earlier(provider, &sends).await? {
+        Earlier::Mined(r) | Earlier::Waited(r) => return Ok(Resumed::Mined(r)),
+        Earlier::Nothing => {}
     }
     store.forget_sends(purpose)?;
     Ok(Resumed::Dead)

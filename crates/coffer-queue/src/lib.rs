@@ -3,6 +3,7 @@
 mod error;
 mod execute;
 pub mod heal;
+pub mod once;
 mod relay;
 pub mod service;
 

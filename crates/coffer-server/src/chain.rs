@@ -43,6 +43,8 @@ pub(crate) struct ChainView {
     pub(crate) chain_id: u64,
     ttl: Duration,
     slots: Slots,
+    /// Each Safe's creation block, found once ([`ChainView::history_start`]).
+    starts: Arc<Mutex<HashMap<Address, u64>>>,
 }
 
 async fn read(provider: &DynProvider, safe: Address) -> Result<Arc<SafeInfo>, ReadError> {
@@ -58,7 +60,22 @@ async fn read(provider: &DynProvider, safe: Address) -> Result<Arc<SafeInfo>, Re
 
 impl ChainView {
     pub(crate) fn new(provider: DynProvider, chain_id: u64, ttl: Duration) -> Self {
-        Self { provider, chain_id, ttl, slots: Arc::default() }
+        Self { provider, chain_id, ttl, slots: Arc::default(), starts: Arc::default() }
+    }
+
+    /// The first block of the Safe's history (its creation block, `coffer_chain::history_start`), found
+    /// once per Safe and kept, so that its execution logs are read from there rather than from block 0.
+    pub(crate) async fn history_start(&self, safe: Address) -> u64 {
+        if let Some(b) = self.starts.lock().ok().and_then(|m| m.get(&safe).copied()) {
+            return b;
+        }
+        let b = coffer_chain::history_start(&self.provider, safe).await;
+        if b > 0
+            && let Ok(mut m) = self.starts.lock()
+        {
+            m.insert(safe, b);
+        }
+        b
     }
 
     /// The cached value if it is at most `max_age` old; past three quarters of that age, starts one

@@ -328,7 +328,8 @@ impl AppState {
         let safe = info.address.to_string();
         let stale = self.db.stale_pending(&safe, nonce).await?;
         if !stale.is_empty() {
-            let records = find_executions(&self.chain.provider, info.address, 0)
+            let from = self.chain.history_start(info.address).await;
+            let records = find_executions(&self.chain.provider, info.address, from)
                 .await
                 .map_err(|e| ApiError::rpc(e.to_string()))?;
             for r in records {

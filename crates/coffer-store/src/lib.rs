@@ -5,6 +5,7 @@ mod drills;
 mod error;
 mod messages;
 mod meta;
+mod safe_blocks;
 mod sigcodec;
 mod store;
 

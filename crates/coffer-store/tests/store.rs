@@ -467,8 +467,8 @@ fn a_relay_nonce_is_claimed_once_across_reopens_and_a_v1_store_is_migrated() {
     // A store written by the previous version (the schema before the relay table) is migrated on open.
     raw(tmp.path())
         .execute_batch(&format!(
-            "DROP TABLE relay_sends; PRAGMA user_version = {};",
-            SCHEMA_VERSION - 1
+            "DROP TABLE relay_sends; DROP TABLE safe_blocks; PRAGMA user_version = {};",
+            SCHEMA_VERSION - 2
         ))
         .unwrap();
     let store = Store::open(tmp.path()).unwrap();
@@ -485,4 +485,24 @@ fn a_relay_nonce_is_claimed_once_across_reopens_and_a_v1_store_is_migrated() {
     let store = Store::open(tmp.path()).unwrap();
     assert!(!store.claim_relay_nonce(1, safe, U256::from(7), h2).unwrap(), "forgotten on reopen");
     assert_eq!(store.relay_claim(1, safe, U256::from(7)).unwrap(), Some(h1));
+}
+
+#[test]
+fn a_safes_creation_block_is_cached_per_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let safe = Address::repeat_byte(0x5a);
+    assert_eq!(store.safe_creation_block(1, safe).unwrap(), None);
+    store.record_safe_creation_block(1, safe, 1234).unwrap();
+    assert_eq!(store.safe_creation_block(1, safe).unwrap(), Some(1234));
+    assert_eq!(store.safe_creation_block(2, safe).unwrap(), None, "another chain");
+    assert_eq!(store.safe_creation_block(1, Address::repeat_byte(1)).unwrap(), None);
+    store.record_safe_creation_block(1, safe, 99).unwrap();
+    drop(store);
+    let store = Store::open(tmp.path()).unwrap();
+    assert_eq!(
+        store.safe_creation_block(1, safe).unwrap(),
+        Some(99),
+        "replaced, and kept on reopen"
+    );
 }

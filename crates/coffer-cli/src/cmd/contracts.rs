@@ -1,6 +1,9 @@
 //! `coffer contracts build | addresses | deploy`.
 
-use crate::opts::{RpcOpts, sending_key};
+use crate::{
+    crash,
+    opts::{RpcOpts, StoreOpts, sending_key},
+};
 use alloy::providers::Provider;
 use clap::{Args, Subcommand};
 use coffer_chain::deploy::{self, DeployStatus};
@@ -52,6 +55,8 @@ pub(crate) struct AddressesArgs {
 pub(crate) struct DeployArgs {
     #[command(flatten)]
     rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
     #[command(flatten)]
     wallet: WalletOpts,
     /// Also deploy the test helpers (contracts/src/test), e.g. the test ERC-20.
@@ -112,10 +117,12 @@ impl ContractsCmd {
                 let signer = args.wallet.signer().await?;
                 let key = sending_key(&signer)?;
                 let from = key.address();
-                let provider = args.rpc.signing_provider(key)?;
-                let chain_id = provider.get_chain_id().await.wrap_err_with(|| {
+                let chain_id = args.rpc.provider()?.get_chain_id().await.wrap_err_with(|| {
                     format!("cannot reach the RPC node at {}", args.rpc.rpc_url)
                 })?;
+                // Journaled: a rerun finds a deployment an earlier run sent (by its hash) instead of
+                // sending it again.
+                let (provider, log) = crash::logged_provider(&args.rpc, &args.store, key).await?;
                 // coffer's suite is compiled for Cancun: refuse on a chain without PUSH0.
                 coffer_chain::require_push0(&provider, "deploying coffer's suite").await?;
                 let deployer = deploy::find_deployer(&provider).await?;
@@ -126,7 +133,14 @@ impl ContractsCmd {
                 );
                 let mut done = crate::output::with_spinner(
                     "deploying, waiting for receipts",
-                    deploy::deploy_artifacts(&provider, from, deployer, deploy::SUITE_SALT, &list),
+                    deploy::deploy_artifacts_logged(
+                        &provider,
+                        &log,
+                        from,
+                        deployer,
+                        deploy::SUITE_SALT,
+                        &list,
+                    ),
                 )
                 .await?;
                 // PayoutPlanModule takes the suite's MultiSendCallOnly as a constructor argument, so
@@ -136,7 +150,9 @@ impl ContractsCmd {
                     let msco = msco.address;
                     let module = crate::output::with_spinner(
                         "deploying PayoutPlanModule",
-                        coffer_chain::plan::deploy_payout_plan_module(&provider, from, msco),
+                        coffer_chain::plan::deploy_payout_plan_module_logged(
+                            &provider, &log, from, msco,
+                        ),
                     )
                     .await?;
                     done.push(module);
@@ -146,7 +162,9 @@ impl ContractsCmd {
                         .iter()
                         .map(|d| {
                             let status = match d.status {
-                                DeployStatus::Deployed => "deployed",
+                                DeployStatus::Deployed | DeployStatus::DeployedEarlier => {
+                                    "deployed"
+                                }
                                 DeployStatus::AlreadyPresent => "present",
                             };
                             (
@@ -161,6 +179,9 @@ impl ContractsCmd {
                     for d in &done {
                         let status = match d.status {
                             DeployStatus::Deployed => "deployed",
+                            DeployStatus::DeployedEarlier => {
+                                "deployed (by the transaction an earlier run sent, found by its hash)"
+                            }
                             DeployStatus::AlreadyPresent => "already present",
                         };
                         println!("{:<w$}  {}  {status}", d.name, d.address);

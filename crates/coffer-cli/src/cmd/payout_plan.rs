@@ -25,7 +25,7 @@ use coffer_chain::{
         PlanChunks, PlanHistory, PlanStatus, RunEvent, TX_GAS_CAP, check_plan_preconditions,
         deploy_payout_plan_module, find_payout_plan_module, measure_transfer_gas,
         payout_plan_module_address, plan_approval_tx, plan_chunks, plan_history, read_asset_units,
-        read_plan, repeated_payouts, run_plan,
+        read_plan, repeated_payouts, run_plan_logged,
     },
     read_safe,
 };
@@ -1059,7 +1059,9 @@ impl RunArgs {
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let executor = key.address();
-        let provider = self.rpc.signing_provider(key)?;
+        // Journaled: a chunk transaction an earlier run sent (mined, or still waiting in the node) is found by
+        // its hash instead of sending it again.
+        let (provider, log) = crate::crash::logged_provider(&self.rpc, &self.store, key).await?;
         super::tx::common::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
         let bar = ProgressBar::new(u64::from(file.chunk_count));
         if let Ok(style) = ProgressStyle::with_template(
@@ -1068,7 +1070,7 @@ impl RunArgs {
             bar.set_style(style.progress_chars("=> "));
         }
         bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        let report = run_plan(&provider, &plan, executor, |e| {
+        let report = run_plan_logged(&provider, &log, &plan, executor, |e| {
             match e {
                 RunEvent::Started { done, pending, .. } => {
                     bar.set_position(u64::from(*done));
@@ -1088,6 +1090,13 @@ impl RunArgs {
                     bar.inc(1);
                     bar.println(format!("chunk {index}: already run by someone else"));
                 }
+                RunEvent::FoundEarlier(r) => {
+                    bar.inc(1);
+                    bar.println(format!(
+                        "chunk {}: {} payouts in tx {}, sent by an earlier run (found by its hash; nothing new sent)",
+                        r.index, r.entries, r.tx_hash
+                    ));
+                }
             }
             core::ops::ControlFlow::Continue(())
         })
@@ -1105,6 +1114,7 @@ impl RunArgs {
                 "index": r.index, "txHash": r.tx_hash, "gasUsed": r.gas_used, "payouts": r.entries,
             })).collect::<Vec<_>>(),
             "alreadyExecuted": report.already_executed,
+            "foundEarlier": report.found_earlier,
             "doneBefore": report.done_before,
             "remaining": report.remaining,
             "gasUsed": report.gas_used,

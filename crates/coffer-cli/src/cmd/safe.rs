@@ -2,12 +2,15 @@
 
 use alloy::primitives::{Address, U256};
 use clap::{Args, Subcommand};
-use coffer_chain::{SafeConfig, SafeInfo, SingletonChoice, create_safe, plan_safe, read_safe};
+use coffer_chain::{
+    SafeConfig, SafeInfo, SingletonChoice, create_safe_logged, plan_safe, read_safe,
+};
 use coffer_signer::WalletOpts;
 use serde_json::json;
 
 use crate::{
-    opts::{RpcOpts, SuiteOpts, sending_key},
+    crash,
+    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
 };
@@ -54,6 +57,8 @@ pub(crate) struct CreateArgs {
     json: bool,
     #[command(flatten)]
     rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
     #[command(flatten)]
     suite: SuiteOpts,
     #[command(flatten)]
@@ -158,14 +163,20 @@ impl CreateArgs {
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let from = key.address();
-        let provider = self.rpc.signing_provider(key)?;
-        self.rpc.chain_id(&provider).await?;
+        // Journaled: a rerun finds the creation an earlier run sent (by its hash) instead of sending another.
+        let (provider, log) = crash::logged_provider(&self.rpc, &self.store, key).await?;
         let suite = self.suite_addresses(&provider).await?;
         let created = with_spinner(
             "creating the Safe, waiting for the receipt",
-            create_safe(&provider, from, &suite, &config),
+            create_safe_logged(&provider, &log, from, &suite, &config),
         )
         .await?;
+        if created.found.is_some() {
+            eprintln!(
+                "found the creation an earlier run sent, by its hash: {} (nothing new was sent)",
+                created.tx_hash
+            );
+        }
         if self.json {
             print_json(&json!({
                 "address": created.plan.address,
@@ -178,6 +189,7 @@ impl CreateArgs {
                 "factory": created.plan.factory,
                 "txHash": created.tx_hash,
                 "gasUsed": created.gas_used,
+                "foundEarlier": created.found.is_some(),
             }))?;
         } else {
             println!("{}", created.plan.address);

@@ -1,18 +1,15 @@
 //! `coffer send`: a plain transaction from your own key (not through a Safe), e.g. to fund a Safe
-//! with ETH or to call a token's `mint` on a test chain.
+//! with ETH or to call a token's `mint` on a test chain. Journaled (`coffer_chain::once::send_transfer`): a
+//! rerun of the same transfer finds the earlier one instead of paying twice; `--again` pays a second time.
 
-use alloy::{
-    network::TransactionBuilder,
-    primitives::{Bytes, U256},
-    providers::Provider,
-    rpc::types::TransactionRequest,
-};
+use alloy::primitives::{Bytes, U256};
 use clap::Args;
 use coffer_signer::WalletOpts;
 use serde_json::json;
 
 use crate::{
-    opts::{RpcOpts, sending_key},
+    crash,
+    opts::{RpcOpts, StoreOpts, sending_key},
     output::{print_json, with_spinner},
     parse,
 };
@@ -35,11 +32,18 @@ pub(crate) struct SendArgs {
     /// The arguments of --sig, in order.
     #[arg(allow_negative_numbers = true, requires = "sig")]
     args: Vec<String>,
+    /// Send it even if the same transfer (same sender, receiver, value and calldata) was already sent from
+    /// this data directory. Without it, a rerun finds the earlier transfer by its recorded hash: it waits for
+    /// it if it is still pending, and refuses (exit 2, nothing sent) if it was mined.
+    #[arg(long)]
+    again: bool,
     /// Print JSON.
     #[arg(long)]
     json: bool,
     #[command(flatten)]
     rpc: RpcOpts,
+    #[command(flatten)]
+    store: StoreOpts,
     #[command(flatten)]
     wallet: WalletOpts,
 }
@@ -59,17 +63,19 @@ impl SendArgs {
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let from = key.address();
-        let provider = self.rpc.signing_provider(key)?;
-        self.rpc.chain_id(&provider).await?;
-        let request = TransactionRequest::default()
-            .with_from(from)
-            .with_to(to)
-            .with_value(value)
-            .with_input(data);
-        let receipt = with_spinner("sending, waiting for the receipt", async {
-            provider.send_transaction(request).await?.get_receipt().await
-        })
+        let (provider, log) = crash::logged_provider(&self.rpc, &self.store, key).await?;
+        let sent = with_spinner(
+            "sending, waiting for the receipt",
+            coffer_chain::once::send_transfer(&provider, &log, from, to, value, data, self.again),
+        )
         .await?;
+        let receipt = sent.receipt;
+        if sent.found.is_some() {
+            eprintln!(
+                "found the transfer an earlier run sent, by its hash: {} (nothing new was sent)",
+                receipt.transaction_hash
+            );
+        }
         if self.json {
             print_json(&json!({
                 "txHash": receipt.transaction_hash,
@@ -77,6 +83,7 @@ impl SendArgs {
                 "to": to,
                 "success": receipt.status(),
                 "gasUsed": receipt.gas_used,
+                "foundEarlier": sent.found.is_some(),
             }))?;
         } else {
             println!("{}", receipt.transaction_hash);
