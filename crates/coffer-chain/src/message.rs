@@ -2,7 +2,7 @@
 //! fallback handler) for a message and a set of owner signatures, in each form the Safe's version has.
 
 use alloy::{
-    primitives::{B256, Bytes},
+    primitives::{Address, B256, Bytes},
     providers::Provider,
 };
 use coffer_contracts::bindings::{IEip1271, ILegacyEip1271, ISafe};
@@ -202,4 +202,64 @@ pub async fn check_owner_message_signature<P: Provider>(
             ))
         }
     })
+}
+
+/// A Safe message read from a Transaction Service, recomputed and checked: nothing from a service is trusted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceMessageCheck {
+    /// The message, from the service's `message` (a text or EIP-712 typed data).
+    pub content: MessageContent,
+    /// The Safe message hash recomputed from it for the Safe (compare with the hash the service claims).
+    pub safe_message_hash: B256,
+    /// The confirmations that count: one signature each, by the owner the service names, a current owner,
+    /// valid for the recomputed hash ([`check_owner_message_signature`]).
+    pub accepted: Vec<SafeSignature>,
+    /// The others: the owner the service named and why the confirmation does not count.
+    pub refused: Vec<(Address, String)>,
+}
+
+/// Recomputes a service message's hash for the Safe `ctx` describes (whose current owners are `owners`, read
+/// from the chain) and checks each confirmation `(owner, signature)` the service listed.
+pub async fn check_service_message<P: Provider>(
+    provider: &P,
+    ctx: &SafeTxContext,
+    owners: &[Address],
+    message: serde_json::Value,
+    confirmations: &[(Address, Bytes)],
+) -> Result<ServiceMessageCheck> {
+    let content = MessageContent::from_service_json(message)?;
+    let hash = content.safe_message_hash(ctx)?;
+    let mut accepted: Vec<SafeSignature> = Vec::new();
+    let mut refused = Vec::new();
+    for (owner, blob) in confirmations {
+        let sig = match coffer_core::parse_signatures(blob, hash) {
+            Ok(v) if v.len() == 1 => v.into_iter().next(),
+            Ok(v) => {
+                refused.push((*owner, format!("{} signatures in one confirmation", v.len())));
+                continue;
+            }
+            Err(e) => {
+                refused.push((*owner, e.to_string()));
+                continue;
+            }
+        };
+        let Some(sig) = sig else { continue };
+        let reason = if sig.owner != *owner {
+            Some(format!("the signature is by {}, not by {owner} as the service says", sig.owner))
+        } else if !owners.contains(owner) {
+            Some(format!("{owner} is not an owner of the Safe {}", ctx.safe))
+        } else if accepted.iter().any(|a| a.owner == *owner) {
+            Some(format!("a second signature by {owner}"))
+        } else {
+            match check_owner_message_signature(provider, ctx, &content, &sig).await? {
+                SignatureStatus::Valid => None,
+                SignatureStatus::Rejected(why) => Some(why),
+            }
+        };
+        match reason {
+            None => accepted.push(sig),
+            Some(why) => refused.push((*owner, why)),
+        }
+    }
+    Ok(ServiceMessageCheck { content, safe_message_hash: hash, accepted, refused })
 }
