@@ -471,7 +471,7 @@ fn message_json(row: &MessageRow, sigs: &[SignatureRow]) -> Result<Value, ApiErr
         confirmations.push(json!({
             "created": s.created,
             "modified": s.modified,
-            "owner": owner,
+            "owner": owner.to_checksum(None),
             "signature": s.signature,
             "signatureType": s.signature_type,
         }));
@@ -485,10 +485,10 @@ fn message_json(row: &MessageRow, sigs: &[SignatureRow]) -> Result<Value, ApiErr
     Ok(json!({
         "created": row.created,
         "modified": row.modified,
-        "safe": parse_addr(&row.safe)?,
+        "safe": parse_addr(&row.safe)?.to_checksum(None),
         "messageHash": row.hash,
         "message": message,
-        "proposedBy": parse_addr(&row.proposed_by)?,
+        "proposedBy": parse_addr(&row.proposed_by)?.to_checksum(None),
         "safeAppId": row.safe_app_id,
         "preparedSignature": prepared,
         "origin": row.origin,
