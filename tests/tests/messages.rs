@@ -383,6 +383,8 @@ async fn nested_safe_approves_on_chain(imp: Implementation) {
     // approveHash(bytes32) = 0xd4d9bdcd, then the outer hash.
     let data = lower(&shown["tx"]["data"]);
     assert_eq!(data, format!("0xd4d9bdcd{}", h.trim_start_matches("0x").to_lowercase()), "{shown}");
+    let action = shown["action"].as_str().unwrap();
+    assert!(action.contains(&format!("approveHash({h})")), "decoded for INNER's signers: {action}");
     // Before the inner Safe executes it, the outer transaction does not execute, and a second run proposes
     // nothing new.
     let r =
