@@ -109,6 +109,14 @@ async fn messages_sign_show_list_verify(imp: Implementation) {
     let safe = w.safe(&owners, 2).await;
     let safe_s = safe.to_string();
     let ctx = w.ctx(safe).await;
+    let expected = match imp {
+        Implementation::Canonical130 => Some(SafeVersion::V1_3_0),
+        Implementation::Canonical150 => Some(SafeVersion::V1_5_0),
+        _ => None,
+    };
+    if let Some(v) = expected {
+        assert_eq!(ctx.version, v, "{imp}: the Safe is of the release under test");
+    }
     let p = w.chain.provider();
     let text = "coffer: sign in to example.org\nnonce 42";
 
@@ -460,4 +468,39 @@ async fn sign_message_on_chain_canonical_141() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_message_on_chain_coffer_suite() {
     sign_message_on_chain(Implementation::Coffer).await;
+}
+
+// Canonical 1.3.0 and 1.5.0 Safes coffer did not deploy (npm bytecode at the canonical addresses): the message hash
+// equals the Safe's own `getMessageHash` (on the CompatibilityFallbackHandler), `message verify` accepts (1.5.0:
+// the bytes32 form only), and a nested 2-of-2 (EOA + 2-of-3 Safe) executes, by contract signature and by
+// on-chain approval.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_on_canonical_130() {
+    messages_sign_show_list_verify(Implementation::Canonical130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_on_canonical_150() {
+    messages_sign_show_list_verify(Implementation::Canonical150).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_canonical_130() {
+    nested_safe_signs_and_executes(Implementation::Canonical130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_canonical_150() {
+    nested_safe_signs_and_executes(Implementation::Canonical150).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_approves_on_chain_canonical_130() {
+    nested_safe_approves_on_chain(Implementation::Canonical130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_approves_on_chain_canonical_150() {
+    nested_safe_approves_on_chain(Implementation::Canonical150).await;
 }
