@@ -29,8 +29,8 @@ pub mod test_utils;
 
 pub use admin::prev_in_list;
 pub use create::{
-    CreatedSafe, SafeConfig, SafePlan, SaltScheme, SingletonChoice, create_safe, plan_safe,
-    proxy_address, proxy_salt, setup_calldata,
+    CreatedSafe, ISafeProxyFactoryL2, SafeConfig, SafePlan, SaltScheme, SingletonChoice,
+    create_safe, plan_safe, proxy_address, proxy_salt, setup_calldata, uses_factory_l2,
 };
 pub use error::{Error, Result};
 pub use evm::{require_push0, supports_push0};

@@ -178,6 +178,7 @@ impl CreateArgs {
                 "factory": created.plan.factory,
                 "txHash": created.tx_hash,
                 "gasUsed": created.gas_used,
+                "factoryEvent": created.l2_event,
             }))?;
         } else {
             println!("{}", created.plan.address);
@@ -189,6 +190,11 @@ impl CreateArgs {
                 created.tx_hash,
                 created.gas_used
             );
+            if let Some(event) = created.l2_event {
+                eprintln!(
+                    "created through the factory's L2 function; its {event} event for this Safe checked"
+                );
+            }
         }
         Ok(())
     }
