@@ -7,6 +7,8 @@
 //! - coffer's own client: `coffer message sign SAFE --text … --tx-service URL` by two owners with separate data
 //!   directories, then a third data directory's `message show | list | verify --tx-service` sees the combined
 //!   signature, recomputed and checked against the chain;
+//! - a Safe owner (EIP-1271): a contract signature of a Safe that owns the Safe is accepted (a forged one
+//!   refused), and the service's prepared signature is accepted by the Safe itself (`isValidSignature`);
 //! - raw HTTP bad input on the message routes: never a 500.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -186,9 +188,15 @@ async fn safe_messages_through_coffer_serve() {
     );
     let (_, m2) = get(&format!("{api}/v1/messages/{hash_s}/")).await;
     assert_eq!(m2["confirmations"], m["confirmations"], "nothing posted by the refusals");
+
+    // 4. A Safe owner (EIP-1271): OUTER is a 2-of-2 of an EOA and INNER, a 1-of-1 Safe. INNER's contract
+    //    signature (its owner's signature of INNER's message over OUTER's Safe message hash) is accepted, after
+    //    the same signature by someone who does not own INNER was refused; with the EOA's, the prepared
+    //    signature is accepted by OUTER itself (isValidSignature by eth_call).
+    contract_owner_message(&chain, &suite, &api).await;
     drop(server);
 
-    // 4. api-kit on PostgreSQL (schema migrated to 2).
+    // 5. api-kit on PostgreSQL (schema migrated to 2).
     let pg = Postgres::start();
     let safe3 = chain.create_safe_with(&suite, &[1, 2, 3], 2, 13).await.unwrap();
     let server = Serve::start(&rpc, &pg.url(), &[]);
@@ -259,4 +267,63 @@ async fn raw_bad_input(server: &Serve, safe: &str, hash: &str) {
     assert_eq!((s, &b["count"]), (200, &json!(2)), "{b}");
     let (s, b) = post(&format!("{api}/v1/safes/{safe}/messages/"), "{\"message\":\"x\"}").await;
     assert_eq!(s, 400, "{b}");
+}
+
+async fn contract_owner_message(
+    chain: &TestChain,
+    suite: &coffer_chain::SuiteAddresses,
+    api: &str,
+) {
+    use coffer_chain::{SafeConfig, create_safe, read_safe, test_utils::sign_hash};
+    use coffer_core::{SafeSignature, pack_signatures};
+    let p = chain.provider();
+    let make = |owners: Vec<alloy::primitives::Address>, threshold: u64, salt: u64| {
+        let config =
+            SafeConfig::new(owners, threshold).with_salt_nonce(alloy::primitives::U256::from(salt));
+        async move { create_safe(p, chain.deployer(), suite, &config).await.unwrap().plan.address }
+    };
+    let inner = make(vec![chain.address(2)], 1, 31).await;
+    let outer = make(vec![chain.address(1), inner], 2, 32).await;
+    let outer_ctx = read_safe(p, outer).await.unwrap().context().unwrap();
+    let inner_ctx = read_safe(p, inner).await.unwrap().context().unwrap();
+    let content = MessageContent::Text("coffer: a Safe signs for a Safe".to_owned());
+    let outer_hash = content.safe_message_hash(&outer_ctx).unwrap();
+    // INNER's message is OUTER's Safe message hash (the standard EIP-1271 form OUTER asks with).
+    let inner_hash =
+        MessageContent::Raw(outer_hash.to_vec().into()).safe_message_hash(&inner_ctx).unwrap();
+    let contract = |signer: usize| {
+        let sig = sign_hash(chain.signer(signer), inner_hash).unwrap();
+        SafeSignature::contract(inner, pack_signatures(&[sig]).unwrap()).to_bytes()
+    };
+    let create = format!("{api}/v1/safes/{outer}/messages/");
+    let body = |sig: &alloy::primitives::Bytes| {
+        json!({"message": "coffer: a Safe signs for a Safe", "signature": sig}).to_string()
+    };
+    // Signed for INNER by account 3, which does not own INNER: INNER does not answer the magic value.
+    let forged = contract(3);
+    let (s, b) = post(&create, body(&forged)).await;
+    assert_eq!(s, 400, "{b}");
+    assert_eq!(
+        b["nonFieldErrors"][0],
+        json!(format!("Signature={forged} for owner={inner} is not valid"))
+    );
+    let good = contract(2);
+    let (s, b) = post(&create, body(&good)).await;
+    assert_eq!((s, b), (201, Value::Null));
+    let eoa = sign_hash(chain.signer(1), outer_hash).unwrap().to_bytes();
+    let (s, b) = post(
+        &format!("{api}/v1/messages/{outer_hash}/signatures/"),
+        json!({ "signature": eoa }).to_string(),
+    )
+    .await;
+    assert_eq!((s, b), (201, Value::Null));
+    let (_, m) = get(&format!("{api}/v1/messages/{outer_hash}/")).await;
+    assert_eq!(m["proposedBy"], json!(inner.to_checksum(None)), "{m}");
+    assert_eq!(m["confirmations"][0]["signatureType"], "CONTRACT_SIGNATURE", "{m}");
+    let prepared: alloy::primitives::Bytes =
+        m["preparedSignature"].as_str().unwrap().parse().unwrap();
+    let check = coffer_chain::message::check_message_signature(p, &outer_ctx, &content, &prepared)
+        .await
+        .unwrap();
+    assert!(check.is_valid(), "OUTER accepts the service's prepared signature: {check:?}");
 }
