@@ -50,7 +50,9 @@ pub use read::{
     TokenBalance, chain_id, classify_singleton, modules, owners, read_safe, safe_context,
     safe_nonce, safe_version, threshold, token_balances,
 };
-pub use simulate::{Simulation, estimate_exec, exec_fits, revert_reason, simulate};
+pub use simulate::{
+    Simulation, estimate_exec, estimate_overrides_supported, exec_fits, revert_reason, simulate,
+};
 pub use status::{ChainStatus, chain_status, chain_statuses, pending_safe_nonce, status_of};
 pub use suite::{
     SUITE_CONTRACTS, SuiteAddresses, SuiteDeployment, deploy_suite, deploy_suite_with,
