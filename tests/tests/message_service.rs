@@ -262,6 +262,9 @@ async fn raw_bad_input(server: &Serve, safe: &str, hash: &str) {
     assert_eq!((s, &b["signature"][0]), (400, &json!("This field is required.")));
     let (s, b) = post(&format!("{api}/v1/messages/{hash}/signatures"), "nope").await;
     assert_eq!(s, 400, "{b}");
+    let unknown = format!("0x{}", "cd".repeat(32));
+    let (s, b) = post(&format!("{api}/v1/messages/{unknown}/signatures/"), "{}").await;
+    assert_eq!((s, &b["detail"]), (404, &json!("No SafeMessage matches the given query.")));
     // The list without a trailing slash; a bad ordering falls back to the default; a bad limit is ignored.
     let (s, b) = get(&format!("{api}/v1/safes/{safe}/messages?ordering=nonsense&limit=x")).await;
     assert_eq!((s, &b["count"]), (200, &json!(2)), "{b}");

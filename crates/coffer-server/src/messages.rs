@@ -411,12 +411,14 @@ async fn add_signature(
     body: Result<BodyBytes, BytesRejection>,
 ) -> ApiResult {
     let hash_text = path_hash(&hash)?;
+    // As the reference: the body is parsed (broken JSON is a 400), then the message looked up (404), then the
+    // fields checked.
     let body = json_body(body)?;
+    let (read, write) = state.db.pools();
+    let row = load_message(read, &hash_text).await?.ok_or_else(unknown_message)?;
     let obj = body_object(&body)?;
     let blob = signature_field(obj)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, ApiErrorBody::field("signature", e)))?;
-    let (read, write) = state.db.pools();
-    let row = load_message(read, &hash_text).await?.ok_or_else(unknown_message)?;
     let safe = parse_addr(&row.safe)?;
     let content = stored_content(&row)?;
     let info = state.chain.safe(safe).await.map_err(|e| chain_error(safe, e))?;
