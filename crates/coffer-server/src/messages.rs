@@ -538,3 +538,48 @@ async fn list_messages(
     Ok(Json(json!({ "count": count, "next": next, "previous": previous, "results": results }))
         .into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Db, SCHEMA_VERSION};
+
+    /// A database made by a coffer serve of schema 1 (before Safe messages) is migrated to 2 at start: the
+    /// message tables appear, the transactions stay.
+    #[tokio::test]
+    async fn a_schema_1_database_gains_the_message_tables() {
+        let dir = std::env::temp_dir().join(format!("coffer-msg-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("v1.sqlite3");
+        let _ = std::fs::remove_file(&path);
+        let url = format!("sqlite:{}", path.display());
+        {
+            // Schema 1 as the previous release wrote it, with one transaction row.
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&format!("{url}?mode=rwc")).await.expect("open");
+            for sql in [
+                "CREATE TABLE coffer_schema (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied TEXT NOT NULL)",
+                "INSERT INTO coffer_schema VALUES (1, 'multisig transactions, confirmations, known Safes', 'then')",
+                "CREATE TABLE multisig_tx (safe_tx_hash TEXT PRIMARY KEY, safe TEXT NOT NULL)",
+                "INSERT INTO multisig_tx VALUES ('0x01', '0xSafe')",
+                "CREATE TABLE known_safe (address TEXT PRIMARY KEY, created TEXT NOT NULL)",
+            ] {
+                sqlx::query(sql).execute(&pool).await.expect(sql);
+            }
+            pool.close().await;
+        }
+        let db = Db::connect(&url).await.expect("migrated");
+        assert_eq!(db.schema_version().await.expect("version"), SCHEMA_VERSION);
+        assert_eq!(SCHEMA_VERSION, 2);
+        let (read, _) = db.pools();
+        for table in ["safe_message", "safe_message_confirmation", "multisig_tx"] {
+            let n: i64 =
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
+                    .fetch_one(read)
+                    .await
+                    .and_then(|r| sqlx::Row::try_get(&r, "n"))
+                    .expect(table);
+            assert_eq!(n, i64::from(table == "multisig_tx"), "{table}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
