@@ -188,6 +188,28 @@ async fn safe_messages_through_coffer_serve() {
     );
     let (_, m2) = get(&format!("{api}/v1/messages/{hash_s}/")).await;
     assert_eq!(m2["confirmations"], m["confirmations"], "nothing posted by the refusals");
+    // Nothing from the service is trusted: with the message edited in the server's database, a fresh data
+    // directory refuses it by its hash and stores nothing.
+    let db = scratch.path().join("service.sqlite3");
+    let sql = |statement: &str| {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.busy_timeout(std::time::Duration::from_secs(10)).unwrap();
+        conn.execute_batch(statement).unwrap();
+    };
+    sql(&format!(
+        "UPDATE safe_message SET message = '\"coffer: sign in to evil.example\"' WHERE message_hash = '{hash_s}'"
+    ));
+    let dave = Cli::new(&rpc);
+    let r = dave.run(&["message", "show", &hash_s, "--tx-service", &api]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("refused, nothing stored"), "{}", r.stderr);
+    dave.bad(&["message", "show", &hash_s], "no Safe message");
+    sql(&format!(
+        "UPDATE safe_message SET message = '{}' WHERE message_hash = '{hash_s}'",
+        json!(text).to_string().replace('\'', "''")
+    ));
+    let shown = dave.json(&["message", "show", &hash_s, "--tx-service", &api]);
+    assert_eq!(shown["signatures"].as_array().unwrap().len(), 2, "restored: {shown}");
 
     // 4. A Safe owner (EIP-1271): OUTER is a 2-of-2 of an EOA and INNER, a 1-of-1 Safe. INNER's contract
     //    signature (its owner's signature of INNER's message over OUTER's Safe message hash) is accepted, after

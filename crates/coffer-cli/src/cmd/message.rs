@@ -320,10 +320,14 @@ impl ShowArgs {
             let provider = self.rpc.provider()?;
             let chain_id = self.rpc.chain_id(&provider).await?;
             if let Some(client) = self.service.client(chain_id)? {
-                let resp = client.message(hash).await?.ok_or_else(|| {
-                    eyre::eyre!("the Transaction Service has no Safe message {hash}")
-                })?;
-                merge_from_service(&store, &provider, resp).await?;
+                match client.message(hash).await? {
+                    Some(resp) => {
+                        merge_from_service(&store, &provider, resp).await?;
+                    }
+                    None => eprintln!(
+                        "note: the Transaction Service has no Safe message {hash}; showing the store's"
+                    ),
+                }
             }
         }
         let m = store.message(hash)?;
@@ -463,11 +467,14 @@ impl VerifyArgs {
         let ctx = info.context()?;
         if let (Some(h), Some(client)) = (&self.hash, self.service.client(ctx.chain_id)?) {
             let hash = parse_hash(h)?;
-            let resp = client
-                .message(hash)
-                .await?
-                .ok_or_else(|| eyre::eyre!("the Transaction Service has no Safe message {hash}"))?;
-            merge_from_service(&store, &provider, resp).await?;
+            match client.message(hash).await? {
+                Some(resp) => {
+                    merge_from_service(&store, &provider, resp).await?;
+                }
+                None => eprintln!(
+                    "note: the Transaction Service has no Safe message {hash}; checking the store's signatures"
+                ),
+            }
         }
         let content = match (&self.hash, self.content.given()) {
             (Some(_), true) => {
