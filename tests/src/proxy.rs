@@ -32,6 +32,10 @@ pub enum Fault {
     /// do (`-32005`, "query exceeds max block range N"); forward smaller ones. Every query's range is kept
     /// ([`FaultProxy::log_ranges`]).
     LogRangeLimit(u64),
+    /// A node without state overrides (older geth, some hosted RPCs), for rules on `eth_estimateGas` and
+    /// `eth_call`: a request carrying a third parameter (the overrides) gets geth's JSON-RPC error for extra
+    /// arguments; the others are forwarded.
+    RefuseStateOverrides,
 }
 
 /// A fault for requests whose method is `method` (or any, for `"*"`), `times` times.
@@ -211,8 +215,9 @@ fn serve(
     ranges: &Mutex<Vec<LogRange>>,
 ) -> std::io::Result<()> {
     let (_, body) = read_request(&mut conn)?;
-    let method = serde_json::from_slice::<serde_json::Value>(&body)
-        .ok()
+    let parsed = serde_json::from_slice::<serde_json::Value>(&body).ok();
+    let method = parsed
+        .as_ref()
         .and_then(|v| v.get("method").and_then(|m| m.as_str()).map(str::to_owned))
         .unwrap_or_else(|| "(batch)".to_owned());
     let fault = {
@@ -237,6 +242,19 @@ fn serve(
                 _ => "500 Internal Server Error",
             };
             reply(&mut conn, text, b"upstream trouble (fault proxy)")
+        }
+        Some(Fault::RefuseStateOverrides) => {
+            let params = parsed.as_ref().and_then(|v| v.get("params")).and_then(|p| p.as_array());
+            if params.is_some_and(|p| p.len() >= 3) {
+                let id = parsed.as_ref().and_then(|v| v.get("id")).cloned().unwrap_or_default();
+                let err = serde_json::json!({"jsonrpc": "2.0", "id": id, "error": {
+                    "code": -32602, "message": "too many arguments, want at most 2"}});
+                reply(&mut conn, "200 OK", err.to_string().as_bytes())
+            } else {
+                let (status, resp) = forward(target, &body)?;
+                let status = status.strip_prefix("HTTP/1.1 ").unwrap_or("200 OK").to_owned();
+                reply(&mut conn, &status, &resp)
+            }
         }
         Some(Fault::BrokenJson) => {
             let (_, resp) = forward(target, &body)?;

@@ -298,8 +298,53 @@ async fn safe_create_version_150_uses_canonical_150() {
     let predicted = cli.json(&[&args[..], &["--predict"]].concat());
     assert_eq!(predicted["factory"], format!("{:#x}", suite.proxy_factory), "{predicted}");
     assert_eq!(predicted["singleton"], format!("{:#x}", suite.safe_l2), "{predicted}");
-    let safe = cli.ok(&[&args[..], &["--private-key", &key]].concat());
+    let created = cli.json(&[&args[..], &["--private-key", &key]].concat());
+    let safe = created["address"].as_str().unwrap().to_owned();
     assert_eq!(safe.to_lowercase(), predicted["address"].as_str().unwrap().to_lowercase());
+    // SafeL2 through the factory's createProxyWithNonceL2: its ProxyCreationL2 event, read here from the
+    // receipt with the 1.5.0 ABI, names this Safe, the singleton and the initializer.
+    assert_eq!(created["factoryEvent"], "ProxyCreationL2", "{created}");
+    let tx_hash: alloy::primitives::B256 = created["txHash"].as_str().unwrap().parse().unwrap();
+    let tx = chain.provider().get_transaction_by_hash(tx_hash).await.unwrap().unwrap();
+    {
+        use alloy::consensus::Transaction as _;
+        use alloy::sol_types::SolCall as _;
+        let input = tx.input();
+        assert!(
+            coffer_chain::ISafeProxyFactoryL2::createProxyWithNonceL2Call::abi_decode(input)
+                .is_ok(),
+            "the factory's L2 function was called"
+        );
+    }
+    let receipt = chain.provider().get_transaction_receipt(tx_hash).await.unwrap().unwrap();
+    let safe_addr: alloy::primitives::Address = safe.parse().unwrap();
+    let l2_logs: Vec<_> = receipt
+        .inner
+        .logs()
+        .iter()
+        .filter_map(|l| {
+            use alloy::sol_types::SolEvent as _;
+            coffer_chain::ISafeProxyFactoryL2::ProxyCreationL2::decode_log_data(&l.inner.data)
+                .ok()
+                .map(|e| (l.address(), e))
+        })
+        .collect();
+    assert_eq!(l2_logs.len(), 1, "one ProxyCreationL2");
+    let (emitter, event) = &l2_logs[0];
+    assert_eq!(*emitter, suite.proxy_factory);
+    assert_eq!((event.proxy, event.singleton), (safe_addr, suite.safe_l2));
+    assert_eq!(event.saltNonce, alloy::primitives::U256::ZERO);
+    // The recovery sheet still finds the creation (the L2 call decoded, the CREATE2 address recomputed).
+    let creation = coffer_chain::sheet::read_creation(chain.provider(), safe_addr).await.unwrap();
+    assert_eq!((creation.tx_hash, creation.singleton), (tx_hash, suite.safe_l2));
+    assert_eq!(creation.initializer, event.initializer);
+    assert_eq!(creation.initial_owners, vec![chain.address(1)]);
+    // The L1 singleton goes through the plain function: no L2 event.
+    let l1 = cli.json(
+        &[&args[..], &["--salt-nonce", "1", "--l1-singleton", "--private-key", &key]].concat(),
+    );
+    assert_eq!(l1["factoryEvent"], serde_json::Value::Null, "{l1}");
+    assert_eq!(l1["singleton"], format!("{:#x}", suite.safe), "{l1}");
     let info = cli.json(&["safe", "info", &safe]);
     assert_eq!(info["version"], "1.5.0");
     assert_eq!(info["singleton"], format!("{:#x}", suite.safe_l2));

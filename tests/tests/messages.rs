@@ -48,6 +48,8 @@ impl World {
     fn suite_name(&self) -> &'static str {
         match self.imp {
             Implementation::Coffer => "coffer",
+            Implementation::Canonical130 => "canonical-1.3.0",
+            Implementation::Canonical150 => "canonical-1.5.0",
             _ => "canonical-1.4.1",
         }
     }
@@ -107,6 +109,14 @@ async fn messages_sign_show_list_verify(imp: Implementation) {
     let safe = w.safe(&owners, 2).await;
     let safe_s = safe.to_string();
     let ctx = w.ctx(safe).await;
+    let expected = match imp {
+        Implementation::Canonical130 => Some(SafeVersion::V1_3_0),
+        Implementation::Canonical150 => Some(SafeVersion::V1_5_0),
+        _ => None,
+    };
+    if let Some(v) = expected {
+        assert_eq!(ctx.version, v, "{imp}: the Safe is of the release under test");
+    }
     let p = w.chain.provider();
     let text = "coffer: sign in to example.org\nnonce 42";
 
@@ -331,6 +341,91 @@ async fn nested_safe_on_coffer_suite() {
     nested_safe_signs_and_executes(Implementation::Coffer).await;
 }
 
+/// A 2-of-2 Safe owned by an EOA and by a 2-of-3 Safe, the inner Safe approving on chain: `tx approve HASH
+/// --as-safe INNER` shows the outer transaction and proposes INNER's `approveHash(HASH)` through the propose
+/// flow; INNER's owners sign and execute it; the second `tx approve --as-safe` adds INNER's approved-hash
+/// signature (v = 1) and the outer transaction executes with it.
+async fn nested_safe_approves_on_chain(imp: Implementation) {
+    let w = World::new(imp).await;
+    let inner_owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
+    let inner = w.safe(&inner_owners, 2).await;
+    let outer = w.safe(&[w.owner(4), inner.to_string()], 2).await;
+    let other = w.safe(&[w.owner(5)], 1).await;
+    let (outer_s, inner_s) = (outer.to_string(), inner.to_string());
+    let to = "0x000000000000000000000000000000000000bEEF";
+    let before = w.chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    let h = w.cli.ok(&[
+        "tx",
+        "propose",
+        &outer_s,
+        "--suite",
+        w.suite_name(),
+        "eth",
+        "--to",
+        to,
+        "--value",
+        "0.02ether",
+    ]);
+    w.cli.ok(&["tx", "sign", &h, "--private-key", &w.keys[4]]);
+    // Refused: a Safe that does not own the outer Safe; nothing proposed.
+    w.cli.bad(&["tx", "approve", &h, "--as-safe", &other.to_string()], "is not an owner of Safe");
+
+    // The preview names what is approved and decodes the outer transaction; INNER's proposal is stored.
+    let r = w.cli.run(&["tx", "approve", &h, "--as-safe", &inner_s]);
+    assert_eq!(r.code, 0, "{imp}: {}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!("will approve Safe {outer_s}'s transaction {h}")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("value         20000000000000000 wei"),
+        "the outer transfer is shown: {}",
+        r.stderr
+    );
+    let ih = r.stdout.trim().to_owned();
+    let shown = w.cli.json(&["tx", "show", &ih]);
+    let lower = |v: &Value| v.as_str().unwrap_or_default().to_lowercase();
+    assert_eq!(lower(&shown["safe"]), inner_s.to_lowercase(), "{shown}");
+    assert_eq!(lower(&shown["tx"]["to"]), outer_s.to_lowercase(), "{shown}");
+    // approveHash(bytes32) = 0xd4d9bdcd, then the outer hash.
+    let data = lower(&shown["tx"]["data"]);
+    assert_eq!(data, format!("0xd4d9bdcd{}", h.trim_start_matches("0x").to_lowercase()), "{shown}");
+    let action = shown["action"].as_str().unwrap();
+    assert!(action.contains(&format!("approveHash({h})")), "decoded for INNER's signers: {action}");
+    // Before the inner Safe executes it, the outer transaction does not execute, and a second run proposes
+    // nothing new.
+    let r =
+        w.cli.run(&["tx", "execute", &h, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    assert_ne!(r.code, 0, "{imp}: executed without the inner approval");
+    let again = w.cli.json(&["tx", "approve", &h, "--as-safe", &inner_s]);
+    assert_eq!(
+        (&again["alreadyProposed"], &again["innerProposal"]),
+        (&json!(true), &json!(ih)),
+        "{again}"
+    );
+    for k in [1, 3] {
+        w.cli.ok(&["tx", "sign", &ih, "--private-key", &w.keys[k]]);
+    }
+    w.cli.ok(&["tx", "execute", &ih, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    let v = w.cli.json(&["tx", "approve", &h, "--as-safe", &inner_s]);
+    assert_eq!(v["approvedOnChain"], json!(true), "{v}");
+    assert_eq!(v["signatureAdded"], json!(true), "{v}");
+    assert_eq!(v["signatures"], json!(2), "{v}");
+    let shown = w.cli.json(&["tx", "show", &h]);
+    let kinds: Vec<&str> =
+        shown["signatures"].as_array().unwrap().iter().filter_map(|s| s["kind"].as_str()).collect();
+    assert!(kinds.iter().any(|k| k.contains("approved")), "{imp}: {shown}");
+    w.cli.ok(&["tx", "execute", &h, "--suite", w.suite_name(), "--private-key", &w.keys[0]]);
+    let after = w.chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
+    assert_eq!(after - before, U256::from(20_000_000_000_000_000u64), "{imp}: paid");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_approves_on_chain_canonical_141() {
+    nested_safe_approves_on_chain(Implementation::Canonical141).await;
+}
+
 /// On-chain signing through SignMessageLib: `tx propose SAFE sign-message --text T` shows the message and its
 /// Safe message hash; once executed, `message verify` accepts the empty signature (signedMessages set).
 async fn sign_message_on_chain(imp: Implementation) {
@@ -373,4 +468,39 @@ async fn sign_message_on_chain_canonical_141() {
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_message_on_chain_coffer_suite() {
     sign_message_on_chain(Implementation::Coffer).await;
+}
+
+// Canonical 1.3.0 and 1.5.0 Safes coffer did not deploy (npm bytecode at the canonical addresses): the message hash
+// equals the Safe's own `getMessageHash` (on the CompatibilityFallbackHandler), `message verify` accepts (1.5.0:
+// the bytes32 form only), and a nested 2-of-2 (EOA + 2-of-3 Safe) executes, by contract signature and by
+// on-chain approval.
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_on_canonical_130() {
+    messages_sign_show_list_verify(Implementation::Canonical130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_on_canonical_150() {
+    messages_sign_show_list_verify(Implementation::Canonical150).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_canonical_130() {
+    nested_safe_signs_and_executes(Implementation::Canonical130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_on_canonical_150() {
+    nested_safe_signs_and_executes(Implementation::Canonical150).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_approves_on_chain_canonical_130() {
+    nested_safe_approves_on_chain(Implementation::Canonical130).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_safe_approves_on_chain_canonical_150() {
+    nested_safe_approves_on_chain(Implementation::Canonical150).await;
 }

@@ -375,3 +375,83 @@ async fn chunks_without_simulate_tx_accessor() {
     let b = cli.json(&["balance", "--token", &token, &receivers[699].to_string()]);
     assert_eq!(b["balances"][0]["balance"], "700000000000000000000");
 }
+
+/// A node that refuses state overrides (issue 15; the fault proxy answers geth's "too many arguments" to any
+/// `eth_estimateGas` / `eth_call` with a third parameter): `batch --csv` falls back to the static estimate
+/// (per-row gas by SimulateTxAccessor, the Safe's overhead computed) and says so in `gasMethod`; each chunk is
+/// under the cap, executes through that same node within its estimate, and every row is paid. Without
+/// SimulateTxAccessor too, the plan says that nothing was measured.
+#[tokio::test(flavor = "multi_thread")]
+async fn static_estimate_when_the_node_refuses_state_overrides() {
+    let chain = TestChain::builder()
+        .arg("--hardfork")
+        .arg("osaka")
+        .arg("--enable-tx-gas-limit")
+        .spawn()
+        .await
+        .unwrap();
+    let proxy = coffer_e2e::proxy::FaultProxy::start(&chain.endpoint());
+    for method in ["eth_estimateGas", "eth_call"] {
+        proxy.add(method, coffer_e2e::proxy::Fault::RefuseStateOverrides, usize::MAX);
+    }
+    let cli = Cli::new(proxy.url());
+    let payer = key_hex(chain.signer(9));
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
+    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
+    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
+    let token = addresses["TestToken"].as_str().unwrap().to_owned();
+    let accessor: Address = addresses["SimulateTxAccessor"].as_str().unwrap().parse().unwrap();
+    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    cli.mint(&token, &safe, "1000000000000000000000000", &payer);
+    let receivers: Vec<Address> = (1..=700u64)
+        .map(|i| Address::left_padding_from(&(0x00be_ef00_0000_0000 + i).to_be_bytes()))
+        .collect();
+    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
+    for (i, r) in receivers.iter().enumerate() {
+        csv.push_str(&format!("erc20,{token},{r},{},\n", i + 1));
+    }
+    let file = cli.file("payouts-static.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.to_str().unwrap();
+
+    let plan = cli.json(&["tx", "propose", &safe, "batch", "--csv", file, "--dry-run"]);
+    let method = plan["gasMethod"].as_str().unwrap();
+    assert!(
+        method.starts_with("static estimate") && method.contains("SimulateTxAccessor"),
+        "{plan}"
+    );
+    let chunks = plan["chunks"].as_array().unwrap();
+    assert!(chunks.len() >= 2, "700 payouts do not fit one Safe tx under the cap: {plan}");
+    for c in chunks {
+        assert!(c["estimatedGas"].as_u64().unwrap() <= CAP, "{c}");
+        assert!(c["innerGas"].as_u64().is_some(), "{c}");
+    }
+
+    let proposed = cli.json(&["tx", "propose", &safe, "batch", "--csv", file]);
+    assert_eq!(proposed["gasMethod"], plan["gasMethod"]);
+    for p in proposed["proposals"].as_array().unwrap() {
+        let h = p["safeTxHash"].as_str().unwrap();
+        cli.ok(&["tx", "sign", h, "--private-key", &keys[1]]);
+        cli.ok(&["tx", "sign", h, "--private-key", &keys[2]]);
+        let done = cli.json(&["tx", "execute", h, "--private-key", &payer]);
+        let used = done["gasUsed"].as_u64().unwrap();
+        assert!(used <= CAP, "chunk used {used} gas, over the cap");
+        assert!(
+            used <= p["estimatedGas"].as_u64().unwrap(),
+            "{used} over its static estimate: {p}"
+        );
+    }
+    let b = cli.json(&["balance", "--token", &token, &receivers[699].to_string()]);
+    assert_eq!(b["balances"][0]["balance"], "700000000000000000000");
+
+    // Without SimulateTxAccessor as well: nothing measures; the plan says so and still fits the cap.
+    chain.set_code(accessor, Default::default()).await.unwrap();
+    let plan = cli.json(&["tx", "propose", &safe, "batch", "--csv", file, "--dry-run"]);
+    let method = plan["gasMethod"].as_str().unwrap();
+    assert!(method.contains("nothing measured"), "{plan}");
+    for c in plan["chunks"].as_array().unwrap() {
+        assert!(c["estimatedGas"].as_u64().unwrap() <= CAP, "{c}");
+        assert!(c["innerGas"].is_null(), "{c}");
+    }
+}

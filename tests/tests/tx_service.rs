@@ -126,7 +126,7 @@ async fn api_kit_against_coffer_serve_on_sqlite_and_postgres() {
     let a = Serve::start(&rpc, &pg.url(), &[]);
     let out = flow(&a.api(), &safe2.address.to_string(), None);
     assert!(out["executed"]["blockNumber"].as_u64().is_some());
-    assert_eq!(pg.psql("SELECT MAX(version) FROM coffer_schema"), "1");
+    assert_eq!(pg.psql("SELECT MAX(version) FROM coffer_schema"), "2");
 
     // 3. Two servers on one PostgreSQL database: each confirmation sent to both at once is stored once.
     let b = Serve::start(&rpc, &pg.url(), &[]);

@@ -14,6 +14,30 @@ use alloy::{
 };
 use coffer_contracts::bindings::{ISafe, ISafeProxyFactory};
 
+mod factory_l2 {
+    #![allow(missing_docs, unreachable_pub)]
+    alloy::sol! {
+        /// SafeProxyFactory 1.5.0's L2 functions and their events (neither 1.3.0, 1.4.1 nor coffer's suite has
+        /// them): the same proxy as `createProxyWithNonce` / `createChainSpecificProxyWithNonce`, and, besides
+        /// `ProxyCreation`, an event carrying the initializer and salt nonce for indexers.
+        #[sol(rpc)]
+        interface ISafeProxyFactoryL2 {
+            function createProxyWithNonceL2(address singleton, bytes memory initializer, uint256 saltNonce) external returns (address proxy);
+            function createChainSpecificProxyWithNonceL2(address singleton, bytes memory initializer, uint256 saltNonce) external returns (address proxy);
+            event ProxyCreationL2(address indexed proxy, address singleton, bytes initializer, uint256 saltNonce);
+            event ChainSpecificProxyCreationL2(address indexed proxy, address singleton, bytes initializer, uint256 saltNonce, uint256 chainId);
+        }
+    }
+}
+pub use factory_l2::ISafeProxyFactoryL2;
+
+/// Whether a Safe of `plan` is created through the factory's L2 function: the canonical 1.5.0 factory with its
+/// SafeL2 singleton (what Safe{Wallet} does from 1.5.0).
+pub fn uses_factory_l2(suite: &SuiteAddresses, plan: &SafePlan) -> bool {
+    SuiteAddresses::canonical(coffer_core::SafeVersion::V1_5_0).is_some_and(|c| c == *suite)
+        && plan.singleton == suite.safe_l2
+}
+
 /// How the proxy factory derives the CREATE2 salt.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SaltScheme {
@@ -239,6 +263,9 @@ pub struct CreatedSafe {
     /// `Some` when the creation transaction was one an earlier run sent (found in the send journal by its
     /// hash, [`create_safe_logged`]): nothing new was sent.
     pub found: Option<crate::once::Found>,
+    /// Created through the canonical 1.5.0 factory's L2 function: the L2 event found for it in the receipt
+    /// (`ProxyCreationL2` or `ChainSpecificProxyCreationL2`), checked against the plan.
+    pub l2_event: Option<&'static str>,
 }
 
 /// Creates the Safe `config` describes through the suite's factory, sending from `from` (an
@@ -268,6 +295,7 @@ pub async fn create_safe_logged<P: Provider, L: SendLog>(
         crate::evm::require_push0(provider, "creating a Safe from coffer's suite").await?;
     }
     let plan = plan_safe(provider, suite, config).await?;
+    let l2 = uses_factory_l2(suite, &plan);
     let purpose = creation_purpose(plan.address);
     let earlier = log.earlier(provider, &purpose).await?;
     let code_there = !provider.get_code_at(plan.address).await.map_err(Error::rpc)?.is_empty();
@@ -281,10 +309,11 @@ pub async fn create_safe_logged<P: Provider, L: SendLog>(
             if code_there {
                 return Err(Error::SafeExists { address: plan.address });
             }
-            let receipt = send_creation(provider, log, &purpose, from, &plan).await?;
+            let receipt = send_creation(provider, log, &purpose, from, &plan, l2).await?;
             (receipt, None)
         }
     };
+    let l2_event = if l2 { Some(check_l2_event(&receipt, &plan)?) } else { None };
     let info = read_safe(provider, plan.address).await?;
     let mismatch = |what: &'static str, expected: String, found: String| Error::SetupMismatch {
         address: plan.address,
@@ -323,6 +352,7 @@ pub async fn create_safe_logged<P: Provider, L: SendLog>(
         plan,
         info,
         found,
+        l2_event,
     })
 }
 
@@ -334,8 +364,23 @@ async fn send_creation<P: Provider, L: SendLog>(
     purpose: &str,
     from: Address,
     plan: &SafePlan,
+    l2: bool,
 ) -> Result<alloy::rpc::types::TransactionReceipt> {
     let input = match plan.salt_scheme {
+        SaltScheme::Plain if l2 => ISafeProxyFactoryL2::createProxyWithNonceL2Call {
+            singleton: plan.singleton,
+            initializer: plan.initializer.clone(),
+            saltNonce: plan.salt_nonce,
+        }
+        .abi_encode(),
+        SaltScheme::ChainSpecific if l2 => {
+            ISafeProxyFactoryL2::createChainSpecificProxyWithNonceL2Call {
+                singleton: plan.singleton,
+                initializer: plan.initializer.clone(),
+                saltNonce: plan.salt_nonce,
+            }
+            .abi_encode()
+        }
         SaltScheme::Plain => ISafeProxyFactory::createProxyWithNonceCall {
             singleton: plan.singleton,
             initializer: plan.initializer.clone(),
@@ -361,4 +406,63 @@ async fn send_creation<P: Provider, L: SendLog>(
         return Err(Error::Reverted { tx: receipt.transaction_hash });
     }
     Ok(receipt)
+}
+
+/// The factory's L2 event for the new Safe in `receipt`: emitted by the factory, for this proxy, with the
+/// singleton, initializer, salt nonce (and, chain-specific, chain id) of `plan`. Its name, or why it is missing.
+fn check_l2_event(
+    receipt: &alloy::rpc::types::TransactionReceipt,
+    plan: &SafePlan,
+) -> Result<&'static str> {
+    use alloy::sol_types::SolEvent;
+    let missing = |found: String| Error::SetupMismatch {
+        address: plan.address,
+        what: "factory L2 event",
+        expected: "ProxyCreationL2 / ChainSpecificProxyCreationL2 for this Safe".into(),
+        found,
+    };
+    for log in receipt.inner.logs() {
+        if log.address() != plan.factory {
+            continue;
+        }
+        let data = &log.inner.data;
+        let (name, proxy, singleton, initializer, salt_nonce, chain) = match plan.salt_scheme {
+            SaltScheme::Plain => {
+                let Ok(e) = ISafeProxyFactoryL2::ProxyCreationL2::decode_log_data(data) else {
+                    continue;
+                };
+                ("ProxyCreationL2", e.proxy, e.singleton, e.initializer, e.saltNonce, None)
+            }
+            SaltScheme::ChainSpecific => {
+                let Ok(e) =
+                    ISafeProxyFactoryL2::ChainSpecificProxyCreationL2::decode_log_data(data)
+                else {
+                    continue;
+                };
+                let chain = Some(e.chainId);
+                (
+                    "ChainSpecificProxyCreationL2",
+                    e.proxy,
+                    e.singleton,
+                    e.initializer,
+                    e.saltNonce,
+                    chain,
+                )
+            }
+        };
+        if proxy != plan.address {
+            continue;
+        }
+        if singleton != plan.singleton
+            || initializer != plan.initializer
+            || salt_nonce != plan.salt_nonce
+            || chain.is_some_and(|c| c != U256::from(plan.chain_id))
+        {
+            return Err(missing(format!(
+                "{name} with singleton {singleton}, salt nonce {salt_nonce} and another initializer or chain"
+            )));
+        }
+        return Ok(name);
+    }
+    Err(missing("no L2 event from the factory for this Safe".into()))
 }

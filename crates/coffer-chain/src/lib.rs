@@ -30,8 +30,9 @@ pub mod test_utils;
 
 pub use admin::prev_in_list;
 pub use create::{
-    CreatedSafe, SafeConfig, SafePlan, SaltScheme, SingletonChoice, create_safe,
-    create_safe_logged, plan_safe, proxy_address, proxy_salt, setup_calldata,
+    CreatedSafe, ISafeProxyFactoryL2, SafeConfig, SafePlan, SaltScheme, SingletonChoice,
+    create_safe, create_safe_logged, plan_safe, proxy_address, proxy_salt, setup_calldata,
+    uses_factory_l2,
 };
 pub use error::{Error, Result};
 pub use evm::{require_push0, supports_push0};
@@ -52,7 +53,9 @@ pub use read::{
     TokenBalance, chain_id, classify_singleton, modules, owners, read_safe, safe_context,
     safe_nonce, safe_version, threshold, token_balances,
 };
-pub use simulate::{Simulation, estimate_exec, exec_fits, revert_reason, simulate};
+pub use simulate::{
+    Simulation, estimate_exec, estimate_overrides_supported, exec_fits, revert_reason, simulate,
+};
 pub use status::{
     ChainStatus, chain_status, chain_statuses, history_start, pending_safe_nonce, status_of,
 };

@@ -371,6 +371,16 @@ pub async fn read_creation<P: Provider>(provider: &P, safe: Address) -> Result<C
         ISafeProxyFactory::createChainSpecificProxyWithNonceCall::abi_decode(input)
     {
         (c.singleton, c.initializer, c.saltNonce, true)
+    } else if let Ok(c) =
+        crate::create::ISafeProxyFactoryL2::createProxyWithNonceL2Call::abi_decode(input)
+    {
+        (c.singleton, c.initializer, c.saltNonce, false)
+    } else if let Ok(c) =
+        crate::create::ISafeProxyFactoryL2::createChainSpecificProxyWithNonceL2Call::abi_decode(
+            input,
+        )
+    {
+        (c.singleton, c.initializer, c.saltNonce, true)
     } else {
         return Err(not_found(format!(
             "transaction {tx_hash} does not call the factory's createProxyWithNonce directly (it went through another contract), so the salt nonce cannot be read from it"

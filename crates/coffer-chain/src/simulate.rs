@@ -138,6 +138,24 @@ pub async fn estimate_exec<P: Provider>(
     provider.estimate_gas(request).overrides(overrides).await.map_err(Error::rpc)
 }
 
+/// Whether the node applies state overrides to `eth_estimateGas` (what [`estimate_exec`] needs): a 1-wei
+/// transfer from an account with no balance, given one by an override, is estimated. `false` when the node
+/// answers with a JSON-RPC error (it refuses the third parameter, or ignores it and finds no funds); `Err` only
+/// when the node cannot be reached.
+pub async fn estimate_overrides_supported<P: Provider>(provider: &P) -> Result<bool> {
+    let from = Address::from_slice(&keccak256(b"coffer state override probe")[12..]);
+    let overrides = StateOverridesBuilder::default()
+        .with_balance(from, U256::from(10u8).pow(U256::from(24u8)))
+        .build();
+    let request =
+        TransactionRequest::default().with_from(from).with_to(from).with_value(U256::from(1u8));
+    match provider.estimate_gas(request).overrides(overrides).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_error_resp().is_some() => Ok(false),
+        Err(e) => Err(Error::rpc(e)),
+    }
+}
+
 /// Whether `execTransaction(tx)`, signed and overridden as by [`estimate_exec`], succeeds within
 /// a gas limit of `budget`: an `eth_call` with that limit. Settles a chunk whose node estimate is
 /// just over the budget (a node's estimate may carry a margin of its own).

@@ -13,6 +13,7 @@ sol! {
     function removeOwner(address prevOwner, address owner, uint256 _threshold);
     function swapOwner(address prevOwner, address oldOwner, address newOwner);
     function changeThreshold(uint256 _threshold);
+    function approveHash(bytes32 hashToApprove);
     function enableModule(address module);
     function disableModule(address prevModule, address module);
     function setGuard(address guard);
@@ -138,6 +139,12 @@ pub enum CallKind {
     ChangeThreshold {
         /// The new threshold.
         threshold: U256,
+    },
+    /// Safe `approveHash(hash)`: the calling Safe (an owner of the called Safe) approves that Safe's transaction
+    /// `hash` on chain.
+    ApproveHash {
+        /// The safeTxHash approved.
+        hash: alloy_primitives::B256,
     },
     /// Safe `enableModule(module)`.
     EnableModule {
@@ -364,6 +371,11 @@ fn decode_kind(data: &[u8], risks: &mut Vec<Risk>) -> CallKind {
             flag(Risk::ThresholdChange);
             decode_known!(data, changeThresholdCall, "changeThreshold(uint256)", |c| {
                 CallKind::ChangeThreshold { threshold: c._threshold }
+            })
+        }
+        approveHashCall::SELECTOR => {
+            decode_known!(data, approveHashCall, "approveHash(bytes32)", |c| {
+                CallKind::ApproveHash { hash: c.hashToApprove }
             })
         }
         enableModuleCall::SELECTOR => {
@@ -652,6 +664,10 @@ impl DecodedCall {
                 "swapOwner(prevOwner {prev_owner}, oldOwner {old_owner}, newOwner {new_owner})"
             )?,
             CallKind::ChangeThreshold { threshold } => write!(f, "changeThreshold({threshold})")?,
+            CallKind::ApproveHash { hash } => write!(
+                f,
+                "approveHash({hash}): approves that Safe's transaction {hash} on chain, as its owner"
+            )?,
             CallKind::EnableModule { module } => write!(f, "enableModule({module})")?,
             CallKind::DisableModule { prev_module, module } => {
                 write!(f, "disableModule(prevModule {prev_module}, module {module})")?;

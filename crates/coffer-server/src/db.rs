@@ -14,15 +14,16 @@ use sqlx::{
 use std::time::Duration;
 
 /// The newest schema version this binary knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migrations, in order: (version, description, statements). Each statement is valid SQLite and
 /// PostgreSQL.
-const MIGRATIONS: &[(i64, &str, &[&str])] = &[(
-    1,
-    "multisig transactions, confirmations, known Safes",
-    &[
-        "CREATE TABLE multisig_tx (
+const MIGRATIONS: &[(i64, &str, &[&str])] = &[
+    (
+        1,
+        "multisig transactions, confirmations, known Safes",
+        &[
+            "CREATE TABLE multisig_tx (
             safe_tx_hash TEXT PRIMARY KEY,
             safe TEXT NOT NULL,
             to_address TEXT NOT NULL,
@@ -47,8 +48,8 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[(
             executor TEXT,
             payment TEXT
         )",
-        "CREATE INDEX multisig_tx_safe_nonce ON multisig_tx (safe, nonce)",
-        "CREATE TABLE confirmation (
+            "CREATE INDEX multisig_tx_safe_nonce ON multisig_tx (safe, nonce)",
+            "CREATE TABLE confirmation (
             safe_tx_hash TEXT NOT NULL REFERENCES multisig_tx (safe_tx_hash),
             owner TEXT NOT NULL,
             signature TEXT NOT NULL,
@@ -56,9 +57,36 @@ const MIGRATIONS: &[(i64, &str, &[&str])] = &[(
             created TEXT NOT NULL,
             PRIMARY KEY (safe_tx_hash, owner)
         )",
-        "CREATE TABLE known_safe (address TEXT PRIMARY KEY, created TEXT NOT NULL)",
-    ],
-)];
+            "CREATE TABLE known_safe (address TEXT PRIMARY KEY, created TEXT NOT NULL)",
+        ],
+    ),
+    (
+        2,
+        "Safe messages and their signatures",
+        &[
+            "CREATE TABLE safe_message (
+            message_hash TEXT PRIMARY KEY,
+            safe TEXT NOT NULL,
+            message TEXT NOT NULL,
+            proposed_by TEXT NOT NULL,
+            safe_app_id BIGINT,
+            origin TEXT NOT NULL,
+            created TEXT NOT NULL,
+            modified TEXT NOT NULL
+        )",
+            "CREATE INDEX safe_message_safe ON safe_message (safe, created)",
+            "CREATE TABLE safe_message_confirmation (
+            message_hash TEXT NOT NULL REFERENCES safe_message (message_hash),
+            owner TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            signature_type TEXT NOT NULL,
+            created TEXT NOT NULL,
+            modified TEXT NOT NULL,
+            PRIMARY KEY (message_hash, owner)
+        )",
+        ],
+    ),
+];
 
 /// Which database a [`Db`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -364,6 +392,12 @@ impl Db {
         let db = Self { read, write, backend, confirmations: tx };
         db.migrate().await?;
         Ok(db)
+    }
+
+    /// The reader and the writer pool (the same pool on PostgreSQL), for the Safe message storage
+    /// (`http::messages`).
+    pub(crate) fn pools(&self) -> (&AnyPool, &AnyPool) {
+        (&self.read, &self.write)
     }
 
     /// The backend.

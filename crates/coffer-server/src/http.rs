@@ -32,6 +32,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+// The Safe message routes: a child module (its file is `src/messages.rs`) that shares the helpers below.
+#[path = "messages.rs"]
+mod messages;
+
 /// The largest request body accepted (Django's default `DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MiB).
 pub(crate) const MAX_BODY_BYTES: usize = 2_621_440;
 
@@ -939,6 +943,7 @@ pub(crate) fn router(state: Shared) -> Router {
             .route(&format!("/api/{v}/owners/{{address}}/safes"), get(owner_safes))
             .route(&format!("/api/{v}/delegates"), get(delegates));
     }
+    r = messages::routes(r);
     let cors = tower_http::cors::CorsLayer::new()
         .allow_origin(tower_http::cors::Any)
         .allow_methods([

@@ -366,7 +366,7 @@ impl Client {
         .await
     }
 
-    fn missing(&self, path: &str) -> ClientError {
+    pub(crate) fn missing(&self, path: &str) -> ClientError {
         ClientError::Decode { url: self.url(path), reason: "the answer was empty".to_owned() }
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use alloy::primitives::{B256, Bytes};
 use clap::{Args, Subcommand};
 use coffer_chain::{
-    message::{FormAnswer, MessageCheck, check_message_signature},
+    message::{FormAnswer, MessageCheck, check_message_signature, check_service_message},
     read_safe,
 };
 use coffer_core::{
@@ -44,7 +44,7 @@ impl MessageCmd {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         match self {
             Self::Sign(a) => a.run().await,
-            Self::Show(a) => a.run(),
+            Self::Show(a) => a.run().await,
             Self::List(a) => a.run().await,
             Self::Verify(a) => a.run().await,
         }
@@ -266,13 +266,70 @@ pub(crate) struct ShowArgs {
     #[arg(long)]
     json: bool,
     #[command(flatten)]
+    rpc: RpcOpts,
+    #[command(flatten)]
     store: StoreOpts,
+    /// With --tx-service: the service's message and signatures are read first, recomputed and checked against
+    /// the chain; those that count join the store, the others are named.
+    #[command(flatten)]
+    service: TxServiceOpts,
+}
+
+/// Reads one Safe message of a Transaction Service into the store: the Safe's version and owners from the
+/// chain, the hash recomputed from the message (a different hash than the service claims is refused, nothing
+/// stored), each signature checked (coffer-chain); those that count are stored, the others are named on stderr.
+async fn merge_from_service(
+    store: &coffer_store::Store,
+    provider: &alloy::providers::DynProvider,
+    resp: coffer_txs_api::SafeMessageResponse,
+) -> eyre::Result<B256> {
+    let info = read_safe(provider, resp.safe).await?;
+    let ctx = info.context()?;
+    let confirmations: Vec<_> =
+        resp.confirmations.iter().map(|c| (c.owner, c.signature.clone())).collect();
+    let check =
+        check_service_message(provider, &ctx, &info.owners, resp.message, &confirmations).await?;
+    if check.safe_message_hash != resp.message_hash {
+        return Err(eyre::eyre!(
+            "the Transaction Service's message {} of Safe {} hashes to {} here: refused, nothing stored",
+            resp.message_hash,
+            resp.safe,
+            check.safe_message_hash
+        ));
+    }
+    let hash = store.insert_message(&ctx, &check.content)?;
+    for sig in &check.accepted {
+        match store.add_message_signature(hash, sig) {
+            Ok(()) | Err(coffer_store::Error::DuplicateSignature { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    for (owner, why) in &check.refused {
+        eprintln!(
+            "warning: the Transaction Service's signature by {owner} of the Safe message {hash} does not count and was not stored: {why}"
+        );
+    }
+    Ok(hash)
 }
 
 impl ShowArgs {
-    fn run(self) -> eyre::Result<()> {
+    async fn run(self) -> eyre::Result<()> {
         let hash = parse_hash(&self.hash)?;
         let store = self.store.open()?;
+        if self.service.enabled() {
+            let provider = self.rpc.provider()?;
+            let chain_id = self.rpc.chain_id(&provider).await?;
+            if let Some(client) = self.service.client(chain_id)? {
+                match client.message(hash).await? {
+                    Some(resp) => {
+                        merge_from_service(&store, &provider, resp).await?;
+                    }
+                    None => eprintln!(
+                        "note: the Transaction Service has no Safe message {hash}; showing the store's"
+                    ),
+                }
+            }
+        }
         let m = store.message(hash)?;
         let sigs = store.message_signatures(hash)?;
         if self.json {
@@ -302,6 +359,10 @@ pub(crate) struct ListArgs {
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+    /// With --tx-service: the service's messages of the Safe are read first, each recomputed and checked
+    /// against the chain; what counts joins the store, the rest is named.
+    #[command(flatten)]
+    service: TxServiceOpts,
 }
 
 impl ListArgs {
@@ -310,6 +371,21 @@ impl ListArgs {
         let store = self.store.open()?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
+        if let Some(client) = self.service.client(chain_id)? {
+            for resp in client.messages(safe).await? {
+                let claimed = resp.message_hash;
+                if resp.safe != safe {
+                    eprintln!(
+                        "warning: the Transaction Service listed the message {claimed} of Safe {} under {safe}: skipped",
+                        resp.safe
+                    );
+                    continue;
+                }
+                if let Err(e) = merge_from_service(&store, &provider, resp).await {
+                    eprintln!("warning: {e}");
+                }
+            }
+        }
         let list = store.messages_for_safe(chain_id, safe)?;
         if self.json {
             let out: eyre::Result<Vec<Value>> =
@@ -360,6 +436,10 @@ pub(crate) struct VerifyArgs {
     rpc: RpcOpts,
     #[command(flatten)]
     store: StoreOpts,
+    /// With --tx-service and a HASH: the service's signatures are read first, recomputed and checked against
+    /// the chain; those that count join the store.
+    #[command(flatten)]
+    service: TxServiceOpts,
 }
 
 fn form_text(f: &FormAnswer) -> String {
@@ -385,6 +465,17 @@ impl VerifyArgs {
         let provider = self.rpc.provider()?;
         let info = read_safe(&provider, safe).await?;
         let ctx = info.context()?;
+        if let (Some(h), Some(client)) = (&self.hash, self.service.client(ctx.chain_id)?) {
+            let hash = parse_hash(h)?;
+            match client.message(hash).await? {
+                Some(resp) => {
+                    merge_from_service(&store, &provider, resp).await?;
+                }
+                None => eprintln!(
+                    "note: the Transaction Service has no Safe message {hash}; checking the store's signatures"
+                ),
+            }
+        }
         let content = match (&self.hash, self.content.given()) {
             (Some(_), true) => {
                 return Err(bad_input(

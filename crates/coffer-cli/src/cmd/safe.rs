@@ -190,6 +190,7 @@ impl CreateArgs {
                 "txHash": created.tx_hash,
                 "gasUsed": created.gas_used,
                 "foundEarlier": created.found.is_some(),
+                "factoryEvent": created.l2_event,
             }))?;
         } else {
             println!("{}", created.plan.address);
@@ -201,6 +202,11 @@ impl CreateArgs {
                 created.tx_hash,
                 created.gas_used
             );
+            if let Some(event) = created.l2_event {
+                eprintln!(
+                    "created through the factory's L2 function; its {event} event for this Safe checked"
+                );
+            }
         }
         Ok(())
     }

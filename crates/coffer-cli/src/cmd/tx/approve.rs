@@ -21,6 +21,11 @@ pub(crate) struct ApproveArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Approve as INNER, a Safe that owns this proposal's Safe: proposes INNER's own transaction calling
+    /// approveHash(HASH) (INNER's owners sign and execute it); once the chain has the approval, run this again
+    /// to add INNER's approved-hash signature (v = 1) to the proposal. No wallet is needed.
+    #[arg(long, value_name = "INNER")]
+    as_safe: Option<String>,
     #[command(flatten)]
     policy: PolicyOpts,
     #[command(flatten)]
@@ -33,6 +38,19 @@ pub(crate) struct ApproveArgs {
 
 impl ApproveArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
+        if let Some(inner) = &self.as_safe {
+            let inner = crate::parse::address("--as-safe", inner)?;
+            return super::approve_as_safe::ApproveAsSafe {
+                hash_text: &self.hash,
+                inner,
+                policy: self.policy,
+                json: self.json,
+                rpc: &self.rpc,
+                store: &self.store,
+            }
+            .run()
+            .await;
+        }
         let store = self.store.open()?;
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;

@@ -1,6 +1,7 @@
 //! `coffer tx …`: propose, inspect, sign (online and offline), approve, execute.
 
 mod approve;
+mod approve_as_safe;
 pub(crate) mod batch;
 pub(crate) mod common;
 mod execute;
