@@ -83,6 +83,11 @@ fn queue_bad_input(e: &coffer_queue::Error) -> bool {
         E::Store(s) => store_bad_input(s),
         E::Core(_) => true,
         E::Service(c) => c.is_bad_input(),
+        E::Signer(s) => signer_bad_input(s),
+        E::AlreadyExecuted { .. }
+        | E::AlreadySigned { .. }
+        | E::NotOwner { .. }
+        | E::NotNext { .. } => true,
         _ => false,
     }
 }

@@ -2,6 +2,7 @@
 
 mod error;
 mod execute;
+pub mod flow;
 pub mod heal;
 mod relay;
 pub mod service;

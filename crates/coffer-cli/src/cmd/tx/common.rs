@@ -103,6 +103,20 @@ impl PreviewSink for GatedPreview<'_> {
     }
 }
 
+/// The [`coffer_queue::flow::ReviewSink`] of the CLI: the signing gate's findings on stderr, then
+/// the signer's preview through [`StderrPreview`] ([`GatedPreview`]'s output, for the library flow).
+pub(crate) struct StderrReview;
+
+impl coffer_queue::flow::ReviewSink for StderrReview {
+    fn show(&mut self, review: &Review, preview: &SigningPreview) -> std::io::Result<()> {
+        GatedPreview(review).show(preview)
+    }
+
+    fn waiting(&mut self, prompt: &coffer_signer::DevicePrompt) -> std::io::Result<()> {
+        StderrPreview.waiting(prompt)
+    }
+}
+
 /// The decoded action as text, with at most `max_entries` batch entries listed.
 pub(crate) fn action_text(action: &DecodedCall, max_entries: usize) -> String {
     let text = action.to_string();

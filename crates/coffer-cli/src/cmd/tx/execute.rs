@@ -12,7 +12,6 @@ use coffer_chain::{
 };
 use coffer_queue::heal::{self, StoreJournal, purpose_of};
 use coffer_signer::WalletOpts;
-use coffer_store::ProposalStatus;
 use serde_json::json;
 
 use super::common::{PolicyOpts, check_chain, reconcile_or_warn, review_text, snapshot_of};
@@ -111,28 +110,7 @@ impl ExecuteArgs {
         eprint!("{}", review_text(&review, &p.tx, 10));
 
         let current = safe_nonce(&provider, p.ctx.safe).await?;
-        if p.tx.nonce > current {
-            let before: Vec<String> = store
-                .proposals_for_safe(p.ctx.chain_id, p.ctx.safe)?
-                .iter()
-                .filter(|q| {
-                    q.status == ProposalStatus::Pending
-                        && q.tx.nonce >= current
-                        && q.tx.nonce < p.tx.nonce
-                })
-                .map(|q| format!("nonce {}: {:#x}", q.tx.nonce, q.hash))
-                .collect();
-            let queued = if before.is_empty() {
-                "none of them is in the local queue".to_owned()
-            } else {
-                format!("pending in the queue: {}", before.join(", "))
-            };
-            return Err(bad_input(format!(
-                "cannot execute {hash} yet: it has nonce {} but the Safe is at nonce {current}; the \
-                 transactions with nonces {current}..{} must execute first ({queued})",
-                p.tx.nonce, p.tx.nonce
-            )));
-        }
+        coffer_queue::flow::check_next(&store, &p, current)?;
 
         let accessor = self
             .suite

@@ -522,12 +522,20 @@ impl Publish<'_> {
         policy: Policy,
     ) -> eyre::Result<()> {
         let review = gate::review_online(provider, ctx, tx, policy).await?;
-        let mut preview = super::common::GatedPreview(&review);
-        let sig = self
-            .signer
-            .sign_safe_tx(ctx, tx, coffer_signer::SigningMode::Eip712, &mut preview)
-            .await?;
-        store.add_signature(hash, &sig)?;
+        if review.safe_tx_hash != hash {
+            return Err(eyre::eyre!(
+                "{hash} is not the reviewed transaction's hash; nothing was signed"
+            ));
+        }
+        let sig = coffer_queue::flow::sign_reviewed(
+            store,
+            &review,
+            tx,
+            self.signer,
+            coffer_signer::SigningMode::Eip712,
+            &mut super::common::StderrReview,
+        )
+        .await?;
         super::service::push_signature(self.service, ctx, tx, &sig).await?;
         Ok(())
     }
@@ -546,14 +554,8 @@ pub(crate) async fn submit_with(
     json: bool,
     policy: Policy,
 ) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
-    let review = gate::review_online(provider, ctx, tx, policy).await?;
-    let hash = review.safe_tx_hash;
-    let stored = store.insert_proposal(ctx, tx, meta)?;
-    if stored != hash {
-        return Err(eyre::eyre!(
-            "the store computed {stored} but the Safe {hash}; nothing was proposed"
-        ));
-    }
+    let coffer_queue::flow::Proposed { safe_tx_hash: hash, review } =
+        coffer_queue::flow::propose(provider, store, ctx, tx, meta, policy).await?;
     let mut v = tx_json(ctx, tx);
     v["label"] = serde_json::json!(meta.label);
     if !json {
