@@ -87,7 +87,8 @@ fn queue_bad_input(e: &coffer_queue::Error) -> bool {
         E::AlreadyExecuted { .. }
         | E::AlreadySigned { .. }
         | E::NotOwner { .. }
-        | E::NotNext { .. } => true,
+        | E::NotNext { .. }
+        | E::DrillTransfer(_) => true,
         _ => false,
     }
 }

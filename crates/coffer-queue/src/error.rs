@@ -27,6 +27,14 @@ pub enum Error {
     #[error(transparent)]
     Signer(#[from] coffer_signer::Error),
 
+    /// A drill's transfer cannot be proposed or run (the reason says what to do).
+    #[error("{0}")]
+    DrillTransfer(String),
+
+    /// A drill's round trip ran but did not check out (a failed leg, balances that do not add up).
+    #[error("{0}")]
+    DrillFailed(String),
+
     /// The store and the Safe computed different safeTxHashes for one proposal.
     #[error("the store computed {stored} but the Safe {safe}; nothing was proposed")]
     HashMismatch {

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod drill;
 mod error;
 mod execute;
 pub mod flow;

@@ -467,8 +467,8 @@ fn a_relay_nonce_is_claimed_once_across_reopens_and_a_v1_store_is_migrated() {
     // A store written by the previous version (the schema before the relay table) is migrated on open.
     raw(tmp.path())
         .execute_batch(&format!(
-            "DROP TABLE relay_sends; PRAGMA user_version = {};",
-            SCHEMA_VERSION - 1
+            "DROP TABLE relay_sends; DROP TABLE drill_transfers; PRAGMA user_version = {};",
+            SCHEMA_VERSION - 2
         ))
         .unwrap();
     let store = Store::open(tmp.path()).unwrap();
