@@ -3,7 +3,7 @@
 use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use clap::Args;
-use coffer_chain::{SafeLibraries, SuiteAddresses, SuiteChoice, safe_libraries};
+use coffer_chain::{SafeLibraries, SuiteAddresses, SuiteChoice, gate::Policy, safe_libraries};
 use coffer_signer::TxSender;
 use coffer_store::Store;
 use eyre::WrapErr;
@@ -182,5 +182,23 @@ impl TxServiceOpts {
             return Ok(None);
         }
         Ok(Some(coffer_txs_api::Client::new(self.url.as_deref(), self.key.as_deref(), chain_id)?))
+    }
+}
+
+/// The signing gate's policy options, shared by every command that proposes, signs, approves,
+/// imports or executes.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub(crate) struct PolicyOpts {
+    /// Accept a DELEGATECALL to a contract that is not a known MultiSendCallOnly or
+    /// SignMessageLib. The target's code runs with the Safe's storage and funds: only for
+    /// audited contracts (see docs/security.md).
+    #[arg(long)]
+    pub(crate) allow_delegatecall: bool,
+}
+
+impl PolicyOpts {
+    /// The library policy with these options (a legacy domain is only checked offline).
+    pub(crate) fn policy(self) -> Policy {
+        Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false }
     }
 }

@@ -28,10 +28,7 @@ use coffer_signer::WalletOpts;
 use coffer_store::ProposalMeta;
 use serde_json::{Value, json};
 
-use super::tx::{
-    common::{ORIGIN, snapshot_extra},
-    propose::{print_proposal, submit},
-};
+use crate::flow::{ORIGIN, print_proposal, snapshot_extra, submit};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},

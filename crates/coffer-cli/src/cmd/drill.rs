@@ -25,15 +25,12 @@ use coffer_queue::{
 };
 
 use crate::{
-    cmd::{
-        message::message_fields,
-        sheet::write_atomic,
-        tx::common::{StderrReview, review_text},
-    },
+    cmd::{message::message_fields, sheet::write_atomic},
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
     output::{Table, print_json, with_spinner},
     parse,
+    view::tx::{StderrReview, review_text},
 };
 
 /// `coffer drill …`

@@ -240,7 +240,7 @@ impl SignArgs {
                             message,
                             safe_app_id: None,
                             signature: sig.to_bytes(),
-                            origin: Some(crate::cmd::tx::common::ORIGIN.to_owned()),
+                            origin: Some(crate::flow::ORIGIN.to_owned()),
                         },
                     )
                     .await?

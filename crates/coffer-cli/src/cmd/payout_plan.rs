@@ -42,10 +42,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::tx::{
-    common::{ORIGIN, snapshot_extra},
-    propose::{print_proposal, submit},
-};
+use crate::flow::{ORIGIN, print_proposal, snapshot_extra, submit};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
@@ -480,7 +477,7 @@ impl ReplanArgs {
         let old = file.chunks(&path)?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
-        super::tx::common::check_chain(file.chain_id, chain_id)?;
+        crate::flow::check_chain(file.chain_id, chain_id)?;
         module_present(&provider, &file).await?;
         let info = read_safe(&provider, file.safe).await?;
         let state = read_plan(&provider, file.module, file.safe, file.root).await?;
@@ -1060,7 +1057,7 @@ impl RunArgs {
         let key = sending_key(&signer)?;
         let executor = key.address();
         let provider = self.rpc.signing_provider(key)?;
-        super::tx::common::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
+        crate::flow::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
         let bar = ProgressBar::new(u64::from(file.chunk_count));
         if let Ok(style) = ProgressStyle::with_template(
             "{spinner} chunks {pos}/{len} [{bar:30}] {msg} ({elapsed})",
@@ -1162,7 +1159,7 @@ impl RevokeArgs {
         let (path, file) = load_plan(&store, &self.plan)?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
-        super::tx::common::check_chain(file.chain_id, chain_id)?;
+        crate::flow::check_chain(file.chain_id, chain_id)?;
         module_present(&provider, &file).await?;
         let state = read_plan(&provider, file.module, file.safe, file.root).await?;
         if matches!(state.status, PlanStatus::None | PlanStatus::Revoked | PlanStatus::Completed) {
@@ -1224,7 +1221,7 @@ impl StatusArgs {
         let (path, file) = load_plan(&store, &self.plan)?;
         let plan = file.chunks(&path)?;
         let provider = self.rpc.provider()?;
-        super::tx::common::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
+        crate::flow::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
         module_present(&provider, &file).await?;
         let info = read_safe(&provider, file.safe).await?;
         let enabled = info.is_module(file.module);

@@ -14,7 +14,9 @@ use coffer_queue::heal::{self, StoreJournal, purpose_of};
 use coffer_signer::WalletOpts;
 use serde_json::json;
 
-use super::common::{PolicyOpts, check_chain, reconcile_or_warn, review_text, snapshot_of};
+use crate::flow::{check_chain, reconcile_or_warn, snapshot_of};
+use crate::opts::PolicyOpts;
+use crate::view::tx::review_text;
 use crate::{
     crash,
     exit::bad_input,
@@ -56,7 +58,7 @@ pub(crate) struct ExecuteArgs {
 impl ExecuteArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
+        crate::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
         let signer = self.wallet.signer().await?;

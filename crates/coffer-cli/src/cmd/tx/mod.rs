@@ -1,17 +1,14 @@
 //! `coffer tx …`: propose, inspect, sign (online and offline), approve, execute.
 
 mod approve;
-pub(crate) mod batch;
-pub(crate) mod common;
 mod execute;
 mod export;
 mod export_builder;
 mod import;
 mod list;
-pub(crate) mod propose;
+mod propose;
 mod reject;
 mod remove;
-mod service;
 mod show;
 mod sign;
 mod sign_as_safe;

@@ -17,11 +17,11 @@ use coffer_core::{SafeTx, erc20_transfer_calldata, parse_units};
 use coffer_signer::WalletOpts;
 use coffer_store::ProposalMeta;
 
-use super::common::{ORIGIN, add_review_fields, add_tx_fields, snapshot_extra, tx_json};
+use crate::flow::{ORIGIN, snapshot_extra};
 use crate::{
     exit::bad_input,
+    flow::{Publish, print_proposal, submit_with},
     opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts},
-    output::{Fields, print_json},
     parse,
 };
 
@@ -271,7 +271,7 @@ impl ProposeArgs {
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
         // The service's queue counts for the next free nonce.
-        super::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
+        crate::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
         let info = read_safe(&provider, safe).await?;
         let ctx = info.context()?;
         let nonce = match nonce_arg {
@@ -304,11 +304,11 @@ impl ProposeArgs {
         if let Action::Batch { csv, tx_builder, max_gas, dry_run } = &self.action {
             let libs = self.suite.for_safe(&provider, safe).await?;
             let source = match (csv, tx_builder) {
-                (Some(csv), _) => super::batch::Source::Csv(csv),
-                (None, Some(file)) => super::batch::Source::TxBuilder(file),
+                (Some(csv), _) => crate::batch::Source::Csv(csv),
+                (None, Some(file)) => crate::batch::Source::TxBuilder(file),
                 (None, None) => return Err(bad_input("give --csv FILE or --tx-builder FILE")),
             };
-            let req = super::batch::BatchRequest {
+            let req = crate::batch::BatchRequest {
                 source,
                 max_gas: max_gas.as_deref(),
                 dry_run: *dry_run,
@@ -316,7 +316,7 @@ impl ProposeArgs {
                 json: self.json,
                 publish: proposer.as_ref().map(|signer| Publish { signer, service: &self.service }),
             };
-            return super::batch::run(&provider, &store, &libs, &info, &ctx, nonce, req).await;
+            return crate::batch::run(&provider, &store, &libs, &info, &ctx, nonce, req).await;
         }
         let built = self.build(&provider, &info, nonce).await?;
         let tx = built.tx;
@@ -356,7 +356,7 @@ impl ProposeArgs {
             Action::Erc20 { token, to, amount } => {
                 let token = parse::address("--token", token)?;
                 let to = parse::address("--to", to)?;
-                let d = super::batch::decimals(provider, token).await?;
+                let d = crate::batch::decimals(provider, token).await?;
                 let units =
                     parse_units(amount, d).map_err(|e| bad_input(format!("--amount: {e}")))?;
                 if units.is_zero() {
@@ -487,99 +487,5 @@ impl ProposeArgs {
                 sim.revert_reason.unwrap_or_default()
             );
         }
-    }
-}
-
-/// [`submit_with`] under the default signing policy (every proposal coffer makes for its own
-/// flows: batches, payout plans, module enablement, rejections).
-pub(crate) async fn submit(
-    provider: &DynProvider,
-    store: &coffer_store::Store,
-    ctx: &coffer_core::SafeTxContext,
-    tx: &SafeTx,
-    meta: &ProposalMeta,
-    json: bool,
-) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
-    submit_with(provider, store, ctx, tx, meta, json, Policy::default()).await
-}
-
-/// With `--tx-service`: the proposer's wallet and the service a proposal is published to.
-pub(crate) struct Publish<'a> {
-    pub(crate) signer: &'a coffer_signer::WalletSigner,
-    pub(crate) service: &'a TxServiceOpts,
-}
-
-impl Publish<'_> {
-    /// Signs the stored proposal `hash` with the proposer's wallet (previewed with the signing gate's findings),
-    /// stores the signature and sends it to the service (a proposal, or a confirmation if the service knows it).
-    pub(crate) async fn send(
-        &self,
-        provider: &DynProvider,
-        store: &coffer_store::Store,
-        ctx: &coffer_core::SafeTxContext,
-        tx: &SafeTx,
-        hash: alloy::primitives::B256,
-        policy: Policy,
-    ) -> eyre::Result<()> {
-        let review = gate::review_online(provider, ctx, tx, policy).await?;
-        if review.safe_tx_hash != hash {
-            return Err(eyre::eyre!(
-                "{hash} is not the reviewed transaction's hash; nothing was signed"
-            ));
-        }
-        let sig = coffer_queue::flow::sign_reviewed(
-            store,
-            &review,
-            tx,
-            self.signer,
-            coffer_signer::SigningMode::Eip712,
-            &mut super::common::StderrReview,
-        )
-        .await?;
-        super::service::push_signature(self.service, ctx, tx, &sig).await?;
-        Ok(())
-    }
-}
-
-/// Runs the signing gate on `tx` (which checks its hash against the Safe's `getTransactionHash`
-/// and refuses what `policy` refuses), stores it with `meta`, and shows the summary with the
-/// gate's findings on stderr (unless `json`). Returns the safeTxHash and the JSON shape of the
-/// proposal; the caller prints the result.
-pub(crate) async fn submit_with(
-    provider: &DynProvider,
-    store: &coffer_store::Store,
-    ctx: &coffer_core::SafeTxContext,
-    tx: &SafeTx,
-    meta: &ProposalMeta,
-    json: bool,
-    policy: Policy,
-) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
-    let coffer_queue::flow::Proposed { safe_tx_hash: hash, review } =
-        coffer_queue::flow::propose(provider, store, ctx, tx, meta, policy).await?;
-    let mut v = tx_json(ctx, tx);
-    v["label"] = serde_json::json!(meta.label);
-    if !json {
-        let mut f = Fields::default();
-        add_tx_fields(&mut f, ctx, tx, 10);
-        add_review_fields(&mut f, &review);
-        eprint!("{}", f.render());
-        eprintln!(
-            "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
-        );
-    }
-    Ok((hash, v))
-}
-
-/// Prints one proposal's result: its safeTxHash, or its JSON shape.
-pub(crate) fn print_proposal(
-    hash: alloy::primitives::B256,
-    v: &serde_json::Value,
-    json: bool,
-) -> eyre::Result<()> {
-    if json {
-        print_json(v)
-    } else {
-        println!("{hash}");
-        Ok(())
     }
 }

@@ -12,7 +12,9 @@ use coffer_signer::{SigningMode, WalletOpts};
 use coffer_store::{Bundle, signature_kind_name};
 use serde_json::json;
 
-use super::common::{PolicyOpts, StderrReview, snapshot_of};
+use crate::flow::snapshot_of;
+use crate::opts::PolicyOpts;
+use crate::view::tx::StderrReview;
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
@@ -101,7 +103,7 @@ impl SignArgs {
 
     async fn sign_stored(&self, hash_text: String) -> eyre::Result<()> {
         let store = self.store.open()?;
-        super::service::pull_hash(&self.service, &self.rpc, &store, &hash_text).await?;
+        crate::service::pull_hash(&self.service, &self.rpc, &store, &hash_text).await?;
         let hash = store.resolve(&hash_text)?;
         let p = store.proposal(hash)?;
         if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
@@ -121,7 +123,7 @@ impl SignArgs {
             flow::sign_reviewed(&store, &review, &p.tx, &signer, self.mode(), &mut StderrReview)
                 .await?;
         let count = store.signatures(hash)?.len();
-        super::service::push_signature(&self.service, &p.ctx, &p.tx, &sig).await?;
+        crate::service::push_signature(&self.service, &p.ctx, &p.tx, &sig).await?;
         let execution = match sender {
             Some(key) => Some(
                 super::sign_execute::execute_after_signing(

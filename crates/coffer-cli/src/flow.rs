@@ -1,0 +1,161 @@
+//! The CLI side of the library flow (`coffer_queue::flow`): what every command that proposes a
+//! Safe transaction shares. [`submit`] / [`submit_with`] run the flow and show the proposal,
+//! [`Publish`] sends the proposer's signature to a Transaction Service, [`print_proposal`] prints
+//! the result; the owner snapshot kept with a proposal, the chain check, and the store healed from
+//! the chain before a status is shown.
+
+use alloy::{primitives::Address, providers::DynProvider};
+use coffer_chain::{
+    OwnerSnapshot, SafeInfo,
+    gate::{self, Policy},
+};
+use coffer_core::SafeTx;
+use coffer_store::{Proposal, ProposalMeta};
+use serde_json::{Value, json};
+
+use crate::{
+    opts::TxServiceOpts,
+    output::{Fields, print_json},
+    view::tx::{add_review_fields, add_tx_fields, tx_json},
+};
+
+/// What `origin` coffer's own proposals carry.
+pub(crate) const ORIGIN: &str = "coffer-cli";
+
+/// The `extra` metadata kept with a proposal: the owners and threshold when it was proposed, so a
+/// signer without RPC (an offline bundle) can tell an owner from a stranger, and execution can
+/// tell "the owners changed" from "too few signatures".
+pub(crate) fn snapshot_extra(info: &SafeInfo) -> Value {
+    json!({ "proposedAgainst": { "owners": info.owners, "threshold": info.threshold } })
+}
+
+/// The snapshot kept by [`snapshot_extra`], if the proposal has one.
+pub(crate) fn snapshot_of(meta: Option<&ProposalMeta>) -> Option<OwnerSnapshot> {
+    let v = meta?.extra.as_ref()?.get("proposedAgainst")?;
+    let owners: Vec<Address> = serde_json::from_value(v.get("owners")?.clone()).ok()?;
+    let threshold = v.get("threshold")?.as_u64()?;
+    Some(OwnerSnapshot { owners, threshold })
+}
+
+/// Refuses to work on a proposal for another chain than the RPC node's.
+pub(crate) fn check_chain(expected: u64, actual: u64) -> eyre::Result<()> {
+    if expected != actual {
+        return Err(coffer_chain::Error::ChainIdMismatch { expected, actual }.into());
+    }
+    Ok(())
+}
+
+/// The chain's word on `proposals` with the store healed from it (`coffer_queue::heal::reconcile`). A node that
+/// cannot answer the log query (a provider that limits `eth_getLogs` ranges) leaves the store's record, said so
+/// on stderr; a store failure stops.
+pub(crate) async fn reconcile_or_warn(
+    provider: &alloy::providers::DynProvider,
+    store: &coffer_store::Store,
+    proposals: &[Proposal],
+) -> eyre::Result<Vec<coffer_queue::heal::Reconciled>> {
+    match coffer_queue::heal::reconcile(provider, store, proposals).await {
+        Ok(r) => Ok(r),
+        Err(coffer_queue::Error::Chain(e @ coffer_chain::Error::Rpc(_))) => {
+            eprintln!(
+                "warning: could not read the Safe's executions from the chain ({e}); the status shown is the \
+                 store's, not checked on chain"
+            );
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// [`submit_with`] under the default signing policy (every proposal coffer makes for its own
+/// flows: batches, payout plans, module enablement, rejections).
+pub(crate) async fn submit(
+    provider: &DynProvider,
+    store: &coffer_store::Store,
+    ctx: &coffer_core::SafeTxContext,
+    tx: &SafeTx,
+    meta: &ProposalMeta,
+    json: bool,
+) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
+    submit_with(provider, store, ctx, tx, meta, json, Policy::default()).await
+}
+
+/// With `--tx-service`: the proposer's wallet and the service a proposal is published to.
+pub(crate) struct Publish<'a> {
+    pub(crate) signer: &'a coffer_signer::WalletSigner,
+    pub(crate) service: &'a TxServiceOpts,
+}
+
+impl Publish<'_> {
+    /// Signs the stored proposal `hash` with the proposer's wallet (previewed with the signing gate's findings),
+    /// stores the signature and sends it to the service (a proposal, or a confirmation if the service knows it).
+    pub(crate) async fn send(
+        &self,
+        provider: &DynProvider,
+        store: &coffer_store::Store,
+        ctx: &coffer_core::SafeTxContext,
+        tx: &SafeTx,
+        hash: alloy::primitives::B256,
+        policy: Policy,
+    ) -> eyre::Result<()> {
+        let review = gate::review_online(provider, ctx, tx, policy).await?;
+        if review.safe_tx_hash != hash {
+            return Err(eyre::eyre!(
+                "{hash} is not the reviewed transaction's hash; nothing was signed"
+            ));
+        }
+        let sig = coffer_queue::flow::sign_reviewed(
+            store,
+            &review,
+            tx,
+            self.signer,
+            coffer_signer::SigningMode::Eip712,
+            &mut crate::view::tx::StderrReview,
+        )
+        .await?;
+        crate::service::push_signature(self.service, ctx, tx, &sig).await?;
+        Ok(())
+    }
+}
+
+/// Runs the signing gate on `tx` (which checks its hash against the Safe's `getTransactionHash`
+/// and refuses what `policy` refuses), stores it with `meta`, and shows the summary with the
+/// gate's findings on stderr (unless `json`). Returns the safeTxHash and the JSON shape of the
+/// proposal; the caller prints the result.
+pub(crate) async fn submit_with(
+    provider: &DynProvider,
+    store: &coffer_store::Store,
+    ctx: &coffer_core::SafeTxContext,
+    tx: &SafeTx,
+    meta: &ProposalMeta,
+    json: bool,
+    policy: Policy,
+) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
+    let coffer_queue::flow::Proposed { safe_tx_hash: hash, review } =
+        coffer_queue::flow::propose(provider, store, ctx, tx, meta, policy).await?;
+    let mut v = tx_json(ctx, tx);
+    v["label"] = serde_json::json!(meta.label);
+    if !json {
+        let mut f = Fields::default();
+        add_tx_fields(&mut f, ctx, tx, 10);
+        add_review_fields(&mut f, &review);
+        eprint!("{}", f.render());
+        eprintln!(
+            "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
+        );
+    }
+    Ok((hash, v))
+}
+
+/// Prints one proposal's result: its safeTxHash, or its JSON shape.
+pub(crate) fn print_proposal(
+    hash: alloy::primitives::B256,
+    v: &serde_json::Value,
+    json: bool,
+) -> eyre::Result<()> {
+    if json {
+        print_json(v)
+    } else {
+        println!("{hash}");
+        Ok(())
+    }
+}

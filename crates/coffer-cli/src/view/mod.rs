@@ -1,0 +1,4 @@
+//! What the commands show and share that is not a command: how a Safe transaction, a Safe
+//! message, a payout plan and a Safe's modules are displayed.
+
+pub(crate) mod tx;
