@@ -4,6 +4,7 @@ use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use clap::Args;
 use coffer_chain::{SafeLibraries, SuiteAddresses, SuiteChoice, gate::Policy, safe_libraries};
+use coffer_core::MessageContent;
 use coffer_signer::TxSender;
 use coffer_store::Store;
 use eyre::WrapErr;
@@ -200,5 +201,52 @@ impl PolicyOpts {
     /// The library policy with these options (a legacy domain is only checked offline).
     pub(crate) fn policy(self) -> Policy {
         Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false }
+    }
+}
+
+/// Which message: `--text`, `--file` (its text) or `--typed-data` (an eth_signTypedData_v4 JSON file).
+#[derive(Debug, Args)]
+pub(crate) struct ContentOpts {
+    /// The message text.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["file", "typed_data"])]
+    text: Option<String>,
+    /// A file whose contents (UTF-8 text) are the message.
+    #[arg(long, value_name = "FILE", conflicts_with = "typed_data")]
+    file: Option<PathBuf>,
+    /// A JSON file of EIP-712 typed data (eth_signTypedData_v4: types, primaryType, domain, message).
+    #[arg(long, value_name = "FILE")]
+    typed_data: Option<PathBuf>,
+}
+
+impl ContentOpts {
+    pub(crate) fn given(&self) -> bool {
+        self.text.is_some() || self.file.is_some() || self.typed_data.is_some()
+    }
+
+    pub(crate) fn content(&self) -> eyre::Result<MessageContent> {
+        let read = |p: &PathBuf, what: &str| {
+            std::fs::read(p).map_err(|e| bad_input(format!("{what} {}: {e}", p.display())))
+        };
+        if let Some(t) = &self.text {
+            return Ok(MessageContent::Text(t.clone()));
+        }
+        if let Some(p) = &self.file {
+            let bytes = read(p, "--file")?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                bad_input(format!(
+                    "--file {}: not UTF-8 text; a Safe message file is a text (use --typed-data for EIP-712 JSON)",
+                    p.display()
+                ))
+            })?;
+            return Ok(MessageContent::Text(text));
+        }
+        if let Some(p) = &self.typed_data {
+            let bytes = read(p, "--typed-data")?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| bad_input(format!("--typed-data {}: not UTF-8 JSON", p.display())))?;
+            return MessageContent::typed_data_from_str(&text)
+                .map_err(|e| bad_input(format!("--typed-data {}: {e}", p.display())));
+        }
+        Err(bad_input("give the message: --text TEXT, --file FILE or --typed-data FILE"))
     }
 }

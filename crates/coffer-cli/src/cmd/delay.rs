@@ -26,6 +26,8 @@ use crate::{
     opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
+    parse::duration,
+    view::time::{human, latest_time, utc},
 };
 
 /// `coffer delay …`.
@@ -75,56 +77,6 @@ impl DelayCmd {
             Self::Watch(a) => a.run().await,
         }
     }
-}
-
-/// Parses a duration: a number with s, m, h, d or w (no unit = seconds); `0` allowed.
-pub(crate) fn duration(what: &str, s: &str) -> eyre::Result<u64> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let mult = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => 0,
-    };
-    let n: Option<u64> = num.parse().ok();
-    match (n, mult) {
-        (Some(n), m) if m > 0 => {
-            n.checked_mul(m).ok_or_else(|| bad_input(format!("{what} {s:?} is too large")))
-        }
-        _ => Err(bad_input(format!(
-            "{what} {s:?} is not a duration: write a number with s, m, h, d or w (e.g. 2d, 90m, 0)"
-        ))),
-    }
-}
-
-pub(crate) fn human(secs: u64) -> String {
-    if secs == 0 {
-        return "0s".into();
-    }
-    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60, secs % 60);
-    let mut out = String::new();
-    for (v, u) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
-        if v > 0 {
-            out.push_str(&format!("{v}{u}"));
-        }
-    }
-    out
-}
-
-pub(crate) fn utc(ts: u64) -> String {
-    coffer_core::utc_timestamp(ts)
-}
-
-pub(crate) async fn latest_time(provider: &DynProvider) -> eyre::Result<u64> {
-    let b = provider
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-        .await?
-        .ok_or_else(|| eyre::eyre!("the node returned no latest block"))?;
-    Ok(b.header.timestamp)
 }
 
 /// The Delay and the Safe it guards (`--safe`, default: the Delay's avatar).

@@ -25,11 +25,11 @@ use coffer_queue::{
 };
 
 use crate::{
-    cmd::{message::message_fields, sheet::write_atomic},
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
-    output::{Table, print_json, with_spinner},
+    output::{Table, print_json, with_spinner, write_atomic},
     parse,
+    view::message::message_fields,
     view::tx::{StderrReview, review_text},
 };
 

@@ -15,13 +15,14 @@ use coffer_signer::WalletOpts;
 use coffer_store::ProposalMeta;
 use serde_json::{Value, json};
 
-use super::delay::{duration, human};
 use crate::{
     exit::bad_input,
     flow::{ORIGIN, print_proposal, snapshot_extra, submit},
     opts::{RpcOpts, StoreOpts, sending_key},
     output::{Fields, Table, print_json},
     parse,
+    parse::duration,
+    view::time::human,
 };
 
 /// Transaction guards.

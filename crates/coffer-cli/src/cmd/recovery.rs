@@ -23,13 +23,14 @@ use coffer_signer::WalletOpts;
 use coffer_store::ProposalMeta;
 use serde_json::{Value, json};
 
-use super::delay::{duration, human, latest_time, utc};
 use crate::{
     exit::bad_input,
     flow::{ORIGIN, print_proposal, snapshot_extra, submit},
     opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
+    parse::duration,
+    view::time::{human, latest_time, utc},
 };
 
 /// `coffer recovery …`.

@@ -1,4 +1,6 @@
 //! What the commands show and share that is not a command: how a Safe transaction, a Safe
 //! message, a payout plan and a Safe's modules are displayed.
 
+pub(crate) mod message;
+pub(crate) mod time;
 pub(crate) mod tx;

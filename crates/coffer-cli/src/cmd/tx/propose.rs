@@ -121,7 +121,7 @@ enum Action {
     /// --signature 0x`).
     SignMessage {
         #[command(flatten)]
-        content: crate::cmd::message::ContentOpts,
+        content: crate::opts::ContentOpts,
     },
     /// Change the owners or the threshold.
     #[command(subcommand)]
@@ -394,7 +394,7 @@ impl ProposeArgs {
                 let ctx = info.context()?;
                 let hash = content.safe_message_hash(&ctx)?;
                 eprintln!("Safe message to sign on chain (recomputed from the content):");
-                eprint!("{}", crate::cmd::message::message_fields(&ctx, &content)?.render());
+                eprint!("{}", crate::view::message::message_fields(&ctx, &content)?.render());
                 let lib = self.suite.addresses(provider).await?.sign_message_lib;
                 let data = parse::encode_call(
                     "signMessage(bytes)",
