@@ -27,6 +27,7 @@ use crate::{
     output::{Fields, print_json, with_spinner},
     parse,
     parse::duration,
+    view::modules::delay_status_json,
     view::time::{human, latest_time, utc},
 };
 
@@ -102,24 +103,6 @@ impl Target {
     }
 }
 
-fn status_json(s: &DelayStatus, enabled: bool, warnings: &[String]) -> Value {
-    json!({
-        "delay": s.address,
-        "kind": s.kind.to_string(),
-        "owner": s.owner,
-        "avatar": s.avatar,
-        "target": s.target,
-        "cooldown": s.cooldown,
-        "expiration": s.expiration,
-        "txNonce": s.tx_nonce,
-        "queueNonce": s.queue_nonce,
-        "pending": s.pending(),
-        "proposers": s.proposers,
-        "enabledOnSafe": enabled,
-        "warnings": warnings,
-    })
-}
-
 fn queued_json(q: &QueuedTx) -> Value {
     json!({
         "index": q.index,
@@ -160,7 +143,7 @@ impl ReadArgs {
             read_safe(&provider, safe).await.map(|i| i.is_module(s.address)).unwrap_or(false);
         let warnings = s.warnings(safe, enabled);
         if self.json {
-            return print_json(&status_json(&s, enabled, &warnings));
+            return print_json(&delay_status_json(&s, enabled, &warnings));
         }
         let mut f = Fields::default();
         f.add("delay", s.address)
@@ -802,39 +785,6 @@ fn alert(
         s.address
     );
     Ok(())
-}
-
-/// Lines for `safe info`: every Delay among the Safe's modules, with its settings.
-pub(crate) async fn info_lines(
-    provider: &DynProvider,
-    info: &coffer_chain::SafeInfo,
-) -> Vec<(String, String)> {
-    delay::delays_of(provider, info)
-        .await
-        .into_iter()
-        .map(|s| {
-            (
-                "delay".to_owned(),
-                format!(
-                    "{} ({}): cooldown {}, expiration {}, {} queued, proposers {}",
-                    s.address,
-                    s.kind,
-                    human(s.cooldown),
-                    if s.expiration == 0 { "never".to_owned() } else { human(s.expiration) },
-                    s.pending(),
-                    s.proposers.len()
-                ),
-            )
-        })
-        .collect()
-}
-
-/// The `delays` field of `safe info --json`: each Delay among the Safe's modules.
-pub(crate) async fn info_json(provider: &DynProvider, info: &coffer_chain::SafeInfo) -> Value {
-    let delays = delay::delays_of(provider, info).await;
-    Value::Array(
-        delays.iter().map(|s| status_json(s, true, &s.warnings(info.address, true))).collect(),
-    )
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@ use alloy::{primitives::Address, providers::DynProvider};
 use clap::{Args, Subcommand};
 use coffer_chain::{
     SafeInfo,
-    guard::{self, Effect, GuardList},
+    guard::{self, GuardList},
     read_safe,
 };
 use coffer_core::SafeTx;
 use coffer_signer::WalletOpts;
 use coffer_store::ProposalMeta;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{
     exit::bad_input,
@@ -22,6 +22,7 @@ use crate::{
     output::{Fields, Table, print_json},
     parse,
     parse::duration,
+    view::modules::list_json,
     view::time::human,
 };
 
@@ -96,58 +97,6 @@ impl Target {
         let list = guard::check_guard_for(provider, address, safe).await?;
         Ok((info, list))
     }
-}
-
-fn effect_json(e: Effect) -> Value {
-    match e {
-        Effect::Off => json!({ "state": "off" }),
-        Effect::Active(t) => json!({ "state": "active", "since": t }),
-        Effect::Pending(t) => json!({ "state": "pending", "from": t }),
-    }
-}
-
-/// `guard allowlist show`'s JSON for one list (also `safe info --json`'s `allowlistGuard`).
-pub(crate) fn list_json(list: &GuardList, installed: bool) -> Value {
-    json!({
-        "guard": list.guard, "safe": list.safe, "delaySeconds": list.delay, "now": list.now,
-        "installed": installed,
-        "entries": list.entries.iter().map(|e| json!({
-            "target": e.target, "call": effect_json(e.call), "anySelector": effect_json(e.any_selector),
-            "value": effect_json(e.value), "delegateCall": effect_json(e.delegate_call),
-            "selectors": e.selectors.iter().map(|(s, eff)| {
-                let mut v = effect_json(*eff);
-                v["selector"] = json!(s);
-                v
-            }).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// One line per entry, for `show` and `safe info`.
-pub(crate) fn entry_lines(list: &GuardList) -> Vec<String> {
-    let mut lines = Vec::new();
-    for e in &list.entries {
-        let mut parts = Vec::new();
-        if e.call.is_on() {
-            let functions = if e.any_selector.is_on() {
-                format!("any function ({})", e.any_selector.describe())
-            } else {
-                "listed functions only".to_owned()
-            };
-            parts.push(format!("call: {}, {functions}", e.call.describe()));
-        }
-        if e.value.is_on() {
-            parts.push(format!("ETH: {}", e.value.describe()));
-        }
-        if e.delegate_call.is_on() {
-            parts.push(format!("delegatecall: {}", e.delegate_call.describe()));
-        }
-        for (s, eff) in &e.selectors {
-            parts.push(format!("function {s}: {}", eff.describe()));
-        }
-        lines.push(format!("{}: {}", e.target, parts.join("; ")));
-    }
-    lines
 }
 
 /// Arguments of `guard allowlist show`.
@@ -448,27 +397,5 @@ impl UninstallArgs {
         let g = info.guard;
         propose(&provider, &store, &info, &tx, label, "guard allowlist uninstall", g, self.json)
             .await
-    }
-}
-
-/// `safe info` lines for an installed allowlist guard.
-pub(crate) async fn info_lines(provider: &DynProvider, info: &SafeInfo) -> Vec<(String, String)> {
-    let Some(list) = guard::installed_allowlist(provider, info).await else {
-        return Vec::new();
-    };
-    let mut lines = vec![format!("{} (delay on additions {})", list.guard, human(list.delay))];
-    let entries = entry_lines(&list);
-    if entries.is_empty() {
-        lines.push("empty: only self-management and the guard can be called".to_owned());
-    }
-    lines.extend(entries);
-    vec![("allowlist".to_owned(), lines.join("\n"))]
-}
-
-/// `safe info --json`'s `allowlistGuard` (null when the guard is not a CofferAllowlistGuard).
-pub(crate) async fn info_json(provider: &DynProvider, info: &SafeInfo) -> Value {
-    match guard::installed_allowlist(provider, info).await {
-        Some(list) => list_json(&list, true),
-        None => Value::Null,
     }
 }

@@ -30,6 +30,7 @@ use crate::{
     output::{Fields, print_json, with_spinner},
     parse,
     parse::duration,
+    view::modules::{period_text, recovery_status_json},
     view::time::{human, latest_time, utc},
 };
 
@@ -109,30 +110,6 @@ impl Target {
     }
 }
 
-fn period_text(p: Option<u64>) -> String {
-    p.map_or_else(|| "unknown (not coffer's module: no getter)".to_owned(), human)
-}
-
-fn status_json(s: &RecoveryStatus, period: Option<u64>, now: u64) -> Value {
-    json!({
-        "module": s.module,
-        "safe": s.wallet,
-        "enabled": s.enabled,
-        "guardians": s.guardians,
-        "threshold": s.threshold,
-        "nonce": s.nonce.to_string(),
-        "recoveryPeriod": period,
-        "now": now,
-        "pending": s.pending.as_ref().map(|p| json!({
-            "approvals": p.approvals,
-            "newOwners": p.new_owners,
-            "newThreshold": p.new_threshold,
-            "executeAfter": p.execute_after,
-            "secondsLeft": p.execute_after.saturating_sub(now),
-        })),
-    })
-}
-
 /// The preview of a request: current owners and threshold (from the chain) against the new ones.
 fn preview_request(info: &SafeInfo, new_owners: &[Address], new_threshold: u64) {
     eprintln!(
@@ -171,7 +148,7 @@ impl StatusArgs {
         let period = recovery::recovery_period(&provider, s.module).await?;
         let now = latest_time(&provider).await?;
         if self.json {
-            return print_json(&status_json(&s, period, now));
+            return print_json(&recovery_status_json(&s, period, now));
         }
         let mut f = Fields::default();
         f.add("module", s.module)
@@ -796,36 +773,4 @@ impl FinalizeArgs {
         println!("{tx}");
         Ok(())
     }
-}
-
-/// Lines for `safe info`: every recovery module enabled on the Safe.
-pub(crate) async fn info_lines(provider: &DynProvider, info: &SafeInfo) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for s in recovery::recoveries_of(provider, info).await {
-        let period = recovery::recovery_period(provider, s.module).await.ok().flatten();
-        out.push((
-            "recovery".to_owned(),
-            format!(
-                "{}: {} of {} guardians ({}), recovery delay {}, {}",
-                s.module,
-                s.threshold,
-                s.guardians.len(),
-                s.guardians.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-                period_text(period),
-                if s.pending.is_some() { "a recovery is PENDING" } else { "none pending" }
-            ),
-        ));
-    }
-    out
-}
-
-/// The `recoveries` field of `safe info --json`.
-pub(crate) async fn info_json(provider: &DynProvider, info: &SafeInfo) -> Value {
-    let now = latest_time(provider).await.unwrap_or(0);
-    let mut out = Vec::new();
-    for s in recovery::recoveries_of(provider, info).await {
-        let period = recovery::recovery_period(provider, s.module).await.ok().flatten();
-        out.push(status_json(&s, period, now));
-    }
-    Value::Array(out)
 }

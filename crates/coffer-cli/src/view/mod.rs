@@ -2,5 +2,6 @@
 //! message, a payout plan and a Safe's modules are displayed.
 
 pub(crate) mod message;
+pub(crate) mod modules;
 pub(crate) mod time;
 pub(crate) mod tx;
