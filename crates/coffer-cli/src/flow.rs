@@ -4,18 +4,24 @@
 //! the result; the owner snapshot kept with a proposal, the chain check, and the store healed from
 //! the chain before a status is shown.
 
-use alloy::{primitives::Address, providers::DynProvider};
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::DynProvider,
+};
 use coffer_chain::{
-    OwnerSnapshot, SafeInfo,
+    Library, OwnerSnapshot, SafeInfo,
     gate::{self, Policy},
+    simulate,
 };
 use coffer_core::SafeTx;
 use coffer_store::{Proposal, ProposalMeta};
 use serde_json::{Value, json};
 
 use crate::{
-    opts::TxServiceOpts,
+    exit::bad_input,
+    opts::{SafeTxArgs, TxServiceOpts},
     output::{Fields, print_json},
+    parse,
     view::tx::{add_review_fields, add_tx_fields, tx_json},
 };
 
@@ -157,5 +163,118 @@ pub(crate) fn print_proposal(
     } else {
         println!("{hash}");
         Ok(())
+    }
+}
+
+/// A Safe transaction about to be proposed by a [`SafeTxArgs`] command: the store, its nonce, and
+/// the proposer's wallet when it is published to a Transaction Service.
+pub(crate) struct Prepared {
+    /// The local store.
+    pub(crate) store: coffer_store::Store,
+    /// The nonce the transaction gets.
+    pub(crate) nonce: U256,
+    /// With `--tx-service`: the proposing owner (checked to be an owner).
+    pub(crate) proposer: Option<coffer_signer::WalletSigner>,
+}
+
+impl SafeTxArgs {
+    /// Before the transaction is built: the service's queue pulled (it counts for the next free
+    /// nonce), the nonce (`--nonce`, refused when already used, or the next free one), and with
+    /// a service the proposer's wallet, checked to be an owner before anything is stored.
+    pub(crate) async fn prepare(&self, info: &SafeInfo, publish: bool) -> eyre::Result<Prepared> {
+        let nonce_arg = self.nonce.as_deref().map(|n| parse::uint("--nonce", n)).transpose()?;
+        let store = self.store.open()?;
+        crate::service::pull_safe(&self.service, &self.rpc, &store, info.address).await?;
+        let nonce = match nonce_arg {
+            Some(n) if n < info.nonce => {
+                return Err(bad_input(format!(
+                    "--nonce {n} is already used: the Safe's nonce is {}; use {} or higher",
+                    info.nonce, info.nonce
+                )));
+            }
+            Some(n) => n,
+            None => store.next_nonce(info.chain_id, info.address, info.nonce)?,
+        };
+        let proposer = if publish && self.service.enabled() {
+            let signer = self.wallet.signer().await?;
+            if !info.is_owner(signer.address()) {
+                return Err(bad_input(format!(
+                    "{} is not an owner of Safe {}; a Transaction Service accepts proposals signed \
+                     by an owner only",
+                    signer.address(),
+                    info.address
+                )));
+            }
+            Some(signer)
+        } else {
+            None
+        };
+        Ok(Prepared { store, nonce, proposer })
+    }
+
+    /// Proposes `tx` through the library flow: the signing gate (before any simulation: a
+    /// refused delegatecall is not simulated), a warning if it would fail now, stored with the
+    /// label (`--label` first, else `label`), the origin and the owner snapshot, and with a
+    /// service the proposer's signature published. Returns its safeTxHash and JSON shape; the
+    /// caller adds its own fields and prints with [`print_proposal`].
+    pub(crate) async fn submit(
+        &self,
+        provider: &DynProvider,
+        prepared: &Prepared,
+        info: &SafeInfo,
+        tx: &SafeTx,
+        label: Option<String>,
+        origin: Option<&str>,
+    ) -> eyre::Result<(B256, Value)> {
+        let ctx = info.context()?;
+        let policy = self.policy();
+        gate::review_online(provider, &ctx, tx, policy).await?;
+        self.warn_if_failing(provider, info, tx).await;
+        let meta = ProposalMeta {
+            label: self.label.clone().or(label),
+            origin: Some(origin.map_or_else(|| ORIGIN.to_owned(), |o| format!("{ORIGIN} {o}"))),
+            batch: None,
+            payout_plan: None,
+            extra: Some(snapshot_extra(info)),
+        };
+        let store = &prepared.store;
+        let (hash, v) = submit_with(provider, store, &ctx, tx, &meta, self.json, policy).await?;
+        if let Some(signer) = &prepared.proposer {
+            Publish { signer, service: &self.service }
+                .send(provider, store, &ctx, tx, hash, policy)
+                .await?;
+        }
+        Ok((hash, v))
+    }
+
+    /// [`SafeTxArgs::prepare`], `build(nonce)`, then [`SafeTxArgs::submit`].
+    pub(crate) async fn propose(
+        &self,
+        provider: &DynProvider,
+        info: &SafeInfo,
+        label: String,
+        origin: &str,
+        build: impl FnOnce(U256) -> eyre::Result<SafeTx>,
+    ) -> eyre::Result<(B256, Value)> {
+        let prepared = self.prepare(info, true).await?;
+        let tx = build(prepared.nonce)?;
+        self.submit(provider, &prepared, info, &tx, Some(label), Some(origin)).await
+    }
+
+    /// Simulates the inner call and warns on stderr if it would fail now (the proposal is stored
+    /// anyway: it may become valid, e.g. once the Safe is funded).
+    async fn warn_if_failing(&self, provider: &DynProvider, info: &SafeInfo, tx: &SafeTx) {
+        let Ok(libs) = self.suite.for_safe(provider, info.address).await else { return };
+        let Ok(accessor) = libs.require(provider, Library::SimulateTxAccessor).await else {
+            return;
+        };
+        if let Ok(sim) = simulate(provider, info.address, accessor, tx).await
+            && !sim.success
+        {
+            eprintln!(
+                "warning: executed now, this transaction would fail: {}",
+                sim.revert_reason.unwrap_or_default()
+            );
+        }
     }
 }

@@ -250,3 +250,44 @@ impl ContentOpts {
         Err(bad_input("give the message: --text TEXT, --file FILE or --typed-data FILE"))
     }
 }
+
+/// What every command that proposes a Safe transaction takes (`tx propose`, and the Safe-tx
+/// commands of `delay`, `recovery`, `allowance`, `guard`): the node, the store, the suite, the
+/// signing gate's policy, the nonce and label, JSON output, and, with a Transaction Service, the
+/// proposing owner's wallet. The proposal itself goes through [`crate::flow`] (one path).
+#[derive(Debug, Args)]
+pub(crate) struct SafeTxArgs {
+    /// The Safe nonce to use. Default: the next free one (the chain's nonce, or one above the
+    /// highest pending proposal in the queue).
+    #[arg(long, global = true)]
+    pub(crate) nonce: Option<String>,
+    /// A short label kept with the proposal (shown by `tx list` and `tx show`).
+    #[arg(long, global = true)]
+    pub(crate) label: Option<String>,
+    /// Allow a DELEGATECALL to a contract that is not a known MultiSendCallOnly or SignMessageLib.
+    /// The target's code runs with the Safe's storage and funds: only for audited contracts.
+    #[arg(long, global = true)]
+    pub(crate) allow_delegatecall: bool,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) rpc: RpcOpts,
+    #[command(flatten)]
+    pub(crate) store: StoreOpts,
+    #[command(flatten)]
+    pub(crate) suite: SuiteOpts,
+    #[command(flatten)]
+    pub(crate) service: TxServiceOpts,
+    /// With --tx-service: the proposing owner's wallet (the service requires the proposer's
+    /// signature); for commands that deploy first, also the key that pays for the deployment.
+    #[command(flatten)]
+    pub(crate) wallet: coffer_signer::WalletOpts,
+}
+
+impl SafeTxArgs {
+    /// The signing gate's policy with these options.
+    pub(crate) fn policy(&self) -> Policy {
+        Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false }
+    }
+}

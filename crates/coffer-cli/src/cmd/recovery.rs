@@ -20,13 +20,12 @@ use coffer_core::{
     recovery::{RecoveryMessage, recovery_domain_separator},
 };
 use coffer_signer::WalletOpts;
-use coffer_store::ProposalMeta;
 use serde_json::{Value, json};
 
 use crate::{
     exit::bad_input,
-    flow::{ORIGIN, print_proposal, snapshot_extra, submit},
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    flow::print_proposal,
+    opts::{RpcOpts, SafeTxArgs, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
     parse::duration,
@@ -200,27 +199,16 @@ impl StatusArgs {
     }
 }
 
-/// Proposes a Safe tx through the normal flow (the gate reviews it).
+/// Proposes a Safe tx on the recovery `module` through the shared flow ([`SafeTxArgs::propose`]).
 async fn propose(
     provider: &DynProvider,
-    store: &StoreOpts,
+    tx: &SafeTxArgs,
     info: &SafeInfo,
     module: Address,
     label: String,
-    json_out: bool,
     build: impl FnOnce(U256) -> coffer_chain::Result<SafeTx>,
 ) -> eyre::Result<(alloy::primitives::B256, Value)> {
-    let store = store.open()?;
-    let nonce = store.next_nonce(info.chain_id, info.address, info.nonce)?;
-    let tx = build(nonce)?;
-    let meta = ProposalMeta {
-        label: Some(label),
-        origin: Some(format!("{ORIGIN} recovery")),
-        extra: Some(snapshot_extra(info)),
-        ..ProposalMeta::default()
-    };
-    let ctx = info.context()?;
-    let (hash, mut v) = submit(provider, &store, &ctx, &tx, &meta, json_out).await?;
+    let (hash, mut v) = tx.propose(provider, info, label, "recovery", |n| Ok(build(n)?)).await?;
     v["module"] = json!(module);
     Ok((hash, v))
 }
@@ -239,18 +227,8 @@ pub(crate) struct SetupArgs {
     /// The recovery delay the owners have to see and cancel a recovery: e.g. 3d, 14d.
     #[arg(long)]
     delay: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
-    /// The key that pays for deploying the module.
-    #[command(flatten)]
-    wallet: WalletOpts,
+    tx: SafeTxArgs,
 }
 
 impl SetupArgs {
@@ -268,9 +246,9 @@ impl SetupArgs {
                 "--delay 0 leaves the owners no time to cancel a recovery: give e.g. 3d",
             ));
         }
-        let provider = self.rpc.provider()?;
+        let provider = self.tx.rpc.provider()?;
         let info = read_safe(&provider, safe).await?;
-        let suite = self.suite.addresses(&provider).await?;
+        let suite = self.tx.suite.addresses(&provider).await?;
         // Refuse bad guardians before deploying anything.
         let probe = Address::repeat_byte(0xee);
         recovery::setup_tx(&info, probe, &guardians, threshold, probe, U256::ZERO)?;
@@ -284,16 +262,16 @@ impl SetupArgs {
         if threshold == 1 && guardians.len() > 1 {
             warnings.push("a threshold of 1: any single guardian can start a recovery".to_owned());
         }
-        let signer = self.wallet.signer().await?;
+        let signer = self.tx.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let from = key.address();
-        let sending = self.rpc.signing_provider(key)?;
+        let sending = self.tx.rpc.signing_provider(key)?;
         let module = with_spinner(
             "deploying CofferSocialRecoveryModule",
             recovery::deploy_recovery_module(&sending, from, period),
         )
         .await?;
-        if !self.json {
+        if !self.tx.json {
             eprintln!(
                 "recovery module {module} (delay {}); the Safe tx below enables it with {} guardian(s), threshold {threshold}:",
                 human(period),
@@ -306,7 +284,7 @@ impl SetupArgs {
         let label =
             format!("recovery setup: {} guardian(s), threshold {threshold}", guardians.len());
         let msco = suite.multi_send_call_only;
-        let (hash, mut v) = propose(&provider, &self.store, &info, module, label, self.json, |n| {
+        let (hash, mut v) = propose(&provider, &self.tx, &info, module, label, |n| {
             recovery::setup_tx(&info, module, &guardians, threshold, msco, n)
         })
         .await?;
@@ -314,22 +292,8 @@ impl SetupArgs {
         v["guardians"] = json!(guardians);
         v["threshold"] = json!(threshold);
         v["warnings"] = json!(warnings);
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
-}
-
-/// Owner-side options shared by the Safe-tx commands.
-#[derive(Debug, Args)]
-struct OwnerOpts {
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
-    #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
 }
 
 /// Arguments of `recovery add-guardian` / `remove-guardian`.
@@ -343,7 +307,7 @@ pub(crate) struct GuardianArgs {
     #[arg(long)]
     threshold: Option<String>,
     #[command(flatten)]
-    opts: OwnerOpts,
+    opts: SafeTxArgs,
 }
 
 impl GuardianArgs {
@@ -371,19 +335,18 @@ impl GuardianArgs {
                 if add { count + 1 } else { count.saturating_sub(1) }
             );
         }
-        let (hash, v) =
-            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
-                if !add {
-                    recovery::revoke_guardian_tx(&s, g, threshold, n)
-                } else if s.enabled {
-                    recovery::add_guardian_tx(&info, &s, g, threshold, n)
-                } else {
-                    // Not enabled yet: enable + add in one MultiSendCallOnly batch.
-                    recovery::add_guardian_tx(&info, &s, g, threshold, n)?;
-                    recovery::setup_tx(&info, s.module, &[g], threshold.min(1), msco, n)
-                }
-            })
-            .await?;
+        let (hash, v) = propose(&provider, &self.opts, &info, s.module, label, |n| {
+            if !add {
+                recovery::revoke_guardian_tx(&s, g, threshold, n)
+            } else if s.enabled {
+                recovery::add_guardian_tx(&info, &s, g, threshold, n)
+            } else {
+                // Not enabled yet: enable + add in one MultiSendCallOnly batch.
+                recovery::add_guardian_tx(&info, &s, g, threshold, n)?;
+                recovery::setup_tx(&info, s.module, &[g], threshold.min(1), msco, n)
+            }
+        })
+        .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
@@ -396,7 +359,7 @@ pub(crate) struct ThresholdArgs {
     /// The guardians' new threshold.
     threshold: String,
     #[command(flatten)]
-    opts: OwnerOpts,
+    opts: SafeTxArgs,
 }
 
 impl ThresholdArgs {
@@ -405,11 +368,10 @@ impl ThresholdArgs {
         let provider = self.opts.rpc.provider()?;
         let (info, s) = self.target.read(&provider).await?;
         let label = format!("recovery guardians' threshold {} -> {t}", s.threshold);
-        let (hash, v) =
-            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
-                recovery::change_threshold_tx(&s, t, n)
-            })
-            .await?;
+        let (hash, v) = propose(&provider, &self.opts, &info, s.module, label, |n| {
+            recovery::change_threshold_tx(&s, t, n)
+        })
+        .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
@@ -420,7 +382,7 @@ pub(crate) struct OwnerArgs {
     #[command(flatten)]
     target: Target,
     #[command(flatten)]
-    opts: OwnerOpts,
+    opts: SafeTxArgs,
 }
 
 impl OwnerArgs {
@@ -433,10 +395,8 @@ impl OwnerArgs {
         }
         let label = "cancel the pending recovery".to_owned();
         let (hash, v) =
-            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
-                recovery::cancel_tx(&s, n)
-            })
-            .await?;
+            propose(&provider, &self.opts, &info, s.module, label, |n| recovery::cancel_tx(&s, n))
+                .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
