@@ -15,6 +15,7 @@ mod libraries;
 pub mod message;
 mod nonce;
 pub mod plan;
+pub mod plan_file;
 mod read;
 pub mod recovery;
 pub mod rpc;

@@ -3,58 +3,93 @@
 //! every figure from its chunks. Reading checks the format and that the chunks give the root the
 //! file names; nothing in a file is trusted without that.
 
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+use alloy::primitives::{Address, B256, Bytes, U256};
+use coffer_core::{AssetUnits, PlanDomain, PlanTotals};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    Error, Result,
+    plan::{PlanChunks, PlanHistory, repeated_payouts},
+};
+
+fn bad(msg: String) -> Error {
+    Error::PlanFile(msg)
+}
+
 /// The plan file's format tag (2: leaves carry the plan's salt, PayoutPlanModule 1.1.0).
-const FORMAT: &str = "coffer-payout-plan/2";
+pub const FORMAT: &str = "coffer-payout-plan/2";
 
 /// One asset's total in a plan file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AssetTotal {
+pub struct AssetTotal {
     /// The token (`null`: ETH).
-    token: Option<Address>,
+    pub token: Option<Address>,
     /// Its symbol, if it answers `symbol()`.
-    symbol: Option<String>,
+    pub symbol: Option<String>,
     /// Its decimals.
-    decimals: u8,
+    pub decimals: u8,
     /// Number of payouts.
-    payouts: usize,
+    pub payouts: usize,
     /// Sum, in base units.
-    total: U256,
+    pub total: U256,
     /// The largest single payout, in base units.
-    largest: U256,
+    pub largest: U256,
 }
 
 /// A payout plan as stored in `plans/<root>.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PlanFile {
-    format: String,
-    chain_id: u64,
-    safe: Address,
-    module: Address,
-    multi_send_call_only: Address,
-    root: B256,
-    chunk_count: u32,
-    expiry: u64,
+pub struct PlanFile {
+    /// The format tag, [`FORMAT`].
+    pub format: String,
+    /// The chain the plan pays on.
+    pub chain_id: u64,
+    /// The Safe that approves and pays it.
+    pub safe: Address,
+    /// The PayoutPlanModule it runs through.
+    pub module: Address,
+    /// The MultiSendCallOnly the module batches with.
+    pub multi_send_call_only: Address,
+    /// The plan's Merkle root (what the Safe approves).
+    pub root: B256,
+    /// How many chunks the root commits to.
+    pub chunk_count: u32,
+    /// When the approval expires (Unix time).
+    pub expiry: u64,
     /// The salt every leaf carries (the nonce of the approving Safe tx).
-    salt: u64,
-    caps: Vec<CapEntry>,
-    source: String,
-    payouts: usize,
-    totals: Vec<AssetTotal>,
+    pub salt: u64,
+    /// The per-token caps of the approval.
+    pub caps: Vec<CapEntry>,
+    /// Where the payouts came from (the CSV file).
+    pub source: String,
+    /// Number of payouts.
+    pub payouts: usize,
+    /// Per-asset totals as built (shown only after they are recomputed from the chunks).
+    pub totals: Vec<AssetTotal>,
     /// Packed MultiSend entries of each chunk.
-    chunks: Vec<Bytes>,
+    pub chunks: Vec<Bytes>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One token's cap in a plan file.
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CapEntry {
-    token: Address,
-    amount: U256,
+pub struct CapEntry {
+    /// The token.
+    pub token: Address,
+    /// The cap, in base units.
+    pub amount: U256,
 }
 
 impl PlanFile {
-    fn domain(&self) -> PlanDomain {
+    /// The plan's leaf domain: chain, module, Safe and salt.
+    pub fn domain(&self) -> PlanDomain {
         PlanDomain {
             chain_id: self.chain_id,
             module: self.module,
@@ -64,7 +99,7 @@ impl PlanFile {
     }
 
     /// The decimals and symbols the file claims, per token (never shown as checked).
-    fn claims(&self) -> BTreeMap<Address, (Option<u8>, Option<String>)> {
+    pub fn claims(&self) -> BTreeMap<Address, (Option<u8>, Option<String>)> {
         self.totals
             .iter()
             .filter_map(|t| Some((t.token?, (Some(t.decimals), t.symbol.clone()))))
@@ -72,11 +107,12 @@ impl PlanFile {
     }
 
     /// The plan's chunks and tree, checked: the chunks give the stored root and count.
-    fn chunks(&self, path: &Path) -> eyre::Result<PlanChunks> {
-        let plan = PlanChunks::new(self.domain(), self.chunks.clone())
-            .wrap_err_with(|| format!("{}: the chunks are not a valid plan", path.display()))?;
+    pub fn chunks(&self, path: &Path) -> Result<PlanChunks> {
+        let plan = PlanChunks::new(self.domain(), self.chunks.clone()).map_err(|e| {
+            bad(format!("{}: the chunks are not a valid plan: {e}", path.display()))
+        })?;
         if plan.root() != self.root || plan.chunk_count() != self.chunk_count {
-            return Err(bad_input(format!(
+            return Err(bad(format!(
                 "{}: its chunks give root {} ({} chunks), not the root {} it names; the file was \
                  changed after it was built, so do not run it",
                 path.display(),
@@ -89,41 +125,44 @@ impl PlanFile {
     }
 }
 
-/// Where plan files live: `<data dir>/plans`.
-fn plans_dir(store: &Store) -> PathBuf {
-    store.path().parent().map_or_else(|| PathBuf::from("plans"), |d| d.join("plans"))
+/// Where plan files live: `plans` next to the store file `store_file` (`<data dir>/plans`).
+pub fn plans_dir(store_file: &Path) -> PathBuf {
+    store_file.parent().map_or_else(|| PathBuf::from("plans"), |d| d.join("plans"))
 }
 
-/// Writes `plan` to `plans/<root>.json` atomically (a temporary file renamed into place).
-fn write_plan(store: &Store, plan: &PlanFile) -> eyre::Result<PathBuf> {
-    let dir = plans_dir(store);
-    std::fs::create_dir_all(&dir)
-        .wrap_err_with(|| format!("cannot create the plan directory {}", dir.display()))?;
+/// Writes `plan` to `<dir>/<root>.json` atomically (a temporary file renamed into place).
+pub fn write_plan(dir: &Path, plan: &PlanFile) -> Result<PathBuf> {
+    let io = |what: String| move |e: std::io::Error| Error::PlanFileWrite(format!("{what}: {e}"));
+    std::fs::create_dir_all(dir)
+        .map_err(io(format!("cannot create the plan directory {}", dir.display())))?;
     let path = dir.join(format!("{:#x}.json", plan.root));
     let tmp = dir.join(format!(".{:#x}.json.tmp-{}", plan.root, std::process::id()));
-    let text = serde_json::to_string_pretty(plan)?;
-    std::fs::write(&tmp, text).wrap_err_with(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    let text = serde_json::to_string_pretty(plan)
+        .map_err(|e| Error::PlanFileWrite(format!("cannot encode the plan: {e}")))?;
+    std::fs::write(&tmp, text).map_err(io(format!("cannot write {}", tmp.display())))?;
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::PlanFileWrite(format!("cannot write {}: {e}", path.display()))
+    })?;
     Ok(path)
 }
 
 /// Reads a plan file given as a path, or as a root (or a unique prefix of it) in the plan
-/// directory.
-fn load_plan(store: &Store, arg: &str) -> eyre::Result<(PathBuf, PlanFile)> {
+/// directory `dir`.
+pub fn load_plan(dir: &Path, arg: &str) -> Result<(PathBuf, PlanFile)> {
     let as_path = Path::new(arg);
     let path = if as_path.is_file() {
         as_path.to_path_buf()
     } else {
-        let dir = plans_dir(store);
         let want = arg.trim().to_ascii_lowercase();
         if !want.starts_with("0x") || want.len() < 6 {
-            return Err(bad_input(format!(
+            return Err(bad(format!(
                 "{arg:?} is neither a plan file nor a plan root (0x and at least 4 hex digits); \
                  `coffer payout plan` prints the root"
             )));
         }
         let mut found = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(&dir) {
+        if let Ok(entries) = std::fs::read_dir(dir) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().to_ascii_lowercase();
                 if name.starts_with(&want) && name.ends_with(".json") {
@@ -134,21 +173,21 @@ fn load_plan(store: &Store, arg: &str) -> eyre::Result<(PathBuf, PlanFile)> {
         match found.len() {
             1 => found.remove(0),
             0 => {
-                return Err(bad_input(format!(
+                return Err(bad(format!(
                     "no plan {arg} in {}; give the plan file's path, or build it with `coffer payout plan`",
                     dir.display()
                 )));
             }
-            n => return Err(bad_input(format!("{arg} matches {n} plans; give more digits"))),
+            n => return Err(bad(format!("{arg} matches {n} plans; give more digits"))),
         }
     };
     let text = std::fs::read_to_string(&path)
-        .map_err(|e| bad_input(format!("cannot read the plan file {}: {e}", path.display())))?;
+        .map_err(|e| bad(format!("cannot read the plan file {}: {e}", path.display())))?;
     let value: Value = serde_json::from_str(&text)
-        .map_err(|e| bad_input(format!("{} is not a coffer plan file: {e}", path.display())))?;
+        .map_err(|e| bad(format!("{} is not a coffer plan file: {e}", path.display())))?;
     let format = value.get("format").and_then(Value::as_str).unwrap_or_default().to_owned();
     if format != FORMAT {
-        return Err(bad_input(format!(
+        return Err(bad(format!(
             "{}: format {format:?} is not {FORMAT:?}; this coffer cannot read it (plans of \
              PayoutPlanModule 1.0.0 cannot run on 1.1.0: build the plan again with `coffer payout plan`)",
             path.display()
@@ -157,27 +196,27 @@ fn load_plan(store: &Store, arg: &str) -> eyre::Result<(PathBuf, PlanFile)> {
     // `format` was checked above, on the raw JSON, so that an old file gets that message
     // rather than a field error.
     let plan: PlanFile = serde_json::from_value(value)
-        .map_err(|e| bad_input(format!("{} is not a coffer plan file: {e}", path.display())))?;
+        .map_err(|e| bad(format!("{} is not a coffer plan file: {e}", path.display())))?;
     Ok((path, plan))
 }
 
 /// The chunks of every readable plan file in the data directory for `safe` on `module` and
 /// `chain_id`, by root: what `payout plan` compares new rows with (pending chunks of active plans
 /// are known only from these files). Files that do not give their root are skipped.
-fn known_plans(
-    store: &Store,
+pub fn known_plans(
+    dir: &Path,
     chain_id: u64,
     safe: Address,
     module: Address,
 ) -> BTreeMap<B256, Vec<Bytes>> {
     let mut out = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(plans_dir(store)) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
     for e in entries.flatten() {
         let path = e.path();
         if path.extension().is_none_or(|x| x != "json") {
             continue;
         }
-        let Ok((path, file)) = load_plan(store, &path.display().to_string()) else { continue };
+        let Ok((path, file)) = load_plan(dir, &path.display().to_string()) else { continue };
         if file.chain_id == chain_id
             && file.safe == safe
             && file.module == module
@@ -189,8 +228,8 @@ fn known_plans(
     out
 }
 
-/// Parses `7d`, `12h`, `30m`, `3600s` or a bare number of seconds.
-fn parse_duration(s: &str) -> eyre::Result<u64> {
+/// Parses a plan's `--expiry`: `7d`, `12h`, `30m`, `3600s` or a bare number of seconds.
+pub fn parse_expiry(s: &str) -> Result<u64> {
     let t = s.trim();
     let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
         Some((i, _)) => (&t[..i], &t[i..]),
@@ -206,15 +245,15 @@ fn parse_duration(s: &str) -> eyre::Result<u64> {
     };
     let n: u64 = num.parse().unwrap_or(0);
     if mult == 0 || n == 0 {
-        return Err(bad_input(format!(
+        return Err(bad(format!(
             "--expiry {s:?} is not a duration: write a positive number with s, m, h, d or w (e.g. 7d)"
         )));
     }
-    n.checked_mul(mult).ok_or_else(|| bad_input(format!("--expiry {s:?} is too large")))
+    n.checked_mul(mult).ok_or_else(|| bad(format!("--expiry {s:?} is too large")))
 }
 
 /// Refuses a plan that repeats payouts already made or pending (PayoutPlanModule's events).
-fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> eyre::Result<()> {
+pub fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> Result<()> {
     let repeats = repeated_payouts(chunks, history);
     if !repeats.is_empty() {
         let list = repeats
@@ -232,7 +271,7 @@ fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> eyre::
         } else {
             String::new()
         };
-        return Err(bad_input(format!(
+        return Err(bad(format!(
             "{} payout(s) of this file were already paid or are pending in another active plan of \
              the Safe (read from PayoutPlanModule's events):\n{list}{more}\nremove those rows, \
              use `coffer payout replan` for an interrupted plan, or pass --allow-repeat if paying \
@@ -241,7 +280,7 @@ fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> eyre::
         )));
     }
     if let Some((root, n)) = history.unknown_pending.first() {
-        return Err(bad_input(format!(
+        return Err(bad(format!(
             "plan {root:#x} of this Safe is active with {n} chunk(s) not yet run, and its plan \
              file is not in {}, so coffer cannot tell whether it pays these rows: copy its plan \
              file there, revoke it, or pass --allow-repeat",
@@ -252,7 +291,7 @@ fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> eyre::
 }
 
 /// The file's per-asset summary, from the recomputed totals and the units read on chain.
-fn asset_totals(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> Vec<AssetTotal> {
+pub fn asset_totals(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> Vec<AssetTotal> {
     totals
         .totals
         .iter()
@@ -275,4 +314,20 @@ fn asset_totals(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> V
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_durations() {
+        assert_eq!(parse_expiry("7d").ok(), Some(604_800));
+        assert_eq!(parse_expiry("12h").ok(), Some(43_200));
+        assert_eq!(parse_expiry("90").ok(), Some(90));
+        assert_eq!(parse_expiry("2w").ok(), Some(1_209_600));
+        for bad in ["", "0d", "7y", "d", "-1h", "1.5h"] {
+            assert!(parse_expiry(bad).is_err(), "{bad}");
+        }
+    }
 }

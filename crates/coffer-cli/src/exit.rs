@@ -66,6 +66,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::LegacyDomainRefused { .. }
             | E::ExecutorApprovalNotRequested { .. }
             | E::ModuleUnavailable(_)
+            | E::PlanFile(_)
             | E::PlanCheck(_)
             | E::NoPush0 { .. }
             | E::Sheet(_)

@@ -15,34 +15,39 @@ use std::{
 };
 
 use alloy::{
-    primitives::{Address, B256, Bytes, U256},
+    primitives::{Address, B256, Bytes},
     providers::{DynProvider, Provider},
 };
 use clap::{Args, Subcommand};
 use coffer_chain::{
     deploy::find_deployer,
     plan::{
-        PlanChunks, PlanHistory, PlanStatus, RunEvent, TX_GAS_CAP, check_plan_preconditions,
+        PlanChunks, PlanStatus, RunEvent, TX_GAS_CAP, check_plan_preconditions,
         deploy_payout_plan_module, find_payout_plan_module, measure_transfer_gas,
         payout_plan_module_address, plan_approval_tx, plan_chunks, plan_history, read_asset_units,
-        read_plan, repeated_payouts, run_plan,
+        read_plan, run_plan,
     },
     read_safe,
 };
 use coffer_contracts::bindings::IERC20;
 use coffer_core::{
-    AssetUnits, MultiSendEntry, PayoutPlanTree, PlanDomain, PlanTotals, SafeTx, TokenCap,
-    approve_plan_calldata, check_plan, find_plan_approval, parse_csv, plan_summary_lines,
-    plan_totals, revoke_plan_at_calldata, rows_to_entries,
+    AssetUnits, MultiSendEntry, PlanDomain, PlanTotals, SafeTx, TokenCap, approve_plan_calldata,
+    check_plan, parse_csv, plan_summary_lines, plan_totals, revoke_plan_at_calldata,
+    rows_to_entries,
 };
 use coffer_signer::WalletOpts;
-use coffer_store::{PayoutPlanRef, Proposal, ProposalMeta, Store};
+use coffer_store::{PayoutPlanRef, ProposalMeta, Store};
 use eyre::WrapErr;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use coffer_chain::plan_file::{
+    CapEntry, FORMAT, PlanFile, asset_totals, known_plans, load_plan, parse_expiry, plans_dir,
+    refuse_repeats, write_plan,
+};
+
 use crate::flow::{ORIGIN, print_proposal, snapshot_extra, submit};
+use crate::view::plan::{totals_json, when};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
@@ -88,8 +93,6 @@ const SAMPLE: usize = 32;
 /// ERC-20 balance costs about 25,500; this leaves room for dearer tokens.
 const FALLBACK_TRANSFER_GAS: u64 = 40_000;
 
-
-
 async fn latest_timestamp(provider: &DynProvider) -> eyre::Result<u64> {
     let block = provider
         .get_block_by_number(Default::default())
@@ -107,10 +110,6 @@ async fn module_for(provider: &DynProvider, msco: Address) -> eyre::Result<(Addr
             Ok((payout_plan_module_address(deployer, msco)?, false))
         }
     }
-}
-
-fn when(ts: u64) -> String {
-    format!("{ts} (unix time)")
 }
 
 /// Arguments of `coffer payout plan`.
@@ -156,7 +155,7 @@ impl PlanArgs {
                  refuses a plan without caps); leave --caps at exact",
             ));
         }
-        let ttl = parse_duration(&self.expiry)?;
+        let ttl = parse_expiry(&self.expiry)?;
         let text = std::fs::read_to_string(&self.csv).map_err(|e| {
             bad_input(format!("cannot read the CSV file {}: {e}", self.csv.display()))
         })?;
@@ -264,9 +263,9 @@ pub(crate) struct ReplanArgs {
 
 impl ReplanArgs {
     async fn run(self) -> eyre::Result<()> {
-        let ttl = parse_duration(&self.expiry)?;
+        let ttl = parse_expiry(&self.expiry)?;
         let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let old = file.chunks(&path)?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
@@ -368,7 +367,7 @@ async fn propose_plan(
     let safe = info.address;
     let enabled =
         check_plan_preconditions(provider, info, env.module, env.msco, &draft.chunks).await?;
-    let known = known_plans(store, env.chain_id, safe, env.module);
+    let known = known_plans(&plans_dir(store.path()), env.chain_id, safe, env.module);
     let mut history = plan_history(provider, env.module, safe, &known).await?;
     if let Some((old, _)) = draft.replaces {
         history.paid.retain(|(_, root, _)| *root != old);
@@ -376,7 +375,7 @@ async fn propose_plan(
         history.unknown_pending.retain(|(root, _)| *root != old);
     }
     if !allow_repeat {
-        refuse_repeats(&draft.chunks, &history, &plans_dir(store))?;
+        refuse_repeats(&draft.chunks, &history, &plans_dir(store.path()))?;
     }
     let nonce = store.next_nonce(env.chain_id, safe, info.nonce)?;
     let salt: u64 = nonce.saturating_to();
@@ -410,7 +409,7 @@ async fn propose_plan(
         approve_plan_calldata(plan.root(), plan.chunk_count(), expiry, salt, &caps),
     ));
     let tx = plan_approval_tx(info, env.module, env.msco, calls, nonce)?;
-    let path = write_plan(store, &file)?;
+    let path = write_plan(&plans_dir(store.path()), &file)?;
     let label = draft.label.unwrap_or_else(|| {
         format!(
             "payout plan {}: {} payouts in {} chunks",
@@ -483,7 +482,6 @@ async fn module_present(provider: &DynProvider, file: &PlanFile) -> eyre::Result
     Ok(())
 }
 
-
 /// The lines the owners read before they sign: root, chunks, and every figure recomputed from the
 /// chunks (payouts, totals, largest payout, non-transfer entries), caps, expiry.
 fn add_plan_summary(
@@ -524,162 +522,6 @@ fn plan_json(
         "recomputed": true,
         "planFile": path.display().to_string(),
     })
-}
-
-fn totals_json(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> Value {
-    Value::Array(
-        totals
-            .totals
-            .iter()
-            .map(|(asset, total)| {
-                let (decimals, symbol, verified) = match units.get(asset) {
-                    Some(AssetUnits::OnChain { decimals, symbol }) => {
-                        (Some(*decimals), symbol.clone(), true)
-                    }
-                    Some(AssetUnits::Unverified { claimed_decimals, claimed_symbol }) => {
-                        (*claimed_decimals, claimed_symbol.clone(), false)
-                    }
-                    Some(AssetUnits::Native) => (Some(18), None, true),
-                    None if asset.is_zero() => (Some(18), None, true),
-                    None => (None, None, false),
-                };
-                json!({
-                    "token": (!asset.is_zero()).then_some(*asset),
-                    "symbol": symbol,
-                    "decimals": decimals,
-                    "decimalsVerified": verified,
-                    "payouts": totals.payouts.get(asset).copied().unwrap_or(0),
-                    "total": total,
-                    "largest": totals.largest.get(asset).copied().unwrap_or_default(),
-                })
-            })
-            .collect(),
-    )
-}
-
-/// What `coffer tx show` (and any preview of a plan approval) adds for a Safe tx that approves a
-/// payout plan, directly or inside a batch: every figure recomputed from the chunks of a plan
-/// file whose chunks give the approved root under the approval's own domain (this chain, this
-/// Safe, the module it is sent to, its salt); decimals and symbols read on chain through
-/// `provider`, or, offline (`None`), amounts in base units with the file's decimals marked
-/// unverified. Without such a file, what the calldata itself says. `None` for other txs.
-pub(crate) async fn show_fields(
-    store: &Store,
-    p: &Proposal,
-    provider: Option<&DynProvider>,
-) -> eyre::Result<Option<(Fields, Value)>> {
-    let Some(a) = find_plan_approval(p.tx.to, &p.tx.data) else { return Ok(None) };
-    let domain =
-        PlanDomain { chain_id: p.ctx.chain_id, module: a.module, safe: p.ctx.safe, salt: a.salt };
-    let file = load_plan(store, &format!("{:#x}", a.root)).ok().filter(|(_, f)| {
-        PayoutPlanTree::new(domain, &f.chunks)
-            .is_ok_and(|t| t.root() == a.root && t.chunk_count() == a.chunk_count)
-    });
-    let totals = match &file {
-        Some((_, f)) => Some(plan_totals(&f.chunks)?),
-        None => None,
-    };
-    let claims = file.as_ref().map(|(_, f)| f.claims()).unwrap_or_default();
-    let mut tokens: Vec<Address> = a.caps.iter().map(|c| c.token).collect();
-    if let Some(t) = &totals {
-        tokens.extend(t.totals.keys().copied());
-    }
-    let units: BTreeMap<Address, AssetUnits> = match provider {
-        Some(provider) => read_asset_units(provider, tokens, &claims).await?,
-        None => tokens.into_iter().map(|t| (t, AssetUnits::unverified(t, &claims))).collect(),
-    };
-    let mut f = Fields::default();
-    f.add("plan root", a.root).add("chunks", a.chunk_count);
-    if a.enables_module {
-        f.add("enables module", format!("yes: enableModule({}) runs first in this tx", a.module));
-    }
-    for (root, executed) in &a.revokes {
-        f.add(
-            "revokes plan",
-            match executed {
-                Some(n) => {
-                    format!("{root} (the whole tx reverts unless exactly {n} of its chunks ran)")
-                }
-                None => root.to_string(),
-            },
-        );
-    }
-    let mut v = json!({
-        "root": a.root,
-        "module": a.module,
-        "chunks": a.chunk_count,
-        "expiry": a.expiry,
-        "salt": a.salt,
-        "caps": a.caps.iter().map(|c| json!({"token": c.token, "amount": c.amount})).collect::<Vec<_>>(),
-        "enablesModule": a.enables_module,
-        "revokes": a.revokes.iter().map(|(r, n)| json!({"root": r, "executedCount": n})).collect::<Vec<_>>(),
-        "unitsSource": if provider.is_some() { "chain" } else { "unverified (offline)" },
-    });
-    match (&file, &totals) {
-        (Some((path, file)), Some(totals)) => {
-            for (label, text) in plan_summary_lines(totals, &a.caps, &units) {
-                f.add(label, text);
-            }
-            let verdict = match check_plan(&domain, &file.chunks, &a.caps) {
-                Ok(_) => {
-                    "passes the module's rules (capped plain transfers within the caps)".to_owned()
-                }
-                Err(e) => format!("REFUSED: {e}"),
-            };
-            f.add("module check", verdict).add(
-                "plan file",
-                format!(
-                    "{} (its chunks give the approved root; every figure above is counted from them, not read from the file)",
-                    path.display()
-                ),
-            );
-            v["payouts"] = json!(totals.transfers);
-            v["totals"] = totals_json(totals, &units);
-            v["nonTransfers"] = json!(totals.other_calls);
-            v["recomputed"] = json!(true);
-            v["planFile"] = json!(path.display().to_string());
-        }
-        _ => {
-            let caps = a
-                .caps
-                .iter()
-                .map(|c| {
-                    let unit = units.get(&c.token).cloned().unwrap_or(AssetUnits::Unverified {
-                        claimed_decimals: None,
-                        claimed_symbol: None,
-                    });
-                    unit.format(c.token, c.amount)
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            f.add(
-                "payouts",
-                "unknown: no plan file in the data directory whose chunks give this root; the payouts cannot be shown",
-            )
-            .add("caps", if caps.is_empty() { "none".to_owned() } else { caps });
-            v["recomputed"] = json!(false);
-            v["planFile"] = Value::Null;
-        }
-    }
-    if provider.is_none() {
-        f.add("units", "offline: token decimals and symbols were not checked on chain");
-    }
-    f.add("expires", when(a.expiry)).add("module", a.module);
-    Ok(Some((f, v)))
-}
-
-/// Prints (stderr) what a plan approval stands for, before a signer signs it: [`show_fields`]
-/// with units read through `provider`. Nothing for other transactions.
-pub(crate) async fn print_plan_preview(
-    store: &Store,
-    p: &Proposal,
-    provider: Option<&DynProvider>,
-) -> eyre::Result<()> {
-    if let Some((fields, _)) = show_fields(store, p, provider).await? {
-        eprintln!("this Safe tx approves a payout plan; every figure is counted from its chunks:");
-        eprint!("{}", fields.render());
-    }
-    Ok(())
 }
 
 /// What `payout enable-module` tells the owners before they enable the module.
@@ -783,7 +625,7 @@ pub(crate) struct RunArgs {
 impl RunArgs {
     async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let plan = file.chunks(&path)?;
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
@@ -888,7 +730,7 @@ pub(crate) struct RevokeArgs {
 impl RevokeArgs {
     async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
         crate::flow::check_chain(file.chain_id, chain_id)?;
@@ -950,7 +792,7 @@ fn ranges(items: &[u32]) -> String {
 impl StatusArgs {
     async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let plan = file.chunks(&path)?;
         let provider = self.rpc.provider()?;
         crate::flow::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
@@ -1036,17 +878,6 @@ impl StatusArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("7d").ok(), Some(604_800));
-        assert_eq!(parse_duration("12h").ok(), Some(43_200));
-        assert_eq!(parse_duration("90").ok(), Some(90));
-        assert_eq!(parse_duration("2w").ok(), Some(1_209_600));
-        for bad in ["", "0d", "7y", "d", "-1h", "1.5h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn pending_ranges() {

@@ -3,5 +3,6 @@
 
 pub(crate) mod message;
 pub(crate) mod modules;
+pub(crate) mod plan;
 pub(crate) mod time;
 pub(crate) mod tx;

@@ -117,7 +117,7 @@ impl ShowArgs {
         // A plan approval's figures are recomputed from its chunks; units read on chain unless
         // --offline.
         let provider = if self.offline { None } else { Some(self.rpc.provider()?) };
-        let plan = crate::cmd::payout_plan::show_fields(&store, &p, provider.as_ref()).await?;
+        let plan = crate::view::plan::show_fields(&store, &p, provider.as_ref()).await?;
         let approvals = approvals.or_else(|| {
             snapshot_of(Some(&p.meta)).map(|s| Approvals {
                 source: "snapshot at proposal time",

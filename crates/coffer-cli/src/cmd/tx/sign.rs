@@ -118,7 +118,7 @@ impl SignArgs {
         let flow::SignCheck { proposal: p, review, info } =
             flow::check_signable(&provider, &store, hash, me, chain_id, self.policy.policy())
                 .await?;
-        crate::cmd::payout_plan::print_plan_preview(&store, &p, Some(&provider)).await?;
+        crate::view::plan::print_plan_preview(&store, &p, Some(&provider)).await?;
         let sig =
             flow::sign_reviewed(&store, &review, &p.tx, &signer, self.mode(), &mut StderrReview)
                 .await?;
