@@ -252,7 +252,8 @@ pub fn parse_expiry(s: &str) -> Result<u64> {
     n.checked_mul(mult).ok_or_else(|| bad(format!("--expiry {s:?} is too large")))
 }
 
-/// Refuses a plan that repeats payouts already made or pending (PayoutPlanModule's events).
+/// Refuses payouts the chain shows paid or pending in another active plan, and active plans
+/// whose pending chunks are unknown (in neither case is anything of the plan stored).
 pub fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> Result<()> {
     let repeats = repeated_payouts(chunks, history);
     if !repeats.is_empty() {

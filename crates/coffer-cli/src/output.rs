@@ -123,6 +123,18 @@ pub(crate) async fn with_spinner<T>(message: &str, fut: impl Future<Output = T>)
     out
 }
 
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// failure never leaves half a file.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> eyre::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        eyre::eyre!("could not write {}: {e}", path.display())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,16 +155,4 @@ mod tests {
         let h = B256::repeat_byte(0xab);
         assert_eq!(device_hex(&h), format!("0x{}", "AB".repeat(32)));
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// failure never leaves half a file.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> eyre::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        eyre::eyre!("could not write {}: {e}", path.display())
-    })
 }

@@ -464,9 +464,6 @@ async fn propose_plan(
     print_proposal(hash, &v, json_out)
 }
 
-/// Refuses payouts the chain shows paid or pending in another active plan, and active plans
-/// whose pending chunks are unknown.
-
 /// Refuses, with what to do, when the plan's module has no code on this chain (instead of a raw
 /// RPC error from reading it).
 async fn module_present(provider: &DynProvider, file: &PlanFile) -> eyre::Result<()> {
