@@ -302,6 +302,8 @@ impl InstallArgs {
         let provider = self.tx.rpc.provider()?;
         self.tx.rpc.chain_id(&provider).await?;
         let info = read_safe(&provider, safe).await?;
+        // The nonce and (with --tx-service) the proposer are settled before anything is deployed.
+        let prepared = self.tx.prepare(&info, true).await?;
         let address = match given {
             Some(g) => g,
             None => {
@@ -329,7 +331,6 @@ impl InstallArgs {
                 eprintln!("warning: {w}");
             }
         }
-        let prepared = self.tx.prepare(&info, true).await?;
         let nonce = prepared.nonce;
         let tx = guard::install_tx(&info, address, nonce)?;
         let label = format!("install allowlist guard {address} (delay {})", human(list.delay));

@@ -248,6 +248,8 @@ impl SetupArgs {
         }
         let provider = self.tx.rpc.provider()?;
         let info = read_safe(&provider, safe).await?;
+        // The nonce and (with --tx-service) the proposer are settled before anything is deployed.
+        let prepared = self.tx.prepare(&info, true).await?;
         let suite = self.tx.suite.addresses(&provider).await?;
         // Refuse bad guardians before deploying anything.
         let probe = Address::repeat_byte(0xee);
@@ -284,10 +286,10 @@ impl SetupArgs {
         let label =
             format!("recovery setup: {} guardian(s), threshold {threshold}", guardians.len());
         let msco = suite.multi_send_call_only;
-        let (hash, mut v) = propose(&provider, &self.tx, &info, module, label, |n| {
-            recovery::setup_tx(&info, module, &guardians, threshold, msco, n)
-        })
-        .await?;
+        let tx = recovery::setup_tx(&info, module, &guardians, threshold, msco, prepared.nonce)?;
+        let (hash, mut v) =
+            self.tx.submit(&provider, &prepared, &info, &tx, Some(label), Some("recovery")).await?;
+        v["module"] = json!(module);
         v["recoveryPeriod"] = json!(period);
         v["guardians"] = json!(guardians);
         v["threshold"] = json!(threshold);
