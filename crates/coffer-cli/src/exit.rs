@@ -89,7 +89,9 @@ fn queue_bad_input(e: &coffer_queue::Error) -> bool {
         | E::AlreadySigned { .. }
         | E::NotOwner { .. }
         | E::NotNext { .. }
-        | E::DrillTransfer(_) => true,
+        | E::DrillTransfer(_)
+        | E::ExecutedOnChain { .. }
+        | E::Replaced { .. } => true,
         _ => false,
     }
 }

@@ -5,7 +5,7 @@
 //! the chain before a status is shown.
 
 use alloy::{
-    primitives::{Address, B256, U256},
+    primitives::{B256, U256},
     providers::DynProvider,
 };
 use coffer_chain::{
@@ -15,7 +15,7 @@ use coffer_chain::{
 };
 use coffer_core::SafeTx;
 use coffer_store::{Proposal, ProposalMeta};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{
     exit::bad_input,
@@ -28,19 +28,14 @@ use crate::{
 /// What `origin` coffer's own proposals carry.
 pub(crate) const ORIGIN: &str = "coffer-cli";
 
-/// The `extra` metadata kept with a proposal: the owners and threshold when it was proposed, so a
-/// signer without RPC (an offline bundle) can tell an owner from a stranger, and execution can
-/// tell "the owners changed" from "too few signatures".
+/// The `extra` metadata kept with a proposal (`coffer_queue::flow::snapshot_extra`).
 pub(crate) fn snapshot_extra(info: &SafeInfo) -> Value {
-    json!({ "proposedAgainst": { "owners": info.owners, "threshold": info.threshold } })
+    coffer_queue::flow::snapshot_extra(info)
 }
 
 /// The snapshot kept by [`snapshot_extra`], if the proposal has one.
 pub(crate) fn snapshot_of(meta: Option<&ProposalMeta>) -> Option<OwnerSnapshot> {
-    let v = meta?.extra.as_ref()?.get("proposedAgainst")?;
-    let owners: Vec<Address> = serde_json::from_value(v.get("owners")?.clone()).ok()?;
-    let threshold = v.get("threshold")?.as_u64()?;
-    Some(OwnerSnapshot { owners, threshold })
+    meta.and_then(coffer_queue::flow::snapshot_of)
 }
 
 /// Refuses to work on a proposal for another chain than the RPC node's.

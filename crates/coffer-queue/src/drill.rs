@@ -66,7 +66,7 @@ pub async fn propose_transfer<P: Provider>(
         batch: None,
         payout_plan: None,
         extra: Some(json!({
-            "proposedAgainst": { "owners": info.owners, "threshold": info.threshold },
+            "proposedAgainst": flow::snapshot_extra(info)["proposedAgainst"],
             DRILL_TRANSFER_KEY: { "challenge": challenge, "to": to, "amount": amount.to_string() },
         })),
     };

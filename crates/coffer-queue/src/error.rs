@@ -101,4 +101,48 @@ pub enum Error {
         /// The pending proposals of the store with the nonces in between.
         before: Vec<(alloy::primitives::U256, alloy::primitives::B256)>,
     },
+
+    /// The proposal to execute was already executed on chain.
+    #[error("{hash} was already executed in {tx_hash} (read on chain); nothing was sent")]
+    ExecutedOnChain {
+        /// The safeTxHash.
+        hash: alloy::primitives::B256,
+        /// The transaction that executed it.
+        tx_hash: alloy::primitives::B256,
+    },
+
+    /// Another Safe transaction used the proposal's nonce.
+    #[error(
+        "{hash} can never execute: its nonce {nonce} is already used, {by}. Nothing was sent. Run `coffer tx show \
+         {hash}` to compare the two before deciding whether its action is still wanted"
+    )]
+    Replaced {
+        /// The safeTxHash.
+        hash: alloy::primitives::B256,
+        /// Its nonce.
+        nonce: alloy::primitives::U256,
+        /// What used the nonce.
+        by: String,
+    },
+
+    /// The simulation says the inner call fails (and the execution is not forced).
+    #[error(
+        "the simulation says this transaction fails: {0}. Nothing was sent. Fix the cause (funds, parameters) or pass \
+         --force to execute it anyway"
+    )]
+    SimulationFails(String),
+
+    /// The execution an earlier run sent was mined but did not execute the proposal.
+    #[error(
+        "the execution an earlier run sent ({tx_hash}) was mined but did not execute {hash} (status {status}); run \
+         `coffer tx show {hash}` to see what the chain says"
+    )]
+    ResumedElsewhere {
+        /// The safeTxHash.
+        hash: alloy::primitives::B256,
+        /// The transaction the earlier run sent.
+        tx_hash: alloy::primitives::B256,
+        /// Its receipt status.
+        status: &'static str,
+    },
 }

@@ -5,24 +5,29 @@
 //! nonce unused, the gate's review) and [`sign_reviewed`] (signed with the gate's findings in the
 //! preview, the signature stored). The proposer's signature for a Transaction Service is
 //! [`sign_reviewed`] followed by [`crate::service::publish_signature`]. Execution is
-//! [`crate::execute_ready`]; [`check_next`] says why a stored proposal cannot execute yet.
+//! [`crate::execute_ready`] (`tx sign --execute`, the relay, `drill transfer`) or, for `tx execute`
+//! with its executor approval and `--force`, the steps in order: [`check_chain_status`] (executed
+//! or replaced on chain), [`resumed_execution`] (an earlier run's send found by its hash),
+//! [`check_next`] (earlier nonces first), [`check_simulation`], [`execution_request`], then
+//! `coffer_chain::{prepare_execution, send_execution}` and [`record_execution`].
 //!
 //! Nothing here prints: results are returned as values and the caller shows them.
 
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
+    rpc::types::TransactionReceipt,
 };
 use coffer_chain::{
-    SafeInfo,
+    ChainStatus, ExecutionReport, ExecutionRequest, OwnerSnapshot, SafeInfo, execution_event,
     gate::{self, Policy, Review},
-    read_safe,
+    read_safe, simulate,
 };
 use coffer_core::{SafeSignature, SafeTx, SafeTxContext};
 use coffer_signer::{DevicePrompt, PreviewSink, SigningMode, SigningPreview, WalletSigner};
 use coffer_store::{Proposal, ProposalMeta, ProposalStatus, Store, signature_kind_name};
 
-use crate::{Error, Result};
+use crate::{Error, Result, heal::purpose_of};
 
 /// A proposal stored by [`propose`].
 #[derive(Clone, Debug)]
@@ -182,4 +187,120 @@ pub fn check_next(store: &Store, p: &Proposal, safe_nonce: U256) -> Result<()> {
         .map(|q| (q.tx.nonce, q.hash))
         .collect();
     Err(Error::NotNext { hash: p.hash, nonce: p.tx.nonce, safe_nonce, before })
+}
+
+/// Refuses to execute a proposal the chain already settled: executed (by any tool, or before a
+/// crash), or replaced by another transaction with its nonce. `status` is the chain's word from
+/// [`crate::heal::reconcile`] (`None`: not known).
+pub fn check_chain_status(p: &Proposal, status: Option<&ChainStatus>) -> Result<()> {
+    match status {
+        Some(ChainStatus::Executed { tx_hash: Some(tx_hash), .. }) => {
+            Err(Error::ExecutedOnChain { hash: p.hash, tx_hash: *tx_hash })
+        }
+        Some(ChainStatus::Replaced { by_safe_tx_hash, tx_hash }) => Err(Error::Replaced {
+            hash: p.hash,
+            nonce: p.tx.nonce,
+            by: match (by_safe_tx_hash, tx_hash) {
+                (Some(b), Some(t)) => format!("by the Safe transaction {b} (executed in {t})"),
+                _ => "by another Safe transaction".to_owned(),
+            },
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What the simulation of a stored proposal said, when it does not stop the execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Simulated {
+    /// The inner call succeeds, with the gas it used.
+    Succeeds(u64),
+    /// The inner call fails, and the caller forces the execution anyway.
+    FailsForced(String),
+    /// The node could not simulate (its `eth_call` of the execution still checks it).
+    Unavailable(String),
+}
+
+/// Simulates the inner call through `accessor`; a failing call is refused (nothing is sent)
+/// unless `force`.
+pub async fn check_simulation<P: Provider>(
+    provider: &P,
+    p: &Proposal,
+    accessor: Address,
+    force: bool,
+) -> Result<Simulated> {
+    match simulate(provider, p.ctx.safe, accessor, &p.tx).await {
+        Ok(sim) if !sim.success && !force => {
+            Err(Error::SimulationFails(sim.revert_reason.unwrap_or_default()))
+        }
+        Ok(sim) if !sim.success => {
+            Ok(Simulated::FailsForced(sim.revert_reason.unwrap_or_default()))
+        }
+        Ok(sim) => Ok(Simulated::Succeeds(sim.gas_used)),
+        Err(e) => Ok(Simulated::Unavailable(e.to_string())),
+    }
+}
+
+/// The execution request of a stored proposal: its stored signatures, the simulation accessor,
+/// and the owner snapshot kept with it (so that "the owners changed" is told from "too few").
+pub fn execution_request(
+    store: &Store,
+    p: &Proposal,
+    accessor: Address,
+) -> Result<ExecutionRequest> {
+    let mut request = ExecutionRequest::new(p.ctx, p.tx.clone(), store.signatures(p.hash)?)
+        .with_accessor(accessor);
+    if let Some(s) = snapshot_of(&p.meta) {
+        request = request.with_snapshot(s);
+    }
+    Ok(request)
+}
+
+/// The `extra` metadata kept with a proposal: the owners and threshold when it was proposed, so a
+/// signer without RPC (an offline bundle) can tell an owner from a stranger, and execution can
+/// tell "the owners changed" from "too few signatures".
+pub fn snapshot_extra(info: &SafeInfo) -> serde_json::Value {
+    serde_json::json!({ "proposedAgainst": { "owners": info.owners, "threshold": info.threshold } })
+}
+
+/// The owners and threshold kept with a proposal when it was proposed (`extra.proposedAgainst`).
+pub fn snapshot_of(meta: &ProposalMeta) -> Option<OwnerSnapshot> {
+    let v = meta.extra.as_ref()?.get("proposedAgainst")?;
+    let owners: Vec<Address> = serde_json::from_value(v.get("owners")?.clone()).ok()?;
+    let threshold = v.get("threshold")?.as_u64()?;
+    Some(OwnerSnapshot { owners, threshold })
+}
+
+/// Records a sent execution of `hash` in the store and forgets its journalled bytes.
+pub fn record_execution(store: &Store, hash: B256, tx_hash: B256) -> Result<()> {
+    store.mark_executed(hash, tx_hash)?;
+    store.forget_sends(&purpose_of(hash))?;
+    Ok(())
+}
+
+/// A rerun found the execution an earlier run sent (by its hash, in the journal): recorded, and
+/// reported like a fresh one. Refused when that transaction did not execute `p`.
+pub fn resumed_execution(
+    store: &Store,
+    p: &Proposal,
+    receipt: &TransactionReceipt,
+) -> Result<ExecutionReport> {
+    let hash = p.hash;
+    let Some((success, payment)) = execution_event(receipt, p.ctx.safe, hash) else {
+        store.forget_sends(&purpose_of(hash))?;
+        return Err(Error::ResumedElsewhere {
+            hash,
+            tx_hash: receipt.transaction_hash,
+            status: if receipt.status() { "success" } else { "reverted" },
+        });
+    };
+    record_execution(store, hash, receipt.transaction_hash)?;
+    Ok(ExecutionReport {
+        safe: p.ctx.safe,
+        safe_tx_hash: hash,
+        tx_hash: receipt.transaction_hash,
+        block_number: receipt.block_number,
+        gas_used: receipt.gas_used,
+        success,
+        payment,
+    })
 }
