@@ -221,19 +221,36 @@ impl SafeTxArgs {
         label: Option<String>,
         origin: Option<&str>,
     ) -> eyre::Result<(B256, Value)> {
-        let ctx = info.context()?;
-        let policy = self.policy();
-        gate::review_online(provider, &ctx, tx, policy).await?;
-        self.warn_if_failing(provider, info, tx).await;
         let meta = ProposalMeta {
-            label: self.label.clone().or(label),
+            label,
             origin: Some(origin.map_or_else(|| ORIGIN.to_owned(), |o| format!("{ORIGIN} {o}"))),
             batch: None,
             payout_plan: None,
             extra: Some(snapshot_extra(info)),
         };
+        self.submit_meta(provider, prepared, info, tx, meta).await
+    }
+
+    /// [`SafeTxArgs::submit`] with the caller's metadata (`--label`, when given, replaces its
+    /// label).
+    pub(crate) async fn submit_meta(
+        &self,
+        provider: &DynProvider,
+        prepared: &Prepared,
+        info: &SafeInfo,
+        tx: &SafeTx,
+        mut meta: ProposalMeta,
+    ) -> eyre::Result<(B256, Value)> {
+        let ctx = info.context()?;
+        let policy = self.policy();
+        gate::review_online(provider, &ctx, tx, policy).await?;
+        self.warn_if_failing(provider, info, tx).await;
+        if self.label.is_some() {
+            meta.label.clone_from(&self.label);
+        }
+        let meta = &meta;
         let store = &prepared.store;
-        let (hash, v) = submit_with(provider, store, &ctx, tx, &meta, self.json, policy).await?;
+        let (hash, v) = submit_with(provider, store, &ctx, tx, meta, self.json, policy).await?;
         if let Some(signer) = &prepared.proposer {
             Publish { signer, service: &self.service }
                 .send(provider, store, &ctx, tx, hash, policy)

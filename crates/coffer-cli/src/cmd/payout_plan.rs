@@ -50,7 +50,7 @@ use crate::flow::{ORIGIN, print_proposal, snapshot_extra, submit};
 use crate::view::plan::{totals_json, when};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    opts::{RpcOpts, SafeTxArgs, StoreOpts, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
 };
@@ -132,18 +132,8 @@ pub(crate) struct PlanArgs {
     /// of the Safe (read from the module's events).
     #[arg(long)]
     allow_repeat: bool,
-    /// A label for the proposal.
-    #[arg(long)]
-    label: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
+    tx: SafeTxArgs,
 }
 
 impl PlanArgs {
@@ -168,12 +158,12 @@ impl PlanArgs {
         if rows.is_empty() {
             return Err(bad_input(format!("{source} has a header but no payout rows")));
         }
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
-        let store = self.store.open()?;
+        let provider = self.tx.rpc.provider()?;
+        let chain_id = self.tx.rpc.chain_id(&provider).await?;
+        let store = self.tx.store.open()?;
         let info = read_safe(&provider, safe).await?;
         // The Safe's own release's MultiSendCallOnly (or --suite's), checked by code.
-        let libs = self.suite.for_safe(&provider, safe).await?;
+        let libs = self.tx.suite.for_safe(&provider, safe).await?;
         let suite = libs.suite;
         let msco = libs.require(&provider, coffer_chain::Library::MultiSendCallOnly).await?;
         let (module, deployed) = module_for(&provider, msco).await?;
@@ -227,14 +217,21 @@ impl PlanArgs {
             chunks,
             source: source.clone(),
             claims,
-            label: self.label.clone(),
+            label: self.tx.label.clone(),
             origin: format!("{ORIGIN} payout plan csv:{source}"),
             before: Vec::new(),
             replaces: None,
         };
-        let env =
-            PlanEnv { provider: &provider, store: &store, info: &info, chain_id, module, msco };
-        propose_plan(&env, draft, ttl, self.allow_repeat, self.json).await
+        let env = PlanEnv {
+            args: &self.tx,
+            provider: &provider,
+            store: &store,
+            info: &info,
+            chain_id,
+            module,
+            msco,
+        };
+        propose_plan(&env, draft, ttl, self.allow_repeat).await
     }
 }
 
@@ -249,26 +246,18 @@ pub(crate) struct ReplanArgs {
     /// Plan rows even when the chain shows them paid, or pending in another active plan.
     #[arg(long)]
     allow_repeat: bool,
-    /// A label for the proposal.
-    #[arg(long)]
-    label: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl ReplanArgs {
     async fn run(self) -> eyre::Result<()> {
         let ttl = parse_expiry(&self.expiry)?;
-        let store = self.store.open()?;
+        let store = self.tx.store.open()?;
         let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let old = file.chunks(&path)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        let chain_id = self.tx.rpc.chain_id(&provider).await?;
         crate::flow::check_chain(file.chain_id, chain_id)?;
         module_present(&provider, &file).await?;
         let info = read_safe(&provider, file.safe).await?;
@@ -298,7 +287,7 @@ impl ReplanArgs {
         if chunks.is_empty() {
             return Err(bad_input(format!("plan {:#x} has no unpaid chunk", file.root)));
         }
-        let label = self.label.clone().or_else(|| {
+        let label = self.tx.label.clone().or_else(|| {
             Some(format!(
                 "re-plan of {:#x} ({}): the {} unpaid chunks of {}",
                 file.root,
@@ -317,6 +306,7 @@ impl ReplanArgs {
             replaces: Some((file.root, state.executed_count)),
         };
         let env = PlanEnv {
+            args: &self.tx,
             provider: &provider,
             store: &store,
             info: &info,
@@ -324,12 +314,13 @@ impl ReplanArgs {
             module: file.module,
             msco: file.multi_send_call_only,
         };
-        propose_plan(&env, draft, ttl, self.allow_repeat, self.json).await
+        propose_plan(&env, draft, ttl, self.allow_repeat).await
     }
 }
 
 /// Where a plan is proposed.
 struct PlanEnv<'a> {
+    args: &'a SafeTxArgs,
     provider: &'a DynProvider,
     store: &'a Store,
     info: &'a coffer_chain::SafeInfo,
@@ -361,9 +352,9 @@ async fn propose_plan(
     draft: Draft,
     ttl: u64,
     allow_repeat: bool,
-    json_out: bool,
 ) -> eyre::Result<()> {
     let (provider, store, info) = (env.provider, env.store, env.info);
+    let json_out = env.args.json;
     let safe = info.address;
     let enabled =
         check_plan_preconditions(provider, info, env.module, env.msco, &draft.chunks).await?;
@@ -377,7 +368,9 @@ async fn propose_plan(
     if !allow_repeat {
         refuse_repeats(&draft.chunks, &history, &plans_dir(store.path()))?;
     }
-    let nonce = store.next_nonce(env.chain_id, safe, info.nonce)?;
+    // The nonce (also the plan's salt) and, with --tx-service, the proposer, before any file is written.
+    let prepared = env.args.prepare(info, true).await?;
+    let nonce = prepared.nonce;
     let salt: u64 = nonce.saturating_to();
     let domain = PlanDomain { chain_id: env.chain_id, module: env.module, safe, salt };
     let plan = PlanChunks::new(domain, draft.chunks)?;
@@ -429,8 +422,7 @@ async fn propose_plan(
         extra: Some(snapshot_extra(info)),
         ..ProposalMeta::default()
     };
-    let ctx = info.context()?;
-    let (hash, mut v) = submit(provider, store, &ctx, &tx, &meta, json_out).await?;
+    let (hash, mut v) = env.args.submit_meta(provider, &prepared, info, &tx, meta).await?;
     v["payoutPlan"] = plan_json(&file, &path, &totals, &units);
     v["payoutPlan"]["enablesModule"] = json!(!enabled);
     v["payoutPlan"]["replaces"] = match draft.replaces {
@@ -531,53 +523,28 @@ const GUARD_WARNING: &str = "warning: a module moves funds with execTransactionF
 pub(crate) struct EnableArgs {
     /// The Safe.
     safe: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
-    /// The key that deploys the module when it is not on this chain yet (not needed otherwise).
-    #[command(flatten)]
-    wallet: WalletOpts,
+    tx: SafeTxArgs,
 }
 
 impl EnableArgs {
     async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
-        let store = self.store.open()?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let msco = self
+            .tx
             .suite
             .for_safe(&provider, safe)
             .await?
             .address(coffer_chain::Library::MultiSendCallOnly);
         let (mut module, deployed) = module_for(&provider, msco).await?;
-        if !deployed {
-            let signer = self.wallet.signer().await.wrap_err(
-                "PayoutPlanModule is not deployed on this chain: pass a key that pays for deploying it",
-            )?;
-            let key = sending_key(&signer)?;
-            let from = key.address();
-            let sending = self.rpc.signing_provider(key)?;
-            let d = with_spinner(
-                "deploying PayoutPlanModule",
-                deploy_payout_plan_module(&sending, from, msco),
-            )
-            .await?;
-            module = d.address;
-            eprintln!("deployed PayoutPlanModule at {module}");
-        }
         let info = read_safe(&provider, safe).await?;
-        if !self.json {
+        if !self.tx.json {
             eprintln!("{GUARD_WARNING}");
         }
         if info.is_module(module) {
-            if self.json {
+            if self.tx.json {
                 return print_json(
                     &json!({ "module": module, "enabled": true, "proposed": null, "warning": GUARD_WARNING }),
                 );
@@ -586,7 +553,24 @@ impl EnableArgs {
             println!("{module}");
             return Ok(());
         }
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
+        // The nonce and (with --tx-service) the proposer are settled before anything is deployed.
+        let prepared = self.tx.prepare(&info, true).await?;
+        if !deployed {
+            let signer = self.tx.wallet.signer().await.wrap_err(
+                "PayoutPlanModule is not deployed on this chain: pass a key that pays for deploying it",
+            )?;
+            let key = sending_key(&signer)?;
+            let from = key.address();
+            let sending = self.tx.rpc.signing_provider(key)?;
+            let d = with_spinner(
+                "deploying PayoutPlanModule",
+                deploy_payout_plan_module(&sending, from, msco),
+            )
+            .await?;
+            module = d.address;
+            eprintln!("deployed PayoutPlanModule at {module}");
+        }
+        let nonce = prepared.nonce;
         let tx: SafeTx = info.enable_module_tx(module, nonce)?;
         let meta = ProposalMeta {
             label: Some(format!("enable PayoutPlanModule {module}")),
@@ -594,11 +578,10 @@ impl EnableArgs {
             extra: Some(snapshot_extra(&info)),
             ..ProposalMeta::default()
         };
-        let ctx = info.context()?;
-        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        let (hash, mut v) = self.tx.submit_meta(&provider, &prepared, &info, &tx, meta).await?;
         v["module"] = json!(module);
         v["warning"] = json!(GUARD_WARNING);
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
 }
 
@@ -712,24 +695,16 @@ pub(crate) struct StatusArgs {
 pub(crate) struct RevokeArgs {
     /// The plan: its root (or a unique prefix) in the data directory, or the plan file's path.
     plan: String,
-    /// A label for the proposal.
-    #[arg(long)]
-    label: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl RevokeArgs {
     async fn run(self) -> eyre::Result<()> {
-        let store = self.store.open()?;
+        let store = self.tx.store.open()?;
         let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        let chain_id = self.tx.rpc.chain_id(&provider).await?;
         crate::flow::check_chain(file.chain_id, chain_id)?;
         module_present(&provider, &file).await?;
         let state = read_plan(&provider, file.module, file.safe, file.root).await?;
@@ -743,29 +718,30 @@ impl RevokeArgs {
         }
         let info = read_safe(&provider, file.safe).await?;
         let ctx = info.context()?;
-        let nonce = store.next_nonce(chain_id, file.safe, info.nonce)?;
+        let prepared = self.tx.prepare(&info, true).await?;
+        let nonce = prepared.nonce;
         let tx = coffer_chain::plan::revoke_plan_tx(file.module, file.root, nonce);
         let meta = ProposalMeta {
-            label: Some(self.label.clone().unwrap_or_else(|| {
+            label: Some(self.tx.label.clone().unwrap_or_else(|| {
                 format!("revoke payout plan {:#x} ({})", file.root, file.source)
             })),
             origin: Some(format!("{ORIGIN} payout revoke")),
             extra: Some(snapshot_extra(&info)),
             ..ProposalMeta::default()
         };
-        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.tx.json).await?;
         let totals = plan_totals(&file.chunks)?;
         let units =
             read_asset_units(&provider, totals.totals.keys().copied(), &file.claims()).await?;
         v["payoutPlan"] = plan_json(&file, &path, &totals, &units);
-        if !self.json {
+        if !self.tx.json {
             eprintln!(
                 "once the owners sign and it is executed, no chunk of plan {:#x} can run ({} of {} \
                  chunks ran)",
                 file.root, state.executed_count, file.chunk_count
             );
         }
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
 }
 
