@@ -148,7 +148,9 @@ pub async fn round_trip<P: Provider>(
     }
     if let ProposalStatus::Executed { tx_hash, .. } = p.status {
         return Err(Error::DrillTransfer(format!(
-            "the drill transfer {hash} was already executed in {tx_hash}; start a new drill with --with-transfer"
+            "the drill transfer {hash} was already executed in {tx_hash}: nothing was sent. If its amount did not come \
+             back (a run stopped between the two legs), the owner sends it with `coffer send --to {safe} --value \
+             {amount}wei`; for a new round trip, start a new drill with --with-transfer"
         )));
     }
     let (readiness, executed) = execute_ready(provider, store, hash, options, owner).await?;
@@ -183,8 +185,8 @@ pub async fn round_trip<P: Provider>(
     }
     let out_receipt = receipt(provider, out.report.tx_hash).await?;
     let out_block = block_of(&out_receipt)?;
-    let safe_before = balance_at(provider, safe, out_block - 1).await?;
-    let owner_before = balance_at(provider, owner, out_block - 1).await?;
+    let safe_before = balance_at(provider, safe, out_block.saturating_sub(1)).await?;
+    let owner_before = balance_at(provider, owner, out_block.saturating_sub(1)).await?;
     let safe_mid = balance_at(provider, safe, out_block).await?;
     let owner_mid = balance_at(provider, owner, out_block).await?;
     let out_gas = gas_paid(&out_receipt);
@@ -197,6 +199,11 @@ pub async fn round_trip<P: Provider>(
             out.report.tx_hash
         )));
     }
+    // The transfer back is journalled under its own purpose (the execution's record is closed).
+    let back_purpose = format!("drill-return:{hash:#x}");
+    if let Some(journal) = &options.journal {
+        journal.0.set_purpose(back_purpose.clone());
+    }
     let request = TransactionRequest::default().with_from(owner).with_to(safe).with_value(amount);
     let back = provider
         .send_transaction(request)
@@ -208,6 +215,7 @@ pub async fn round_trip<P: Provider>(
     if !back.status() {
         return Err(coffer_chain::Error::Reverted { tx: back.transaction_hash }.into());
     }
+    store.forget_sends(&back_purpose)?;
     let back_block = block_of(&back)?;
     let safe_end = balance_at(provider, safe, back_block).await?;
     let owner_end = balance_at(provider, owner, back_block).await?;
