@@ -696,3 +696,88 @@ async fn drill_of_a_2_of_3_with_trezors() {
         assert_eq!(o["path"].as_str(), path, "{o}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_with_a_small_transfer_round_trip_on_a_2_of_3() {
+    let chain = TestChain::spawn().await.unwrap();
+    let suite = chain.deploy_suite(Implementation::Canonical141).await.unwrap();
+    let safe = chain.create_safe_with(&suite, &[1, 2, 3], 2, 0).await.unwrap();
+    let provider = chain.provider();
+    let one_ether = U256::from(10u64).pow(U256::from(18u64));
+    chain.fund(safe.address, one_ether).await.unwrap();
+    let cli = Cli::new(chain.endpoint());
+    let s = safe.address.to_string();
+    let (k1, k2, k3) =
+        (key_hex(chain.signer(1)), key_hex(chain.signer(2)), key_hex(chain.signer(3)));
+    let owner = chain.address(2);
+    let owner_s = owner.to_string();
+
+    // More than the Safe holds: refused as bad input, nothing proposed, no drill started.
+    cli.bad(
+        &["drill", "start", &s, "--with-transfer", "2ether", "--to", &owner_s],
+        "more than the Safe's balance",
+    );
+    cli.bad(&["drill", "sign", &s, "--private-key", &k1], "no drill of");
+    // Not an owner: refused the same way.
+    cli.bad(
+        &[
+            "drill",
+            "start",
+            &s,
+            "--with-transfer",
+            "0.01ether",
+            "--to",
+            &chain.address(5).to_string(),
+        ],
+        "is not an owner",
+    );
+
+    let started =
+        cli.json(&["drill", "start", &s, "--with-transfer", "0.01ether", "--to", &owner_s]);
+    let amount = U256::from(10_000_000_000_000_000u64);
+    assert_eq!(started["transfer"]["amount"], amount.to_string());
+    assert_eq!(started["transfer"]["to"].as_str().unwrap().parse::<Address>().unwrap(), owner);
+    let safe_tx_hash = started["transfer"]["safeTxHash"].as_str().unwrap().to_owned();
+
+    // One signature is not the threshold: nothing is sent.
+    let signed = cli.json(&["drill", "sign", &s, "--private-key", &k1]);
+    assert_eq!(signed["transfer"]["safeTxHash"], safe_tx_hash.as_str());
+    assert_eq!(signed["transfer"]["signed"], true);
+    assert_eq!(signed["transfer"]["signatures"], 1);
+    cli.bad(&["drill", "transfer", &s, "--private-key", &k2], "of the 2 required signature(s)");
+    // Only the receiving owner runs the round trip (they send the amount back).
+    let r = cli.json(&["drill", "sign", &s, "--private-key", &k2]);
+    assert_eq!(r["transfer"]["signatures"], 2);
+    cli.bad(&["drill", "transfer", &s, "--private-key", &k3], "run it with that owner's wallet");
+
+    let safe_before = provider.get_balance(safe.address).await.unwrap();
+    let owner_before = provider.get_balance(owner).await.unwrap();
+    let v = cli.json(&["drill", "transfer", &s, "--private-key", &k2]);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["safeTxHash"], safe_tx_hash.as_str());
+    // Cross-checked on chain: the Safe is back where it was; the owner paid only gas, which the
+    // receipts of the two legs add up to.
+    let safe_after = provider.get_balance(safe.address).await.unwrap();
+    let owner_after = provider.get_balance(owner).await.unwrap();
+    assert_eq!(safe_after, safe_before);
+    let mut gas = U256::ZERO;
+    for key in ["outTxHash", "backTxHash"] {
+        let h = v[key].as_str().unwrap().parse().unwrap();
+        let receipt = provider.get_transaction_receipt(h).await.unwrap().unwrap();
+        assert!(receipt.status());
+        assert_eq!(receipt.from, owner, "{key} was not sent by the owner");
+        gas += U256::from(receipt.gas_used) * U256::from(receipt.effective_gas_price);
+    }
+    assert!(!gas.is_zero());
+    assert_eq!(owner_before - owner_after, gas);
+    assert_eq!(v["ownerGasPaid"], gas.to_string());
+    assert_eq!(read_safe(provider, safe.address).await.unwrap().nonce, U256::from(1));
+
+    // Kept in the drill history; a second run sends nothing.
+    let status = cli.run(&["drill", "status", &s, "--json"]);
+    let st = json_of(&status);
+    assert_eq!(st["transfers"][0]["owner"].as_str().unwrap().parse::<Address>().unwrap(), owner);
+    assert_eq!(st["transfers"][0]["backTxHash"], v["backTxHash"]);
+    cli.bad(&["drill", "transfer", &s, "--private-key", &k2], "already executed");
+    assert_eq!(provider.get_balance(safe.address).await.unwrap(), safe_before);
+}

@@ -397,3 +397,72 @@ async fn a_batch_is_proposed_through_the_service() {
         assert_eq!(provider.get_balance(to.parse().unwrap()).await.unwrap(), U256::from(wei));
     }
 }
+
+/// The module commands share `tx propose`'s options and path (`SafeTxArgs`): `guard allowlist
+/// install --tx-service` deploys the guard, proposes installing it with `--label` and `--nonce`,
+/// and publishes the proposer's signature; the other owner finds it on the service, signs and
+/// executes it. A proposer who is not an owner is refused before anything is deployed or stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_module_command_proposes_through_the_service() {
+    let t = team().await;
+    let svc = t.svc();
+    let provider = t.chain.provider();
+    let stranger = t.chain.address(5);
+    let before = provider.get_transaction_count(stranger).await.unwrap();
+    t.alice.bad(
+        &[
+            "guard",
+            "allowlist",
+            "install",
+            "--safe",
+            &t.safe,
+            "--tx-service",
+            &svc,
+            "--private-key",
+            &t.keys[5],
+        ],
+        "is not an owner",
+    );
+    assert_eq!(
+        provider.get_transaction_count(stranger).await.unwrap(),
+        before,
+        "something was sent"
+    );
+
+    let out = t.alice.json(&[
+        "guard",
+        "allowlist",
+        "install",
+        "--safe",
+        &t.safe,
+        "--tx-service",
+        &svc,
+        "--private-key",
+        &t.keys[1],
+        "--label",
+        "install the team's guard",
+        "--nonce",
+        "0",
+    ]);
+    let hash = out["safeTxHash"].as_str().unwrap().to_owned();
+    assert_eq!(out["label"], "install the team's guard");
+    assert_eq!(out["tx"]["nonce"], "0");
+    let shown = t.bob.json(&["tx", "show", &hash, "--tx-service", &svc]);
+    let sigs = shown["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 1, "{shown}");
+    assert_eq!(sigs[0]["owner"].as_str().unwrap().parse::<Address>().unwrap(), t.chain.address(1));
+    let signed = t.bob.json(&[
+        "tx",
+        "sign",
+        &hash,
+        "--tx-service",
+        &svc,
+        "--execute",
+        "--private-key",
+        &t.keys[2],
+    ]);
+    assert_eq!(signed["execution"]["executed"], true, "{signed}");
+    let guard: Address = out["guard"].as_str().unwrap().parse().unwrap();
+    let info = coffer_chain::read_safe(provider, t.safe_address).await.unwrap();
+    assert_eq!(info.guard, guard);
+}

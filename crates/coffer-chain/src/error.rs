@@ -272,6 +272,14 @@ pub enum Error {
     #[error("{0}")]
     ModuleUnavailable(String),
 
+    /// A payout-plan file is missing, unreadable, of another format, or does not give its root.
+    #[error("{0}")]
+    PlanFile(String),
+
+    /// A payout-plan file could not be written.
+    #[error("{0}")]
+    PlanFileWrite(String),
+
     /// A Delay (time-lock) problem: not a Delay, a refused setting, a queue entry that cannot run;
     /// the message says what to do.
     #[error("{0}")]

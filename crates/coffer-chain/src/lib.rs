@@ -16,6 +16,7 @@ pub mod message;
 mod nonce;
 pub mod once;
 pub mod plan;
+pub mod plan_file;
 mod read;
 pub mod recovery;
 pub mod rpc;

@@ -67,6 +67,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::LegacyDomainRefused { .. }
             | E::ExecutorApprovalNotRequested { .. }
             | E::ModuleUnavailable(_)
+            | E::PlanFile(_)
             | E::PlanCheck(_)
             | E::NoPush0 { .. }
             | E::Sheet(_)
@@ -84,6 +85,14 @@ fn queue_bad_input(e: &coffer_queue::Error) -> bool {
         E::Store(s) => store_bad_input(s),
         E::Core(_) => true,
         E::Service(c) => c.is_bad_input(),
+        E::Signer(s) => signer_bad_input(s),
+        E::AlreadyExecuted { .. }
+        | E::AlreadySigned { .. }
+        | E::NotOwner { .. }
+        | E::NotNext { .. }
+        | E::DrillTransfer(_)
+        | E::ExecutedOnChain { .. }
+        | E::Replaced { .. } => true,
         _ => false,
     }
 }

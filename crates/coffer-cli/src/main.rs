@@ -1,11 +1,15 @@
 //! `coffer`: the command-line tool for Safe multisig treasuries.
 
+mod batch;
 mod cmd;
 mod crash;
 mod exit;
+mod flow;
 mod opts;
 mod output;
 mod parse;
+mod service;
+mod view;
 
 use clap::Parser;
 use std::process::ExitCode;

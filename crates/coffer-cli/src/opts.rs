@@ -3,7 +3,8 @@
 use alloy::primitives::Address;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use clap::Args;
-use coffer_chain::{SafeLibraries, SuiteAddresses, SuiteChoice, safe_libraries};
+use coffer_chain::{SafeLibraries, SuiteAddresses, SuiteChoice, gate::Policy, safe_libraries};
+use coffer_core::MessageContent;
 use coffer_signer::TxSender;
 use coffer_store::Store;
 use eyre::WrapErr;
@@ -182,5 +183,111 @@ impl TxServiceOpts {
             return Ok(None);
         }
         Ok(Some(coffer_txs_api::Client::new(self.url.as_deref(), self.key.as_deref(), chain_id)?))
+    }
+}
+
+/// The signing gate's policy options, shared by every command that proposes, signs, approves,
+/// imports or executes.
+#[derive(Clone, Copy, Debug, Default, Args)]
+pub(crate) struct PolicyOpts {
+    /// Accept a DELEGATECALL to a contract that is not a known MultiSendCallOnly or
+    /// SignMessageLib. The target's code runs with the Safe's storage and funds: only for
+    /// audited contracts (see docs/security.md).
+    #[arg(long)]
+    pub(crate) allow_delegatecall: bool,
+}
+
+impl PolicyOpts {
+    /// The library policy with these options (a legacy domain is only checked offline).
+    pub(crate) fn policy(self) -> Policy {
+        Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false }
+    }
+}
+
+/// Which message: `--text`, `--file` (its text) or `--typed-data` (an eth_signTypedData_v4 JSON file).
+#[derive(Debug, Args)]
+pub(crate) struct ContentOpts {
+    /// The message text.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["file", "typed_data"])]
+    text: Option<String>,
+    /// A file whose contents (UTF-8 text) are the message.
+    #[arg(long, value_name = "FILE", conflicts_with = "typed_data")]
+    file: Option<PathBuf>,
+    /// A JSON file of EIP-712 typed data (eth_signTypedData_v4: types, primaryType, domain, message).
+    #[arg(long, value_name = "FILE")]
+    typed_data: Option<PathBuf>,
+}
+
+impl ContentOpts {
+    pub(crate) fn given(&self) -> bool {
+        self.text.is_some() || self.file.is_some() || self.typed_data.is_some()
+    }
+
+    pub(crate) fn content(&self) -> eyre::Result<MessageContent> {
+        let read = |p: &PathBuf, what: &str| {
+            std::fs::read(p).map_err(|e| bad_input(format!("{what} {}: {e}", p.display())))
+        };
+        if let Some(t) = &self.text {
+            return Ok(MessageContent::Text(t.clone()));
+        }
+        if let Some(p) = &self.file {
+            let bytes = read(p, "--file")?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                bad_input(format!(
+                    "--file {}: not UTF-8 text; a Safe message file is a text (use --typed-data for EIP-712 JSON)",
+                    p.display()
+                ))
+            })?;
+            return Ok(MessageContent::Text(text));
+        }
+        if let Some(p) = &self.typed_data {
+            let bytes = read(p, "--typed-data")?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| bad_input(format!("--typed-data {}: not UTF-8 JSON", p.display())))?;
+            return MessageContent::typed_data_from_str(&text)
+                .map_err(|e| bad_input(format!("--typed-data {}: {e}", p.display())));
+        }
+        Err(bad_input("give the message: --text TEXT, --file FILE or --typed-data FILE"))
+    }
+}
+
+/// What every command that proposes a Safe transaction takes (`tx propose`, and the Safe-tx
+/// commands of `delay`, `recovery`, `allowance`, `guard`): the node, the store, the suite, the
+/// signing gate's policy, the nonce and label, JSON output, and, with a Transaction Service, the
+/// proposing owner's wallet. The proposal itself goes through [`crate::flow`] (one path).
+#[derive(Debug, Args)]
+pub(crate) struct SafeTxArgs {
+    /// The Safe nonce to use. Default: the next free one (the chain's nonce, or one above the
+    /// highest pending proposal in the queue).
+    #[arg(long, global = true)]
+    pub(crate) nonce: Option<String>,
+    /// A short label kept with the proposal (shown by `tx list` and `tx show`).
+    #[arg(long, global = true)]
+    pub(crate) label: Option<String>,
+    /// Allow a DELEGATECALL to a contract that is not a known MultiSendCallOnly or SignMessageLib.
+    /// The target's code runs with the Safe's storage and funds: only for audited contracts.
+    #[arg(long, global = true)]
+    pub(crate) allow_delegatecall: bool,
+    /// Print JSON.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) rpc: RpcOpts,
+    #[command(flatten)]
+    pub(crate) store: StoreOpts,
+    #[command(flatten)]
+    pub(crate) suite: SuiteOpts,
+    #[command(flatten)]
+    pub(crate) service: TxServiceOpts,
+    /// With --tx-service: the proposing owner's wallet (the service requires the proposer's
+    /// signature); for commands that deploy first, also the key that pays for the deployment.
+    #[command(flatten)]
+    pub(crate) wallet: coffer_signer::WalletOpts,
+}
+
+impl SafeTxArgs {
+    /// The signing gate's policy with these options.
+    pub(crate) fn policy(&self) -> Policy {
+        Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false }
     }
 }

@@ -4,7 +4,7 @@
 use alloy::primitives::B256;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use std::{future::Future, time::Duration};
+use std::{future::Future, path::Path, time::Duration};
 
 /// Prints `value` as pretty JSON on stdout.
 pub(crate) fn print_json(value: &impl Serialize) -> eyre::Result<()> {
@@ -121,6 +121,18 @@ pub(crate) async fn with_spinner<T>(message: &str, fut: impl Future<Output = T>)
     let out = fut.await;
     bar.finish_and_clear();
     out
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
+/// failure never leaves half a file.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> eyre::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        eyre::eyre!("could not write {}: {e}", path.display())
+    })
 }
 
 #[cfg(test)]

@@ -130,6 +130,30 @@ pub(crate) fn encode_call(sig: &str, args: &[String]) -> eyre::Result<Bytes> {
     Ok(data.into())
 }
 
+/// Parses a duration: a number with s, m, h, d or w (no unit = seconds); `0` allowed.
+pub(crate) fn duration(what: &str, s: &str) -> eyre::Result<u64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => 0,
+    };
+    let n: Option<u64> = num.parse().ok();
+    match (n, mult) {
+        (Some(n), m) if m > 0 => {
+            n.checked_mul(m).ok_or_else(|| bad_input(format!("{what} {s:?} is too large")))
+        }
+        _ => Err(bad_input(format!(
+            "{what} {s:?} is not a duration: write a number with s, m, h, d or w (e.g. 2d, 90m, 0)"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -1,7 +1,9 @@
 #![doc = include_str!("../README.md")]
 
+pub mod drill;
 mod error;
 mod execute;
+pub mod flow;
 pub mod heal;
 pub mod once;
 mod relay;

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, U256};
 use rusqlite::params;
 
 use crate::{
@@ -29,6 +29,43 @@ CREATE TABLE drill_signatures (
     PRIMARY KEY (message_hash, owner)
 ) STRICT;
 "#;
+
+/// Schema migration 5 → 6: `drill_transfers`, the drills' verified round trips
+/// (`coffer drill start --with-transfer`).
+pub(crate) const MIGRATION_DRILL_TRANSFERS: &str = r#"
+CREATE TABLE drill_transfers (
+    message_hash   TEXT NOT NULL REFERENCES drills (message_hash),
+    safe_tx_hash   TEXT NOT NULL,
+    owner          TEXT NOT NULL,
+    amount         TEXT NOT NULL,
+    out_tx_hash    TEXT NOT NULL,
+    back_tx_hash   TEXT NOT NULL,
+    owner_gas_paid TEXT NOT NULL,
+    verified_at    INTEGER NOT NULL,
+    PRIMARY KEY (message_hash, safe_tx_hash)
+) STRICT;
+"#;
+
+/// A drill's verified round trip: the Safe's transfer to an owner and the owner's transfer back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DrillTransfer {
+    /// The drill's challenge (its Safe message hash).
+    pub message_hash: B256,
+    /// The first leg's safeTxHash.
+    pub safe_tx_hash: B256,
+    /// The owner who received and sent back.
+    pub owner: Address,
+    /// The amount, in wei.
+    pub amount: U256,
+    /// The transaction that executed the first leg.
+    pub out_tx_hash: B256,
+    /// The owner's transfer back.
+    pub back_tx_hash: B256,
+    /// What the owner paid for gas over both legs, in wei.
+    pub owner_gas_paid: U256,
+    /// When it was verified (ms since the epoch; set by the store when recorded).
+    pub verified_at_ms: u64,
+}
 
 /// One owner's proof in a drill.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,6 +179,82 @@ impl Store {
                 signer_kind: kind,
                 path,
                 signed_at_ms: u64::try_from(at).unwrap_or(0),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Records a drill's verified round trip (again for the same leg: replaced).
+    pub fn record_drill_transfer(&self, t: &DrillTransfer) -> Result<()> {
+        let wtx = self.write_tx()?;
+        wtx.execute(
+            "INSERT INTO drill_transfers (message_hash, safe_tx_hash, owner, amount, out_tx_hash, back_tx_hash, \
+             owner_gas_paid, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT (message_hash, safe_tx_hash) DO UPDATE SET owner = excluded.owner, \
+             amount = excluded.amount, out_tx_hash = excluded.out_tx_hash, back_tx_hash = excluded.back_tx_hash, \
+             owner_gas_paid = excluded.owner_gas_paid, verified_at = excluded.verified_at",
+            params![
+                hex_hash(t.message_hash),
+                hex_hash(t.safe_tx_hash),
+                hex_addr(t.owner),
+                t.amount.to_string(),
+                hex_hash(t.out_tx_hash),
+                hex_hash(t.back_tx_hash),
+                t.owner_gas_paid.to_string(),
+                now_ms()
+            ],
+        )
+        .map_err(self.err("could not store the drill transfer"))?;
+        wtx.commit().map_err(self.err("could not commit the drill transfer"))
+    }
+
+    /// The Safe's drills' verified round trips, newest first.
+    pub fn drill_transfers(&self, chain_id: u64, safe: Address) -> Result<Vec<DrillTransfer>> {
+        let rtx = self.read_tx()?;
+        let mut stmt = rtx
+            .prepare(
+                "SELECT t.message_hash, t.safe_tx_hash, t.owner, t.amount, t.out_tx_hash, t.back_tx_hash, \
+                 t.owner_gas_paid, t.verified_at FROM drill_transfers t \
+                 JOIN drills d ON d.message_hash = t.message_hash \
+                 WHERE d.chain_id = ?1 AND d.safe = ?2 ORDER BY t.verified_at DESC",
+            )
+            .map_err(self.err("could not read the drill transfers"))?;
+        let rows = stmt
+            .query_map(params![i64::try_from(chain_id).unwrap_or(i64::MAX), hex_addr(safe)], |r| {
+                Ok((
+                    [
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, String>(6)?,
+                    ],
+                    r.get::<_, i64>(7)?,
+                ))
+            })
+            .map_err(self.err("could not read the drill transfers"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let ([m, h, o, a, out_tx, back, gas], at) =
+                row.map_err(self.err("could not read the drill transfers"))?;
+            let corrupt = |text: &str, e: String| Error::CorruptMessage {
+                path: self.path().to_owned(),
+                hash: B256::ZERO,
+                detail: format!("drill transfer {text:?}: {e}"),
+            };
+            let hash = |t: &str| B256::from_str(t).map_err(|e| corrupt(t, e.to_string()));
+            let uint = |t: &str| U256::from_str(t).map_err(|e| corrupt(t, e.to_string()));
+            out.push(DrillTransfer {
+                message_hash: hash(&m)?,
+                safe_tx_hash: hash(&h)?,
+                owner: Address::from_str(&o).map_err(|e| corrupt(&o, e.to_string()))?,
+                amount: uint(&a)?,
+                out_tx_hash: hash(&out_tx)?,
+                back_tx_hash: hash(&back)?,
+                owner_gas_paid: uint(&gas)?,
+                verified_at_ms: u64::try_from(at).unwrap_or(0),
             });
         }
         Ok(out)

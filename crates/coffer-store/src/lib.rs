@@ -10,7 +10,7 @@ mod sigcodec;
 mod store;
 
 pub use bundle::{BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, BundleHashes};
-pub use drills::DrillRecord;
+pub use drills::{DrillRecord, DrillTransfer};
 pub use error::{Error, Result};
 pub use messages::StoredMessage;
 pub use meta::{BatchChunk, BatchRow, PayoutPlanRef, ProposalMeta};

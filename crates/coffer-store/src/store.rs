@@ -21,13 +21,13 @@ use crate::{
 pub const STORE_FILE: &str = "coffer.sqlite3";
 
 /// The schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Schema migrations: `MIGRATIONS[n]` takes the schema from version `n` to `n + 1`.
-const MIGRATIONS: [&str; 6] = [
+const MIGRATIONS: [&str; 7] = [
     r#"
 CREATE TABLE proposals (
     safe_tx_hash     TEXT PRIMARY KEY NOT NULL,
@@ -84,6 +84,7 @@ CREATE TABLE relay_sends (
 ) STRICT;
 "#,
     crate::safe_blocks::MIGRATION_SAFE_BLOCKS,
+    crate::drills::MIGRATION_DRILL_TRANSFERS,
 ];
 
 /// The platform's data directory for coffer: `$XDG_DATA_HOME/coffer` (or `~/.local/share/coffer`) on Linux,

@@ -467,8 +467,8 @@ fn a_relay_nonce_is_claimed_once_across_reopens_and_a_v1_store_is_migrated() {
     // A store written by the previous version (the schema before the relay table) is migrated on open.
     raw(tmp.path())
         .execute_batch(&format!(
-            "DROP TABLE relay_sends; DROP TABLE safe_blocks; PRAGMA user_version = {};",
-            SCHEMA_VERSION - 2
+            "DROP TABLE relay_sends; DROP TABLE safe_blocks; DROP TABLE drill_transfers; PRAGMA user_version = {};",
+            SCHEMA_VERSION - 3
         ))
         .unwrap();
     let store = Store::open(tmp.path()).unwrap();
@@ -505,4 +505,36 @@ fn a_safes_creation_block_is_cached_per_chain() {
         Some(99),
         "replaced, and kept on reopen"
     );
+}
+
+#[test]
+fn a_drill_transfer_is_kept_with_its_drill_across_reopens() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let c = ctx();
+    let challenge = store
+        .insert_message(&c, &coffer_core::MessageContent::Text("drill challenge".into()))
+        .unwrap();
+    store.insert_drill(c.chain_id, c.safe, challenge).unwrap();
+    let t = coffer_store::DrillTransfer {
+        message_hash: challenge,
+        safe_tx_hash: B256::repeat_byte(0x11),
+        owner: Address::repeat_byte(0x22),
+        amount: U256::from(10_000_000_000_000_000u64),
+        out_tx_hash: B256::repeat_byte(0x33),
+        back_tx_hash: B256::repeat_byte(0x44),
+        owner_gas_paid: U256::from(123_456u64),
+        verified_at_ms: 0,
+    };
+    store.record_drill_transfer(&t).unwrap();
+    // Recording the same leg again replaces it: one row per drill and Safe transaction.
+    store.record_drill_transfer(&t).unwrap();
+    drop(store);
+    let store = Store::open(tmp.path()).unwrap();
+    let got = store.drill_transfers(c.chain_id, c.safe).unwrap();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].verified_at_ms > 0, "the store sets the time");
+    assert_eq!(coffer_store::DrillTransfer { verified_at_ms: 0, ..got[0].clone() }, t);
+    // Another Safe's drills are not mixed in.
+    assert!(store.drill_transfers(c.chain_id, Address::repeat_byte(0x99)).unwrap().is_empty());
 }

@@ -25,16 +25,12 @@ use coffer_core::{
     remove_delegate_calldata, reset_allowance_calldata,
 };
 use coffer_signer::WalletOpts;
-use coffer_store::ProposalMeta;
 use serde_json::{Value, json};
 
-use super::tx::{
-    common::{ORIGIN, snapshot_extra},
-    propose::{print_proposal, submit},
-};
+use crate::flow::{Prepared, print_proposal};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    opts::{RpcOpts, SafeTxArgs, sending_key},
     output::{Fields, Table, device_hex, print_json},
     parse,
 };
@@ -239,15 +235,8 @@ pub(crate) struct SetArgs {
     /// Reset the spent amount even when it is 0.
     #[arg(long)]
     reset_spent: bool,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
+    tx: SafeTxArgs,
 }
 
 impl SetArgs {
@@ -256,16 +245,16 @@ impl SetArgs {
         let delegate = parse::address("--delegate", &self.delegate)?;
         let token = parse_token(&self.token)?;
         let period = parse_period(&self.period).map_err(|e| bad_input(e.to_string()))?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let module = module_info(&provider, &self.target.module).await?;
         let (symbol, decimals) = token_units(&provider, token).await?;
         let amount = base_units("--amount", &self.amount, decimals)?;
         coffer_core::check_uint96("--amount", amount).map_err(|e| bad_input(e.to_string()))?;
-        let suite = self.suite.addresses(&provider).await?;
-        let store = self.store.open()?;
+        let suite = self.tx.suite.addresses(&provider).await?;
         let info = read_safe(&provider, safe).await?;
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
+        let prepared = self.tx.prepare(&info, true).await?;
+        let nonce = prepared.nonce;
         let setting = AllowanceSetting {
             delegate,
             token,
@@ -292,21 +281,23 @@ impl SetArgs {
                 format!("every {}", format_period(period))
             }
         );
-        propose(&provider, &store, &info, &tx, label, "allowance set", module, self.json).await
+        propose(&provider, &self.tx, &prepared, &info, &tx, label, "allowance set", module).await
     }
 }
 
+/// Proposes a Safe tx on the AllowanceModule through the shared flow ([`SafeTxArgs::submit`]).
 #[allow(clippy::too_many_arguments)]
 async fn propose(
     provider: &DynProvider,
-    store: &coffer_store::Store,
+    args: &SafeTxArgs,
+    prepared: &Prepared,
     info: &coffer_chain::SafeInfo,
     tx: &SafeTx,
     label: String,
     origin: &str,
     module: AllowanceModuleInfo,
-    json_out: bool,
 ) -> eyre::Result<()> {
+    let json_out = args.json;
     if !json_out {
         eprintln!("{label}");
         eprintln!("module: {} ({})", module.address, module.label());
@@ -314,14 +305,8 @@ async fn propose(
             eprintln!("warning: {w}");
         }
     }
-    let meta = ProposalMeta {
-        label: Some(label),
-        origin: Some(format!("{ORIGIN} {origin}")),
-        extra: Some(snapshot_extra(info)),
-        ..ProposalMeta::default()
-    };
-    let ctx = info.context()?;
-    let (hash, mut v) = submit(provider, store, &ctx, tx, &meta, json_out).await?;
+    let (hash, mut v) =
+        args.submit(provider, prepared, info, tx, Some(label), Some(origin)).await?;
     v["allowanceModule"] = json!({
         "address": module.address, "version": module.version.as_str(), "label": module.label(),
     });
@@ -344,13 +329,8 @@ pub(crate) struct PairArgs {
     /// The token: `ETH` or an ERC-20 address.
     #[arg(long)]
     token: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl PairArgs {
@@ -358,12 +338,12 @@ impl PairArgs {
         let safe = parse::address("--safe", &self.target.safe)?;
         let delegate = parse::address("--delegate", &self.delegate)?;
         let token = parse_token(&self.token)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let module = module_info(&provider, &self.target.module).await?;
-        let store = self.store.open()?;
         let info = read_safe(&provider, safe).await?;
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
+        let prepared = self.tx.prepare(&info, true).await?;
+        let nonce = prepared.nonce;
         let (data, label, origin) = match op {
             PairOp::Reset => (
                 reset_allowance_calldata(delegate, token),
@@ -377,7 +357,7 @@ impl PairArgs {
             ),
         };
         let tx = module_call_tx(module.address, data, nonce);
-        propose(&provider, &store, &info, &tx, label, origin, module, self.json).await
+        propose(&provider, &self.tx, &prepared, &info, &tx, label, origin, module).await
     }
 }
 
@@ -392,25 +372,20 @@ pub(crate) struct RemoveArgs {
     /// Keep the delegate's allowances in storage (they come back if the delegate is added again).
     #[arg(long)]
     keep_allowances: bool,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl RemoveArgs {
     async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("--safe", &self.target.safe)?;
         let delegate = parse::address("--delegate", &self.delegate)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let module = module_info(&provider, &self.target.module).await?;
-        let store = self.store.open()?;
         let info = read_safe(&provider, safe).await?;
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
+        let prepared = self.tx.prepare(&info, true).await?;
+        let nonce = prepared.nonce;
         let tx = module_call_tx(
             module.address,
             remove_delegate_calldata(delegate, !self.keep_allowances),
@@ -425,13 +400,13 @@ impl RemoveArgs {
         };
         propose(
             &provider,
-            &store,
+            &self.tx,
+            &prepared,
             &info,
             &tx,
             label,
             "allowance remove-delegate",
             module,
-            self.json,
         )
         .await
     }

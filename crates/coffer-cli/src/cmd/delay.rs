@@ -17,18 +17,17 @@ use coffer_chain::{
 };
 use coffer_core::{Operation, SafeTx};
 use coffer_signer::WalletOpts;
-use coffer_store::ProposalMeta;
 use serde_json::{Value, json};
 
-use super::tx::{
-    common::{ORIGIN, snapshot_extra},
-    propose::{print_proposal, submit},
-};
+use crate::flow::print_proposal;
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    opts::{RpcOpts, SafeTxArgs, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
+    parse::duration,
+    view::modules::delay_status_json,
+    view::time::{human, latest_time, utc},
 };
 
 /// `coffer delay …`.
@@ -80,56 +79,6 @@ impl DelayCmd {
     }
 }
 
-/// Parses a duration: a number with s, m, h, d or w (no unit = seconds); `0` allowed.
-pub(crate) fn duration(what: &str, s: &str) -> eyre::Result<u64> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let mult = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3_600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => 0,
-    };
-    let n: Option<u64> = num.parse().ok();
-    match (n, mult) {
-        (Some(n), m) if m > 0 => {
-            n.checked_mul(m).ok_or_else(|| bad_input(format!("{what} {s:?} is too large")))
-        }
-        _ => Err(bad_input(format!(
-            "{what} {s:?} is not a duration: write a number with s, m, h, d or w (e.g. 2d, 90m, 0)"
-        ))),
-    }
-}
-
-pub(crate) fn human(secs: u64) -> String {
-    if secs == 0 {
-        return "0s".into();
-    }
-    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60, secs % 60);
-    let mut out = String::new();
-    for (v, u) in [(d, "d"), (h, "h"), (m, "m"), (s, "s")] {
-        if v > 0 {
-            out.push_str(&format!("{v}{u}"));
-        }
-    }
-    out
-}
-
-pub(crate) fn utc(ts: u64) -> String {
-    coffer_core::utc_timestamp(ts)
-}
-
-pub(crate) async fn latest_time(provider: &DynProvider) -> eyre::Result<u64> {
-    let b = provider
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-        .await?
-        .ok_or_else(|| eyre::eyre!("the node returned no latest block"))?;
-    Ok(b.header.timestamp)
-}
-
 /// The Delay and the Safe it guards (`--safe`, default: the Delay's avatar).
 #[derive(Debug, Args)]
 struct Target {
@@ -151,24 +100,6 @@ impl Target {
         };
         Ok((status, safe))
     }
-}
-
-fn status_json(s: &DelayStatus, enabled: bool, warnings: &[String]) -> Value {
-    json!({
-        "delay": s.address,
-        "kind": s.kind.to_string(),
-        "owner": s.owner,
-        "avatar": s.avatar,
-        "target": s.target,
-        "cooldown": s.cooldown,
-        "expiration": s.expiration,
-        "txNonce": s.tx_nonce,
-        "queueNonce": s.queue_nonce,
-        "pending": s.pending(),
-        "proposers": s.proposers,
-        "enabledOnSafe": enabled,
-        "warnings": warnings,
-    })
 }
 
 fn queued_json(q: &QueuedTx) -> Value {
@@ -211,7 +142,7 @@ impl ReadArgs {
             read_safe(&provider, safe).await.map(|i| i.is_module(s.address)).unwrap_or(false);
         let warnings = s.warnings(safe, enabled);
         if self.json {
-            return print_json(&status_json(&s, enabled, &warnings));
+            return print_json(&delay_status_json(&s, enabled, &warnings));
         }
         let mut f = Fields::default();
         f.add("delay", s.address)
@@ -325,18 +256,8 @@ pub(crate) struct DeployArgs {
     /// The CREATE2 salt (nonce) of the deployment.
     #[arg(long, default_value = "0")]
     salt: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
-    /// The key that pays for the deployment.
-    #[command(flatten)]
-    wallet: WalletOpts,
+    tx: SafeTxArgs,
 }
 
 impl DeployArgs {
@@ -352,11 +273,12 @@ impl DeployArgs {
         let salt = parse::uint("--salt", &self.salt)?;
         let params = DelayParams::for_safe(safe, cooldown, expiration);
         params.check()?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let info = read_safe(&provider, safe).await?;
-        let store = self.store.open()?;
-        let suite = self.suite.addresses(&provider).await?;
+        // The nonce and (with --tx-service) the proposer are settled before anything is deployed.
+        let prepared = self.tx.prepare(&info, true).await?;
+        let suite = self.tx.suite.addresses(&provider).await?;
         let mut warnings = Vec::new();
         if expiration == 0 {
             warnings.push("expiration 0: queued calls never expire, and a failing head call can only be cleared by the owners' veto".to_owned());
@@ -367,10 +289,10 @@ impl DeployArgs {
                 human(cooldown)
             ));
         }
-        let signer = self.wallet.signer().await?;
+        let signer = self.tx.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let from = key.address();
-        let sending = self.rpc.signing_provider(key)?;
+        let sending = self.tx.rpc.signing_provider(key)?;
         let address = if self.zodiac {
             for (what, a) in [
                 ("the Zodiac ModuleProxyFactory", delay::ZODIAC_MODULE_PROXY_FACTORY),
@@ -389,7 +311,7 @@ impl DeployArgs {
                 &init,
                 salt,
             );
-            if !self.json {
+            if !self.tx.json {
                 eprintln!("predicted Delay address: {predicted}");
             }
             with_spinner(
@@ -408,7 +330,7 @@ impl DeployArgs {
             let deployer = coffer_chain::deploy::find_deployer(&provider).await?;
             let salt = B256::from(salt);
             let predicted = delay::coffer_delay_address(deployer, salt, &params)?;
-            if !self.json {
+            if !self.tx.json {
                 eprintln!("predicted Delay address: {predicted}");
             }
             with_spinner(
@@ -417,9 +339,14 @@ impl DeployArgs {
             )
             .await?
         };
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
-        let tx = delay::setup_tx(&info, address, &proposers, suite.multi_send_call_only, nonce)?;
-        if !self.json {
+        let tx = delay::setup_tx(
+            &info,
+            address,
+            &proposers,
+            suite.multi_send_call_only,
+            prepared.nonce,
+        )?;
+        if !self.tx.json {
             eprintln!(
                 "deployed the Delay at {address}; the Safe tx below enables it and its proposers:"
             );
@@ -427,50 +354,33 @@ impl DeployArgs {
                 eprintln!("warning: {w}");
             }
         }
-        let meta = ProposalMeta {
-            label: Some(format!("enable Delay {address}")),
-            origin: Some(format!("{ORIGIN} delay deploy")),
-            extra: Some(snapshot_extra(&info)),
-            ..ProposalMeta::default()
-        };
-        let ctx = info.context()?;
-        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        let label = Some(format!("enable Delay {address}"));
+        let (hash, mut v) =
+            self.tx.submit(&provider, &prepared, &info, &tx, label, Some("delay deploy")).await?;
         v["delay"] = json!(address);
         v["warnings"] = json!(warnings);
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
 }
 
-/// Proposes an owner-side Safe tx on the Delay through the normal flow.
+/// Proposes an owner-side Safe tx on the Delay through the shared flow ([`SafeTxArgs::propose`]).
 async fn propose_owner_tx(
-    rpc: &RpcOpts,
-    store: &StoreOpts,
+    tx: &SafeTxArgs,
     status: &DelayStatus,
     label: String,
-    json_out: bool,
     build: impl FnOnce(U256) -> coffer_chain::Result<SafeTx>,
 ) -> eyre::Result<()> {
-    let provider = rpc.provider()?;
-    let chain_id = rpc.chain_id(&provider).await?;
+    let provider = tx.rpc.provider()?;
+    tx.rpc.chain_id(&provider).await?;
     let safe = status.owner;
     let info = read_safe(&provider, safe).await.map_err(|e| {
         bad_input(format!(
             "the Delay's owner {safe} is not a Safe coffer can propose for ({e}); owner-side changes are Safe transactions"
         ))
     })?;
-    let store = store.open()?;
-    let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
-    let tx = build(nonce)?;
-    let meta = ProposalMeta {
-        label: Some(label),
-        origin: Some(format!("{ORIGIN} delay")),
-        extra: Some(snapshot_extra(&info)),
-        ..ProposalMeta::default()
-    };
-    let ctx = info.context()?;
-    let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, json_out).await?;
+    let (hash, mut v) = tx.propose(&provider, &info, label, "delay", |n| Ok(build(n)?)).await?;
     v["delay"] = json!(status.address);
-    print_proposal(hash, &v, json_out)
+    print_proposal(hash, &v, tx.json)
 }
 
 /// Arguments of `delay veto`.
@@ -484,24 +394,19 @@ pub(crate) struct VetoArgs {
     all: bool,
     #[command(flatten)]
     target: Target,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl VetoArgs {
     async fn run(self) -> eyre::Result<()> {
-        let provider = self.rpc.provider()?;
+        let provider = self.tx.rpc.provider()?;
         let (s, _) = self.target.read(&provider).await?;
         let new = match &self.index {
             Some(i) => parse::count("INDEX", i)?.saturating_add(1),
             None => s.queue_nonce,
         };
-        if !self.json && new > s.tx_nonce.saturating_add(1) && self.index.is_some() {
+        if !self.tx.json && new > s.tx_nonce.saturating_add(1) && self.index.is_some() {
             eprintln!(
                 "note: setTxNonce({new}) also skips the queued calls {}..{} before it",
                 s.tx_nonce,
@@ -509,10 +414,7 @@ impl VetoArgs {
             );
         }
         let label = format!("veto Delay queue below {new}");
-        propose_owner_tx(&self.rpc, &self.store, &s, label, self.json, |n| {
-            delay::veto_tx(&s, new, n)
-        })
-        .await
+        propose_owner_tx(&self.tx, &s, label, |n| delay::veto_tx(&s, new, n)).await
     }
 }
 
@@ -523,22 +425,17 @@ pub(crate) struct SettingArgs {
     value: String,
     #[command(flatten)]
     target: Target,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl SettingArgs {
     async fn run(self, expiration: bool) -> eyre::Result<()> {
         let what = if expiration { "EXPIRATION" } else { "COOLDOWN" };
         let secs = duration(what, &self.value)?;
-        let provider = self.rpc.provider()?;
+        let provider = self.tx.rpc.provider()?;
         let (s, _) = self.target.read(&provider).await?;
-        if !self.json {
+        if !self.tx.json {
             eprintln!(
                 "warning: the Delay reads the {} at execution time: the change applies to the {} call(s) already queued",
                 what.to_lowercase(),
@@ -553,7 +450,7 @@ impl SettingArgs {
             }
         }
         let label = format!("Delay {} = {}", what.to_lowercase(), human(secs));
-        propose_owner_tx(&self.rpc, &self.store, &s, label, self.json, |n| {
+        propose_owner_tx(&self.tx, &s, label, |n| {
             if expiration {
                 delay::set_expiration_tx(s.address, secs, n)
             } else {
@@ -571,22 +468,17 @@ pub(crate) struct ProposerArgs {
     proposer: String,
     #[command(flatten)]
     target: Target,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl ProposerArgs {
     async fn run(self, add: bool) -> eyre::Result<()> {
         let p = parse::address("PROPOSER", &self.proposer)?;
-        let provider = self.rpc.provider()?;
+        let provider = self.tx.rpc.provider()?;
         let (s, _) = self.target.read(&provider).await?;
         let label = format!("{} Delay proposer {p}", if add { "add" } else { "remove" });
-        propose_owner_tx(&self.rpc, &self.store, &s, label, self.json, |n| {
+        propose_owner_tx(&self.tx, &s, label, |n| {
             if add { delay::add_proposer_tx(&s, p, n) } else { delay::remove_proposer_tx(&s, p, n) }
         })
         .await
@@ -853,39 +745,6 @@ fn alert(
         s.address
     );
     Ok(())
-}
-
-/// Lines for `safe info`: every Delay among the Safe's modules, with its settings.
-pub(crate) async fn info_lines(
-    provider: &DynProvider,
-    info: &coffer_chain::SafeInfo,
-) -> Vec<(String, String)> {
-    delay::delays_of(provider, info)
-        .await
-        .into_iter()
-        .map(|s| {
-            (
-                "delay".to_owned(),
-                format!(
-                    "{} ({}): cooldown {}, expiration {}, {} queued, proposers {}",
-                    s.address,
-                    s.kind,
-                    human(s.cooldown),
-                    if s.expiration == 0 { "never".to_owned() } else { human(s.expiration) },
-                    s.pending(),
-                    s.proposers.len()
-                ),
-            )
-        })
-        .collect()
-}
-
-/// The `delays` field of `safe info --json`: each Delay among the Safe's modules.
-pub(crate) async fn info_json(provider: &DynProvider, info: &coffer_chain::SafeInfo) -> Value {
-    let delays = delay::delays_of(provider, info).await;
-    Value::Array(
-        delays.iter().map(|s| status_json(s, true, &s.warnings(info.address, true))).collect(),
-    )
 }
 
 #[cfg(test)]

@@ -15,12 +15,22 @@ use coffer_store::signature_kind_name;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
+use alloy::primitives::{Address, U256};
+use coffer_chain::gate::Policy;
+use coffer_queue::{
+    ExecuteOptions, JournalHandle,
+    drill::{propose_transfer, round_trip, transfer_of},
+    flow,
+    heal::StoreJournal,
+};
+
 use crate::{
-    cmd::{message::message_fields, sheet::write_atomic},
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts},
-    output::{Table, print_json},
+    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    output::{Table, print_json, with_spinner, write_atomic},
     parse,
+    view::message::message_fields,
+    view::tx::{StderrReview, review_text},
 };
 
 /// `coffer drill …`
@@ -39,6 +49,24 @@ pub(crate) enum DrillCmd {
     /// Record an owner's signature from a drill file signed offline (`drill sign --offline`),
     /// after checking it against the challenge recomputed from the store and the Safe's owners.
     Import(ImportArgs),
+    /// Run the round trip of a drill started with --with-transfer, from the receiving owner's
+    /// wallet: execute the Safe's transfer once the threshold has signed (`drill sign`), send the
+    /// amount back to the Safe, and check both legs from their receipts and balances (the Safe
+    /// ends where it started; the owner pays only gas). Kept in the drill history.
+    Transfer(Box<TransferArgs>),
+}
+
+/// Arguments of `coffer drill transfer`.
+#[derive(Debug, Args)]
+pub(crate) struct TransferArgs {
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    suite: SuiteOpts,
+    /// The receiving owner's wallet: it sends the execution and the transfer back (a local key,
+    /// keystore, Ledger or Trezor).
+    #[command(flatten)]
+    wallet: WalletOpts,
 }
 
 /// Arguments of `coffer drill start`.
@@ -50,6 +78,16 @@ pub(crate) struct StartArgs {
     /// machine (`coffer drill sign SAFE --offline --bundle FILE`).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Also test with a small amount: propose a transfer of AMOUNT (with a unit: 0.001ether,
+    /// 1000000gwei) from the Safe to the owner --to, for the owners to sign with `drill sign`;
+    /// that owner then runs `drill transfer`, which executes it and sends AMOUNT back. Refused
+    /// when the Safe holds less than AMOUNT.
+    #[arg(long, value_name = "AMOUNT")]
+    with_transfer: Option<String>,
+    /// With --with-transfer: the owner who receives the amount and sends it back (default: the
+    /// Safe's first owner).
+    #[arg(long, value_name = "OWNER", requires = "with_transfer")]
+    to: Option<String>,
 }
 
 /// Arguments of `coffer drill import`.
@@ -115,11 +153,15 @@ pub(crate) struct StatusArgs {
 impl DrillCmd {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         match self {
-            Self::Start(a) => a.common.start(a.out).await,
+            Self::Start(a) => {
+                let transfer = a.transfer()?;
+                a.common.start(a.out, transfer).await
+            }
             Self::Sign(a) => a.run().await,
             Self::Check(a) => a.check().await,
             Self::Status(a) => a.run().await,
             Self::Import(a) => a.run().await,
+            Self::Transfer(a) => a.run().await,
         }
     }
 }
@@ -162,8 +204,22 @@ fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
+impl StartArgs {
+    /// `--with-transfer AMOUNT [--to OWNER]`, parsed.
+    fn transfer(&self) -> eyre::Result<Option<(U256, Option<Address>)>> {
+        let Some(amount) = &self.with_transfer else { return Ok(None) };
+        let amount = parse::eth_value("--with-transfer", amount)?;
+        let to = self.to.as_deref().map(|t| parse::address("--to", t)).transpose()?;
+        Ok(Some((amount, to)))
+    }
+}
+
 impl CommonArgs {
-    async fn start(self, out: Option<PathBuf>) -> eyre::Result<()> {
+    async fn start(
+        self,
+        out: Option<PathBuf>,
+        transfer: Option<(U256, Option<Address>)>,
+    ) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
         let store = self.store.open()?;
         let provider = self.rpc.provider()?;
@@ -171,6 +227,20 @@ impl CommonArgs {
         let ctx = info.context()?;
         let content = drill_challenge(&ctx, &utc_date_today(), drill_nonce());
         let file = out.as_ref().map(|_| DrillFile::new(&ctx, &content)).transpose()?;
+        // The transfer is proposed (or refused) before the drill is stored: a refusal leaves nothing.
+        let proposed = match transfer {
+            Some((amount, to)) => {
+                let to = to.or_else(|| info.owners.first().copied()).unwrap_or_default();
+                let challenge = content.safe_message_hash(&ctx)?;
+                let p = propose_transfer(&provider, &store, &info, challenge, to, amount).await?;
+                if !self.json {
+                    let stored = store.proposal(p.safe_tx_hash)?;
+                    eprint!("{}", review_text(&p.review, &stored.tx, 10));
+                }
+                Some((p.safe_tx_hash, to, amount))
+            }
+            None => None,
+        };
         let hash = store.insert_message(&ctx, &content)?;
         store.insert_drill(ctx.chain_id, safe, hash)?;
         if let (Some(path), Some(file)) = (&out, &file) {
@@ -185,9 +255,19 @@ impl CommonArgs {
                 "challenge": content.message_bytes()?,
                 "owners": info.owners,
                 "threshold": info.threshold,
+                "transfer": proposed.map(|(h, to, amount)| json!({
+                    "safeTxHash": h,
+                    "to": to,
+                    "amount": amount.to_string(),
+                })),
             }));
         }
         println!("{hash}");
+        if let Some((h, to, amount)) = proposed {
+            eprintln!(
+                "drill transfer proposed: {amount} wei from {safe} to {to} ({h}); owners sign it with `coffer drill sign {safe}`, then {to} runs `coffer drill transfer {safe}`"
+            );
+        }
         eprintln!(
             "drill started for {safe}: each of the {} owners signs it with `coffer drill sign {safe}`, then `coffer drill check {safe}`",
             info.owners.len()
@@ -301,6 +381,7 @@ impl SignArgs {
         let kind = signer.kind().to_string();
         let path = signer_path(&signer);
         store.record_drill_signature(hash, me, &kind, path.as_deref())?;
+        let transfer = self.sign_transfer(&provider, &store, &signer, hash, mode).await?;
         if c.json {
             return print_json(&json!({
                 "safe": safe,
@@ -310,11 +391,61 @@ impl SignArgs {
                 "path": path,
                 "signatureKind": signature_kind_name(&sig.kind),
                 "signature": sig.to_bytes(),
+                "transfer": transfer,
             }));
         }
         println!("{}", sig.to_bytes());
         eprintln!("{me} ({kind}) signed the drill challenge {hash}");
         Ok(())
+    }
+
+    /// The drill's transfer, if it has a pending one this owner has not signed: signed through
+    /// the library flow (the signing gate's checks and preview), as `tx sign` does.
+    async fn sign_transfer(
+        &self,
+        provider: &alloy::providers::DynProvider,
+        store: &coffer_store::Store,
+        signer: &WalletSigner,
+        challenge: alloy::primitives::B256,
+        mode: SigningMode,
+    ) -> eyre::Result<Option<serde_json::Value>> {
+        let c = &self.common;
+        let chain_id = c.rpc.chain_id(provider).await?;
+        let safe = parse::address("SAFE", &c.safe)?;
+        let Some(p) = transfer_of(store, chain_id, safe, challenge)? else { return Ok(None) };
+        let me = signer.address();
+        if p.status != coffer_store::ProposalStatus::Pending
+            || store.signatures(p.hash)?.iter().any(|s| s.owner == me)
+        {
+            return Ok(Some(json!({ "safeTxHash": p.hash, "signed": false })));
+        }
+        eprintln!("Drill transfer (a Safe transaction; {} wei to {}):", p.tx.value, p.tx.to);
+        let check =
+            flow::check_signable(provider, store, p.hash, me, chain_id, Policy::default()).await?;
+        eprint!("{}", review_text(&check.review, &check.proposal.tx, 10));
+        let sig = flow::sign_reviewed(
+            store,
+            &check.review,
+            &check.proposal.tx,
+            signer,
+            mode,
+            &mut StderrReview,
+        )
+        .await?;
+        let count = store.signatures(p.hash)?.len();
+        if !c.json {
+            eprintln!(
+                "{me} signed the drill transfer {}: {count} of {} required signature(s)",
+                p.hash, check.info.threshold
+            );
+        }
+        Ok(Some(json!({
+            "safeTxHash": p.hash,
+            "signed": true,
+            "signature": sig.to_bytes(),
+            "signatures": count,
+            "threshold": check.info.threshold,
+        })))
     }
 }
 
@@ -440,6 +571,71 @@ impl ImportArgs {
     }
 }
 
+impl TransferArgs {
+    async fn run(self) -> eyre::Result<()> {
+        let c = &self.common;
+        let safe = parse::address("SAFE", &c.safe)?;
+        let store = c.store.open()?;
+        let read = c.rpc.provider()?;
+        let chain_id = c.rpc.chain_id(&read).await?;
+        let challenge = store.latest_drill(chain_id, safe)?.ok_or_else(|| {
+            bad_input(format!(
+                "no drill of {safe} on chain {chain_id}: start one with `coffer drill start {safe} --with-transfer AMOUNT`"
+            ))
+        })?;
+        let p = transfer_of(&store, chain_id, safe, challenge)?.ok_or_else(|| {
+            bad_input(format!(
+                "the latest drill of {safe} has no transfer: start one with `coffer drill start {safe} --with-transfer AMOUNT`"
+            ))
+        })?;
+        let signer = self.wallet.signer().await?;
+        let key = sending_key(&signer)?;
+        let owner = key.address();
+        // Signed executions are recorded in the store before they are broadcast (found again on a rerun).
+        let dir = store.path().parent().map(ToOwned::to_owned).unwrap_or_default();
+        let journal = StoreJournal::new(dir, chain_id);
+        let provider =
+            c.rpc.journaled_provider(key, Some(crate::crash::journal(journal.clone())))?;
+        let accessor = self
+            .suite
+            .for_safe(&provider, safe)
+            .await?
+            .address(coffer_chain::Library::SimulateTxAccessor);
+        let mut options = ExecuteOptions::new(accessor);
+        options.journal = Some(JournalHandle(journal));
+        let trip = with_spinner(
+            "executing the Safe's transfer, sending it back, checking both legs",
+            round_trip(&provider, &store, p.hash, &options, owner),
+        )
+        .await?;
+        if c.json {
+            return print_json(&json!({
+                "safe": safe,
+                "safeMessageHash": challenge,
+                "safeTxHash": trip.safe_tx_hash,
+                "owner": trip.owner,
+                "amount": trip.amount.to_string(),
+                "outTxHash": trip.out_tx_hash,
+                "backTxHash": trip.back_tx_hash,
+                "safeBalance": trip.safe_balance.to_string(),
+                "ownerGasPaid": trip.owner_gas_paid.to_string(),
+                "verified": true,
+            }));
+        }
+        println!("{}", trip.back_tx_hash);
+        eprintln!(
+            "drill transfer checked: {} wei from {safe} to {owner} (executed in {}) and back (in {}); the Safe holds {} wei \
+             as before, {owner} paid {} wei of gas",
+            trip.amount,
+            trip.out_tx_hash,
+            trip.back_tx_hash,
+            trip.safe_balance,
+            trip.owner_gas_paid
+        );
+        Ok(())
+    }
+}
+
 impl StatusArgs {
     async fn run(self) -> eyre::Result<()> {
         let c = &self.common;
@@ -449,6 +645,7 @@ impl StatusArgs {
         let provider = c.rpc.provider()?;
         let info = read_safe(&provider, safe).await?;
         let history = store.drill_history(info.chain_id, safe)?;
+        let transfers = store.drill_transfers(info.chain_id, safe)?;
         let now = now_ms();
         let mut rows = Vec::new();
         let mut stale = Vec::new();
@@ -474,6 +671,16 @@ impl StatusArgs {
                     "stale": !fresh,
                 })).collect::<Vec<_>>(),
                 "stale": stale,
+                "transfers": transfers.iter().map(|t| json!({
+                    "date": utc_date(t.verified_at_ms / 1000),
+                    "safeMessageHash": t.message_hash,
+                    "safeTxHash": t.safe_tx_hash,
+                    "owner": t.owner,
+                    "amount": t.amount.to_string(),
+                    "outTxHash": t.out_tx_hash,
+                    "backTxHash": t.back_tx_hash,
+                    "ownerGasPaid": t.owner_gas_paid.to_string(),
+                })).collect::<Vec<_>>(),
             }))?;
         } else {
             let mut t = Table::new(&["owner", "last drill", "signer", "path", "status"]);
@@ -487,6 +694,16 @@ impl StatusArgs {
                 ]);
             }
             t.print();
+            if let Some(t) = transfers.first() {
+                eprintln!(
+                    "last drill transfer: {} wei to {} and back on {} (out {}, back {})",
+                    t.amount,
+                    t.owner,
+                    utc_date(t.verified_at_ms / 1000),
+                    t.out_tx_hash,
+                    t.back_tx_hash
+                );
+            }
         }
         if stale.is_empty() {
             Ok(())

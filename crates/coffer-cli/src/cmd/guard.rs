@@ -7,26 +7,21 @@ use alloy::{primitives::Address, providers::DynProvider};
 use clap::{Args, Subcommand};
 use coffer_chain::{
     SafeInfo,
-    guard::{self, Effect, GuardList},
+    guard::{self, GuardList},
     read_safe,
 };
 use coffer_core::SafeTx;
-use coffer_signer::WalletOpts;
-use coffer_store::ProposalMeta;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::{
-    delay::{duration, human},
-    tx::{
-        common::{ORIGIN, snapshot_extra},
-        propose::{print_proposal, submit},
-    },
-};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, sending_key},
+    flow::{Prepared, print_proposal},
+    opts::{RpcOpts, SafeTxArgs, sending_key},
     output::{Fields, Table, print_json},
     parse,
+    parse::duration,
+    view::modules::list_json,
+    view::time::human,
 };
 
 /// Transaction guards.
@@ -100,58 +95,6 @@ impl Target {
         let list = guard::check_guard_for(provider, address, safe).await?;
         Ok((info, list))
     }
-}
-
-fn effect_json(e: Effect) -> Value {
-    match e {
-        Effect::Off => json!({ "state": "off" }),
-        Effect::Active(t) => json!({ "state": "active", "since": t }),
-        Effect::Pending(t) => json!({ "state": "pending", "from": t }),
-    }
-}
-
-/// `guard allowlist show`'s JSON for one list (also `safe info --json`'s `allowlistGuard`).
-pub(crate) fn list_json(list: &GuardList, installed: bool) -> Value {
-    json!({
-        "guard": list.guard, "safe": list.safe, "delaySeconds": list.delay, "now": list.now,
-        "installed": installed,
-        "entries": list.entries.iter().map(|e| json!({
-            "target": e.target, "call": effect_json(e.call), "anySelector": effect_json(e.any_selector),
-            "value": effect_json(e.value), "delegateCall": effect_json(e.delegate_call),
-            "selectors": e.selectors.iter().map(|(s, eff)| {
-                let mut v = effect_json(*eff);
-                v["selector"] = json!(s);
-                v
-            }).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// One line per entry, for `show` and `safe info`.
-pub(crate) fn entry_lines(list: &GuardList) -> Vec<String> {
-    let mut lines = Vec::new();
-    for e in &list.entries {
-        let mut parts = Vec::new();
-        if e.call.is_on() {
-            let functions = if e.any_selector.is_on() {
-                format!("any function ({})", e.any_selector.describe())
-            } else {
-                "listed functions only".to_owned()
-            };
-            parts.push(format!("call: {}, {functions}", e.call.describe()));
-        }
-        if e.value.is_on() {
-            parts.push(format!("ETH: {}", e.value.describe()));
-        }
-        if e.delegate_call.is_on() {
-            parts.push(format!("delegatecall: {}", e.delegate_call.describe()));
-        }
-        for (s, eff) in &e.selectors {
-            parts.push(format!("function {s}: {}", eff.describe()));
-        }
-        lines.push(format!("{}: {}", e.target, parts.join("; ")));
-    }
-    lines
 }
 
 /// Arguments of `guard allowlist show`.
@@ -243,13 +186,8 @@ pub(crate) struct ChangeArgs {
     /// add: allow DELEGATECALL to this library (e.g. MultiSendCallOnly).
     #[arg(long)]
     delegatecall: bool,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl ChangeArgs {
@@ -267,12 +205,12 @@ impl ChangeArgs {
                 "remove takes --to (every permission of the target) or --to and --selector",
             ));
         }
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let (info, list) = self.target.resolve(&provider).await?;
         let entry = list.entries.iter().find(|e| e.target == to);
-        let store = self.store.open()?;
-        let nonce = store.next_nonce(chain_id, info.address, info.nonce)?;
+        let prepared = self.tx.prepare(&info, true).await?;
+        let nonce = prepared.nonce;
         let g = list.guard;
         let (tx, label): (SafeTx, String) = match (add, selector) {
             (true, Some(s)) => {
@@ -311,35 +249,31 @@ impl ChangeArgs {
             }
         };
         let origin = if add { "guard allowlist add" } else { "guard allowlist remove" };
-        propose(&provider, &store, &info, &tx, label, origin, g, self.json).await
+        propose(&provider, &self.tx, &prepared, &info, &tx, label, origin, g).await
     }
 }
 
+/// Proposes a Safe tx on the guard through the shared flow ([`SafeTxArgs::submit`]).
 #[allow(clippy::too_many_arguments)]
 async fn propose(
     provider: &DynProvider,
-    store: &coffer_store::Store,
+    args: &SafeTxArgs,
+    prepared: &Prepared,
     info: &SafeInfo,
     tx: &SafeTx,
     label: String,
     origin: &str,
     guard_address: Address,
-    json_out: bool,
 ) -> eyre::Result<()> {
+    let json_out = args.json;
     if !json_out {
         eprintln!("{label}");
         if let Some(w) = module_bypass(info) {
             eprintln!("warning: {w}");
         }
     }
-    let meta = ProposalMeta {
-        label: Some(label),
-        origin: Some(format!("{ORIGIN} {origin}")),
-        extra: Some(snapshot_extra(info)),
-        ..ProposalMeta::default()
-    };
-    let ctx = info.context()?;
-    let (hash, mut v) = submit(provider, store, &ctx, tx, &meta, json_out).await?;
+    let (hash, mut v) =
+        args.submit(provider, prepared, info, tx, Some(label), Some(origin)).await?;
     v["guard"] = json!(guard_address);
     print_proposal(hash, &v, json_out)
 }
@@ -356,16 +290,8 @@ pub(crate) struct InstallArgs {
     /// When deploying: how long an addition to the list waits before it is in force (e.g. 2d, 24h).
     #[arg(long, default_value = "2d")]
     delay: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    /// The key that pays for the deployment (not needed with --guard).
-    #[command(flatten)]
-    wallet: WalletOpts,
+    tx: SafeTxArgs,
 }
 
 impl InstallArgs {
@@ -373,19 +299,20 @@ impl InstallArgs {
         let safe = parse::address("--safe", &self.safe)?;
         let delay = duration("--delay", &self.delay)?;
         let given = self.guard.as_deref().map(|g| parse::address("--guard", g)).transpose()?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let info = read_safe(&provider, safe).await?;
-        let store = self.store.open()?;
+        // The nonce and (with --tx-service) the proposer are settled before anything is deployed.
+        let prepared = self.tx.prepare(&info, true).await?;
         let address = match given {
             Some(g) => g,
             None => {
-                let signer = self.wallet.signer().await?;
+                let signer = self.tx.wallet.signer().await?;
                 let key = sending_key(&signer)?;
                 let from = key.address();
-                let sending = self.rpc.signing_provider(key)?;
+                let sending = self.tx.rpc.signing_provider(key)?;
                 let g = guard::deploy_allowlist_guard(&sending, from, safe, delay).await?;
-                if !self.json {
+                if !self.tx.json {
                     eprintln!("deployed CofferAllowlistGuard for {safe} at {g}");
                 }
                 g
@@ -399,25 +326,21 @@ impl InstallArgs {
         if let Some(w) = module_bypass(&info) {
             warnings.push(w);
         }
-        if !self.json {
+        if !self.tx.json {
             for w in &warnings {
                 eprintln!("warning: {w}");
             }
         }
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
+        let nonce = prepared.nonce;
         let tx = guard::install_tx(&info, address, nonce)?;
         let label = format!("install allowlist guard {address} (delay {})", human(list.delay));
-        let meta = ProposalMeta {
-            label: Some(label),
-            origin: Some(format!("{ORIGIN} guard allowlist install")),
-            extra: Some(snapshot_extra(&info)),
-            ..ProposalMeta::default()
-        };
-        let ctx = info.context()?;
-        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        let (hash, mut v) = self
+            .tx
+            .submit(&provider, &prepared, &info, &tx, Some(label), Some("guard allowlist install"))
+            .await?;
         v["guard"] = json!(address);
         v["warnings"] = json!(warnings);
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
 }
 
@@ -427,52 +350,25 @@ pub(crate) struct UninstallArgs {
     /// The Safe.
     #[arg(long)]
     safe: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl UninstallArgs {
     async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("--safe", &self.safe)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let info = read_safe(&provider, safe).await?;
         if info.guard.is_zero() {
             return Err(bad_input(format!("the Safe {safe} has no guard to uninstall")));
         }
-        let store = self.store.open()?;
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
+        let prepared = self.tx.prepare(&info, true).await?;
+        let nonce = prepared.nonce;
         let tx = guard::uninstall_tx(&info, nonce)?;
         let label = format!("remove the transaction guard {}", info.guard);
         let g = info.guard;
-        propose(&provider, &store, &info, &tx, label, "guard allowlist uninstall", g, self.json)
+        propose(&provider, &self.tx, &prepared, &info, &tx, label, "guard allowlist uninstall", g)
             .await
-    }
-}
-
-/// `safe info` lines for an installed allowlist guard.
-pub(crate) async fn info_lines(provider: &DynProvider, info: &SafeInfo) -> Vec<(String, String)> {
-    let Some(list) = guard::installed_allowlist(provider, info).await else {
-        return Vec::new();
-    };
-    let mut lines = vec![format!("{} (delay on additions {})", list.guard, human(list.delay))];
-    let entries = entry_lines(&list);
-    if entries.is_empty() {
-        lines.push("empty: only self-management and the guard can be called".to_owned());
-    }
-    lines.extend(entries);
-    vec![("allowlist".to_owned(), lines.join("\n"))]
-}
-
-/// `safe info --json`'s `allowlistGuard` (null when the guard is not a CofferAllowlistGuard).
-pub(crate) async fn info_json(provider: &DynProvider, info: &SafeInfo) -> Value {
-    match guard::installed_allowlist(provider, info).await {
-        Some(list) => list_json(&list, true),
-        None => Value::Null,
     }
 }

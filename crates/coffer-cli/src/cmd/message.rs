@@ -3,26 +3,24 @@
 //! `sign_safe_message` (keys, Ledger, Trezor, with their preview), kept in the store, posted to a Transaction
 //! Service when one is configured, and checked with the Safe's own `isValidSignature` (coffer-chain).
 
-use std::path::PathBuf;
-
 use alloy::primitives::{B256, Bytes};
 use clap::{Args, Subcommand};
 use coffer_chain::{
     message::{FormAnswer, MessageCheck, check_message_signature, check_service_message},
     read_safe,
 };
-use coffer_core::{
-    MessageContent, SafeSignature, SafeTxContext, domain_separator, pack_signatures,
-};
+use coffer_core::{MessageContent, SafeSignature, SafeTxContext, pack_signatures};
 use coffer_signer::{SigningMode, StderrPreview, WalletOpts, sign_safe_message};
 use coffer_store::{StoredMessage, signature_kind_name};
 use serde_json::{Value, json};
 
 use crate::{
     exit::bad_input,
+    opts::ContentOpts,
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
-    output::{Fields, Table, device_hex, print_json},
+    output::{Fields, Table, print_json},
     parse,
+    view::message::message_fields,
 };
 
 /// `coffer message …`
@@ -51,53 +49,6 @@ impl MessageCmd {
     }
 }
 
-/// Which message: `--text`, `--file` (its text) or `--typed-data` (an eth_signTypedData_v4 JSON file).
-#[derive(Debug, Args)]
-pub(crate) struct ContentOpts {
-    /// The message text.
-    #[arg(long, value_name = "TEXT", conflicts_with_all = ["file", "typed_data"])]
-    text: Option<String>,
-    /// A file whose contents (UTF-8 text) are the message.
-    #[arg(long, value_name = "FILE", conflicts_with = "typed_data")]
-    file: Option<PathBuf>,
-    /// A JSON file of EIP-712 typed data (eth_signTypedData_v4: types, primaryType, domain, message).
-    #[arg(long, value_name = "FILE")]
-    typed_data: Option<PathBuf>,
-}
-
-impl ContentOpts {
-    fn given(&self) -> bool {
-        self.text.is_some() || self.file.is_some() || self.typed_data.is_some()
-    }
-
-    pub(crate) fn content(&self) -> eyre::Result<MessageContent> {
-        let read = |p: &PathBuf, what: &str| {
-            std::fs::read(p).map_err(|e| bad_input(format!("{what} {}: {e}", p.display())))
-        };
-        if let Some(t) = &self.text {
-            return Ok(MessageContent::Text(t.clone()));
-        }
-        if let Some(p) = &self.file {
-            let bytes = read(p, "--file")?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                bad_input(format!(
-                    "--file {}: not UTF-8 text; a Safe message file is a text (use --typed-data for EIP-712 JSON)",
-                    p.display()
-                ))
-            })?;
-            return Ok(MessageContent::Text(text));
-        }
-        if let Some(p) = &self.typed_data {
-            let bytes = read(p, "--typed-data")?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| bad_input(format!("--typed-data {}: not UTF-8 JSON", p.display())))?;
-            return MessageContent::typed_data_from_str(&text)
-                .map_err(|e| bad_input(format!("--typed-data {}: {e}", p.display())));
-        }
-        Err(bad_input("give the message: --text TEXT, --file FILE or --typed-data FILE"))
-    }
-}
-
 /// Arguments of `coffer message sign`.
 #[derive(Debug, Args)]
 pub(crate) struct SignArgs {
@@ -119,22 +70,6 @@ pub(crate) struct SignArgs {
     service: TxServiceOpts,
     #[command(flatten)]
     wallet: WalletOpts,
-}
-
-/// The lines a signer reads before signing: the Safe, the message as decoded, and its hashes.
-pub(crate) fn message_fields(
-    ctx: &SafeTxContext,
-    content: &MessageContent,
-) -> eyre::Result<Fields> {
-    let mut f = Fields::default();
-    f.add("chain", ctx.chain_id).add("safe", format!("{} (version {})", ctx.safe, ctx.version));
-    for (label, text) in content.display_lines(ctx).map_err(|e| bad_input(e.to_string()))? {
-        f.add(&label, text);
-    }
-    f.add("domain hash", device_hex(&domain_separator(ctx)))
-        .add("message hash", device_hex(&content.struct_hash()?))
-        .add("safe message hash", content.safe_message_hash(ctx)?);
-    Ok(f)
 }
 
 fn content_json(content: &MessageContent) -> Value {
@@ -240,7 +175,7 @@ impl SignArgs {
                             message,
                             safe_app_id: None,
                             signature: sig.to_bytes(),
-                            origin: Some(crate::cmd::tx::common::ORIGIN.to_owned()),
+                            origin: Some(crate::flow::ORIGIN.to_owned()),
                         },
                     )
                     .await?

@@ -9,7 +9,7 @@ use coffer_chain::read_safe;
 use coffer_core::{PayoutRow, format_units, parse_units, split_pro_rata};
 
 use crate::{
-    cmd::tx::batch::{self, BatchRequest, Source},
+    batch::{self, BatchRequest, Source},
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts},
     parse,

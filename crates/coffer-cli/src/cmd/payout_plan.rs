@@ -15,40 +15,42 @@ use std::{
 };
 
 use alloy::{
-    primitives::{Address, B256, Bytes, U256},
+    primitives::{Address, B256, Bytes},
     providers::{DynProvider, Provider},
 };
 use clap::{Args, Subcommand};
 use coffer_chain::{
     deploy::find_deployer,
     plan::{
-        PlanChunks, PlanHistory, PlanStatus, RunEvent, TX_GAS_CAP, check_plan_preconditions,
+        PlanChunks, PlanStatus, RunEvent, TX_GAS_CAP, check_plan_preconditions,
         deploy_payout_plan_module, find_payout_plan_module, measure_transfer_gas,
         payout_plan_module_address, plan_approval_tx, plan_chunks, plan_history, read_asset_units,
-        read_plan, repeated_payouts, run_plan_logged,
+        read_plan, run_plan_logged,
     },
     read_safe,
 };
 use coffer_contracts::bindings::IERC20;
 use coffer_core::{
-    AssetUnits, MultiSendEntry, PayoutPlanTree, PlanDomain, PlanTotals, SafeTx, TokenCap,
-    approve_plan_calldata, check_plan, find_plan_approval, parse_csv, plan_summary_lines,
-    plan_totals, revoke_plan_at_calldata, rows_to_entries,
+    AssetUnits, MultiSendEntry, PlanDomain, PlanTotals, SafeTx, TokenCap, approve_plan_calldata,
+    check_plan, parse_csv, plan_summary_lines, plan_totals, revoke_plan_at_calldata,
+    rows_to_entries,
 };
 use coffer_signer::WalletOpts;
-use coffer_store::{PayoutPlanRef, Proposal, ProposalMeta, Store};
+use coffer_store::{PayoutPlanRef, ProposalMeta, Store};
 use eyre::WrapErr;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::tx::{
-    common::{ORIGIN, snapshot_extra},
-    propose::{print_proposal, submit},
+use coffer_chain::plan_file::{
+    CapEntry, FORMAT, PlanFile, asset_totals, known_plans, load_plan, parse_expiry, plans_dir,
+    refuse_repeats, write_plan,
 };
+
+use crate::flow::{ORIGIN, print_proposal, snapshot_extra, submit};
+use crate::view::plan::{totals_json, when};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    opts::{RpcOpts, SafeTxArgs, StoreOpts, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
 };
@@ -85,220 +87,11 @@ impl PlanCmd {
     }
 }
 
-/// The plan file's format tag (2: leaves carry the plan's salt, PayoutPlanModule 1.1.0).
-const FORMAT: &str = "coffer-payout-plan/2";
 /// Payouts simulated to measure the gas of one transfer.
 const SAMPLE: usize = 32;
 /// Inner gas per payout assumed when the Safe cannot pay the sample yet (not funded): a fresh
 /// ERC-20 balance costs about 25,500; this leaves room for dearer tokens.
 const FALLBACK_TRANSFER_GAS: u64 = 40_000;
-
-/// One asset's total in a plan file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct AssetTotal {
-    /// The token (`null`: ETH).
-    token: Option<Address>,
-    /// Its symbol, if it answers `symbol()`.
-    symbol: Option<String>,
-    /// Its decimals.
-    decimals: u8,
-    /// Number of payouts.
-    payouts: usize,
-    /// Sum, in base units.
-    total: U256,
-    /// The largest single payout, in base units.
-    largest: U256,
-}
-
-/// A payout plan as stored in `plans/<root>.json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct PlanFile {
-    format: String,
-    chain_id: u64,
-    safe: Address,
-    module: Address,
-    multi_send_call_only: Address,
-    root: B256,
-    chunk_count: u32,
-    expiry: u64,
-    /// The salt every leaf carries (the nonce of the approving Safe tx).
-    salt: u64,
-    caps: Vec<CapEntry>,
-    source: String,
-    payouts: usize,
-    totals: Vec<AssetTotal>,
-    /// Packed MultiSend entries of each chunk.
-    chunks: Vec<Bytes>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CapEntry {
-    token: Address,
-    amount: U256,
-}
-
-impl PlanFile {
-    fn domain(&self) -> PlanDomain {
-        PlanDomain {
-            chain_id: self.chain_id,
-            module: self.module,
-            safe: self.safe,
-            salt: self.salt,
-        }
-    }
-
-    /// The decimals and symbols the file claims, per token (never shown as checked).
-    fn claims(&self) -> BTreeMap<Address, (Option<u8>, Option<String>)> {
-        self.totals
-            .iter()
-            .filter_map(|t| Some((t.token?, (Some(t.decimals), t.symbol.clone()))))
-            .collect()
-    }
-
-    /// The plan's chunks and tree, checked: the chunks give the stored root and count.
-    fn chunks(&self, path: &Path) -> eyre::Result<PlanChunks> {
-        let plan = PlanChunks::new(self.domain(), self.chunks.clone())
-            .wrap_err_with(|| format!("{}: the chunks are not a valid plan", path.display()))?;
-        if plan.root() != self.root || plan.chunk_count() != self.chunk_count {
-            return Err(bad_input(format!(
-                "{}: its chunks give root {} ({} chunks), not the root {} it names; the file was \
-                 changed after it was built, so do not run it",
-                path.display(),
-                plan.root(),
-                plan.chunk_count(),
-                self.root
-            )));
-        }
-        Ok(plan)
-    }
-}
-
-/// Where plan files live: `<data dir>/plans`.
-fn plans_dir(store: &Store) -> PathBuf {
-    store.path().parent().map_or_else(|| PathBuf::from("plans"), |d| d.join("plans"))
-}
-
-/// Writes `plan` to `plans/<root>.json` atomically (a temporary file renamed into place).
-fn write_plan(store: &Store, plan: &PlanFile) -> eyre::Result<PathBuf> {
-    let dir = plans_dir(store);
-    std::fs::create_dir_all(&dir)
-        .wrap_err_with(|| format!("cannot create the plan directory {}", dir.display()))?;
-    let path = dir.join(format!("{:#x}.json", plan.root));
-    let tmp = dir.join(format!(".{:#x}.json.tmp-{}", plan.root, std::process::id()));
-    let text = serde_json::to_string_pretty(plan)?;
-    std::fs::write(&tmp, text).wrap_err_with(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).wrap_err_with(|| format!("cannot write {}", path.display()))?;
-    Ok(path)
-}
-
-/// Reads a plan file given as a path, or as a root (or a unique prefix of it) in the plan
-/// directory.
-fn load_plan(store: &Store, arg: &str) -> eyre::Result<(PathBuf, PlanFile)> {
-    let as_path = Path::new(arg);
-    let path = if as_path.is_file() {
-        as_path.to_path_buf()
-    } else {
-        let dir = plans_dir(store);
-        let want = arg.trim().to_ascii_lowercase();
-        if !want.starts_with("0x") || want.len() < 6 {
-            return Err(bad_input(format!(
-                "{arg:?} is neither a plan file nor a plan root (0x and at least 4 hex digits); \
-                 `coffer payout plan` prints the root"
-            )));
-        }
-        let mut found = Vec::new();
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().to_ascii_lowercase();
-                if name.starts_with(&want) && name.ends_with(".json") {
-                    found.push(e.path());
-                }
-            }
-        }
-        match found.len() {
-            1 => found.remove(0),
-            0 => {
-                return Err(bad_input(format!(
-                    "no plan {arg} in {}; give the plan file's path, or build it with `coffer payout plan`",
-                    dir.display()
-                )));
-            }
-            n => return Err(bad_input(format!("{arg} matches {n} plans; give more digits"))),
-        }
-    };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| bad_input(format!("cannot read the plan file {}: {e}", path.display())))?;
-    let value: Value = serde_json::from_str(&text)
-        .map_err(|e| bad_input(format!("{} is not a coffer plan file: {e}", path.display())))?;
-    let format = value.get("format").and_then(Value::as_str).unwrap_or_default().to_owned();
-    if format != FORMAT {
-        return Err(bad_input(format!(
-            "{}: format {format:?} is not {FORMAT:?}; this coffer cannot read it (plans of \
-             PayoutPlanModule 1.0.0 cannot run on 1.1.0: build the plan again with `coffer payout plan`)",
-            path.display()
-        )));
-    }
-    // `format` was checked above, on the raw JSON, so that an old file gets that message
-    // rather than a field error.
-    let plan: PlanFile = serde_json::from_value(value)
-        .map_err(|e| bad_input(format!("{} is not a coffer plan file: {e}", path.display())))?;
-    Ok((path, plan))
-}
-
-/// The chunks of every readable plan file in the data directory for `safe` on `module` and
-/// `chain_id`, by root: what `payout plan` compares new rows with (pending chunks of active plans
-/// are known only from these files). Files that do not give their root are skipped.
-fn known_plans(
-    store: &Store,
-    chain_id: u64,
-    safe: Address,
-    module: Address,
-) -> BTreeMap<B256, Vec<Bytes>> {
-    let mut out = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(plans_dir(store)) else { return out };
-    for e in entries.flatten() {
-        let path = e.path();
-        if path.extension().is_none_or(|x| x != "json") {
-            continue;
-        }
-        let Ok((path, file)) = load_plan(store, &path.display().to_string()) else { continue };
-        if file.chain_id == chain_id
-            && file.safe == safe
-            && file.module == module
-            && let Ok(plan) = file.chunks(&path)
-        {
-            out.insert(plan.root(), plan.chunks().to_vec());
-        }
-    }
-    out
-}
-
-/// Parses `7d`, `12h`, `30m`, `3600s` or a bare number of seconds.
-fn parse_duration(s: &str) -> eyre::Result<u64> {
-    let t = s.trim();
-    let (num, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 604_800,
-        _ => 0,
-    };
-    let n: u64 = num.parse().unwrap_or(0);
-    if mult == 0 || n == 0 {
-        return Err(bad_input(format!(
-            "--expiry {s:?} is not a duration: write a positive number with s, m, h, d or w (e.g. 7d)"
-        )));
-    }
-    n.checked_mul(mult).ok_or_else(|| bad_input(format!("--expiry {s:?} is too large")))
-}
 
 async fn latest_timestamp(provider: &DynProvider) -> eyre::Result<u64> {
     let block = provider
@@ -317,10 +110,6 @@ async fn module_for(provider: &DynProvider, msco: Address) -> eyre::Result<(Addr
             Ok((payout_plan_module_address(deployer, msco)?, false))
         }
     }
-}
-
-fn when(ts: u64) -> String {
-    format!("{ts} (unix time)")
 }
 
 /// Arguments of `coffer payout plan`.
@@ -343,18 +132,8 @@ pub(crate) struct PlanArgs {
     /// of the Safe (read from the module's events).
     #[arg(long)]
     allow_repeat: bool,
-    /// A label for the proposal.
-    #[arg(long)]
-    label: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
+    tx: SafeTxArgs,
 }
 
 impl PlanArgs {
@@ -366,7 +145,7 @@ impl PlanArgs {
                  refuses a plan without caps); leave --caps at exact",
             ));
         }
-        let ttl = parse_duration(&self.expiry)?;
+        let ttl = parse_expiry(&self.expiry)?;
         let text = std::fs::read_to_string(&self.csv).map_err(|e| {
             bad_input(format!("cannot read the CSV file {}: {e}", self.csv.display()))
         })?;
@@ -379,12 +158,12 @@ impl PlanArgs {
         if rows.is_empty() {
             return Err(bad_input(format!("{source} has a header but no payout rows")));
         }
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
-        let store = self.store.open()?;
+        let provider = self.tx.rpc.provider()?;
+        let chain_id = self.tx.rpc.chain_id(&provider).await?;
+        let store = self.tx.store.open()?;
         let info = read_safe(&provider, safe).await?;
         // The Safe's own release's MultiSendCallOnly (or --suite's), checked by code.
-        let libs = self.suite.for_safe(&provider, safe).await?;
+        let libs = self.tx.suite.for_safe(&provider, safe).await?;
         let suite = libs.suite;
         let msco = libs.require(&provider, coffer_chain::Library::MultiSendCallOnly).await?;
         let (module, deployed) = module_for(&provider, msco).await?;
@@ -438,14 +217,21 @@ impl PlanArgs {
             chunks,
             source: source.clone(),
             claims,
-            label: self.label.clone(),
+            label: self.tx.label.clone(),
             origin: format!("{ORIGIN} payout plan csv:{source}"),
             before: Vec::new(),
             replaces: None,
         };
-        let env =
-            PlanEnv { provider: &provider, store: &store, info: &info, chain_id, module, msco };
-        propose_plan(&env, draft, ttl, self.allow_repeat, self.json).await
+        let env = PlanEnv {
+            args: &self.tx,
+            provider: &provider,
+            store: &store,
+            info: &info,
+            chain_id,
+            module,
+            msco,
+        };
+        propose_plan(&env, draft, ttl, self.allow_repeat).await
     }
 }
 
@@ -460,27 +246,19 @@ pub(crate) struct ReplanArgs {
     /// Plan rows even when the chain shows them paid, or pending in another active plan.
     #[arg(long)]
     allow_repeat: bool,
-    /// A label for the proposal.
-    #[arg(long)]
-    label: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl ReplanArgs {
     async fn run(self) -> eyre::Result<()> {
-        let ttl = parse_duration(&self.expiry)?;
-        let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
+        let ttl = parse_expiry(&self.expiry)?;
+        let store = self.tx.store.open()?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let old = file.chunks(&path)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
-        super::tx::common::check_chain(file.chain_id, chain_id)?;
+        let provider = self.tx.rpc.provider()?;
+        let chain_id = self.tx.rpc.chain_id(&provider).await?;
+        crate::flow::check_chain(file.chain_id, chain_id)?;
         module_present(&provider, &file).await?;
         let info = read_safe(&provider, file.safe).await?;
         let state = read_plan(&provider, file.module, file.safe, file.root).await?;
@@ -509,7 +287,7 @@ impl ReplanArgs {
         if chunks.is_empty() {
             return Err(bad_input(format!("plan {:#x} has no unpaid chunk", file.root)));
         }
-        let label = self.label.clone().or_else(|| {
+        let label = self.tx.label.clone().or_else(|| {
             Some(format!(
                 "re-plan of {:#x} ({}): the {} unpaid chunks of {}",
                 file.root,
@@ -528,6 +306,7 @@ impl ReplanArgs {
             replaces: Some((file.root, state.executed_count)),
         };
         let env = PlanEnv {
+            args: &self.tx,
             provider: &provider,
             store: &store,
             info: &info,
@@ -535,12 +314,13 @@ impl ReplanArgs {
             module: file.module,
             msco: file.multi_send_call_only,
         };
-        propose_plan(&env, draft, ttl, self.allow_repeat, self.json).await
+        propose_plan(&env, draft, ttl, self.allow_repeat).await
     }
 }
 
 /// Where a plan is proposed.
 struct PlanEnv<'a> {
+    args: &'a SafeTxArgs,
     provider: &'a DynProvider,
     store: &'a Store,
     info: &'a coffer_chain::SafeInfo,
@@ -572,13 +352,13 @@ async fn propose_plan(
     draft: Draft,
     ttl: u64,
     allow_repeat: bool,
-    json_out: bool,
 ) -> eyre::Result<()> {
     let (provider, store, info) = (env.provider, env.store, env.info);
+    let json_out = env.args.json;
     let safe = info.address;
     let enabled =
         check_plan_preconditions(provider, info, env.module, env.msco, &draft.chunks).await?;
-    let known = known_plans(store, env.chain_id, safe, env.module);
+    let known = known_plans(&plans_dir(store.path()), env.chain_id, safe, env.module);
     let mut history = plan_history(provider, env.module, safe, &known).await?;
     if let Some((old, _)) = draft.replaces {
         history.paid.retain(|(_, root, _)| *root != old);
@@ -586,9 +366,11 @@ async fn propose_plan(
         history.unknown_pending.retain(|(root, _)| *root != old);
     }
     if !allow_repeat {
-        refuse_repeats(&draft.chunks, &history, &plans_dir(store))?;
+        refuse_repeats(&draft.chunks, &history, &plans_dir(store.path()))?;
     }
-    let nonce = store.next_nonce(env.chain_id, safe, info.nonce)?;
+    // The nonce (also the plan's salt) and, with --tx-service, the proposer, before any file is written.
+    let prepared = env.args.prepare(info, true).await?;
+    let nonce = prepared.nonce;
     let salt: u64 = nonce.saturating_to();
     let domain = PlanDomain { chain_id: env.chain_id, module: env.module, safe, salt };
     let plan = PlanChunks::new(domain, draft.chunks)?;
@@ -620,7 +402,7 @@ async fn propose_plan(
         approve_plan_calldata(plan.root(), plan.chunk_count(), expiry, salt, &caps),
     ));
     let tx = plan_approval_tx(info, env.module, env.msco, calls, nonce)?;
-    let path = write_plan(store, &file)?;
+    let path = write_plan(&plans_dir(store.path()), &file)?;
     let label = draft.label.unwrap_or_else(|| {
         format!(
             "payout plan {}: {} payouts in {} chunks",
@@ -640,8 +422,7 @@ async fn propose_plan(
         extra: Some(snapshot_extra(info)),
         ..ProposalMeta::default()
     };
-    let ctx = info.context()?;
-    let (hash, mut v) = submit(provider, store, &ctx, &tx, &meta, json_out).await?;
+    let (hash, mut v) = env.args.submit_meta(provider, &prepared, info, &tx, meta).await?;
     v["payoutPlan"] = plan_json(&file, &path, &totals, &units);
     v["payoutPlan"]["enablesModule"] = json!(!enabled);
     v["payoutPlan"]["replaces"] = match draft.replaces {
@@ -675,45 +456,6 @@ async fn propose_plan(
     print_proposal(hash, &v, json_out)
 }
 
-/// Refuses payouts the chain shows paid or pending in another active plan, and active plans
-/// whose pending chunks are unknown.
-fn refuse_repeats(chunks: &[Bytes], history: &PlanHistory, dir: &Path) -> eyre::Result<()> {
-    let repeats = repeated_payouts(chunks, history);
-    if !repeats.is_empty() {
-        let list = repeats
-            .iter()
-            .take(5)
-            .map(|(_, p, why)| {
-                let asset =
-                    if p.token.is_zero() { "wei".to_owned() } else { format!("of {}", p.token) };
-                format!("  {} {asset} to {}: {why}", p.amount, p.receiver)
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
-        let more = if repeats.len() > 5 {
-            format!("\n  … and {} more", repeats.len() - 5)
-        } else {
-            String::new()
-        };
-        return Err(bad_input(format!(
-            "{} payout(s) of this file were already paid or are pending in another active plan of \
-             the Safe (read from PayoutPlanModule's events):\n{list}{more}\nremove those rows, \
-             use `coffer payout replan` for an interrupted plan, or pass --allow-repeat if paying \
-             them again is intended",
-            repeats.len()
-        )));
-    }
-    if let Some((root, n)) = history.unknown_pending.first() {
-        return Err(bad_input(format!(
-            "plan {root:#x} of this Safe is active with {n} chunk(s) not yet run, and its plan \
-             file is not in {}, so coffer cannot tell whether it pays these rows: copy its plan \
-             file there, revoke it, or pass --allow-repeat",
-            dir.display()
-        )));
-    }
-    Ok(())
-}
-
 /// Refuses, with what to do, when the plan's module has no code on this chain (instead of a raw
 /// RPC error from reading it).
 async fn module_present(provider: &DynProvider, file: &PlanFile) -> eyre::Result<()> {
@@ -727,32 +469,6 @@ async fn module_present(provider: &DynProvider, file: &PlanFile) -> eyre::Result
         .into());
     }
     Ok(())
-}
-
-/// The file's per-asset summary, from the recomputed totals and the units read on chain.
-fn asset_totals(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> Vec<AssetTotal> {
-    totals
-        .totals
-        .iter()
-        .map(|(asset, total)| {
-            let token = (!asset.is_zero()).then_some(*asset);
-            let (decimals, symbol) = match units.get(asset) {
-                Some(AssetUnits::OnChain { decimals, symbol }) => (*decimals, symbol.clone()),
-                Some(AssetUnits::Unverified { claimed_decimals, claimed_symbol }) => {
-                    (claimed_decimals.unwrap_or(0), claimed_symbol.clone())
-                }
-                Some(AssetUnits::Native) | None => (18, None),
-            };
-            AssetTotal {
-                token,
-                symbol,
-                decimals,
-                payouts: totals.payouts.get(asset).copied().unwrap_or(0),
-                total: *total,
-                largest: totals.largest.get(asset).copied().unwrap_or_default(),
-            }
-        })
-        .collect()
 }
 
 /// The lines the owners read before they sign: root, chunks, and every figure recomputed from the
@@ -797,162 +513,6 @@ fn plan_json(
     })
 }
 
-fn totals_json(totals: &PlanTotals, units: &BTreeMap<Address, AssetUnits>) -> Value {
-    Value::Array(
-        totals
-            .totals
-            .iter()
-            .map(|(asset, total)| {
-                let (decimals, symbol, verified) = match units.get(asset) {
-                    Some(AssetUnits::OnChain { decimals, symbol }) => {
-                        (Some(*decimals), symbol.clone(), true)
-                    }
-                    Some(AssetUnits::Unverified { claimed_decimals, claimed_symbol }) => {
-                        (*claimed_decimals, claimed_symbol.clone(), false)
-                    }
-                    Some(AssetUnits::Native) => (Some(18), None, true),
-                    None if asset.is_zero() => (Some(18), None, true),
-                    None => (None, None, false),
-                };
-                json!({
-                    "token": (!asset.is_zero()).then_some(*asset),
-                    "symbol": symbol,
-                    "decimals": decimals,
-                    "decimalsVerified": verified,
-                    "payouts": totals.payouts.get(asset).copied().unwrap_or(0),
-                    "total": total,
-                    "largest": totals.largest.get(asset).copied().unwrap_or_default(),
-                })
-            })
-            .collect(),
-    )
-}
-
-/// What `coffer tx show` (and any preview of a plan approval) adds for a Safe tx that approves a
-/// payout plan, directly or inside a batch: every figure recomputed from the chunks of a plan
-/// file whose chunks give the approved root under the approval's own domain (this chain, this
-/// Safe, the module it is sent to, its salt); decimals and symbols read on chain through
-/// `provider`, or, offline (`None`), amounts in base units with the file's decimals marked
-/// unverified. Without such a file, what the calldata itself says. `None` for other txs.
-pub(crate) async fn show_fields(
-    store: &Store,
-    p: &Proposal,
-    provider: Option<&DynProvider>,
-) -> eyre::Result<Option<(Fields, Value)>> {
-    let Some(a) = find_plan_approval(p.tx.to, &p.tx.data) else { return Ok(None) };
-    let domain =
-        PlanDomain { chain_id: p.ctx.chain_id, module: a.module, safe: p.ctx.safe, salt: a.salt };
-    let file = load_plan(store, &format!("{:#x}", a.root)).ok().filter(|(_, f)| {
-        PayoutPlanTree::new(domain, &f.chunks)
-            .is_ok_and(|t| t.root() == a.root && t.chunk_count() == a.chunk_count)
-    });
-    let totals = match &file {
-        Some((_, f)) => Some(plan_totals(&f.chunks)?),
-        None => None,
-    };
-    let claims = file.as_ref().map(|(_, f)| f.claims()).unwrap_or_default();
-    let mut tokens: Vec<Address> = a.caps.iter().map(|c| c.token).collect();
-    if let Some(t) = &totals {
-        tokens.extend(t.totals.keys().copied());
-    }
-    let units: BTreeMap<Address, AssetUnits> = match provider {
-        Some(provider) => read_asset_units(provider, tokens, &claims).await?,
-        None => tokens.into_iter().map(|t| (t, AssetUnits::unverified(t, &claims))).collect(),
-    };
-    let mut f = Fields::default();
-    f.add("plan root", a.root).add("chunks", a.chunk_count);
-    if a.enables_module {
-        f.add("enables module", format!("yes: enableModule({}) runs first in this tx", a.module));
-    }
-    for (root, executed) in &a.revokes {
-        f.add(
-            "revokes plan",
-            match executed {
-                Some(n) => {
-                    format!("{root} (the whole tx reverts unless exactly {n} of its chunks ran)")
-                }
-                None => root.to_string(),
-            },
-        );
-    }
-    let mut v = json!({
-        "root": a.root,
-        "module": a.module,
-        "chunks": a.chunk_count,
-        "expiry": a.expiry,
-        "salt": a.salt,
-        "caps": a.caps.iter().map(|c| json!({"token": c.token, "amount": c.amount})).collect::<Vec<_>>(),
-        "enablesModule": a.enables_module,
-        "revokes": a.revokes.iter().map(|(r, n)| json!({"root": r, "executedCount": n})).collect::<Vec<_>>(),
-        "unitsSource": if provider.is_some() { "chain" } else { "unverified (offline)" },
-    });
-    match (&file, &totals) {
-        (Some((path, file)), Some(totals)) => {
-            for (label, text) in plan_summary_lines(totals, &a.caps, &units) {
-                f.add(label, text);
-            }
-            let verdict = match check_plan(&domain, &file.chunks, &a.caps) {
-                Ok(_) => {
-                    "passes the module's rules (capped plain transfers within the caps)".to_owned()
-                }
-                Err(e) => format!("REFUSED: {e}"),
-            };
-            f.add("module check", verdict).add(
-                "plan file",
-                format!(
-                    "{} (its chunks give the approved root; every figure above is counted from them, not read from the file)",
-                    path.display()
-                ),
-            );
-            v["payouts"] = json!(totals.transfers);
-            v["totals"] = totals_json(totals, &units);
-            v["nonTransfers"] = json!(totals.other_calls);
-            v["recomputed"] = json!(true);
-            v["planFile"] = json!(path.display().to_string());
-        }
-        _ => {
-            let caps = a
-                .caps
-                .iter()
-                .map(|c| {
-                    let unit = units.get(&c.token).cloned().unwrap_or(AssetUnits::Unverified {
-                        claimed_decimals: None,
-                        claimed_symbol: None,
-                    });
-                    unit.format(c.token, c.amount)
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            f.add(
-                "payouts",
-                "unknown: no plan file in the data directory whose chunks give this root; the payouts cannot be shown",
-            )
-            .add("caps", if caps.is_empty() { "none".to_owned() } else { caps });
-            v["recomputed"] = json!(false);
-            v["planFile"] = Value::Null;
-        }
-    }
-    if provider.is_none() {
-        f.add("units", "offline: token decimals and symbols were not checked on chain");
-    }
-    f.add("expires", when(a.expiry)).add("module", a.module);
-    Ok(Some((f, v)))
-}
-
-/// Prints (stderr) what a plan approval stands for, before a signer signs it: [`show_fields`]
-/// with units read through `provider`. Nothing for other transactions.
-pub(crate) async fn print_plan_preview(
-    store: &Store,
-    p: &Proposal,
-    provider: Option<&DynProvider>,
-) -> eyre::Result<()> {
-    if let Some((fields, _)) = show_fields(store, p, provider).await? {
-        eprintln!("this Safe tx approves a payout plan; every figure is counted from its chunks:");
-        eprint!("{}", fields.render());
-    }
-    Ok(())
-}
-
 /// What `payout enable-module` tells the owners before they enable the module.
 const GUARD_WARNING: &str = "warning: a module moves funds with execTransactionFromModule, which does not pass \
      through the Safe's transaction guard: a guard does not see or block payout-plan chunks. The \
@@ -963,53 +523,28 @@ const GUARD_WARNING: &str = "warning: a module moves funds with execTransactionF
 pub(crate) struct EnableArgs {
     /// The Safe.
     safe: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
-    /// The key that deploys the module when it is not on this chain yet (not needed otherwise).
-    #[command(flatten)]
-    wallet: WalletOpts,
+    tx: SafeTxArgs,
 }
 
 impl EnableArgs {
     async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
-        let store = self.store.open()?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let msco = self
+            .tx
             .suite
             .for_safe(&provider, safe)
             .await?
             .address(coffer_chain::Library::MultiSendCallOnly);
         let (mut module, deployed) = module_for(&provider, msco).await?;
-        if !deployed {
-            let signer = self.wallet.signer().await.wrap_err(
-                "PayoutPlanModule is not deployed on this chain: pass a key that pays for deploying it",
-            )?;
-            let key = sending_key(&signer)?;
-            let from = key.address();
-            let sending = self.rpc.signing_provider(key)?;
-            let d = with_spinner(
-                "deploying PayoutPlanModule",
-                deploy_payout_plan_module(&sending, from, msco),
-            )
-            .await?;
-            module = d.address;
-            eprintln!("deployed PayoutPlanModule at {module}");
-        }
         let info = read_safe(&provider, safe).await?;
-        if !self.json {
+        if !self.tx.json {
             eprintln!("{GUARD_WARNING}");
         }
         if info.is_module(module) {
-            if self.json {
+            if self.tx.json {
                 return print_json(
                     &json!({ "module": module, "enabled": true, "proposed": null, "warning": GUARD_WARNING }),
                 );
@@ -1018,7 +553,24 @@ impl EnableArgs {
             println!("{module}");
             return Ok(());
         }
-        let nonce = store.next_nonce(chain_id, safe, info.nonce)?;
+        // The nonce and (with --tx-service) the proposer are settled before anything is deployed.
+        let prepared = self.tx.prepare(&info, true).await?;
+        if !deployed {
+            let signer = self.tx.wallet.signer().await.wrap_err(
+                "PayoutPlanModule is not deployed on this chain: pass a key that pays for deploying it",
+            )?;
+            let key = sending_key(&signer)?;
+            let from = key.address();
+            let sending = self.tx.rpc.signing_provider(key)?;
+            let d = with_spinner(
+                "deploying PayoutPlanModule",
+                deploy_payout_plan_module(&sending, from, msco),
+            )
+            .await?;
+            module = d.address;
+            eprintln!("deployed PayoutPlanModule at {module}");
+        }
+        let nonce = prepared.nonce;
         let tx: SafeTx = info.enable_module_tx(module, nonce)?;
         let meta = ProposalMeta {
             label: Some(format!("enable PayoutPlanModule {module}")),
@@ -1026,11 +578,10 @@ impl EnableArgs {
             extra: Some(snapshot_extra(&info)),
             ..ProposalMeta::default()
         };
-        let ctx = info.context()?;
-        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        let (hash, mut v) = self.tx.submit_meta(&provider, &prepared, &info, &tx, meta).await?;
         v["module"] = json!(module);
         v["warning"] = json!(GUARD_WARNING);
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
 }
 
@@ -1054,7 +605,7 @@ pub(crate) struct RunArgs {
 impl RunArgs {
     async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let plan = file.chunks(&path)?;
         let signer = self.wallet.signer().await?;
         let key = sending_key(&signer)?;
@@ -1062,7 +613,7 @@ impl RunArgs {
         // Journaled: a chunk transaction an earlier run sent (mined, or still waiting in the node) is found by
         // its hash instead of sending it again.
         let (provider, log) = crate::crash::logged_provider(&self.rpc, &self.store, key).await?;
-        super::tx::common::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
+        crate::flow::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
         let bar = ProgressBar::new(u64::from(file.chunk_count));
         if let Ok(style) = ProgressStyle::with_template(
             "{spinner} chunks {pos}/{len} [{bar:30}] {msg} ({elapsed})",
@@ -1154,25 +705,17 @@ pub(crate) struct StatusArgs {
 pub(crate) struct RevokeArgs {
     /// The plan: its root (or a unique prefix) in the data directory, or the plan file's path.
     plan: String,
-    /// A label for the proposal.
-    #[arg(long)]
-    label: Option<String>,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
+    tx: SafeTxArgs,
 }
 
 impl RevokeArgs {
     async fn run(self) -> eyre::Result<()> {
-        let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
-        super::tx::common::check_chain(file.chain_id, chain_id)?;
+        let store = self.tx.store.open()?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
+        let provider = self.tx.rpc.provider()?;
+        let chain_id = self.tx.rpc.chain_id(&provider).await?;
+        crate::flow::check_chain(file.chain_id, chain_id)?;
         module_present(&provider, &file).await?;
         let state = read_plan(&provider, file.module, file.safe, file.root).await?;
         if matches!(state.status, PlanStatus::None | PlanStatus::Revoked | PlanStatus::Completed) {
@@ -1185,29 +728,30 @@ impl RevokeArgs {
         }
         let info = read_safe(&provider, file.safe).await?;
         let ctx = info.context()?;
-        let nonce = store.next_nonce(chain_id, file.safe, info.nonce)?;
+        let prepared = self.tx.prepare(&info, true).await?;
+        let nonce = prepared.nonce;
         let tx = coffer_chain::plan::revoke_plan_tx(file.module, file.root, nonce);
         let meta = ProposalMeta {
-            label: Some(self.label.clone().unwrap_or_else(|| {
+            label: Some(self.tx.label.clone().unwrap_or_else(|| {
                 format!("revoke payout plan {:#x} ({})", file.root, file.source)
             })),
             origin: Some(format!("{ORIGIN} payout revoke")),
             extra: Some(snapshot_extra(&info)),
             ..ProposalMeta::default()
         };
-        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.json).await?;
+        let (hash, mut v) = submit(&provider, &store, &ctx, &tx, &meta, self.tx.json).await?;
         let totals = plan_totals(&file.chunks)?;
         let units =
             read_asset_units(&provider, totals.totals.keys().copied(), &file.claims()).await?;
         v["payoutPlan"] = plan_json(&file, &path, &totals, &units);
-        if !self.json {
+        if !self.tx.json {
             eprintln!(
                 "once the owners sign and it is executed, no chunk of plan {:#x} can run ({} of {} \
                  chunks ran)",
                 file.root, state.executed_count, file.chunk_count
             );
         }
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
 }
 
@@ -1231,10 +775,10 @@ fn ranges(items: &[u32]) -> String {
 impl StatusArgs {
     async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        let (path, file) = load_plan(&store, &self.plan)?;
+        let (path, file) = load_plan(&plans_dir(store.path()), &self.plan)?;
         let plan = file.chunks(&path)?;
         let provider = self.rpc.provider()?;
-        super::tx::common::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
+        crate::flow::check_chain(file.chain_id, self.rpc.chain_id(&provider).await?)?;
         module_present(&provider, &file).await?;
         let info = read_safe(&provider, file.safe).await?;
         let enabled = info.is_module(file.module);
@@ -1317,17 +861,6 @@ impl StatusArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("7d").ok(), Some(604_800));
-        assert_eq!(parse_duration("12h").ok(), Some(43_200));
-        assert_eq!(parse_duration("90").ok(), Some(90));
-        assert_eq!(parse_duration("2w").ok(), Some(1_209_600));
-        for bad in ["", "0d", "7y", "d", "-1h", "1.5h"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn pending_ranges() {

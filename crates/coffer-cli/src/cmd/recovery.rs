@@ -20,21 +20,17 @@ use coffer_core::{
     recovery::{RecoveryMessage, recovery_domain_separator},
 };
 use coffer_signer::WalletOpts;
-use coffer_store::ProposalMeta;
 use serde_json::{Value, json};
 
-use super::{
-    delay::{duration, human, latest_time, utc},
-    tx::{
-        common::{ORIGIN, snapshot_extra},
-        propose::{print_proposal, submit},
-    },
-};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, sending_key},
+    flow::print_proposal,
+    opts::{RpcOpts, SafeTxArgs, sending_key},
     output::{Fields, print_json, with_spinner},
     parse,
+    parse::duration,
+    view::modules::{period_text, recovery_status_json},
+    view::time::{human, latest_time, utc},
 };
 
 /// `coffer recovery …`.
@@ -113,30 +109,6 @@ impl Target {
     }
 }
 
-fn period_text(p: Option<u64>) -> String {
-    p.map_or_else(|| "unknown (not coffer's module: no getter)".to_owned(), human)
-}
-
-fn status_json(s: &RecoveryStatus, period: Option<u64>, now: u64) -> Value {
-    json!({
-        "module": s.module,
-        "safe": s.wallet,
-        "enabled": s.enabled,
-        "guardians": s.guardians,
-        "threshold": s.threshold,
-        "nonce": s.nonce.to_string(),
-        "recoveryPeriod": period,
-        "now": now,
-        "pending": s.pending.as_ref().map(|p| json!({
-            "approvals": p.approvals,
-            "newOwners": p.new_owners,
-            "newThreshold": p.new_threshold,
-            "executeAfter": p.execute_after,
-            "secondsLeft": p.execute_after.saturating_sub(now),
-        })),
-    })
-}
-
 /// The preview of a request: current owners and threshold (from the chain) against the new ones.
 fn preview_request(info: &SafeInfo, new_owners: &[Address], new_threshold: u64) {
     eprintln!(
@@ -175,7 +147,7 @@ impl StatusArgs {
         let period = recovery::recovery_period(&provider, s.module).await?;
         let now = latest_time(&provider).await?;
         if self.json {
-            return print_json(&status_json(&s, period, now));
+            return print_json(&recovery_status_json(&s, period, now));
         }
         let mut f = Fields::default();
         f.add("module", s.module)
@@ -227,27 +199,16 @@ impl StatusArgs {
     }
 }
 
-/// Proposes a Safe tx through the normal flow (the gate reviews it).
+/// Proposes a Safe tx on the recovery `module` through the shared flow ([`SafeTxArgs::propose`]).
 async fn propose(
     provider: &DynProvider,
-    store: &StoreOpts,
+    tx: &SafeTxArgs,
     info: &SafeInfo,
     module: Address,
     label: String,
-    json_out: bool,
     build: impl FnOnce(U256) -> coffer_chain::Result<SafeTx>,
 ) -> eyre::Result<(alloy::primitives::B256, Value)> {
-    let store = store.open()?;
-    let nonce = store.next_nonce(info.chain_id, info.address, info.nonce)?;
-    let tx = build(nonce)?;
-    let meta = ProposalMeta {
-        label: Some(label),
-        origin: Some(format!("{ORIGIN} recovery")),
-        extra: Some(snapshot_extra(info)),
-        ..ProposalMeta::default()
-    };
-    let ctx = info.context()?;
-    let (hash, mut v) = submit(provider, &store, &ctx, &tx, &meta, json_out).await?;
+    let (hash, mut v) = tx.propose(provider, info, label, "recovery", |n| Ok(build(n)?)).await?;
     v["module"] = json!(module);
     Ok((hash, v))
 }
@@ -266,18 +227,8 @@ pub(crate) struct SetupArgs {
     /// The recovery delay the owners have to see and cancel a recovery: e.g. 3d, 14d.
     #[arg(long)]
     delay: String,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
-    /// The key that pays for deploying the module.
-    #[command(flatten)]
-    wallet: WalletOpts,
+    tx: SafeTxArgs,
 }
 
 impl SetupArgs {
@@ -295,9 +246,11 @@ impl SetupArgs {
                 "--delay 0 leaves the owners no time to cancel a recovery: give e.g. 3d",
             ));
         }
-        let provider = self.rpc.provider()?;
+        let provider = self.tx.rpc.provider()?;
         let info = read_safe(&provider, safe).await?;
-        let suite = self.suite.addresses(&provider).await?;
+        // The nonce and (with --tx-service) the proposer are settled before anything is deployed.
+        let prepared = self.tx.prepare(&info, true).await?;
+        let suite = self.tx.suite.addresses(&provider).await?;
         // Refuse bad guardians before deploying anything.
         let probe = Address::repeat_byte(0xee);
         recovery::setup_tx(&info, probe, &guardians, threshold, probe, U256::ZERO)?;
@@ -311,16 +264,16 @@ impl SetupArgs {
         if threshold == 1 && guardians.len() > 1 {
             warnings.push("a threshold of 1: any single guardian can start a recovery".to_owned());
         }
-        let signer = self.wallet.signer().await?;
+        let signer = self.tx.wallet.signer().await?;
         let key = sending_key(&signer)?;
         let from = key.address();
-        let sending = self.rpc.signing_provider(key)?;
+        let sending = self.tx.rpc.signing_provider(key)?;
         let module = with_spinner(
             "deploying CofferSocialRecoveryModule",
             recovery::deploy_recovery_module(&sending, from, period),
         )
         .await?;
-        if !self.json {
+        if !self.tx.json {
             eprintln!(
                 "recovery module {module} (delay {}); the Safe tx below enables it with {} guardian(s), threshold {threshold}:",
                 human(period),
@@ -333,30 +286,16 @@ impl SetupArgs {
         let label =
             format!("recovery setup: {} guardian(s), threshold {threshold}", guardians.len());
         let msco = suite.multi_send_call_only;
-        let (hash, mut v) = propose(&provider, &self.store, &info, module, label, self.json, |n| {
-            recovery::setup_tx(&info, module, &guardians, threshold, msco, n)
-        })
-        .await?;
+        let tx = recovery::setup_tx(&info, module, &guardians, threshold, msco, prepared.nonce)?;
+        let (hash, mut v) =
+            self.tx.submit(&provider, &prepared, &info, &tx, Some(label), Some("recovery")).await?;
+        v["module"] = json!(module);
         v["recoveryPeriod"] = json!(period);
         v["guardians"] = json!(guardians);
         v["threshold"] = json!(threshold);
         v["warnings"] = json!(warnings);
-        print_proposal(hash, &v, self.json)
+        print_proposal(hash, &v, self.tx.json)
     }
-}
-
-/// Owner-side options shared by the Safe-tx commands.
-#[derive(Debug, Args)]
-struct OwnerOpts {
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
-    #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
 }
 
 /// Arguments of `recovery add-guardian` / `remove-guardian`.
@@ -370,7 +309,7 @@ pub(crate) struct GuardianArgs {
     #[arg(long)]
     threshold: Option<String>,
     #[command(flatten)]
-    opts: OwnerOpts,
+    opts: SafeTxArgs,
 }
 
 impl GuardianArgs {
@@ -398,19 +337,18 @@ impl GuardianArgs {
                 if add { count + 1 } else { count.saturating_sub(1) }
             );
         }
-        let (hash, v) =
-            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
-                if !add {
-                    recovery::revoke_guardian_tx(&s, g, threshold, n)
-                } else if s.enabled {
-                    recovery::add_guardian_tx(&info, &s, g, threshold, n)
-                } else {
-                    // Not enabled yet: enable + add in one MultiSendCallOnly batch.
-                    recovery::add_guardian_tx(&info, &s, g, threshold, n)?;
-                    recovery::setup_tx(&info, s.module, &[g], threshold.min(1), msco, n)
-                }
-            })
-            .await?;
+        let (hash, v) = propose(&provider, &self.opts, &info, s.module, label, |n| {
+            if !add {
+                recovery::revoke_guardian_tx(&s, g, threshold, n)
+            } else if s.enabled {
+                recovery::add_guardian_tx(&info, &s, g, threshold, n)
+            } else {
+                // Not enabled yet: enable + add in one MultiSendCallOnly batch.
+                recovery::add_guardian_tx(&info, &s, g, threshold, n)?;
+                recovery::setup_tx(&info, s.module, &[g], threshold.min(1), msco, n)
+            }
+        })
+        .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
@@ -423,7 +361,7 @@ pub(crate) struct ThresholdArgs {
     /// The guardians' new threshold.
     threshold: String,
     #[command(flatten)]
-    opts: OwnerOpts,
+    opts: SafeTxArgs,
 }
 
 impl ThresholdArgs {
@@ -432,11 +370,10 @@ impl ThresholdArgs {
         let provider = self.opts.rpc.provider()?;
         let (info, s) = self.target.read(&provider).await?;
         let label = format!("recovery guardians' threshold {} -> {t}", s.threshold);
-        let (hash, v) =
-            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
-                recovery::change_threshold_tx(&s, t, n)
-            })
-            .await?;
+        let (hash, v) = propose(&provider, &self.opts, &info, s.module, label, |n| {
+            recovery::change_threshold_tx(&s, t, n)
+        })
+        .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
@@ -447,7 +384,7 @@ pub(crate) struct OwnerArgs {
     #[command(flatten)]
     target: Target,
     #[command(flatten)]
-    opts: OwnerOpts,
+    opts: SafeTxArgs,
 }
 
 impl OwnerArgs {
@@ -460,10 +397,8 @@ impl OwnerArgs {
         }
         let label = "cancel the pending recovery".to_owned();
         let (hash, v) =
-            propose(&provider, &self.opts.store, &info, s.module, label, self.opts.json, |n| {
-                recovery::cancel_tx(&s, n)
-            })
-            .await?;
+            propose(&provider, &self.opts, &info, s.module, label, |n| recovery::cancel_tx(&s, n))
+                .await?;
         print_proposal(hash, &v, self.opts.json)
     }
 }
@@ -800,36 +735,4 @@ impl FinalizeArgs {
         println!("{tx}");
         Ok(())
     }
-}
-
-/// Lines for `safe info`: every recovery module enabled on the Safe.
-pub(crate) async fn info_lines(provider: &DynProvider, info: &SafeInfo) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for s in recovery::recoveries_of(provider, info).await {
-        let period = recovery::recovery_period(provider, s.module).await.ok().flatten();
-        out.push((
-            "recovery".to_owned(),
-            format!(
-                "{}: {} of {} guardians ({}), recovery delay {}, {}",
-                s.module,
-                s.threshold,
-                s.guardians.len(),
-                s.guardians.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
-                period_text(period),
-                if s.pending.is_some() { "a recovery is PENDING" } else { "none pending" }
-            ),
-        ));
-    }
-    out
-}
-
-/// The `recoveries` field of `safe info --json`.
-pub(crate) async fn info_json(provider: &DynProvider, info: &SafeInfo) -> Value {
-    let now = latest_time(provider).await.unwrap_or(0);
-    let mut out = Vec::new();
-    for s in recovery::recoveries_of(provider, info).await {
-        let period = recovery::recovery_period(provider, s.module).await.ok().flatten();
-        out.push(status_json(&s, period, now));
-    }
-    Value::Array(out)
 }

@@ -244,9 +244,9 @@ impl InfoArgs {
         if self.json {
             let mut v = info_json(&info);
             v["spendingLimits"] = spending_limits_json(&limits);
-            v["delays"] = super::delay::info_json(&provider, &info).await;
-            v["recoveries"] = super::recovery::info_json(&provider, &info).await;
-            v["allowlistGuard"] = super::guard::info_json(&provider, &info).await;
+            v["delays"] = crate::view::modules::delay_json(&provider, &info).await;
+            v["recoveries"] = crate::view::modules::recovery_json(&provider, &info).await;
+            v["allowlistGuard"] = crate::view::modules::allowlist_json(&provider, &info).await;
             return print_json(&v);
         }
         let mut f = Fields::default();
@@ -272,13 +272,13 @@ impl InfoArgs {
             .add("fallback handler", none_if_zero(info.fallback_handler))
             .add("balance", format!("{} ETH", coffer_core::format_units(info.balance, 18)));
         add_spending_limits(&mut f, &info, &limits);
-        for (key, line) in super::delay::info_lines(&provider, &info).await {
+        for (key, line) in crate::view::modules::delay_lines(&provider, &info).await {
             f.add(&key, line);
         }
-        for (key, line) in super::recovery::info_lines(&provider, &info).await {
+        for (key, line) in crate::view::modules::recovery_lines(&provider, &info).await {
             f.add(&key, line);
         }
-        for (key, line) in super::guard::info_lines(&provider, &info).await {
+        for (key, line) in crate::view::modules::allowlist_lines(&provider, &info).await {
             f.add(&key, line);
         }
         f.print();

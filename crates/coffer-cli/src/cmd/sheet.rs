@@ -15,6 +15,7 @@ use serde_json::json;
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, sending_key},
+    output::write_atomic,
     output::{print_json, with_spinner},
     parse,
 };
@@ -71,18 +72,6 @@ fn format_of(path: &Path) -> eyre::Result<Format> {
             path.display()
         ))),
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so a
-/// failure never leaves half a file.
-pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> eyre::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path)).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        eyre::eyre!("could not write {}: {e}", path.display())
-    })
 }
 
 fn read_text(flag: &str, path: &Path) -> eyre::Result<String> {

@@ -6,7 +6,9 @@ use coffer_chain::{approve_hash, gate};
 use coffer_signer::WalletOpts;
 use serde_json::json;
 
-use super::common::{PolicyOpts, check_chain, review_text};
+use crate::flow::check_chain;
+use crate::opts::PolicyOpts;
+use crate::view::tx::review_text;
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, sending_key},

@@ -2,7 +2,7 @@
 //! OUTER's transaction HASH on chain: `approveHash(HASH)` called on OUTER by INNER's own Safe transaction.
 //!
 //! The first run shows OUTER's transaction as the signing gate reviews it (what INNER approves) and proposes
-//! INNER's transaction through the existing propose flow (`propose::submit`: the gate again, the hash checked
+//! INNER's transaction through the existing propose flow (`flow::submit`: the gate again, the hash checked
 //! against INNER's `getTransactionHash`, stored). INNER's owners then sign and execute it as any proposal
 //! (`tx sign`, `tx execute`). Once the chain has the approval, a second run adds INNER's approved-hash signature
 //! (v = 1, INNER as owner) to HASH, which `tx execute HASH` then verifies on chain (`approvedHashes`).
@@ -17,11 +17,12 @@ use coffer_core::{SafeSignature, SafeTx};
 use coffer_store::{ProposalMeta, Store};
 use serde_json::json;
 
-use super::common::{ORIGIN, PolicyOpts, check_chain, review_text, snapshot_extra};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts},
+    flow::{ORIGIN, check_chain, snapshot_extra},
+    opts::{PolicyOpts, RpcOpts, StoreOpts},
     output::print_json,
+    view::tx::review_text,
 };
 
 /// What `tx approve --as-safe` needs from `tx approve`'s arguments.
@@ -138,7 +139,7 @@ impl ApproveAsSafe<'_> {
             extra: Some(snapshot_extra(&inner_info)),
         };
         let (inner_hash, v) =
-            super::propose::submit(&provider, &store, &inner_ctx, &tx, &meta, self.json).await?;
+            crate::flow::submit(&provider, &store, &inner_ctx, &tx, &meta, self.json).await?;
         if self.json {
             return print_json(&json!({
                 "safeTxHash": hash,

@@ -6,16 +6,17 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use alloy::primitives::Address;
 use clap::Args;
-use coffer_chain::{
-    ChainStatus, ExecutionRequest, execution_event, gate, prepare_execution, safe_nonce,
-    send_execution, simulate,
+use coffer_chain::{gate, prepare_execution, safe_nonce, send_execution};
+use coffer_queue::{
+    flow,
+    heal::{self, StoreJournal, purpose_of},
 };
-use coffer_queue::heal::{self, StoreJournal, purpose_of};
 use coffer_signer::WalletOpts;
-use coffer_store::ProposalStatus;
 use serde_json::json;
 
-use super::common::{PolicyOpts, check_chain, reconcile_or_warn, review_text, snapshot_of};
+use crate::flow::{check_chain, reconcile_or_warn};
+use crate::opts::PolicyOpts;
+use crate::view::tx::review_text;
 use crate::{
     crash,
     exit::bad_input,
@@ -57,7 +58,7 @@ pub(crate) struct ExecuteArgs {
 impl ExecuteArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
+        crate::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
         let p = store.proposal(hash)?;
         let signer = self.wallet.signer().await?;
@@ -77,29 +78,18 @@ impl ExecuteArgs {
             .await?
             .pop()
             .map(|r| r.status);
-        match status {
-            Some(ChainStatus::Executed { tx_hash: Some(tx_hash), .. }) => {
-                return Err(bad_input(format!(
-                    "{hash} was already executed in {tx_hash} (read on chain); nothing was sent"
-                )));
-            }
-            Some(ChainStatus::Replaced { by_safe_tx_hash, tx_hash }) => {
-                let by = match (by_safe_tx_hash, tx_hash) {
-                    (Some(b), Some(t)) => format!("by the Safe transaction {b} (executed in {t})"),
-                    _ => "by another Safe transaction".to_owned(),
-                };
-                return Err(bad_input(format!(
-                    "{hash} can never execute: its nonce {} is already used, {by}. Nothing was sent. Run `coffer tx show \
-                     {hash}` to compare the two before deciding whether its action is still wanted",
-                    p.tx.nonce
-                )));
-            }
-            _ => {}
-        }
+        flow::check_chain_status(&p, status.as_ref())?;
         // A signed execution recorded by an earlier run (crashed, or its reply lost): find it by its hash,
         // resubmitting the same bytes if the node lost it. Never a new one while it can still be mined.
         match heal::resume_recorded(&provider, &store, &purpose_of(hash), p.ctx.chain_id).await? {
-            heal::Resumed::Mined(receipt) => return self.finish_resumed(&store, &p, &receipt),
+            heal::Resumed::Mined(receipt) => {
+                let report = flow::resumed_execution(&store, &p, &receipt)?;
+                eprintln!(
+                    "found the execution an earlier run sent, by its hash: {} (nothing new was sent)",
+                    receipt.transaction_hash
+                );
+                return self.print_report(hash, &report);
+            }
             heal::Resumed::Dead => eprintln!(
                 "note: an earlier signed execution of {hash} can no longer be mined (its account nonce was used); \
                  checking again before sending a new one"
@@ -111,57 +101,26 @@ impl ExecuteArgs {
         eprint!("{}", review_text(&review, &p.tx, 10));
 
         let current = safe_nonce(&provider, p.ctx.safe).await?;
-        if p.tx.nonce > current {
-            let before: Vec<String> = store
-                .proposals_for_safe(p.ctx.chain_id, p.ctx.safe)?
-                .iter()
-                .filter(|q| {
-                    q.status == ProposalStatus::Pending
-                        && q.tx.nonce >= current
-                        && q.tx.nonce < p.tx.nonce
-                })
-                .map(|q| format!("nonce {}: {:#x}", q.tx.nonce, q.hash))
-                .collect();
-            let queued = if before.is_empty() {
-                "none of them is in the local queue".to_owned()
-            } else {
-                format!("pending in the queue: {}", before.join(", "))
-            };
-            return Err(bad_input(format!(
-                "cannot execute {hash} yet: it has nonce {} but the Safe is at nonce {current}; the \
-                 transactions with nonces {current}..{} must execute first ({queued})",
-                p.tx.nonce, p.tx.nonce
-            )));
-        }
+        coffer_queue::flow::check_next(&store, &p, current)?;
 
         let accessor = self
             .suite
             .for_safe(&provider, p.ctx.safe)
             .await?
             .address(coffer_chain::Library::SimulateTxAccessor);
-        match simulate(&provider, p.ctx.safe, accessor, &p.tx).await {
-            Ok(sim) if !sim.success && !self.force => {
-                return Err(eyre::eyre!(
-                    "the simulation says this transaction fails: {}. Nothing was sent. Fix the cause (funds, \
-                     parameters) or pass --force to execute it anyway",
-                    sim.revert_reason.unwrap_or_default()
-                ));
-            }
-            Ok(sim) if !sim.success => eprintln!(
-                "warning: the simulation says the inner call fails ({}); executing anyway (--force)",
-                sim.revert_reason.unwrap_or_default()
+        match flow::check_simulation(&provider, &p, accessor, self.force).await? {
+            flow::Simulated::FailsForced(reason) => eprintln!(
+                "warning: the simulation says the inner call fails ({reason}); executing anyway (--force)"
             ),
-            Ok(sim) => eprintln!("simulation: the inner call succeeds ({} gas)", sim.gas_used),
-            Err(e) => {
+            flow::Simulated::Succeeds(gas) => {
+                eprintln!("simulation: the inner call succeeds ({gas} gas)")
+            }
+            flow::Simulated::Unavailable(e) => {
                 eprintln!("warning: could not simulate ({e}); the node's eth_call still checks it")
             }
         }
 
-        let mut request = ExecutionRequest::new(p.ctx, p.tx.clone(), store.signatures(hash)?)
-            .with_accessor(accessor);
-        if let Some(s) = snapshot_of(Some(&p.meta)) {
-            request = request.with_snapshot(s);
-        }
+        let request = flow::execution_request(&store, &p, accessor)?;
         // prepare_execution keeps the gas limit under the EIP-7825 cap whenever the estimate fits.
         let prepared = match prepare_execution(
             &provider,
@@ -194,43 +153,7 @@ impl ExecuteArgs {
         )
         .await?;
         crash::at("after-receipt");
-        store.mark_executed(hash, report.tx_hash)?;
-        store.forget_sends(&purpose_of(hash))?;
-        self.print_report(hash, &report)
-    }
-
-    /// A rerun found the execution an earlier run sent: record it and report it like a fresh one.
-    fn finish_resumed(
-        &self,
-        store: &coffer_store::Store,
-        p: &coffer_store::Proposal,
-        receipt: &alloy::rpc::types::TransactionReceipt,
-    ) -> eyre::Result<()> {
-        let hash = p.hash;
-        let Some((success, payment)) = execution_event(receipt, p.ctx.safe, hash) else {
-            store.forget_sends(&purpose_of(hash))?;
-            return Err(eyre::eyre!(
-                "the execution an earlier run sent ({}) was mined but did not execute {hash} (status {}); run \
-                 `coffer tx show {hash}` to see what the chain says",
-                receipt.transaction_hash,
-                if receipt.status() { "success" } else { "reverted" }
-            ));
-        };
-        eprintln!(
-            "found the execution an earlier run sent, by its hash: {} (nothing new was sent)",
-            receipt.transaction_hash
-        );
-        store.mark_executed(hash, receipt.transaction_hash)?;
-        store.forget_sends(&purpose_of(hash))?;
-        let report = coffer_chain::ExecutionReport {
-            safe: p.ctx.safe,
-            safe_tx_hash: hash,
-            tx_hash: receipt.transaction_hash,
-            block_number: receipt.block_number,
-            gas_used: receipt.gas_used,
-            success,
-            payment,
-        };
+        flow::record_execution(&store, hash, report.tx_hash)?;
         self.print_report(hash, &report)
     }
 

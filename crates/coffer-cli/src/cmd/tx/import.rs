@@ -11,7 +11,8 @@ use coffer_chain::{SignatureStatus, gate, read_safe, verify_signatures};
 use coffer_store::Bundle;
 use serde_json::json;
 
-use super::common::{PolicyOpts, check_chain};
+use crate::flow::check_chain;
+use crate::opts::PolicyOpts;
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
@@ -50,7 +51,7 @@ impl ImportArgs {
         let tokens = bundle.meta.iter().flat_map(|m| m.batch.iter()).flat_map(|b| &b.rows);
         for token in tokens.filter_map(|r| r.token) {
             if let std::collections::btree_map::Entry::Vacant(e) = decimals.entry(token) {
-                e.insert(super::batch::decimals(&provider, token).await.ok());
+                e.insert(crate::batch::decimals(&provider, token).await.ok());
             }
         }
         bundle.check_meta(|t| decimals.get(&t).copied().flatten())?;
@@ -89,7 +90,7 @@ impl ImportArgs {
         let report = store.import_bundle(&bundle, Some(&info.owners))?;
         // With a service: send each newly stored (verified) signature there too.
         for sig in bundle.signatures.iter().filter(|s| report.added.contains(&s.owner)) {
-            super::service::push_signature(&self.service, &bundle.ctx, &bundle.tx, sig).await?;
+            crate::service::push_signature(&self.service, &bundle.ctx, &bundle.tx, sig).await?;
         }
         if self.json {
             return print_json(&json!({

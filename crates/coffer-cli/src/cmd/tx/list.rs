@@ -9,7 +9,8 @@ use coffer_core::decode_call;
 use coffer_store::ProposalStatus;
 use serde_json::json;
 
-use super::common::{reconcile_or_warn, status_json};
+use crate::flow::reconcile_or_warn;
+use crate::view::tx::status_json;
 use crate::{
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
     output::{Table, print_json},
@@ -39,7 +40,7 @@ impl ListArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
         let store = self.store.open()?;
-        super::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
+        crate::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
         let current = safe_nonce(&provider, safe).await.map_err(|e| match e {

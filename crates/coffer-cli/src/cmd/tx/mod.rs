@@ -2,17 +2,14 @@
 
 mod approve;
 mod approve_as_safe;
-pub(crate) mod batch;
-pub(crate) mod common;
 mod execute;
 mod export;
 mod export_builder;
 mod import;
 mod list;
-pub(crate) mod propose;
+mod propose;
 mod reject;
 mod remove;
-mod service;
 mod show;
 mod sign;
 mod sign_as_safe;

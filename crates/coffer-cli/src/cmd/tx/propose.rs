@@ -8,20 +8,13 @@ use alloy::{
     providers::DynProvider,
 };
 use clap::{Args, Subcommand, ValueEnum};
-use coffer_chain::{
-    Library, SafeInfo,
-    gate::{self, Policy},
-    read_safe, simulate,
-};
+use coffer_chain::{SafeInfo, read_safe};
 use coffer_core::{SafeTx, erc20_transfer_calldata, parse_units};
-use coffer_signer::WalletOpts;
-use coffer_store::ProposalMeta;
 
-use super::common::{ORIGIN, add_review_fields, add_tx_fields, snapshot_extra, tx_json};
 use crate::{
     exit::bad_input,
-    opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts},
-    output::{Fields, print_json},
+    flow::{Publish, print_proposal},
+    opts::SafeTxArgs,
     parse,
 };
 
@@ -30,33 +23,11 @@ use crate::{
 pub(crate) struct ProposeArgs {
     /// The Safe's address.
     safe: String,
-    /// The Safe nonce to use. Default: the next free one (the chain's nonce, or one above the
-    /// highest pending proposal in the queue).
-    #[arg(long, global = true)]
-    nonce: Option<String>,
-    /// A short label kept with the proposal (shown by `tx list` and `tx show`).
-    #[arg(long, global = true)]
-    label: Option<String>,
-    /// Allow a DELEGATECALL to a contract that is not a known MultiSendCallOnly or SignMessageLib.
-    /// The target's code runs with the Safe's storage and funds: only for audited contracts.
-    #[arg(long, global = true)]
-    allow_delegatecall: bool,
-    /// Print JSON.
-    #[arg(long, global = true)]
-    json: bool,
+    /// The node, store, suite, policy, nonce, label, JSON and (with --tx-service) the proposing
+    /// owner's wallet. Give wallet options before the action, e.g. `tx propose SAFE --private-key
+    /// K eth …`.
     #[command(flatten)]
-    rpc: RpcOpts,
-    #[command(flatten)]
-    store: StoreOpts,
-    #[command(flatten)]
-    suite: SuiteOpts,
-    #[command(flatten)]
-    service: TxServiceOpts,
-    /// With --tx-service: the proposing owner's wallet (the service requires the proposer's
-    /// signature). Give wallet options before the action, e.g. `tx propose SAFE --private-key K
-    /// eth …`.
-    #[command(flatten)]
-    wallet: WalletOpts,
+    tx: SafeTxArgs,
     #[command(subcommand)]
     action: Action,
 }
@@ -121,7 +92,7 @@ enum Action {
     /// --signature 0x`).
     SignMessage {
         #[command(flatten)]
-        content: crate::cmd::message::ContentOpts,
+        content: crate::opts::ContentOpts,
     },
     /// Change the owners or the threshold.
     #[command(subcommand)]
@@ -266,79 +237,38 @@ fn opt_value(v: Option<&String>) -> eyre::Result<U256> {
 impl ProposeArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let safe = parse::address("SAFE", &self.safe)?;
-        let nonce_arg = self.nonce.as_deref().map(|n| parse::uint("--nonce", n)).transpose()?;
-        let store = self.store.open()?;
-        let provider = self.rpc.provider()?;
-        let chain_id = self.rpc.chain_id(&provider).await?;
-        // The service's queue counts for the next free nonce.
-        super::service::pull_safe(&self.service, &self.rpc, &store, safe).await?;
+        let provider = self.tx.rpc.provider()?;
+        self.tx.rpc.chain_id(&provider).await?;
         let info = read_safe(&provider, safe).await?;
         let ctx = info.context()?;
-        let nonce = match nonce_arg {
-            Some(n) if n < info.nonce => {
-                return Err(bad_input(format!(
-                    "--nonce {n} is already used: the Safe's nonce is {}; use {} or higher",
-                    info.nonce, info.nonce
-                )));
-            }
-            Some(n) => n,
-            None => store.next_nonce(chain_id, safe, info.nonce)?,
-        };
-        // With a service, the proposer's wallet is resolved (and checked to be an owner) before
-        // anything is stored.
-        let proposer = if self.service.enabled()
-            && !matches!(self.action, Action::Batch { dry_run: true, .. })
-        {
-            let signer = self.wallet.signer().await?;
-            if !info.is_owner(signer.address()) {
-                return Err(bad_input(format!(
-                    "{} is not an owner of Safe {safe}; a Transaction Service accepts proposals signed \
-                     by an owner only",
-                    signer.address()
-                )));
-            }
-            Some(signer)
-        } else {
-            None
-        };
+        let dry_run = matches!(self.action, Action::Batch { dry_run: true, .. });
+        let prepared = self.tx.prepare(&info, !dry_run).await?;
+        let nonce = prepared.nonce;
         if let Action::Batch { csv, tx_builder, max_gas, dry_run } = &self.action {
-            let libs = self.suite.for_safe(&provider, safe).await?;
+            let libs = self.tx.suite.for_safe(&provider, safe).await?;
             let source = match (csv, tx_builder) {
-                (Some(csv), _) => super::batch::Source::Csv(csv),
-                (None, Some(file)) => super::batch::Source::TxBuilder(file),
+                (Some(csv), _) => crate::batch::Source::Csv(csv),
+                (None, Some(file)) => crate::batch::Source::TxBuilder(file),
                 (None, None) => return Err(bad_input("give --csv FILE or --tx-builder FILE")),
             };
-            let req = super::batch::BatchRequest {
+            let req = crate::batch::BatchRequest {
                 source,
                 max_gas: max_gas.as_deref(),
                 dry_run: *dry_run,
-                label: self.label.as_deref(),
-                json: self.json,
-                publish: proposer.as_ref().map(|signer| Publish { signer, service: &self.service }),
+                label: self.tx.label.as_deref(),
+                json: self.tx.json,
+                publish: prepared
+                    .proposer
+                    .as_ref()
+                    .map(|signer| Publish { signer, service: &self.tx.service }),
             };
-            return super::batch::run(&provider, &store, &libs, &info, &ctx, nonce, req).await;
+            return crate::batch::run(&provider, &prepared.store, &libs, &info, &ctx, nonce, req)
+                .await;
         }
         let built = self.build(&provider, &info, nonce).await?;
-        let tx = built.tx;
-        let policy =
-            Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false };
-        // The signing gate runs before the simulation: a refused delegatecall is not simulated.
-        gate::review_online(&provider, &ctx, &tx, policy).await?;
-        self.warn_if_failing(&provider, &info, &tx).await;
-        let meta = ProposalMeta {
-            label: self.label.clone().or(built.label),
-            origin: Some(ORIGIN.to_owned()),
-            batch: None,
-            payout_plan: None,
-            extra: Some(snapshot_extra(&info)),
-        };
-        let (hash, v) = submit_with(&provider, &store, &ctx, &tx, &meta, self.json, policy).await?;
-        if let Some(signer) = &proposer {
-            Publish { signer, service: &self.service }
-                .send(&provider, &store, &ctx, &tx, hash, policy)
-                .await?;
-        }
-        print_proposal(hash, &v, self.json)
+        let (hash, v) =
+            self.tx.submit(&provider, &prepared, &info, &built.tx, built.label, None).await?;
+        print_proposal(hash, &v, self.tx.json)
     }
 
     async fn build(
@@ -356,7 +286,7 @@ impl ProposeArgs {
             Action::Erc20 { token, to, amount } => {
                 let token = parse::address("--token", token)?;
                 let to = parse::address("--to", to)?;
-                let d = super::batch::decimals(provider, token).await?;
+                let d = crate::batch::decimals(provider, token).await?;
                 let units =
                     parse_units(amount, d).map_err(|e| bad_input(format!("--amount: {e}")))?;
                 if units.is_zero() {
@@ -394,8 +324,8 @@ impl ProposeArgs {
                 let ctx = info.context()?;
                 let hash = content.safe_message_hash(&ctx)?;
                 eprintln!("Safe message to sign on chain (recomputed from the content):");
-                eprint!("{}", crate::cmd::message::message_fields(&ctx, &content)?.render());
-                let lib = self.suite.addresses(provider).await?.sign_message_lib;
+                eprint!("{}", crate::view::message::message_fields(&ctx, &content)?.render());
+                let lib = self.tx.suite.addresses(provider).await?.sign_message_lib;
                 let data = parse::encode_call(
                     "signMessage(bytes)",
                     &[content.message_bytes()?.to_string()],
@@ -470,114 +400,5 @@ impl ProposeArgs {
                 return Err(eyre::eyre!("batches are proposed by the batch module"));
             }
         })
-    }
-
-    /// Simulates the inner call and warns on stderr if it would fail now (the proposal is stored
-    /// anyway: it may become valid, e.g. once the Safe is funded).
-    async fn warn_if_failing(&self, provider: &DynProvider, info: &SafeInfo, tx: &SafeTx) {
-        let Ok(libs) = self.suite.for_safe(provider, info.address).await else { return };
-        let Ok(accessor) = libs.require(provider, Library::SimulateTxAccessor).await else {
-            return;
-        };
-        if let Ok(sim) = simulate(provider, info.address, accessor, tx).await
-            && !sim.success
-        {
-            eprintln!(
-                "warning: executed now, this transaction would fail: {}",
-                sim.revert_reason.unwrap_or_default()
-            );
-        }
-    }
-}
-
-/// [`submit_with`] under the default signing policy (every proposal coffer makes for its own
-/// flows: batches, payout plans, module enablement, rejections).
-pub(crate) async fn submit(
-    provider: &DynProvider,
-    store: &coffer_store::Store,
-    ctx: &coffer_core::SafeTxContext,
-    tx: &SafeTx,
-    meta: &ProposalMeta,
-    json: bool,
-) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
-    submit_with(provider, store, ctx, tx, meta, json, Policy::default()).await
-}
-
-/// With `--tx-service`: the proposer's wallet and the service a proposal is published to.
-pub(crate) struct Publish<'a> {
-    pub(crate) signer: &'a coffer_signer::WalletSigner,
-    pub(crate) service: &'a TxServiceOpts,
-}
-
-impl Publish<'_> {
-    /// Signs the stored proposal `hash` with the proposer's wallet (previewed with the signing gate's findings),
-    /// stores the signature and sends it to the service (a proposal, or a confirmation if the service knows it).
-    pub(crate) async fn send(
-        &self,
-        provider: &DynProvider,
-        store: &coffer_store::Store,
-        ctx: &coffer_core::SafeTxContext,
-        tx: &SafeTx,
-        hash: alloy::primitives::B256,
-        policy: Policy,
-    ) -> eyre::Result<()> {
-        let review = gate::review_online(provider, ctx, tx, policy).await?;
-        let mut preview = super::common::GatedPreview(&review);
-        let sig = self
-            .signer
-            .sign_safe_tx(ctx, tx, coffer_signer::SigningMode::Eip712, &mut preview)
-            .await?;
-        store.add_signature(hash, &sig)?;
-        super::service::push_signature(self.service, ctx, tx, &sig).await?;
-        Ok(())
-    }
-}
-
-/// Runs the signing gate on `tx` (which checks its hash against the Safe's `getTransactionHash`
-/// and refuses what `policy` refuses), stores it with `meta`, and shows the summary with the
-/// gate's findings on stderr (unless `json`). Returns the safeTxHash and the JSON shape of the
-/// proposal; the caller prints the result.
-pub(crate) async fn submit_with(
-    provider: &DynProvider,
-    store: &coffer_store::Store,
-    ctx: &coffer_core::SafeTxContext,
-    tx: &SafeTx,
-    meta: &ProposalMeta,
-    json: bool,
-    policy: Policy,
-) -> eyre::Result<(alloy::primitives::B256, serde_json::Value)> {
-    let review = gate::review_online(provider, ctx, tx, policy).await?;
-    let hash = review.safe_tx_hash;
-    let stored = store.insert_proposal(ctx, tx, meta)?;
-    if stored != hash {
-        return Err(eyre::eyre!(
-            "the store computed {stored} but the Safe {hash}; nothing was proposed"
-        ));
-    }
-    let mut v = tx_json(ctx, tx);
-    v["label"] = serde_json::json!(meta.label);
-    if !json {
-        let mut f = Fields::default();
-        add_tx_fields(&mut f, ctx, tx, 10);
-        add_review_fields(&mut f, &review);
-        eprint!("{}", f.render());
-        eprintln!(
-            "proposed and stored (hash checked against the Safe's getTransactionHash); owners sign with `coffer tx sign {hash}`"
-        );
-    }
-    Ok((hash, v))
-}
-
-/// Prints one proposal's result: its safeTxHash, or its JSON shape.
-pub(crate) fn print_proposal(
-    hash: alloy::primitives::B256,
-    v: &serde_json::Value,
-    json: bool,
-) -> eyre::Result<()> {
-    if json {
-        print_json(v)
-    } else {
-        println!("{hash}");
-        Ok(())
     }
 }

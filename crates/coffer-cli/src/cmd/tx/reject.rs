@@ -7,12 +7,9 @@ use coffer_chain::read_safe;
 use coffer_core::SafeTx;
 use coffer_store::ProposalMeta;
 
-use super::{
-    common::snapshot_extra,
-    propose::{print_proposal, submit},
-};
 use crate::{
     exit::bad_input,
+    flow::{print_proposal, snapshot_extra, submit},
     opts::{RpcOpts, StoreOpts},
     parse,
 };

@@ -10,10 +10,8 @@ use coffer_queue::heal::Reconciled;
 use coffer_store::{Proposal, ProposalStatus, signature_kind_name};
 use serde_json::{Value, json};
 
-use super::common::{
-    add_tx_fields, check_chain, reconcile_or_warn, signature_json, snapshot_of, status_json,
-    tx_json,
-};
+use crate::flow::{check_chain, reconcile_or_warn, snapshot_of};
+use crate::view::tx::{add_tx_fields, signature_json, status_json, tx_json};
 use crate::{
     opts::{RpcOpts, StoreOpts, TxServiceOpts},
     output::{Fields, print_json},
@@ -100,7 +98,7 @@ impl Approvals {
 impl ShowArgs {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store = self.store.open()?;
-        super::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
+        crate::service::pull_hash(&self.service, &self.rpc, &store, &self.hash).await?;
         let hash = store.resolve(&self.hash)?;
         let mut p = store.proposal(hash)?;
         // Online, the status is the chain's (executed, replaced, pending again after a reorganisation), and
@@ -119,7 +117,7 @@ impl ShowArgs {
         // A plan approval's figures are recomputed from its chunks; units read on chain unless
         // --offline.
         let provider = if self.offline { None } else { Some(self.rpc.provider()?) };
-        let plan = crate::cmd::payout_plan::show_fields(&store, &p, provider.as_ref()).await?;
+        let plan = crate::view::plan::show_fields(&store, &p, provider.as_ref()).await?;
         let approvals = approvals.or_else(|| {
             snapshot_of(Some(&p.meta)).map(|s| Approvals {
                 source: "snapshot at proposal time",

@@ -5,16 +5,16 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use coffer_chain::{
-    gate::{self, Review},
-    read_safe,
-};
+use coffer_chain::gate;
 use coffer_core::{SafeSignature, SafeTx, SafeTxContext};
-use coffer_signer::{SigningMode, WalletOpts, WalletSigner};
+use coffer_queue::flow;
+use coffer_signer::{SigningMode, WalletOpts};
 use coffer_store::{Bundle, signature_kind_name};
 use serde_json::json;
 
-use super::common::{GatedPreview, PolicyOpts, check_chain, snapshot_of};
+use crate::flow::snapshot_of;
+use crate::opts::PolicyOpts;
+use crate::view::tx::StderrReview;
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts, SuiteOpts, TxServiceOpts, sending_key},
@@ -103,48 +103,27 @@ impl SignArgs {
 
     async fn sign_stored(&self, hash_text: String) -> eyre::Result<()> {
         let store = self.store.open()?;
-        super::service::pull_hash(&self.service, &self.rpc, &store, &hash_text).await?;
+        crate::service::pull_hash(&self.service, &self.rpc, &store, &hash_text).await?;
         let hash = store.resolve(&hash_text)?;
         let p = store.proposal(hash)?;
         if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
-            return Err(bad_input(format!(
-                "{hash} was already executed in {tx_hash}; nothing to sign"
-            )));
+            return Err(coffer_queue::Error::AlreadyExecuted { hash, tx_hash }.into());
         }
         let signer = self.wallet.signer().await?;
         let me = signer.address();
         // With --execute the same wallet sends: refuse a device before anything is signed.
         let sender = if self.execute { Some(sending_key(&signer)?) } else { None };
-        if let Some(s) = store.signatures(hash)?.iter().find(|s| s.owner == me) {
-            return Err(bad_input(format!(
-                "{me} has already signed {hash} ({}); a Safe counts each owner once",
-                signature_kind_name(&s.kind)
-            )));
-        }
         let provider = self.rpc.provider()?;
-        check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
-        let review = gate::review_online(&provider, &p.ctx, &p.tx, self.policy.policy()).await?;
-        let info = read_safe(&provider, p.ctx.safe).await?;
-        if !info.is_owner(me) {
-            return Err(bad_input(format!(
-                "{me} is not an owner of Safe {}; its signature would not count. Owners: {}",
-                p.ctx.safe,
-                info.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-            )));
-        }
-        if p.tx.nonce < info.nonce {
-            return Err(coffer_chain::Error::NonceUsed {
-                safe: p.ctx.safe,
-                tx_nonce: p.tx.nonce,
-                safe_nonce: info.nonce,
-            }
-            .into());
-        }
-        crate::cmd::payout_plan::print_plan_preview(&store, &p, Some(&provider)).await?;
-        let sig = self.sign(&signer, &review, &p.tx).await?;
-        store.add_signature(hash, &sig)?;
+        let chain_id = self.rpc.chain_id(&provider).await?;
+        let flow::SignCheck { proposal: p, review, info } =
+            flow::check_signable(&provider, &store, hash, me, chain_id, self.policy.policy())
+                .await?;
+        crate::view::plan::print_plan_preview(&store, &p, Some(&provider)).await?;
+        let sig =
+            flow::sign_reviewed(&store, &review, &p.tx, &signer, self.mode(), &mut StderrReview)
+                .await?;
         let count = store.signatures(hash)?.len();
-        super::service::push_signature(&self.service, &p.ctx, &p.tx, &sig).await?;
+        crate::service::push_signature(&self.service, &p.ctx, &p.tx, &sig).await?;
         let execution = match sender {
             Some(key) => Some(
                 super::sign_execute::execute_after_signing(
@@ -187,7 +166,8 @@ impl SignArgs {
                 s.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             )));
         }
-        let sig = self.sign(&signer, &review, &bundle.tx).await?;
+        let sig =
+            flow::sign_only(&review, &bundle.tx, &signer, self.mode(), &mut StderrReview).await?;
         bundle.add_signature(sig.clone())?;
         let out = self.output.clone().unwrap_or_else(|| file.clone());
         bundle.write_atomic(&out)?;
@@ -201,17 +181,6 @@ impl SignArgs {
             Some(out),
             None,
         )
-    }
-
-    /// Signs what the gate reviewed; the preview ends with the gate's findings.
-    async fn sign(
-        &self,
-        signer: &WalletSigner,
-        review: &Review,
-        tx: &SafeTx,
-    ) -> eyre::Result<SafeSignature> {
-        let mut preview = GatedPreview(review);
-        Ok(signer.sign_safe_tx(&review.ctx, tx, self.mode(), &mut preview).await?)
     }
 
     #[allow(clippy::too_many_arguments)]

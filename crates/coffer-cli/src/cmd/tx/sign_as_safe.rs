@@ -10,7 +10,9 @@ use coffer_signer::{SigningMode, sign_safe_message};
 use coffer_store::{Store, signature_kind_name};
 use serde_json::json;
 
-use super::common::{GatedPreview, PolicyOpts, check_chain, review_text};
+use crate::flow::check_chain;
+use crate::opts::PolicyOpts;
+use crate::view::tx::{GatedPreview, review_text};
 use crate::{
     exit::bad_input,
     opts::{RpcOpts, StoreOpts},

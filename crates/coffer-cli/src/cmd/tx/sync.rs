@@ -38,7 +38,7 @@ impl SyncArgs {
             ));
         }
         let store = self.store.open()?;
-        let report = super::service::pull_safe(&self.service, &self.rpc, &store, safe)
+        let report = crate::service::pull_safe(&self.service, &self.rpc, &store, safe)
             .await?
             .unwrap_or_default();
         if self.json {

@@ -41,10 +41,7 @@ use coffer_store::{BatchChunk, BatchRow, ProposalMeta, Store};
 use eyre::WrapErr;
 use serde_json::json;
 
-use super::{
-    common::{ORIGIN, snapshot_extra},
-    propose::submit,
-};
+use crate::flow::{ORIGIN, snapshot_extra, submit};
 use crate::{
     exit::bad_input,
     output::{Table, print_json},
@@ -76,7 +73,7 @@ pub(crate) struct BatchRequest<'a> {
     pub(crate) label: Option<&'a str>,
     pub(crate) json: bool,
     /// With `--tx-service`: each chunk is signed by the proposer and sent to the service once stored.
-    pub(crate) publish: Option<super::propose::Publish<'a>>,
+    pub(crate) publish: Option<crate::flow::Publish<'a>>,
 }
 
 /// The payouts of a batch, read and checked.

@@ -1,66 +1,18 @@
-//! What several `coffer tx` commands share: the owner snapshot kept with a proposal, the chain
-//! check, the signing gate's options and findings, and how a proposal is shown.
+//! How a Safe transaction is shown, for every command that proposes, signs, approves or executes
+//! one: its fields and hashes, the signing gate's findings (and the preview sinks that put them
+//! before the signer's own preview), the JSON shapes of a proposal, a signature and a status.
 
 use std::io::Write;
 
-use alloy::primitives::Address;
-use clap::Args;
-use coffer_chain::{
-    OwnerSnapshot, SafeInfo,
-    gate::{Policy, Review, known_library},
-};
+use coffer_chain::gate::{Review, known_library};
 use coffer_core::{
     DecodedCall, Operation, SafeSignature, SafeTx, SafeTxContext, decode_call, domain_separator,
 };
 use coffer_signer::{PreviewSink, SigningPreview, StderrPreview};
-use coffer_store::{Proposal, ProposalMeta, ProposalStatus, signature_kind_name};
+use coffer_store::{Proposal, ProposalStatus, signature_kind_name};
 use serde_json::{Value, json};
 
 use crate::output::{Fields, device_hex};
-
-/// What `origin` coffer's own proposals carry.
-pub(crate) const ORIGIN: &str = "coffer-cli";
-
-/// The `extra` metadata kept with a proposal: the owners and threshold when it was proposed, so a
-/// signer without RPC (an offline bundle) can tell an owner from a stranger, and execution can
-/// tell "the owners changed" from "too few signatures".
-pub(crate) fn snapshot_extra(info: &SafeInfo) -> Value {
-    json!({ "proposedAgainst": { "owners": info.owners, "threshold": info.threshold } })
-}
-
-/// The snapshot kept by [`snapshot_extra`], if the proposal has one.
-pub(crate) fn snapshot_of(meta: Option<&ProposalMeta>) -> Option<OwnerSnapshot> {
-    let v = meta?.extra.as_ref()?.get("proposedAgainst")?;
-    let owners: Vec<Address> = serde_json::from_value(v.get("owners")?.clone()).ok()?;
-    let threshold = v.get("threshold")?.as_u64()?;
-    Some(OwnerSnapshot { owners, threshold })
-}
-
-/// Refuses to work on a proposal for another chain than the RPC node's.
-pub(crate) fn check_chain(expected: u64, actual: u64) -> eyre::Result<()> {
-    if expected != actual {
-        return Err(coffer_chain::Error::ChainIdMismatch { expected, actual }.into());
-    }
-    Ok(())
-}
-
-/// The signing gate's policy options, shared by every command that proposes, signs, approves,
-/// imports or executes.
-#[derive(Clone, Copy, Debug, Default, Args)]
-pub(crate) struct PolicyOpts {
-    /// Accept a DELEGATECALL to a contract that is not a known MultiSendCallOnly or
-    /// SignMessageLib. The target's code runs with the Safe's storage and funds: only for
-    /// audited contracts (see docs/security.md).
-    #[arg(long)]
-    pub(crate) allow_delegatecall: bool,
-}
-
-impl PolicyOpts {
-    /// The library policy with these options (a legacy domain is only checked offline).
-    pub(crate) fn policy(self) -> Policy {
-        Policy { allow_delegatecall: self.allow_delegatecall, allow_legacy_domain: false }
-    }
-}
 
 /// Adds the signing gate's findings (delegatecall targets and their code check, messages the
 /// Safe signs, what could not be checked offline).
@@ -96,6 +48,20 @@ impl PreviewSink for GatedPreview<'_> {
             err.flush()?;
         }
         StderrPreview.show(preview)
+    }
+
+    fn waiting(&mut self, prompt: &coffer_signer::DevicePrompt) -> std::io::Result<()> {
+        StderrPreview.waiting(prompt)
+    }
+}
+
+/// The [`coffer_queue::flow::ReviewSink`] of the CLI: the signing gate's findings on stderr, then
+/// the signer's preview through [`StderrPreview`] ([`GatedPreview`]'s output, for the library flow).
+pub(crate) struct StderrReview;
+
+impl coffer_queue::flow::ReviewSink for StderrReview {
+    fn show(&mut self, review: &Review, preview: &SigningPreview) -> std::io::Result<()> {
+        GatedPreview(review).show(preview)
     }
 
     fn waiting(&mut self, prompt: &coffer_signer::DevicePrompt) -> std::io::Result<()> {
@@ -197,26 +163,5 @@ pub(crate) fn status_json(p: &Proposal) -> Value {
         ProposalStatus::Executed { tx_hash, .. } => {
             json!({ "state": "executed", "txHash": tx_hash })
         }
-    }
-}
-
-/// The chain's word on `proposals` with the store healed from it (`coffer_queue::heal::reconcile`). A node that
-/// cannot answer the log query (a provider that limits `eth_getLogs` ranges) leaves the store's record, said so
-/// on stderr; a store failure stops.
-pub(crate) async fn reconcile_or_warn(
-    provider: &alloy::providers::DynProvider,
-    store: &coffer_store::Store,
-    proposals: &[Proposal],
-) -> eyre::Result<Vec<coffer_queue::heal::Reconciled>> {
-    match coffer_queue::heal::reconcile(provider, store, proposals).await {
-        Ok(r) => Ok(r),
-        Err(coffer_queue::Error::Chain(e @ coffer_chain::Error::Rpc(_))) => {
-            eprintln!(
-                "warning: could not read the Safe's executions from the chain ({e}); the status shown is the \
-                 store's, not checked on chain"
-            );
-            Ok(Vec::new())
-        }
-        Err(e) => Err(e.into()),
     }
 }

@@ -75,7 +75,7 @@ pub(crate) async fn push_signature(
 ) -> eyre::Result<Option<Published>> {
     let Some(client) = service.client(ctx.chain_id)? else { return Ok(None) };
     let published =
-        publish_signature(&client, ctx, tx, sig, Some(super::common::ORIGIN.to_owned())).await?;
+        publish_signature(&client, ctx, tx, sig, Some(crate::flow::ORIGIN.to_owned())).await?;
     eprintln!(
         "sent to {}: {}",
         client.base_url(),
