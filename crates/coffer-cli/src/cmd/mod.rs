@@ -8,7 +8,6 @@ pub(crate) mod drill;
 pub(crate) mod guard;
 pub(crate) mod message;
 pub(crate) mod payout;
-pub(crate) mod payout_plan;
 pub(crate) mod recovery;
 pub(crate) mod relay;
 pub(crate) mod safe;

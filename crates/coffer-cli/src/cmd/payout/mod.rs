@@ -8,6 +8,8 @@ use clap::{Args, Subcommand};
 use coffer_chain::read_safe;
 use coffer_core::{PayoutRow, format_units, parse_units, split_pro_rata};
 
+mod plan;
+
 use crate::{
     batch::{self, BatchRequest, Source},
     exit::bad_input,
@@ -23,7 +25,7 @@ pub(crate) enum PayoutCmd {
     /// Payout plans: one approval Safe tx for any number of payouts (`plan`, `enable-module`,
     /// `run`, `status`).
     #[command(flatten)]
-    Plans(super::payout_plan::PlanCmd),
+    Plans(plan::PlanCmd),
 }
 
 impl PayoutCmd {
