@@ -110,6 +110,24 @@ async fn confirmation_writer(pool: AnyPool, mut rx: tokio::sync::mpsc::Receiver<
     }
 }
 
+/// How often the SQLite checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Checkpoints the SQLite WAL from its own connection (its own thread in sqlx), `PASSIVE`: it copies what no
+/// reader still needs and fsyncs, without ever blocking the writer, which keeps committing meanwhile. The writer
+/// has automatic checkpoints off, so its commits never wait for an fsync (with `synchronous = NORMAL` a WAL commit
+/// is a write, not an fsync); the WAL is rewound by the writer once a checkpoint has copied all of it.
+async fn checkpointer(pool: AnyPool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        // A failed checkpoint (e.g. the disk is full) is tried again at the next tick; the WAL keeps every
+        // commit meanwhile.
+        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await;
+    }
+}
+
 async fn insert_group(pool: &AnyPool, rows: &[&ConfirmationRow]) -> Result<()> {
     let mut dbtx = pool.begin().await?;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -323,7 +341,7 @@ impl Db {
                 reason: "unknown scheme".into(),
             });
         };
-        let options = |max: u32| {
+        let options = |max: u32, writer: bool| {
             AnyPoolOptions::new()
                 .max_connections(max)
                 .min_connections(1)
@@ -342,6 +360,13 @@ impl Db {
                             ] {
                                 sqlx::query(pragma).execute(&mut *conn).await?;
                             }
+                            if writer {
+                                // The writer never checkpoints: an automatic checkpoint runs inside the commit
+                                // that crosses the threshold and fsyncs the WAL and the database file, which
+                                // holds up that commit and every request queued behind it. The checkpointer
+                                // connection does it in the background instead (see `checkpointer`).
+                                sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *conn).await?;
+                            }
                         }
                         Ok(())
                     })
@@ -350,12 +375,14 @@ impl Db {
         let (read, write) = match backend {
             Backend::Sqlite => {
                 // One writer: SQLite serialises writes anyway, and a single connection avoids busy waits.
-                let write = options(1).connect(&url).await?;
-                let read = options(4).connect(&url).await?;
+                let write = options(1, true).connect(&url).await?;
+                let read = options(4, false).connect(&url).await?;
+                let checkpoints = options(1, false).connect(&url).await?;
+                tokio::spawn(checkpointer(checkpoints));
                 (read, write)
             }
             Backend::Postgres => {
-                let pool = options(16).connect(&url).await?;
+                let pool = options(16, false).connect(&url).await?;
                 (pool.clone(), pool)
             }
         };
