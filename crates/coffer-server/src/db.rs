@@ -365,7 +365,9 @@ impl Db {
                                 // that crosses the threshold and fsyncs the WAL and the database file, which
                                 // holds up that commit and every request queued behind it. The checkpointer
                                 // connection does it in the background instead (see `checkpointer`).
-                                sqlx::query("PRAGMA wal_autocheckpoint = 0").execute(&mut *conn).await?;
+                                sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                                    .execute(&mut *conn)
+                                    .await?;
                             }
                         }
                         Ok(())
