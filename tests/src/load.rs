@@ -128,6 +128,8 @@ pub struct LoadReport {
     pub failed: Vec<(usize, u16)>,
     /// Latency of every request answered 201, in microseconds.
     pub latencies_us: Vec<u64>,
+    /// When each of those requests was sent, in microseconds from the start of the run (same order).
+    pub sent_us: Vec<u64>,
     /// Wall time of the run.
     pub elapsed: Duration,
 }
@@ -142,6 +144,21 @@ impl LoadReport {
         v.sort_unstable();
         let i = ((v.len() - 1) as f64 * q).round() as usize;
         v[i.min(v.len() - 1)] as f64 / 1000.0
+    }
+
+    /// The slowest answer among the requests sent in each `window` of the run, in milliseconds: shows whether
+    /// the tail comes from stalls (a few windows) or from steady queueing (all of them).
+    pub fn worst_by_window_ms(&self, window: Duration) -> Vec<f64> {
+        let w = window.as_micros().max(1) as u64;
+        let mut out: Vec<f64> = Vec::new();
+        for (sent, lat) in self.sent_us.iter().zip(&self.latencies_us) {
+            let i = (sent / w) as usize;
+            if out.len() <= i {
+                out.resize(i + 1, 0.0);
+            }
+            out[i] = out[i].max(*lat as f64 / 1000.0);
+        }
+        out
     }
 
     /// Confirmations answered 201 per second.
@@ -204,6 +221,7 @@ pub async fn run(api: &str, jobs: Arc<Vec<Job>>, concurrency: usize) -> LoadRepo
                 };
                 if status == 201 {
                     out.latencies_us.push(t0.elapsed().as_micros() as u64);
+                    out.sent_us.push(t0.duration_since(start).as_micros() as u64);
                     out.created.push(i);
                     failures_in_a_row = 0;
                 } else {
@@ -223,6 +241,7 @@ pub async fn run(api: &str, jobs: Arc<Vec<Job>>, concurrency: usize) -> LoadRepo
             total.created.extend(r.created);
             total.failed.extend(r.failed);
             total.latencies_us.extend(r.latencies_us);
+            total.sent_us.extend(r.sent_us);
         }
     }
     total.elapsed = start.elapsed();
