@@ -128,6 +128,8 @@ pub struct LoadReport {
     pub failed: Vec<(usize, u16)>,
     /// Latency of every request answered 201, in microseconds.
     pub latencies_us: Vec<u64>,
+    /// When each of those requests was sent, in microseconds from the start of the run (same order).
+    pub sent_us: Vec<u64>,
     /// Wall time of the run.
     pub elapsed: Duration,
 }
@@ -144,52 +146,82 @@ impl LoadReport {
         v[i.min(v.len() - 1)] as f64 / 1000.0
     }
 
+    /// The slowest answer among the requests sent in each `window` of the run, in milliseconds: shows whether
+    /// the tail comes from stalls (a few windows) or from steady queueing (all of them).
+    pub fn worst_by_window_ms(&self, window: Duration) -> Vec<f64> {
+        let w = window.as_micros().max(1) as u64;
+        let mut out: Vec<f64> = Vec::new();
+        for (sent, lat) in self.sent_us.iter().zip(&self.latencies_us) {
+            let i = (sent / w) as usize;
+            if out.len() <= i {
+                out.resize(i + 1, 0.0);
+            }
+            out[i] = out[i].max(*lat as f64 / 1000.0);
+        }
+        out
+    }
+
     /// Confirmations answered 201 per second.
     pub fn throughput(&self) -> f64 {
         self.created.len() as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 }
 
-/// Sends every job to `api` from `concurrency` clients at once. Stops early (remaining jobs unsent) after
-/// `stop_after_failures` failed answers in a row, e.g. once the server is gone.
+/// Sends every job to `api` from `concurrency` clients at once. A client stops early (its remaining jobs
+/// unsent) after 20 failed answers in a row, e.g. once the server is gone.
+///
+/// The client is kept as cheap as it can be, because it shares the machine's cores with the server it measures:
+/// every request's bytes (request line, headers, body) are built before the clock starts, each client writes them
+/// on its own keep-alive TCP connection and reads the answer's status line, headers and `Content-Length` body
+/// (HTTP/1.1 as the server speaks it), and nothing more is parsed. A connection the server closed or broke is
+/// opened again for the next request.
 pub async fn run(api: &str, jobs: Arc<Vec<Job>>, concurrency: usize) -> LoadReport {
+    let (host, prefix) = split_api(api);
+    let requests: Arc<Vec<Vec<u8>>> = Arc::new(
+        jobs.iter()
+            .map(|job| {
+                let mut r = format!(
+                    "POST {prefix}/v1/multisig-transactions/{}/confirmations/ HTTP/1.1\r\nhost: {host}\r\n\
+                     content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                    job.safe_tx_hash,
+                    job.body.len()
+                )
+                .into_bytes();
+                r.extend_from_slice(job.body.as_bytes());
+                r
+            })
+            .collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut handles = Vec::new();
     for _ in 0..concurrency {
-        let jobs = jobs.clone();
+        let requests = requests.clone();
         let next = next.clone();
-        let api = api.to_owned();
+        let host = host.clone();
         handles.push(tokio::spawn(async move {
-            let client = reqwest::Client::builder()
-                .pool_max_idle_per_host(1)
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap_or_default();
+            let mut conn: Option<Conn> = None;
             let mut out = LoadReport::default();
             let mut failures_in_a_row = 0;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
-                let url =
-                    format!("{api}/v1/multisig-transactions/{}/confirmations/", job.safe_tx_hash);
+                let Some(request) = requests.get(i) else { break };
                 let t0 = Instant::now();
-                let sent = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(job.body.clone())
-                    .send()
-                    .await;
-                let status = match sent {
-                    Ok(r) => {
-                        let s = r.status().as_u16();
-                        let _ = r.bytes().await;
-                        s
+                let status = match tokio::time::timeout(
+                    Duration::from_secs(30),
+                    exchange(&mut conn, &host, request),
+                )
+                .await
+                {
+                    Ok(Ok(status)) => status,
+                    Ok(Err(_)) | Err(_) => {
+                        conn = None;
+                        0
                     }
-                    Err(_) => 0,
                 };
                 if status == 201 {
                     out.latencies_us.push(t0.elapsed().as_micros() as u64);
+                    out.sent_us.push(t0.duration_since(start).as_micros() as u64);
                     out.created.push(i);
                     failures_in_a_row = 0;
                 } else {
@@ -209,10 +241,88 @@ pub async fn run(api: &str, jobs: Arc<Vec<Job>>, concurrency: usize) -> LoadRepo
             total.created.extend(r.created);
             total.failed.extend(r.failed);
             total.latencies_us.extend(r.latencies_us);
+            total.sent_us.extend(r.sent_us);
         }
     }
     total.elapsed = start.elapsed();
     total
+}
+
+/// `http://HOST:PORT/PREFIX` → (`HOST:PORT`, `/PREFIX`).
+fn split_api(api: &str) -> (String, String) {
+    let rest = api.strip_prefix("http://").unwrap_or_else(|| fail(&format!("{api}: not http://")));
+    match rest.find('/') {
+        Some(i) => (rest[..i].to_owned(), rest[i..].trim_end_matches('/').to_owned()),
+        None => (rest.to_owned(), String::new()),
+    }
+}
+
+/// A keep-alive connection and what was read past the last answer.
+struct Conn {
+    stream: tokio::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+/// Sends one request on `conn` (connecting first if there is none) and reads the answer; returns its status.
+async fn exchange(conn: &mut Option<Conn>, host: &str, request: &[u8]) -> std::io::Result<u16> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let c = match conn {
+        Some(c) => c,
+        None => {
+            let stream = tokio::net::TcpStream::connect(host).await?;
+            stream.set_nodelay(true)?;
+            conn.insert(Conn { stream, buf: Vec::with_capacity(1024) })
+        }
+    };
+    c.stream.write_all(request).await?;
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    // The head: up to the blank line.
+    let head_end = loop {
+        if let Some(p) = c.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p + 4;
+        }
+        let mut chunk = [0u8; 1024];
+        let n = c.stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(bad("connection closed before the answer"));
+        }
+        c.buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = std::str::from_utf8(&c.buf[..head_end]).map_err(|_| bad("head not UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.strip_prefix("HTTP/1.1 "))
+        .and_then(|l| l.get(..3))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| bad("no HTTP/1.1 status line"))?;
+    let mut length = None;
+    let mut close = false;
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse::<usize>().ok();
+            } else if name.eq_ignore_ascii_case("connection") {
+                close = value.trim().eq_ignore_ascii_case("close");
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                return Err(bad("chunked answers are not expected"));
+            }
+        }
+    }
+    let length = length.ok_or_else(|| bad("no content-length"))?;
+    while c.buf.len() < head_end + length {
+        let mut chunk = [0u8; 1024];
+        let n = c.stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(bad("connection closed in the body"));
+        }
+        c.buf.extend_from_slice(&chunk[..n]);
+    }
+    c.buf.drain(..head_end + length);
+    if close {
+        *conn = None;
+    }
+    Ok(status)
 }
 
 /// Every confirmation `api` lists for `hash` (following the pages): the owners, in order.

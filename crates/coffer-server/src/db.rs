@@ -114,10 +114,10 @@ const ROWS_PER_INSERT: usize = 64;
 /// Confirmations per group commit at most.
 const MAX_GROUP: usize = 512;
 
-/// The confirmation writer (group commit): takes every confirmation waiting, inserts them in one database
-/// transaction (multi-row `INSERT … ON CONFLICT DO NOTHING`), commits, and only then answers each waiter. One
-/// commit (one WAL append, one PostgreSQL fsync) serves many requests, and a request is answered only once its row
-/// is durable. If the group fails, each row is retried on its own, so one bad row fails only its own request.
+/// The confirmation writer (group commit): takes every confirmation waiting, inserts them with one multi-row
+/// `INSERT … ON CONFLICT DO NOTHING` per [`ROWS_PER_INSERT`] rows, each committing as it runs, and only then
+/// answers each waiter. One commit (one WAL append, one PostgreSQL fsync) serves many requests, and a request is
+/// answered only once its row is durable. If the group fails, each row is retried on its own, so one bad row fails only its own request.
 async fn confirmation_writer(pool: AnyPool, mut rx: tokio::sync::mpsc::Receiver<PendingWrite>) {
     let mut group: Vec<PendingWrite> = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
@@ -138,8 +138,32 @@ async fn confirmation_writer(pool: AnyPool, mut rx: tokio::sync::mpsc::Receiver<
     }
 }
 
+/// How often the SQLite checkpointer copies the WAL back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Checkpoints the SQLite WAL from its own connection (its own thread in sqlx), `PASSIVE`: it copies what no
+/// reader still needs and fsyncs, without ever blocking the writer, which keeps committing meanwhile. The writer
+/// has automatic checkpoints off, so its commits never wait for an fsync (with `synchronous = NORMAL` a WAL commit
+/// is a write, not an fsync); the WAL is rewound by the writer once a checkpoint has copied all of it.
+async fn checkpointer(pool: AnyPool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        // A failed checkpoint (e.g. the disk is full) is tried again at the next tick; the WAL keeps every
+        // commit meanwhile.
+        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").fetch_all(&pool).await;
+    }
+}
+
+/// Inserts a group of confirmations. No explicit transaction: each statement (up to [`ROWS_PER_INSERT`] rows)
+/// commits on its own, so a group costs one round trip to the database connection and one commit, where
+/// `BEGIN` + `INSERT` + `COMMIT` cost three (on a loaded machine each round trip waits for the database thread to
+/// be scheduled, and the group commit took milliseconds). A waiter is answered only after every statement of
+/// its group has committed. A group larger than one statement is not atomic, and need not be: each row stands
+/// alone, and storing a row again changes nothing (`ON CONFLICT DO NOTHING`).
 async fn insert_group(pool: &AnyPool, rows: &[&ConfirmationRow]) -> Result<()> {
-    let mut dbtx = pool.begin().await?;
+    let mut conn = pool.acquire().await?;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
@@ -161,9 +185,8 @@ async fn insert_group(pool: &AnyPool, rows: &[&ConfirmationRow]) -> Result<()> {
                 .bind(c.signature_type.clone())
                 .bind(c.created.clone());
         }
-        q.execute(&mut *dbtx).await?;
+        q.execute(&mut *conn).await?;
     }
-    dbtx.commit().await?;
     Ok(())
 }
 
@@ -351,9 +374,12 @@ impl Db {
                 reason: "unknown scheme".into(),
             });
         };
-        let options = |max: u32| {
+        let options = |max: u32, writer: bool| {
             AnyPoolOptions::new()
                 .max_connections(max)
+                // A local SQLite file needs no liveness ping (a round trip to the connection's thread) before
+                // each use; a PostgreSQL connection may have been dropped by the server.
+                .test_before_acquire(backend == Backend::Postgres)
                 .min_connections(1)
                 .acquire_timeout(Duration::from_secs(30))
                 .after_connect(move |conn, _meta| {
@@ -370,6 +396,15 @@ impl Db {
                             ] {
                                 sqlx::query(pragma).execute(&mut *conn).await?;
                             }
+                            if writer {
+                                // The writer never checkpoints: an automatic checkpoint runs inside the commit
+                                // that crosses the threshold and fsyncs the WAL and the database file, which
+                                // holds up that commit and every request queued behind it. The checkpointer
+                                // connection does it in the background instead (see `checkpointer`).
+                                sqlx::query("PRAGMA wal_autocheckpoint = 0")
+                                    .execute(&mut *conn)
+                                    .await?;
+                            }
                         }
                         Ok(())
                     })
@@ -378,12 +413,14 @@ impl Db {
         let (read, write) = match backend {
             Backend::Sqlite => {
                 // One writer: SQLite serialises writes anyway, and a single connection avoids busy waits.
-                let write = options(1).connect(&url).await?;
-                let read = options(4).connect(&url).await?;
+                let write = options(1, true).connect(&url).await?;
+                let read = options(4, false).connect(&url).await?;
+                let checkpoints = options(1, false).connect(&url).await?;
+                tokio::spawn(checkpointer(checkpoints));
                 (read, write)
             }
             Backend::Postgres => {
-                let pool = options(16).connect(&url).await?;
+                let pool = options(16, false).connect(&url).await?;
                 (pool.clone(), pool)
             }
         };

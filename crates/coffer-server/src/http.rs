@@ -601,22 +601,29 @@ async fn propose(
     let sigs = match &fields.signature {
         None => Vec::new(),
         Some(blob) => {
-            let sigs = verified_signatures(&state.chain.provider, &info, &ctx, &fields.tx, blob)
-                .await
-                .map_err(|r| match r {
-                    Refusal::Malformed(m) => ApiError::unprocessable(m),
-                    Refusal::NotOwner(o) => ApiError::unprocessable(format!(
-                        "Signer={o} is not an owner or delegate. Current owners={}. Delegates=[]",
-                        python_list(&info.owners)
-                    )),
-                    Refusal::Invalid { signature, owner } => ApiError::unprocessable(format!(
-                        "Signature={signature} for owner={owner} is not valid"
-                    )),
-                    Refusal::Duplicate(o) => {
-                        ApiError::unprocessable(format!("Signature for owner={o} is duplicated"))
-                    }
-                    Refusal::Rpc(t) => ApiError::rpc(t),
-                })?;
+            let sigs = verified_signatures(
+                &state.chain.provider,
+                &info,
+                &ctx,
+                &fields.tx,
+                hash,
+                blob,
+            )
+            .await
+            .map_err(|r| match r {
+                Refusal::Malformed(m) => ApiError::unprocessable(m),
+                Refusal::NotOwner(o) => ApiError::unprocessable(format!(
+                    "Signer={o} is not an owner or delegate. Current owners={}. Delegates=[]",
+                    python_list(&info.owners)
+                )),
+                Refusal::Invalid { signature, owner } => ApiError::unprocessable(format!(
+                    "Signature={signature} for owner={owner} is not valid"
+                )),
+                Refusal::Duplicate(o) => {
+                    ApiError::unprocessable(format!("Signature for owner={o} is duplicated"))
+                }
+                Refusal::Rpc(t) => ApiError::rpc(t),
+            })?;
             if !sigs.iter().any(|s| s.owner == fields.sender) {
                 let owners: Vec<Address> = sigs.iter().map(|s| s.owner).collect();
                 return Err(ApiError::unprocessable(format!(
@@ -775,28 +782,28 @@ async fn confirm(
         }
     };
     let ctx = context(&state, &info)?;
-    if tx.safe_tx_hash(&ctx).to_string() != hash {
+    let computed = tx.safe_tx_hash(&ctx);
+    if computed.to_string() != hash {
         return Err(ApiError::signature(format!(
             "Transaction with safe-tx-hash={hash} no longer hashes to it on chain {} (the Safe's version changed?)",
             ctx.chain_id
         )));
     }
-    let sigs =
-        verified_signatures(&state.chain.provider, &info, &ctx, &tx, &blob).await.map_err(|r| {
-            match r {
-                Refusal::Malformed(m) => ApiError::signature(m),
-                Refusal::NotOwner(o) => ApiError::signature(format!(
-                    "Signer={o} is not an owner. Current owners={}",
-                    python_list(&info.owners)
-                )),
-                Refusal::Invalid { signature, owner } => ApiError::signature(format!(
-                    "Signature={signature} for owner={owner} is not valid"
-                )),
-                Refusal::Duplicate(o) => {
-                    ApiError::signature(format!("Signature for owner={o} is duplicated"))
-                }
-                Refusal::Rpc(t) => ApiError::rpc(t),
+    let sigs = verified_signatures(&state.chain.provider, &info, &ctx, &tx, computed, &blob)
+        .await
+        .map_err(|r| match r {
+            Refusal::Malformed(m) => ApiError::signature(m),
+            Refusal::NotOwner(o) => ApiError::signature(format!(
+                "Signer={o} is not an owner. Current owners={}",
+                python_list(&info.owners)
+            )),
+            Refusal::Invalid { signature, owner } => {
+                ApiError::signature(format!("Signature={signature} for owner={owner} is not valid"))
             }
+            Refusal::Duplicate(o) => {
+                ApiError::signature(format!("Signature for owner={o} is duplicated"))
+            }
+            Refusal::Rpc(t) => ApiError::rpc(t),
         })?;
     let now = now_iso();
     let rows: Vec<ConfirmationRow> = sigs
@@ -810,7 +817,9 @@ async fn confirm(
         })
         .collect();
     state.db.confirm(&rows, !trusted).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "signature": hex(&blob) }))).into_response())
+    // `{"signature": "0x…"}` written directly (hex needs no escaping): the hot path builds no JSON value.
+    let body = format!("{{\"signature\":\"{}\"}}", hex(&blob));
+    Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn owner_safes(State(state): State<Shared>, Path(addr): Path<String>) -> ApiResult {

@@ -336,15 +336,15 @@ pub(crate) enum Refusal {
 
 /// Parses `blob` for `tx` and checks every signature: the signer must be one of `info.owners` (read from the
 /// chain moments ago), appear once, and verify through coffer-chain (recovery and low-s, `approvedHashes`,
-/// EIP-1271 by `eth_call`).
+/// EIP-1271 by `eth_call`). `hash` is `tx.safe_tx_hash(ctx)`, which the caller has just computed.
 pub(crate) async fn verified_signatures<P: alloy::providers::Provider>(
     provider: &P,
     info: &SafeInfo,
     ctx: &SafeTxContext,
     tx: &SafeTx,
+    hash: B256,
     blob: &[u8],
 ) -> Result<Vec<SafeSignature>, Refusal> {
-    let hash = tx.safe_tx_hash(ctx);
     let parsed = parse_signatures_for(blob, hash).map_err(|e| Refusal::Malformed(e.to_string()))?;
     let mut seen: Vec<Address> = Vec::with_capacity(parsed.signatures().len());
     for sig in parsed.signatures() {

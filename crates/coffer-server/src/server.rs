@@ -68,12 +68,14 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<()> {
         let app =
             tower::ServiceBuilder::new().map_request(normalize_path).service(router(self.state));
-        axum::serve(
-            self.listener,
-            axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        // TCP_NODELAY on every accepted connection: an answer is written at once, never held back by Nagle's
+        // algorithm waiting for the client's delayed ACK (up to 40 ms on Linux) when it goes out in pieces.
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+            .with_graceful_shutdown(shutdown)
+            .await?;
         Ok(())
     }
 }

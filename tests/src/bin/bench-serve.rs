@@ -8,7 +8,9 @@
 //! is doing.
 //!
 //! Options: `--confirmations N` (20000), `--concurrency C` (64), `--owners-per-safe M` (501: 40 Safes of 501
-//! owners give 20,000 confirmations by distinct owners), `--backend sqlite|postgres|both` (both), `--kill`.
+//! owners give 20,000 confirmations by distinct owners), `--backend sqlite|postgres|both` (both), `--kill`,
+//! `--chain-cache-ms MS` (passed to `coffer serve`; its default otherwise), `--timeline` (the slowest answer in
+//! each 250 ms of the run, to tell stalls from steady queueing).
 
 #![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
 
@@ -26,6 +28,8 @@ struct Opts {
     owners_per_safe: usize,
     backends: Vec<String>,
     kill: bool,
+    timeline: bool,
+    chain_cache_ms: Option<String>,
 }
 
 fn opts() -> Opts {
@@ -35,6 +39,8 @@ fn opts() -> Opts {
         owners_per_safe: 501,
         backends: vec!["sqlite".into(), "postgres".into()],
         kill: false,
+        timeline: false,
+        chain_cache_ms: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -58,6 +64,12 @@ fn opts() -> Opts {
                 i += 1;
                 continue;
             }
+            "--timeline" => {
+                o.timeline = true;
+                i += 1;
+                continue;
+            }
+            "--chain-cache-ms" => o.chain_cache_ms = Some(val(i)),
             a => panic!("unknown option {a}"),
         }
         i += 2;
@@ -91,13 +103,26 @@ async fn main() {
             Some(pg) => pg.url(),
             None => format!("sqlite:{}", dir.path().join("bench.sqlite3").display()),
         };
-        let server = Serve::start(&rpc, &db, &[]);
+        let extra: Vec<&str> = match &o.chain_cache_ms {
+            Some(ms) => vec!["--chain-cache-ms", ms],
+            None => Vec::new(),
+        };
+        let server = Serve::start(&rpc, &db, &extra);
         let work =
             load::prepare(&chain, &suite, &server.api(), safes, o.owners_per_safe, salt).await;
         salt += safes as u64;
         let mut jobs = work.jobs.clone();
         jobs.truncate(o.confirmations);
         let jobs = Arc::new(jobs);
+        // Steady state, as under continuous use: signing the load took seconds, so each Safe's cached chain
+        // state has expired; read each Safe once through the server (`GET /safes/{address}/`, a fresh read
+        // that refills the cache) right before the clock starts. The reads and the verification are the same.
+        let http = alloy::transports::http::reqwest::Client::new();
+        for (safe, _) in &work.txs {
+            let url = format!("{}/v1/safes/{safe}/", server.api());
+            let status = http.get(&url).send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+            assert_eq!(status, 200, "GET {url}");
+        }
         let me = std::process::id();
         let cpu = |pid: Option<u32>| pid.and_then(load::cpu_seconds).unwrap_or(f64::NAN);
         let before = [cpu(Some(server.pid())), cpu(Some(me)), cpu(anvil)];
@@ -129,6 +154,14 @@ async fn main() {
             per_conf(1),
             per_conf(2)
         );
+        if o.timeline {
+            let worst: Vec<String> = report
+                .worst_by_window_ms(Duration::from_millis(250))
+                .iter()
+                .map(|ms| format!("{ms:.0}"))
+                .collect();
+            eprintln!("{backend}: slowest answer (ms) per 250 ms of the run: {}", worst.join(" "));
+        }
         drop(server);
         drop(pg);
     }
