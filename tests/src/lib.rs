@@ -2,6 +2,7 @@
 //! `test-utils`), and checks its exit code, its output, and that the store did not change when
 //! a command was refused.
 
+pub mod interop;
 pub mod load;
 pub mod proxy;
 pub mod serve;
