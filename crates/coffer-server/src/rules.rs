@@ -215,19 +215,10 @@ pub(crate) fn propose_fields(body: &Value) -> Result<ProposeFields, ApiErrorBody
             None
         }
     };
-    let origin = match get("origin", "origin") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.chars().count() > MAX_ORIGIN_CHARS => {
-            errors.add(
-                "origin",
-                format!("Ensure this field has no more than {MAX_ORIGIN_CHARS} characters."),
-            );
-            None
-        }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => {
-            errors.add("origin", "Not a valid string.");
+    let origin = match origin_value(get("origin", "origin")) {
+        Ok(o) => o,
+        Err(e) => {
+            errors.add("origin", e);
             None
         }
     };
@@ -274,6 +265,20 @@ pub(crate) fn propose_fields(body: &Value) -> Result<ProposeFields, ApiErrorBody
 pub(crate) fn python_list(addrs: &[Address]) -> String {
     let items: Vec<String> = addrs.iter().map(|a| format!("'{a}'")).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// The `origin` field of a request body (absent, null, a string of at most `MAX_ORIGIN_CHARS` characters, or a
+/// number, kept as its text); `Err` is the reference's message for that field.
+pub(crate) fn origin_value(v: Option<&Value>) -> Result<Option<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.chars().count() > MAX_ORIGIN_CHARS => {
+            Err(format!("Ensure this field has no more than {MAX_ORIGIN_CHARS} characters."))
+        }
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err("Not a valid string.".to_owned()),
+    }
 }
 
 /// `origin` as the service returns it: JSON text re-dumped with Python's separators, other text as given,
