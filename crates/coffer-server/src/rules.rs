@@ -451,4 +451,18 @@ mod tests {
             "['0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB']"
         );
     }
+
+    #[test]
+    fn origin_values_as_the_reference_takes_them() {
+        assert_eq!(origin_value(None), Ok(None));
+        assert_eq!(origin_value(Some(&Value::Null)), Ok(None));
+        assert_eq!(origin_value(Some(&json!("app"))), Ok(Some("app".to_owned())));
+        assert_eq!(origin_value(Some(&json!(7))), Ok(Some("7".to_owned())));
+        assert_eq!(origin_value(Some(&json!("é".repeat(200)))), Ok(Some("é".repeat(200))));
+        assert_eq!(
+            origin_value(Some(&json!("x".repeat(201)))),
+            Err("Ensure this field has no more than 200 characters.".to_owned())
+        );
+        assert_eq!(origin_value(Some(&json!([1]))), Err("Not a valid string.".to_owned()));
+    }
 }
