@@ -4,6 +4,7 @@
 
 pub mod interop;
 pub mod load;
+pub mod payouts;
 pub mod proxy;
 pub mod serve;
 

@@ -7,18 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use alloy::primitives::{Address, U256};
-use coffer_chain::test_utils::TestChain;
-use coffer_e2e::{Cli, key_hex};
+use coffer_e2e::{
+    Cli, key_hex,
+    payouts::{erc20_csv, osaka_chain},
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_1200_row_payout_plan_through_the_cli() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(0));
     let runner = key_hex(chain.signer(9));
@@ -38,12 +34,9 @@ async fn a_1200_row_payout_plan_through_the_cli() {
     let unit = U256::from(10).pow(U256::from(16));
     let amounts: Vec<U256> = (1..=rows).map(|i| U256::from(i) * unit).collect();
     let total: U256 = amounts.iter().copied().sum();
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for (r, i) in receivers.iter().zip(1..=rows) {
-        csv.push_str(&format!("erc20,{token},{r},{}.{:02},\n", i / 100, i % 100));
-    }
-    let file = cli.file("plan.csv");
-    std::fs::write(&file, csv).unwrap();
+    let amounts_text =
+        receivers.iter().zip(1..=rows).map(|(r, i)| (*r, format!("{}.{:02}", i / 100, i % 100)));
+    let file = erc20_csv(&cli, "plan.csv", &token, amounts_text);
     let file = file.to_str().unwrap();
     cli.ok(&[
         "send",

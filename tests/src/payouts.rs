@@ -1,0 +1,45 @@
+//! Fixtures of the payout tests: an anvil that enforces the Osaka per-transaction gas cap (EIP-7825), and payout
+//! CSV files of many ERC-20 rows.
+
+use std::path::PathBuf;
+
+use alloy::primitives::Address;
+use coffer_chain::test_utils::{TestChain, TestChainBuilder};
+
+use crate::{Cli, fail};
+
+/// The CSV header of a payout file.
+pub const CSV_HEADER: &str = "token_type,token_address,receiver,amount,id\n";
+
+/// An anvil builder on the Osaka hardfork with the per-transaction gas cap enforced (`--enable-tx-gas-limit`).
+pub fn osaka() -> TestChainBuilder {
+    TestChain::builder().arg("--hardfork").arg("osaka").arg("--enable-tx-gas-limit")
+}
+
+/// [`osaka`], spawned.
+///
+/// # Panics
+/// When anvil cannot start.
+pub async fn osaka_chain() -> TestChain {
+    osaka().spawn().await.unwrap_or_else(|e| fail(&format!("cannot start anvil (osaka): {e}")))
+}
+
+/// Writes `NAME` in the CLI's scratch directory: the header, then one `erc20,TOKEN,RECEIVER,AMOUNT,` row per
+/// `(receiver, amount)`; returns its path.
+///
+/// # Panics
+/// When the file cannot be written.
+pub fn erc20_csv(
+    cli: &Cli,
+    name: &str,
+    token: &str,
+    rows: impl IntoIterator<Item = (Address, String)>,
+) -> PathBuf {
+    let mut csv = String::from(CSV_HEADER);
+    for (r, amount) in rows {
+        csv.push_str(&format!("erc20,{token},{r},{amount},\n"));
+    }
+    let file = cli.file(name);
+    std::fs::write(&file, csv).unwrap_or_else(|e| fail(&format!("cannot write {name}: {e}")));
+    file
+}
