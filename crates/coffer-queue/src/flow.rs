@@ -152,8 +152,7 @@ pub async fn sign_reviewed(
     mode: SigningMode,
     sink: &mut dyn ReviewSink,
 ) -> Result<SafeSignature> {
-    let mut preview = Gated { review, sink };
-    let sig = signer.sign_safe_tx(&review.ctx, tx, mode, &mut preview).await?;
+    let sig = sign_only(review, tx, signer, mode, sink).await?;
     store.add_signature(review.safe_tx_hash, &sig)?;
     Ok(sig)
 }
