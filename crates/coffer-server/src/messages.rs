@@ -21,7 +21,7 @@ use super::{
 };
 use crate::{
     clock::now_iso,
-    rules::{origin_value, signature_value, stored_origin},
+    rules::{origin_value, python_type_name, signature_value, stored_origin},
 };
 use alloy::primitives::{Address, B256, Bytes};
 use axum::{
@@ -217,13 +217,7 @@ fn unknown_message() -> ApiError {
 /// The body as a JSON object, or the serializer's 400.
 fn body_object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
     body.as_object().ok_or_else(|| {
-        let got = match body {
-            Value::Array(_) => "list",
-            Value::String(_) => "str",
-            Value::Number(_) => "int",
-            Value::Bool(_) => "bool",
-            _ => "NoneType",
-        };
+        let got = python_type_name(body);
         bad(format!("Invalid data. Expected a dictionary, but got {got}."))
     })
 }

@@ -80,16 +80,22 @@ pub(crate) fn signature_value(v: Option<&Value>) -> Result<Option<Bytes>, String
     Ok(Some(bytes.into()))
 }
 
+/// The Python type name the reference's serializer gives a JSON body that is not an object ("Expected a
+/// dictionary, but got …").
+pub(crate) fn python_type_name(body: &Value) -> &'static str {
+    match body {
+        Value::Array(_) => "list",
+        Value::String(_) => "str",
+        Value::Number(_) => "int",
+        Value::Bool(_) => "bool",
+        Value::Null | Value::Object(_) => "NoneType",
+    }
+}
+
 /// Reads the propose body's fields (rule 1 of §4.1). Every bad field is reported at once, as DRF does.
 pub(crate) fn propose_fields(body: &Value) -> Result<ProposeFields, ApiErrorBody> {
     let Some(obj) = body.as_object() else {
-        let got = match body {
-            Value::Array(_) => "list",
-            Value::String(_) => "str",
-            Value::Number(_) => "int",
-            Value::Bool(_) => "bool",
-            _ => "NoneType",
-        };
+        let got = python_type_name(body);
         return Err(ApiErrorBody::non_field(format!(
             "Invalid data. Expected a dictionary, but got {got}."
         )));
@@ -464,5 +470,14 @@ mod tests {
             Err("Ensure this field has no more than 200 characters.".to_owned())
         );
         assert_eq!(origin_value(Some(&json!([1]))), Err("Not a valid string.".to_owned()));
+    }
+
+    #[test]
+    fn bodies_that_are_not_objects_are_named_as_python_does() {
+        let names: Vec<&str> = [json!([1]), json!("x"), json!(1.5), json!(true), Value::Null]
+            .iter()
+            .map(python_type_name)
+            .collect();
+        assert_eq!(names, ["list", "str", "int", "bool", "NoneType"]);
     }
 }
