@@ -43,3 +43,31 @@ pub fn erc20_csv(
     std::fs::write(&file, csv).unwrap_or_else(|e| fail(&format!("cannot write {name}: {e}")));
     file
 }
+
+/// What [`payout_safe`] sets up.
+#[derive(Debug)]
+pub struct PayoutSafe {
+    /// `contracts addresses --include-test`.
+    pub addresses: serde_json::Value,
+    /// The test ERC-20 (`TestToken`).
+    pub token: String,
+    /// A 2-of-3 Safe of dev accounts 1, 2 and 3.
+    pub safe: String,
+}
+
+/// Deploys coffer's suite with the test contracts from `payer` (`contracts deploy --include-test`) and creates a
+/// 2-of-3 Safe of dev accounts 1, 2 and 3.
+///
+/// # Panics
+/// When a command fails or the addresses have no `TestToken`.
+pub fn payout_safe(cli: &Cli, chain: &TestChain, payer: &str) -> PayoutSafe {
+    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", payer]);
+    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
+    let token = addresses["TestToken"]
+        .as_str()
+        .unwrap_or_else(|| fail(&format!("no TestToken in {addresses}")))
+        .to_owned();
+    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
+    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, payer);
+    PayoutSafe { addresses, token, safe }
+}

@@ -18,7 +18,7 @@ use alloy::{
 use coffer_chain::test_utils::{Implementation, TestChain};
 use coffer_e2e::{
     Cli, key_hex,
-    payouts::{erc20_csv, osaka_chain},
+    payouts::{PayoutSafe, erc20_csv, osaka_chain, payout_safe},
     proxy::FaultProxy,
 };
 use serde_json::{Value, json};
@@ -273,13 +273,7 @@ async fn payout_run_killed_at_every_step_sends_each_chunk_once() {
     let payer = key_hex(chain.signer(0));
     let runner = key_hex(chain.signer(9));
     let runner_addr = chain.address(9);
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     let rows = 2600u64;
     let receivers = (1..=rows).map(|i| {
         (Address::left_padding_from(&(0x00ba_be00_0000_0000 + i).to_be_bytes()), "1".to_owned())

@@ -8,7 +8,7 @@ use alloy::primitives::Address;
 use coffer_chain::test_utils::TestChain;
 use coffer_e2e::{
     Cli, key_hex,
-    payouts::{erc20_csv, osaka, osaka_chain},
+    payouts::{PayoutSafe, erc20_csv, osaka, osaka_chain, payout_safe},
 };
 
 const CAP: u64 = 16_777_216;
@@ -18,12 +18,8 @@ async fn a_1000_row_payout_is_chunked_under_the_osaka_cap() {
     let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(9));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
-    let token = addresses["TestToken"].as_str().unwrap().to_owned();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
 
     let receivers: Vec<Address> = (1..=1000u64)
@@ -235,13 +231,7 @@ async fn ten_thousand_rows_end_to_end() {
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(9));
     let keys: Vec<String> = (0..3).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000000", &payer);
     let rows = (1..=10_000u64).map(|i| {
         let r = Address::left_padding_from(&(0x0010_0000_0000_0000 + i).to_be_bytes());
@@ -309,13 +299,9 @@ async fn chunks_without_simulate_tx_accessor() {
     let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(9));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
-    let token = addresses["TestToken"].as_str().unwrap().to_owned();
+    let PayoutSafe { addresses, token, safe } = payout_safe(&cli, &chain, &payer);
     let accessor: Address = addresses["SimulateTxAccessor"].as_str().unwrap().parse().unwrap();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
     // The chain has no SimulateTxAccessor.
     chain.set_code(accessor, Default::default()).await.unwrap();
@@ -364,13 +350,9 @@ async fn static_estimate_when_the_node_refuses_state_overrides() {
     }
     let cli = Cli::new(proxy.url());
     let payer = key_hex(chain.signer(9));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
-    let token = addresses["TestToken"].as_str().unwrap().to_owned();
+    let PayoutSafe { addresses, token, safe } = payout_safe(&cli, &chain, &payer);
     let accessor: Address = addresses["SimulateTxAccessor"].as_str().unwrap().parse().unwrap();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
     let receivers: Vec<Address> = (1..=700u64)
         .map(|i| Address::left_padding_from(&(0x00be_ef00_0000_0000 + i).to_be_bytes()))

@@ -9,7 +9,7 @@
 use alloy::primitives::{Address, U256};
 use coffer_e2e::{
     Cli, key_hex,
-    payouts::{erc20_csv, osaka_chain},
+    payouts::{PayoutSafe, erc20_csv, osaka_chain, payout_safe},
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -20,13 +20,7 @@ async fn a_1200_row_payout_plan_through_the_cli() {
     let runner = key_hex(chain.signer(9));
     let k1 = key_hex(chain.signer(1));
     let k2 = key_hex(chain.signer(2));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     let rows = 1200u64;
     let receivers: Vec<Address> = (1..=rows)
         .map(|i| Address::left_padding_from(&(0x00ca_fe00_0000_0000 + i).to_be_bytes()))
