@@ -89,3 +89,37 @@ pub async fn get(url: &str) -> (u16, Value, String) {
     let text = resp.text().await.unwrap_or_else(|e| fail(&format!("{url}: body: {e}")));
     (status, serde_json::from_str(&text).unwrap_or(Value::Null), text)
 }
+
+/// An anvil with coffer's suite and a scratch directory holding the suite's addresses file: where the interop
+/// tests start.
+#[derive(Debug)]
+pub struct SuiteChain {
+    /// The anvil.
+    pub chain: coffer_chain::test_utils::TestChain,
+    /// coffer's suite on it.
+    pub suite: SuiteAddresses,
+    /// Its RPC URL.
+    pub rpc: String,
+    /// A scratch directory, removed when dropped.
+    pub scratch: tempfile::TempDir,
+    /// `scratch/addresses.json` ([`write_addresses`]).
+    pub addresses_file: String,
+}
+
+/// Spawns anvil, deploys coffer's suite and writes its addresses file.
+///
+/// # Panics
+/// When anvil cannot start, the suite cannot be deployed or the scratch directory cannot be made.
+pub async fn suite_chain() -> SuiteChain {
+    use coffer_chain::test_utils::{Implementation, TestChain};
+    let chain =
+        TestChain::spawn().await.unwrap_or_else(|e| fail(&format!("cannot start anvil: {e}")));
+    let suite = chain
+        .deploy_suite(Implementation::Coffer)
+        .await
+        .unwrap_or_else(|e| fail(&format!("cannot deploy the suite: {e}")));
+    let rpc = chain.endpoint();
+    let scratch = tempfile::tempdir().unwrap_or_else(|e| fail(&format!("tempdir: {e}")));
+    let addresses_file = write_addresses(&suite, &scratch.path().join("addresses.json"));
+    SuiteChain { chain, suite, rpc, scratch, addresses_file }
+}

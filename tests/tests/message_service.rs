@@ -13,11 +13,11 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use coffer_chain::test_utils::{ETHER, Implementation, TestChain};
+use coffer_chain::test_utils::{ETHER, TestChain};
 use coffer_core::MessageContent;
 use coffer_e2e::{
     Cli,
-    interop::{api_kit, get, post, write_addresses},
+    interop::{SuiteChain, api_kit, get, post, suite_chain},
     key_hex,
     serve::{Postgres, Serve},
 };
@@ -25,11 +25,7 @@ use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn safe_messages_through_coffer_serve() {
-    let chain = TestChain::spawn().await.unwrap();
-    let suite = chain.deploy_suite(Implementation::Coffer).await.unwrap();
-    let rpc = chain.endpoint();
-    let scratch = tempfile::tempdir().unwrap();
-    let addresses_file = write_addresses(&suite, &scratch.path().join("addresses.json"));
+    let SuiteChain { chain, suite, rpc, scratch, addresses_file } = suite_chain().await;
     let keys = [1, 2, 3].map(|i| key_hex(chain.signer(i))).join(",");
     let outsider = key_hex(chain.signer(7));
     let run = |service: &str, safe: &str| {

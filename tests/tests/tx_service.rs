@@ -18,11 +18,11 @@
 use alloy::{primitives::U256, signers::local::PrivateKeySigner, transports::http::reqwest};
 use coffer_chain::{
     SafeConfig,
-    test_utils::{ETHER, Implementation, TestChain, TestSafe},
+    test_utils::{ETHER, TestChain, TestSafe},
 };
 use coffer_core::SafeTx;
 use coffer_e2e::{
-    interop::{api_kit, get, post, write_addresses},
+    interop::{SuiteChain, api_kit, get, post, suite_chain},
     key_hex,
     serve::{Postgres, Serve},
 };
@@ -32,11 +32,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn api_kit_against_coffer_serve_on_sqlite_and_postgres() {
-    let chain = TestChain::spawn().await.unwrap();
-    let suite = chain.deploy_suite(Implementation::Coffer).await.unwrap();
-    let rpc = chain.endpoint();
-    let scratch = tempfile::tempdir().unwrap();
-    let addresses_file = write_addresses(&suite, &scratch.path().join("addresses.json"));
+    let SuiteChain { chain, suite, rpc, scratch, addresses_file } = suite_chain().await;
     let keys = format!("{},{}", key_hex(chain.signer(1)), key_hex(chain.signer(2)));
     let outsider = key_hex(chain.signer(7));
     let executor = key_hex(chain.signer(8));
