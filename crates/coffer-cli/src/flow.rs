@@ -341,14 +341,7 @@ pub(crate) async fn as_safe_start(
             outer.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
         )));
     }
-    if p.tx.nonce < outer.nonce {
-        return Err(coffer_chain::Error::NonceUsed {
-            safe: p.ctx.safe,
-            tx_nonce: p.tx.nonce,
-            safe_nonce: outer.nonce,
-        }
-        .into());
-    }
+    coffer_queue::flow::check_nonce_unused(p, outer.nonce)?;
     let inner_info = coffer_chain::read_safe(provider, inner).await?;
     let inner_ctx = inner_info.context()?;
     Ok(AsSafeStart { review, outer, inner: inner_info, inner_ctx })
