@@ -71,3 +71,8 @@ pub fn payout_safe(cli: &Cli, chain: &TestChain, payer: &str) -> PayoutSafe {
     let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, payer);
     PayoutSafe { addresses, token, safe }
 }
+
+/// `n` receivers nobody else uses: the addresses `base + 1` … `base + n`.
+pub fn numbered_addresses(base: u64, n: u64) -> Vec<Address> {
+    (1..=n).map(|i| Address::left_padding_from(&(base + i).to_be_bytes())).collect()
+}

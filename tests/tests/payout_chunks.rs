@@ -8,7 +8,7 @@ use alloy::primitives::Address;
 use coffer_chain::test_utils::TestChain;
 use coffer_e2e::{
     Cli, key_hex,
-    payouts::{PayoutSafe, erc20_csv, osaka, osaka_chain, payout_safe},
+    payouts::{PayoutSafe, erc20_csv, numbered_addresses, osaka, osaka_chain, payout_safe},
 };
 
 const CAP: u64 = 16_777_216;
@@ -22,9 +22,7 @@ async fn a_1000_row_payout_is_chunked_under_the_osaka_cap() {
     let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
 
-    let receivers: Vec<Address> = (1..=1000u64)
-        .map(|i| Address::left_padding_from(&(0x00ab_cdef_0000_0000 + i).to_be_bytes()))
-        .collect();
+    let receivers = numbered_addresses(0x00ab_cdef_0000_0000, 1000);
     let rows = receivers.iter().enumerate().map(|(i, r)| (*r, format!("{}.5", i + 1)));
     let file = erc20_csv(&cli, "payouts-1000.csv", &token, rows);
     let file = file.to_str().unwrap();
@@ -306,9 +304,7 @@ async fn chunks_without_simulate_tx_accessor() {
     // The chain has no SimulateTxAccessor.
     chain.set_code(accessor, Default::default()).await.unwrap();
 
-    let receivers: Vec<Address> = (1..=700u64)
-        .map(|i| Address::left_padding_from(&(0x00fe_ed00_0000_0000 + i).to_be_bytes()))
-        .collect();
+    let receivers = numbered_addresses(0x00fe_ed00_0000_0000, 700);
     let rows = receivers.iter().enumerate().map(|(i, r)| (*r, format!("{}", i + 1)));
     let file = erc20_csv(&cli, "payouts-700.csv", &token, rows);
     let file = file.to_str().unwrap();
@@ -354,9 +350,7 @@ async fn static_estimate_when_the_node_refuses_state_overrides() {
     let PayoutSafe { addresses, token, safe } = payout_safe(&cli, &chain, &payer);
     let accessor: Address = addresses["SimulateTxAccessor"].as_str().unwrap().parse().unwrap();
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
-    let receivers: Vec<Address> = (1..=700u64)
-        .map(|i| Address::left_padding_from(&(0x00be_ef00_0000_0000 + i).to_be_bytes()))
-        .collect();
+    let receivers = numbered_addresses(0x00be_ef00_0000_0000, 700);
     let rows = receivers.iter().enumerate().map(|(i, r)| (*r, format!("{}", i + 1)));
     let file = erc20_csv(&cli, "payouts-static.csv", &token, rows);
     let file = file.to_str().unwrap();

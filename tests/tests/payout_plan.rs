@@ -6,10 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use alloy::primitives::{Address, U256};
+use alloy::primitives::U256;
 use coffer_e2e::{
     Cli, key_hex,
-    payouts::{PayoutSafe, erc20_csv, osaka_chain, payout_safe},
+    payouts::{PayoutSafe, erc20_csv, numbered_addresses, osaka_chain, payout_safe},
 };
 
 #[tokio::test(flavor = "multi_thread")]
@@ -22,9 +22,7 @@ async fn a_1200_row_payout_plan_through_the_cli() {
     let k2 = key_hex(chain.signer(2));
     let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     let rows = 1200u64;
-    let receivers: Vec<Address> = (1..=rows)
-        .map(|i| Address::left_padding_from(&(0x00ca_fe00_0000_0000 + i).to_be_bytes()))
-        .collect();
+    let receivers = numbered_addresses(0x00ca_fe00_0000_0000, rows);
     let unit = U256::from(10).pow(U256::from(16));
     let amounts: Vec<U256> = (1..=rows).map(|i| U256::from(i) * unit).collect();
     let total: U256 = amounts.iter().copied().sum();

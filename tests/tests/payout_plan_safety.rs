@@ -9,7 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::primitives::{B256, Bytes, U256};
 use coffer_chain::{
     plan::PlanChunks,
     test_utils::{Implementation, TestChain},
@@ -17,7 +17,7 @@ use coffer_chain::{
 use coffer_core::PlanDomain;
 use coffer_e2e::{
     Cli, key_hex,
-    payouts::{erc20_csv, osaka_chain},
+    payouts::{erc20_csv, numbered_addresses, osaka_chain},
 };
 
 /// The plan file's chunks and domain, to run one chunk with the library (a partial run).
@@ -58,9 +58,7 @@ async fn plan_safety_through_the_cli() {
     let safe = cli.create_safe(&owners, 2, &payer);
     // Enough rows for 3 chunks under the cap.
     let rows = 1150u64;
-    let receivers: Vec<Address> = (1..=rows)
-        .map(|i| Address::left_padding_from(&(0x00be_ef00_0000_0000 + i).to_be_bytes()))
-        .collect();
+    let receivers = numbered_addresses(0x00be_ef00_0000_0000, rows);
     let unit = U256::from(10).pow(U256::from(16));
     let amounts: Vec<U256> = (1..=rows).map(|i| U256::from(i) * unit).collect();
     let total: U256 = amounts.iter().copied().sum();
