@@ -10,14 +10,8 @@
 //         a non-owner, two signatures in one request, an unknown hash (get and sign), a non-checksummed Safe,
 //         bad hex. Prints one JSON object; a failed expectation exits 1 with the reason on stderr.
 
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CHAIN_ID, contractNetworks, require, script } from './api-kit-common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const tools = process.env.COFFER_TOOLS ?? resolve(here, '../../.tools');
-const require = createRequire(join(tools, 'package.json'));
 const SafeApiKit = require('@safe-global/api-kit').default;
 const protocolKit = require('@safe-global/protocol-kit');
 const Safe = protocolKit.default;
@@ -26,58 +20,7 @@ const { SigningMethod } = require('@safe-global/types-kit');
 const viem = require('viem');
 const { privateKeyToAccount } = require('viem/accounts');
 
-const CHAIN_ID = 31337n;
-
-function die(msg) {
-  process.stderr.write(`api-kit-messages.mjs: ${msg}\n`);
-  process.exit(1);
-}
-
-function check(cond, msg) {
-  if (!cond) die(`expectation failed: ${msg}`);
-}
-
-function parseArgs(argv) {
-  const out = { _: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) out[a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = argv[++i];
-    else out._.push(a);
-  }
-  return out;
-}
-
-function need(args, name) {
-  if (args[name] === undefined) die(`missing --${name}`);
-  return args[name];
-}
-
-function contractNetworks(file) {
-  const a = JSON.parse(readFileSync(file, 'utf8'));
-  return {
-    [String(CHAIN_ID)]: {
-      safeSingletonAddress: a.SafeL2,
-      safeProxyFactoryAddress: a.SafeProxyFactory,
-      multiSendAddress: a.MultiSend,
-      multiSendCallOnlyAddress: a.MultiSendCallOnly,
-      fallbackHandlerAddress: a.CompatibilityFallbackHandler,
-      signMessageLibAddress: a.SignMessageLib,
-      createCallAddress: a.CreateCall,
-      simulateTxAccessorAddress: a.SimulateTxAccessor,
-    },
-  };
-}
-
-/** Runs `fn`, which must throw an api-kit HttpError with `status`; returns its message and data. */
-async function refused(what, status, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    check(e.statusCode === status, `${what}: status ${e.statusCode} (${e.message}), expected ${status}`);
-    return { status: e.statusCode, message: e.message, data: e.data ?? null };
-  }
-  die(`${what}: the service accepted it`);
-}
+const { die, check, need, refused, main } = script('api-kit-messages.mjs');
 
 const TYPED = {
   types: {
@@ -209,11 +152,4 @@ async function messages(args) {
   return out;
 }
 
-const args = parseArgs(process.argv.slice(2));
-const cmds = { messages };
-const cmd = cmds[args._[0]];
-if (!cmd) die(`unknown subcommand ${args._[0]} (messages)`);
-cmd(args).then(
-  (out) => process.stdout.write(`${JSON.stringify(out)}\n`),
-  (e) => die(e?.stack ?? String(e)),
-);
+main(process.argv.slice(2), { messages });

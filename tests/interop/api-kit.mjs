@@ -15,72 +15,15 @@
 //         K1 proposes through A; K2…KN confirm, each confirmation sent to A and B at the same moment. Prints what
 //         each server then lists.
 
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CHAIN_ID, contractNetworks, require, script } from './api-kit-common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const tools = process.env.COFFER_TOOLS ?? resolve(here, '../../.tools');
-const require = createRequire(join(tools, 'package.json'));
 const SafeApiKit = require('@safe-global/api-kit').default;
 const Safe = require('@safe-global/protocol-kit').default;
 const { SigningMethod } = require('@safe-global/types-kit');
 const viem = require('viem');
 const { privateKeyToAccount } = require('viem/accounts');
 
-const CHAIN_ID = 31337n;
-
-function die(msg) {
-  process.stderr.write(`api-kit.mjs: ${msg}\n`);
-  process.exit(1);
-}
-
-function check(cond, msg) {
-  if (!cond) die(`expectation failed: ${msg}`);
-}
-
-function parseArgs(argv) {
-  const out = { _: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) out[a.slice(2).replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = argv[++i];
-    else out._.push(a);
-  }
-  return out;
-}
-
-function need(args, name) {
-  if (args[name] === undefined) die(`missing --${name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`);
-  return args[name];
-}
-
-function contractNetworks(file) {
-  const a = JSON.parse(readFileSync(file, 'utf8'));
-  return {
-    [String(CHAIN_ID)]: {
-      safeSingletonAddress: a.SafeL2,
-      safeProxyFactoryAddress: a.SafeProxyFactory,
-      multiSendAddress: a.MultiSend,
-      multiSendCallOnlyAddress: a.MultiSendCallOnly,
-      fallbackHandlerAddress: a.CompatibilityFallbackHandler,
-      signMessageLibAddress: a.SignMessageLib,
-      createCallAddress: a.CreateCall,
-      simulateTxAccessorAddress: a.SimulateTxAccessor,
-    },
-  };
-}
-
-/** Runs `fn`, which must throw an api-kit HttpError with `status`; returns its message and data. */
-async function refused(what, status, fn) {
-  try {
-    await fn();
-  } catch (e) {
-    check(e.statusCode === status, `${what}: status ${e.statusCode} (${e.message}), expected ${status}`);
-    return { status: e.statusCode, message: e.message, data: e.data ?? null };
-  }
-  die(`${what}: the service accepted it`);
-}
+const { die, check, need, refused, main } = script('api-kit.mjs');
 
 async function flow(args) {
   const txServiceUrl = need(args, 'service');
@@ -249,11 +192,4 @@ async function race(args) {
   return { safeTxHash, answers, a: await seen(a), b: await seen(b), owners: keys.map((k) => privateKeyToAccount(k).address) };
 }
 
-const args = parseArgs(process.argv.slice(2));
-const cmds = { flow, race };
-const cmd = cmds[args._[0]];
-if (!cmd) die(`unknown subcommand ${args._[0]} (flow, race)`);
-cmd(args).then(
-  (out) => process.stdout.write(`${JSON.stringify(out)}\n`),
-  (e) => die(e?.stack ?? String(e)),
-);
+main(process.argv.slice(2), { flow, race });

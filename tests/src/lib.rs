@@ -2,7 +2,9 @@
 //! `test-utils`), and checks its exit code, its output, and that the store did not change when
 //! a command was refused.
 
+pub mod interop;
 pub mod load;
+pub mod payouts;
 pub mod proxy;
 pub mod serve;
 

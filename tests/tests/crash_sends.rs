@@ -16,7 +16,11 @@ use alloy::{
     providers::Provider,
 };
 use coffer_chain::test_utils::{Implementation, TestChain};
-use coffer_e2e::{Cli, key_hex, proxy::FaultProxy};
+use coffer_e2e::{
+    Cli, key_hex,
+    payouts::{PayoutSafe, erc20_csv, osaka_chain, payout_safe},
+    proxy::FaultProxy,
+};
 use serde_json::{Value, json};
 
 const STEPS: [&str; 4] = ["before-send", "after-record", "after-send", "after-receipt"];
@@ -267,32 +271,17 @@ async fn contracts_deploy_killed_at_every_step_deploys_once() {
 /// would revert on the module's bitmap, `ChunkAlreadyExecuted`, and lose its gas).
 #[tokio::test(flavor = "multi_thread")]
 async fn payout_run_killed_at_every_step_sends_each_chunk_once() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(0));
     let runner = key_hex(chain.signer(9));
     let runner_addr = chain.address(9);
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     let rows = 2600u64;
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for i in 1..=rows {
-        let r = Address::left_padding_from(&(0x00ba_be00_0000_0000 + i).to_be_bytes());
-        csv.push_str(&format!("erc20,{token},{r},1,\n"));
-    }
-    let file = cli.file("plan.csv");
-    std::fs::write(&file, csv).unwrap();
+    let receivers = (1..=rows).map(|i| {
+        (Address::left_padding_from(&(0x00ba_be00_0000_0000 + i).to_be_bytes()), "1".to_owned())
+    });
+    let file = erc20_csv(&cli, "plan.csv", &token, receivers);
     let total = U256::from(rows) * U256::from(10).pow(U256::from(18));
     cli.mint(&token, &safe, &total.to_string(), &payer);
     let enable = cli.ok(&["payout", "enable-module", &safe, "--private-key", &payer]);

@@ -12,15 +12,16 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::path::{Path, PathBuf};
 
 use alloy::primitives::{Address, U256};
-use coffer_chain::test_utils::{Implementation, TestChain, repo_root};
+use coffer_chain::test_utils::{Implementation, TestChain};
 use coffer_contracts::bindings::IERC20;
-use coffer_e2e::{Cli, key_hex};
+use coffer_e2e::{
+    Cli,
+    interop::{node_script, write_addresses},
+    key_hex,
+};
 use serde_json::Value;
 
 /// The dev account the coffer CLI sends from (account 0 is TestChain's own).
@@ -28,34 +29,9 @@ const CLI_PAYER: usize = 9;
 /// The dev account protocol-kit executes from.
 const PK_EXECUTOR: usize = 8;
 
-fn interop_script() -> PathBuf {
-    repo_root().join("tests/interop/protocol-kit.mjs")
-}
-
 /// Runs `node protocol-kit.mjs ARGS` and parses its JSON output.
 fn protocol_kit(args: &[&str]) -> Value {
-    let tools = repo_root().join(".tools");
-    assert!(
-        tools.join("node_modules/@safe-global/protocol-kit/package.json").is_file(),
-        "npm @safe-global/protocol-kit is not installed in {}: run script/bootstrap",
-        tools.display()
-    );
-    let out = Command::new("node")
-        .arg(interop_script())
-        .args(args)
-        .env("COFFER_TOOLS", &tools)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run node (install Node.js >= 18): {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "protocol-kit.mjs {} failed ({}):\n{stderr}\n{stdout}",
-        args.first().unwrap_or(&""),
-        out.status
-    );
-    serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("protocol-kit.mjs printed no JSON ({e}):\n{stdout}"))
+    node_script("protocol-kit.mjs", "@safe-global/protocol-kit", args)
 }
 
 fn csv_file(cli: &Cli, name: &str, token: Address, receivers: &[Address]) -> PathBuf {
@@ -103,14 +79,8 @@ async fn protocol_kit_and_coffer_interoperate_on_coffers_suite() {
     let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let owners_csv = owners.join(",");
 
-    let addresses: serde_json::Map<String, Value> = suite
-        .entries()
-        .iter()
-        .map(|(name, a)| ((*name).to_owned(), Value::String(a.to_string())))
-        .collect();
-    let addresses_file = cli.file("addresses.json");
-    std::fs::write(&addresses_file, Value::Object(addresses).to_string()).unwrap();
-    let addr = path_str(&addresses_file);
+    let addresses_file = write_addresses(&suite, &cli.file("addresses.json"));
+    let addr = addresses_file.as_str();
 
     // A coffer Safe, 2 of 3; protocol-kit predicts the same address and reads it back.
     let mut create = vec!["safe", "create", "--threshold", "2", "--salt-nonce", "41"];

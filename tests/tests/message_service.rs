@@ -13,94 +13,40 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::process::Command;
-
-use alloy::transports::http::reqwest;
-use coffer_chain::test_utils::{ETHER, Implementation, TestChain, repo_root};
+use coffer_chain::test_utils::{ETHER, TestChain};
 use coffer_core::MessageContent;
 use coffer_e2e::{
-    Cli, key_hex,
+    Cli,
+    interop::{SuiteChain, api_kit, get, post, suite_chain},
+    key_hex,
     serve::{Postgres, Serve},
 };
 use serde_json::{Value, json};
 
-/// Runs `node api-kit-messages.mjs ARGS` and parses its JSON output.
-fn api_kit(args: &[&str]) -> Value {
-    let tools = repo_root().join(".tools");
-    assert!(
-        tools.join("node_modules/@safe-global/api-kit/package.json").is_file(),
-        "npm @safe-global/api-kit is not installed in {}: run script/bootstrap",
-        tools.display()
-    );
-    let out = Command::new("node")
-        .arg(repo_root().join("tests/interop/api-kit-messages.mjs"))
-        .args(args)
-        .env("COFFER_TOOLS", &tools)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run node (install Node.js >= 18): {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "api-kit-messages.mjs failed ({}):\n{stderr}\n{stdout}",
-        out.status
-    );
-    serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("api-kit-messages.mjs printed no JSON ({e}):\n{stdout}"))
-}
-
-async fn post(url: &str, body: impl Into<String>) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body.into())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn get(url: &str) -> (u16, Value) {
-    let resp = reqwest::get(url).await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn safe_messages_through_coffer_serve() {
-    let chain = TestChain::spawn().await.unwrap();
-    let suite = chain.deploy_suite(Implementation::Coffer).await.unwrap();
-    let rpc = chain.endpoint();
-    let scratch = tempfile::tempdir().unwrap();
-    let addresses: serde_json::Map<String, Value> = suite
-        .entries()
-        .iter()
-        .map(|(name, a)| ((*name).to_owned(), Value::String(a.to_string())))
-        .collect();
-    let addresses_file = scratch.path().join("addresses.json");
-    std::fs::write(&addresses_file, Value::Object(addresses).to_string()).unwrap();
-    let addresses_file = addresses_file.to_str().unwrap().to_owned();
+    let SuiteChain { chain, suite, rpc, scratch, addresses_file } = suite_chain().await;
     let keys = [1, 2, 3].map(|i| key_hex(chain.signer(i))).join(",");
     let outsider = key_hex(chain.signer(7));
     let run = |service: &str, safe: &str| {
-        api_kit(&[
-            "messages",
-            "--service",
-            service,
-            "--rpc",
-            &rpc,
-            "--addresses",
-            &addresses_file,
-            "--safe",
-            safe,
-            "--keys",
-            &keys,
-            "--outsider",
-            &outsider,
-        ])
+        api_kit(
+            "api-kit-messages.mjs",
+            &[
+                "messages",
+                "--service",
+                service,
+                "--rpc",
+                &rpc,
+                "--addresses",
+                &addresses_file,
+                "--safe",
+                safe,
+                "--keys",
+                &keys,
+                "--outsider",
+                &outsider,
+            ],
+        )
     };
 
     // 1. api-kit on SQLite.
@@ -157,7 +103,7 @@ async fn safe_messages_through_coffer_serve() {
     assert_eq!(signed["postedToService"], json!(true), "{signed}");
     // Bob's own store has only his signature; the service has both.
     assert_eq!(signed["signatures"].as_array().unwrap().len(), 1, "{signed}");
-    let (s, m) = get(&format!("{api}/v1/messages/{hash_s}/")).await;
+    let (s, m, _) = get(&format!("{api}/v1/messages/{hash_s}/")).await;
     assert_eq!(s, 200);
     assert_eq!(m["confirmations"].as_array().unwrap().len(), 2, "{m}");
     assert_eq!(m["proposedBy"], json!(chain.address(1).to_string()));
@@ -186,7 +132,7 @@ async fn safe_messages_through_coffer_serve() {
         &["message", "sign", &safe2_s, "--text", text, "--tx-service", &api, "--private-key", &k1],
         "has already signed",
     );
-    let (_, m2) = get(&format!("{api}/v1/messages/{hash_s}/")).await;
+    let (_, m2, _) = get(&format!("{api}/v1/messages/{hash_s}/")).await;
     assert_eq!(m2["confirmations"], m["confirmations"], "nothing posted by the refusals");
     // Nothing from the service is trusted: with the message edited in the server's database, a fresh data
     // directory refuses it by its hash and stores nothing.
@@ -278,7 +224,7 @@ async fn raw_bad_input(server: &Serve, safe: &str, hash: &str) {
     .await;
     assert_eq!(s, 422, "{b}");
     // Malformed and unknown hashes; the signatures route without a trailing slash.
-    let (s, b) = get(&format!("{api}/v1/messages/0x12/")).await;
+    let (s, b, _) = get(&format!("{api}/v1/messages/0x12/")).await;
     assert_eq!((s, &b["detail"]), (404, &json!("Not found.")));
     let (s, b) = post(&format!("{api}/v1/messages/{hash}/signatures"), "{}").await;
     assert_eq!((s, &b["signature"][0]), (400, &json!("This field is required.")));
@@ -288,7 +234,7 @@ async fn raw_bad_input(server: &Serve, safe: &str, hash: &str) {
     let (s, b) = post(&format!("{api}/v1/messages/{unknown}/signatures/"), "{}").await;
     assert_eq!((s, &b["detail"]), (404, &json!("No SafeMessage matches the given query.")));
     // The list without a trailing slash; a bad ordering falls back to the default; a bad limit is ignored.
-    let (s, b) = get(&format!("{api}/v1/safes/{safe}/messages?ordering=nonsense&limit=x")).await;
+    let (s, b, _) = get(&format!("{api}/v1/safes/{safe}/messages?ordering=nonsense&limit=x")).await;
     assert_eq!((s, &b["count"]), (200, &json!(2)), "{b}");
     let (s, b) = post(&format!("{api}/v1/safes/{safe}/messages/"), "{\"message\":\"x\"}").await;
     assert_eq!(s, 400, "{b}");
@@ -342,7 +288,7 @@ async fn contract_owner_message(
     )
     .await;
     assert_eq!((s, b), (201, Value::Null));
-    let (_, m) = get(&format!("{api}/v1/messages/{outer_hash}/")).await;
+    let (_, m, _) = get(&format!("{api}/v1/messages/{outer_hash}/")).await;
     assert_eq!(m["proposedBy"], json!(inner.to_checksum(None)), "{m}");
     assert_eq!(m["confirmations"][0]["signatureType"], "CONTRACT_SIGNATURE", "{m}");
     let prepared: alloy::primitives::Bytes =

@@ -18,6 +18,16 @@ use coffer_core::{MessageContent, SafeTxContext, SafeVersion};
 use coffer_e2e::{Cli, key_hex};
 use serde_json::{Value, json};
 
+/// `#[tokio::test]` NAME running `CHECK(Implementation::IMP)`: one test per implementation of a shared check.
+macro_rules! test_on {
+    ($name:ident: $check:ident, $imp:ident) => {
+        #[tokio::test(flavor = "multi_thread")]
+        async fn $name() {
+            $check(Implementation::$imp).await;
+        }
+    };
+}
+
 sol! {
     #[sol(rpc)]
     interface IMessageHandler {
@@ -246,15 +256,8 @@ async fn messages_sign_show_list_verify(imp: Implementation) {
     let _ = p.get_block_number().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn messages_on_canonical_141() {
-    messages_sign_show_list_verify(Implementation::Canonical141).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn messages_on_coffer_suite() {
-    messages_sign_show_list_verify(Implementation::Coffer).await;
-}
+test_on!(messages_on_canonical_141: messages_sign_show_list_verify, Canonical141);
+test_on!(messages_on_coffer_suite: messages_sign_show_list_verify, Coffer);
 
 /// A 2-of-2 Safe owned by an EOA and by a 2-of-3 Safe: the EOA signs, two owners of the inner Safe sign with
 /// `tx sign --as-safe`, coffer adds the inner Safe's contract signature, and the transaction executes on chain.
@@ -331,15 +334,8 @@ async fn nested_safe_signs_and_executes(imp: Implementation) {
     assert_eq!(after - before, U256::from(10_000_000_000_000_000u64), "{imp}: paid");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn nested_safe_on_canonical_141() {
-    nested_safe_signs_and_executes(Implementation::Canonical141).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn nested_safe_on_coffer_suite() {
-    nested_safe_signs_and_executes(Implementation::Coffer).await;
-}
+test_on!(nested_safe_on_canonical_141: nested_safe_signs_and_executes, Canonical141);
+test_on!(nested_safe_on_coffer_suite: nested_safe_signs_and_executes, Coffer);
 
 /// A 2-of-2 Safe owned by an EOA and by a 2-of-3 Safe, the inner Safe approving on chain: `tx approve HASH
 /// --as-safe INNER` shows the outer transaction and proposes INNER's `approveHash(HASH)` through the propose
@@ -421,10 +417,7 @@ async fn nested_safe_approves_on_chain(imp: Implementation) {
     assert_eq!(after - before, U256::from(20_000_000_000_000_000u64), "{imp}: paid");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn nested_safe_approves_on_chain_canonical_141() {
-    nested_safe_approves_on_chain(Implementation::Canonical141).await;
-}
+test_on!(nested_safe_approves_on_chain_canonical_141: nested_safe_approves_on_chain, Canonical141);
 
 /// On-chain signing through SignMessageLib: `tx propose SAFE sign-message --text T` shows the message and its
 /// Safe message hash; once executed, `message verify` accepts the empty signature (signedMessages set).
@@ -460,47 +453,17 @@ async fn sign_message_on_chain(imp: Implementation) {
     assert_eq!(v["signedOnChain"], json!(true), "{imp}: {v}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_message_on_chain_canonical_141() {
-    sign_message_on_chain(Implementation::Canonical141).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sign_message_on_chain_coffer_suite() {
-    sign_message_on_chain(Implementation::Coffer).await;
-}
+test_on!(sign_message_on_chain_canonical_141: sign_message_on_chain, Canonical141);
+test_on!(sign_message_on_chain_coffer_suite: sign_message_on_chain, Coffer);
 
 // Canonical 1.3.0 and 1.5.0 Safes coffer did not deploy (npm bytecode at the canonical addresses): the message hash
 // equals the Safe's own `getMessageHash` (on the CompatibilityFallbackHandler), `message verify` accepts (1.5.0:
 // the bytes32 form only), and a nested 2-of-2 (EOA + 2-of-3 Safe) executes, by contract signature and by
 // on-chain approval.
 
-#[tokio::test(flavor = "multi_thread")]
-async fn messages_on_canonical_130() {
-    messages_sign_show_list_verify(Implementation::Canonical130).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn messages_on_canonical_150() {
-    messages_sign_show_list_verify(Implementation::Canonical150).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn nested_safe_on_canonical_130() {
-    nested_safe_signs_and_executes(Implementation::Canonical130).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn nested_safe_on_canonical_150() {
-    nested_safe_signs_and_executes(Implementation::Canonical150).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn nested_safe_approves_on_chain_canonical_130() {
-    nested_safe_approves_on_chain(Implementation::Canonical130).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn nested_safe_approves_on_chain_canonical_150() {
-    nested_safe_approves_on_chain(Implementation::Canonical150).await;
-}
+test_on!(messages_on_canonical_130: messages_sign_show_list_verify, Canonical130);
+test_on!(messages_on_canonical_150: messages_sign_show_list_verify, Canonical150);
+test_on!(nested_safe_on_canonical_130: nested_safe_signs_and_executes, Canonical130);
+test_on!(nested_safe_on_canonical_150: nested_safe_signs_and_executes, Canonical150);
+test_on!(nested_safe_approves_on_chain_canonical_130: nested_safe_approves_on_chain, Canonical130);
+test_on!(nested_safe_approves_on_chain_canonical_150: nested_safe_approves_on_chain, Canonical150);

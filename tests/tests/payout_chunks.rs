@@ -6,38 +6,25 @@
 
 use alloy::primitives::Address;
 use coffer_chain::test_utils::TestChain;
-use coffer_e2e::{Cli, key_hex};
+use coffer_e2e::{
+    Cli, key_hex,
+    payouts::{PayoutSafe, erc20_csv, numbered_addresses, osaka, osaka_chain, payout_safe},
+};
 
 const CAP: u64 = 16_777_216;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_1000_row_payout_is_chunked_under_the_osaka_cap() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(9));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
-    let token = addresses["TestToken"].as_str().unwrap().to_owned();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
 
-    let receivers: Vec<Address> = (1..=1000u64)
-        .map(|i| Address::left_padding_from(&(0x00ab_cdef_0000_0000 + i).to_be_bytes()))
-        .collect();
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for (i, r) in receivers.iter().enumerate() {
-        csv.push_str(&format!("erc20,{token},{r},{}.5,\n", i + 1));
-    }
-    let file = cli.file("payouts-1000.csv");
-    std::fs::write(&file, csv).unwrap();
+    let receivers = numbered_addresses(0x00ab_cdef_0000_0000, 1000);
+    let rows = receivers.iter().enumerate().map(|(i, r)| (*r, format!("{}.5", i + 1)));
+    let file = erc20_csv(&cli, "payouts-1000.csv", &token, rows);
     let file = file.to_str().unwrap();
 
     // The dry run plans without storing anything.
@@ -238,32 +225,17 @@ async fn tx_builder_round_trip_and_payout_split() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "benchmark: 10,000 payouts end to end"]
 async fn ten_thousand_rows_end_to_end() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .block_gas_limit(60_000_000)
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka().block_gas_limit(60_000_000).spawn().await.unwrap();
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(9));
     let keys: Vec<String> = (0..3).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000000", &payer);
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for i in 1..=10_000u64 {
+    let rows = (1..=10_000u64).map(|i| {
         let r = Address::left_padding_from(&(0x0010_0000_0000_0000 + i).to_be_bytes());
-        csv.push_str(&format!("erc20,{token},{r},{}.25,\n", i % 997 + 1));
-    }
-    let file = cli.file("payouts-10000.csv");
-    std::fs::write(&file, csv).unwrap();
+        (r, format!("{}.25", i % 997 + 1))
+    });
+    let file = erc20_csv(&cli, "payouts-10000.csv", &token, rows);
 
     let t0 = std::time::Instant::now();
     let proposed = cli.json(&["tx", "propose", &safe, "batch", "--csv", file.to_str().unwrap()]);
@@ -322,35 +294,19 @@ async fn ten_thousand_rows_end_to_end() {
 /// every chunk executes under the cap and within its estimate.
 #[tokio::test(flavor = "multi_thread")]
 async fn chunks_without_simulate_tx_accessor() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(9));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
-    let token = addresses["TestToken"].as_str().unwrap().to_owned();
+    let PayoutSafe { addresses, token, safe } = payout_safe(&cli, &chain, &payer);
     let accessor: Address = addresses["SimulateTxAccessor"].as_str().unwrap().parse().unwrap();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
     // The chain has no SimulateTxAccessor.
     chain.set_code(accessor, Default::default()).await.unwrap();
 
-    let receivers: Vec<Address> = (1..=700u64)
-        .map(|i| Address::left_padding_from(&(0x00fe_ed00_0000_0000 + i).to_be_bytes()))
-        .collect();
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for (i, r) in receivers.iter().enumerate() {
-        csv.push_str(&format!("erc20,{token},{r},{},\n", i + 1));
-    }
-    let file = cli.file("payouts-700.csv");
-    std::fs::write(&file, csv).unwrap();
+    let receivers = numbered_addresses(0x00fe_ed00_0000_0000, 700);
+    let rows = receivers.iter().enumerate().map(|(i, r)| (*r, format!("{}", i + 1)));
+    let file = erc20_csv(&cli, "payouts-700.csv", &token, rows);
     let file = file.to_str().unwrap();
 
     let plan = cli.json(&["tx", "propose", &safe, "batch", "--csv", file, "--dry-run"]);
@@ -383,36 +339,20 @@ async fn chunks_without_simulate_tx_accessor() {
 /// SimulateTxAccessor too, the plan says that nothing was measured.
 #[tokio::test(flavor = "multi_thread")]
 async fn static_estimate_when_the_node_refuses_state_overrides() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka_chain().await;
     let proxy = coffer_e2e::proxy::FaultProxy::start(&chain.endpoint());
     for method in ["eth_estimateGas", "eth_call"] {
         proxy.add(method, coffer_e2e::proxy::Fault::RefuseStateOverrides, usize::MAX);
     }
     let cli = Cli::new(proxy.url());
     let payer = key_hex(chain.signer(9));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
     let keys: Vec<String> = (0..4).map(|i| key_hex(chain.signer(i))).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let addresses = cli.json(&["contracts", "addresses", "--include-test"]);
-    let token = addresses["TestToken"].as_str().unwrap().to_owned();
+    let PayoutSafe { addresses, token, safe } = payout_safe(&cli, &chain, &payer);
     let accessor: Address = addresses["SimulateTxAccessor"].as_str().unwrap().parse().unwrap();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
     cli.mint(&token, &safe, "1000000000000000000000000", &payer);
-    let receivers: Vec<Address> = (1..=700u64)
-        .map(|i| Address::left_padding_from(&(0x00be_ef00_0000_0000 + i).to_be_bytes()))
-        .collect();
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for (i, r) in receivers.iter().enumerate() {
-        csv.push_str(&format!("erc20,{token},{r},{},\n", i + 1));
-    }
-    let file = cli.file("payouts-static.csv");
-    std::fs::write(&file, csv).unwrap();
+    let receivers = numbered_addresses(0x00be_ef00_0000_0000, 700);
+    let rows = receivers.iter().enumerate().map(|(i, r)| (*r, format!("{}", i + 1)));
+    let file = erc20_csv(&cli, "payouts-static.csv", &token, rows);
     let file = file.to_str().unwrap();
 
     let plan = cli.json(&["tx", "propose", &safe, "batch", "--csv", file, "--dry-run"]);

@@ -6,44 +6,29 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use alloy::primitives::{Address, U256};
-use coffer_chain::test_utils::TestChain;
-use coffer_e2e::{Cli, key_hex};
+use alloy::primitives::U256;
+use coffer_e2e::{
+    Cli, key_hex,
+    payouts::{PayoutSafe, erc20_csv, numbered_addresses, osaka_chain, payout_safe},
+};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_1200_row_payout_plan_through_the_cli() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(0));
     let runner = key_hex(chain.signer(9));
     let k1 = key_hex(chain.signer(1));
     let k2 = key_hex(chain.signer(2));
-    let owners: Vec<String> = (1..=3).map(|i| chain.address(i).to_string()).collect();
-    cli.ok(&["contracts", "deploy", "--include-test", "--private-key", &payer]);
-    let token = cli.json(&["contracts", "addresses", "--include-test"])["TestToken"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let safe = cli.create_safe(&[&owners[0], &owners[1], &owners[2]], 2, &payer);
+    let PayoutSafe { token, safe, .. } = payout_safe(&cli, &chain, &payer);
     let rows = 1200u64;
-    let receivers: Vec<Address> = (1..=rows)
-        .map(|i| Address::left_padding_from(&(0x00ca_fe00_0000_0000 + i).to_be_bytes()))
-        .collect();
+    let receivers = numbered_addresses(0x00ca_fe00_0000_0000, rows);
     let unit = U256::from(10).pow(U256::from(16));
     let amounts: Vec<U256> = (1..=rows).map(|i| U256::from(i) * unit).collect();
     let total: U256 = amounts.iter().copied().sum();
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for (r, i) in receivers.iter().zip(1..=rows) {
-        csv.push_str(&format!("erc20,{token},{r},{}.{:02},\n", i / 100, i % 100));
-    }
-    let file = cli.file("plan.csv");
-    std::fs::write(&file, csv).unwrap();
+    let amounts_text =
+        receivers.iter().zip(1..=rows).map(|(r, i)| (*r, format!("{}.{:02}", i / 100, i % 100)));
+    let file = erc20_csv(&cli, "plan.csv", &token, amounts_text);
     let file = file.to_str().unwrap();
     cli.ok(&[
         "send",

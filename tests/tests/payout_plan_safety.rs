@@ -9,13 +9,16 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use alloy::primitives::{Address, B256, Bytes, U256};
+use alloy::primitives::{B256, Bytes, U256};
 use coffer_chain::{
     plan::PlanChunks,
     test_utils::{Implementation, TestChain},
 };
 use coffer_core::PlanDomain;
-use coffer_e2e::{Cli, key_hex};
+use coffer_e2e::{
+    Cli, key_hex,
+    payouts::{erc20_csv, numbered_addresses, osaka_chain},
+};
 
 /// The plan file's chunks and domain, to run one chunk with the library (a partial run).
 fn plan_from_file(path: &str) -> PlanChunks {
@@ -40,13 +43,7 @@ fn plan_from_file(path: &str) -> PlanChunks {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn plan_safety_through_the_cli() {
-    let chain = TestChain::builder()
-        .arg("--hardfork")
-        .arg("osaka")
-        .arg("--enable-tx-gas-limit")
-        .spawn()
-        .await
-        .unwrap();
+    let chain = osaka_chain().await;
     let cli = Cli::new(chain.endpoint());
     let payer = key_hex(chain.signer(0));
     let runner = key_hex(chain.signer(9));
@@ -61,18 +58,13 @@ async fn plan_safety_through_the_cli() {
     let safe = cli.create_safe(&owners, 2, &payer);
     // Enough rows for 3 chunks under the cap.
     let rows = 1150u64;
-    let receivers: Vec<Address> = (1..=rows)
-        .map(|i| Address::left_padding_from(&(0x00be_ef00_0000_0000 + i).to_be_bytes()))
-        .collect();
+    let receivers = numbered_addresses(0x00be_ef00_0000_0000, rows);
     let unit = U256::from(10).pow(U256::from(16));
     let amounts: Vec<U256> = (1..=rows).map(|i| U256::from(i) * unit).collect();
     let total: U256 = amounts.iter().copied().sum();
-    let mut csv = String::from("token_type,token_address,receiver,amount,id\n");
-    for (r, i) in receivers.iter().zip(1..=rows) {
-        csv.push_str(&format!("erc20,{token},{r},{}.{:02},\n", i / 100, i % 100));
-    }
-    let file = cli.file("rows.csv");
-    std::fs::write(&file, csv).unwrap();
+    let amounts_text =
+        receivers.iter().zip(1..=rows).map(|(r, i)| (*r, format!("{}.{:02}", i / 100, i % 100)));
+    let file = erc20_csv(&cli, "rows.csv", &token, amounts_text);
     let file = file.to_str().unwrap();
     cli.mint(&token, &safe, &total.to_string(), &payer);
 

@@ -92,6 +92,30 @@ impl Team {
         safe_nonce(self.chain.provider(), self.safe_address).await.unwrap()
     }
 
+    /// Bob finds `hash` on the service with owner 1's signature only, then signs it with owner 2's key and
+    /// executes it (`tx sign --execute`).
+    fn bob_signs_owner_1s_proposal_and_executes(&self, hash: &str) {
+        let svc = self.svc();
+        let shown = self.bob.json(&["tx", "show", hash, "--tx-service", &svc]);
+        let sigs = shown["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), 1, "{shown}");
+        assert_eq!(
+            sigs[0]["owner"].as_str().unwrap().parse::<Address>().unwrap(),
+            self.chain.address(1)
+        );
+        let signed = self.bob.json(&[
+            "tx",
+            "sign",
+            hash,
+            "--tx-service",
+            &svc,
+            "--execute",
+            "--private-key",
+            &self.keys[2],
+        ]);
+        assert_eq!(signed["execution"]["executed"], true, "{signed}");
+    }
+
     fn sql(&self, statement: &str) {
         let conn = rusqlite::Connection::open(&self.db).unwrap();
         conn.busy_timeout(Duration::from_secs(10)).unwrap();
@@ -377,21 +401,7 @@ async fn a_batch_is_proposed_through_the_service() {
     assert_eq!(proposals.len(), 1, "{out}");
     let hash = proposals[0]["safeTxHash"].as_str().unwrap().to_owned();
 
-    let shown = t.bob.json(&["tx", "show", &hash, "--tx-service", &svc]);
-    let sigs = shown["signatures"].as_array().unwrap();
-    assert_eq!(sigs.len(), 1, "{shown}");
-    assert_eq!(sigs[0]["owner"].as_str().unwrap().parse::<Address>().unwrap(), t.chain.address(1));
-    let signed = t.bob.json(&[
-        "tx",
-        "sign",
-        &hash,
-        "--tx-service",
-        &svc,
-        "--execute",
-        "--private-key",
-        &t.keys[2],
-    ]);
-    assert_eq!(signed["execution"]["executed"], true, "{signed}");
+    t.bob_signs_owner_1s_proposal_and_executes(&hash);
     let provider = t.chain.provider();
     for (to, wei) in [(one, 1_000_000_000_000_000u64), (two, 2_000_000_000_000_000)] {
         assert_eq!(provider.get_balance(to.parse().unwrap()).await.unwrap(), U256::from(wei));
@@ -447,21 +457,7 @@ async fn a_module_command_proposes_through_the_service() {
     let hash = out["safeTxHash"].as_str().unwrap().to_owned();
     assert_eq!(out["label"], "install the team's guard");
     assert_eq!(out["tx"]["nonce"], "0");
-    let shown = t.bob.json(&["tx", "show", &hash, "--tx-service", &svc]);
-    let sigs = shown["signatures"].as_array().unwrap();
-    assert_eq!(sigs.len(), 1, "{shown}");
-    assert_eq!(sigs[0]["owner"].as_str().unwrap().parse::<Address>().unwrap(), t.chain.address(1));
-    let signed = t.bob.json(&[
-        "tx",
-        "sign",
-        &hash,
-        "--tx-service",
-        &svc,
-        "--execute",
-        "--private-key",
-        &t.keys[2],
-    ]);
-    assert_eq!(signed["execution"]["executed"], true, "{signed}");
+    t.bob_signs_owner_1s_proposal_and_executes(&hash);
     let guard: Address = out["guard"].as_str().unwrap().parse().unwrap();
     let info = coffer_chain::read_safe(provider, t.safe_address).await.unwrap();
     assert_eq!(info.guard, guard);

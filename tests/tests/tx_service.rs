@@ -15,15 +15,14 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::process::Command;
-
 use alloy::{primitives::U256, signers::local::PrivateKeySigner, transports::http::reqwest};
 use coffer_chain::{
     SafeConfig,
-    test_utils::{ETHER, Implementation, TestChain, TestSafe, repo_root},
+    test_utils::{ETHER, TestChain, TestSafe},
 };
 use coffer_core::SafeTx;
 use coffer_e2e::{
+    interop::{SuiteChain, api_kit, get, post, suite_chain},
     key_hex,
     serve::{Postgres, Serve},
 };
@@ -31,46 +30,9 @@ use coffer_txs_api::MultisigTransactionCreate;
 use serde_json::Value;
 use serde_json::json;
 
-/// Runs `node api-kit.mjs ARGS` and parses its JSON output.
-fn api_kit(args: &[&str]) -> Value {
-    let tools = repo_root().join(".tools");
-    assert!(
-        tools.join("node_modules/@safe-global/api-kit/package.json").is_file(),
-        "npm @safe-global/api-kit is not installed in {}: run script/bootstrap",
-        tools.display()
-    );
-    let out = Command::new("node")
-        .arg(repo_root().join("tests/interop/api-kit.mjs"))
-        .args(args)
-        .env("COFFER_TOOLS", &tools)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run node (install Node.js >= 18): {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "api-kit.mjs {} failed ({}):\n{stderr}\n{stdout}",
-        args.first().unwrap_or(&""),
-        out.status
-    );
-    serde_json::from_str(stdout.trim())
-        .unwrap_or_else(|e| panic!("api-kit.mjs printed no JSON ({e}):\n{stdout}"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn api_kit_against_coffer_serve_on_sqlite_and_postgres() {
-    let chain = TestChain::spawn().await.unwrap();
-    let suite = chain.deploy_suite(Implementation::Coffer).await.unwrap();
-    let rpc = chain.endpoint();
-    let scratch = tempfile::tempdir().unwrap();
-    let addresses: serde_json::Map<String, Value> = suite
-        .entries()
-        .iter()
-        .map(|(name, a)| ((*name).to_owned(), Value::String(a.to_string())))
-        .collect();
-    let addresses_file = scratch.path().join("addresses.json");
-    std::fs::write(&addresses_file, Value::Object(addresses).to_string()).unwrap();
-    let addresses_file = addresses_file.to_str().unwrap().to_owned();
+    let SuiteChain { chain, suite, rpc, scratch, addresses_file } = suite_chain().await;
     let keys = format!("{},{}", key_hex(chain.signer(1)), key_hex(chain.signer(2)));
     let outsider = key_hex(chain.signer(7));
     let executor = key_hex(chain.signer(8));
@@ -96,7 +58,7 @@ async fn api_kit_against_coffer_serve_on_sqlite_and_postgres() {
         if let Some(k) = api_key {
             args.extend(["--api-key", k]);
         }
-        api_kit(&args)
+        api_kit("api-kit.mjs", &args)
     };
 
     // 1. SQLite, with an API token.
@@ -138,21 +100,24 @@ async fn api_kit_against_coffer_serve_on_sqlite_and_postgres() {
         .unwrap();
     let safe3 = created.plan.address.to_string();
     let owner_keys: Vec<String> = owners.iter().map(key_hex).collect();
-    let race = api_kit(&[
-        "race",
-        "--a",
-        &a.api(),
-        "--b",
-        &b.api(),
-        "--rpc",
-        &rpc,
-        "--addresses",
-        &addresses_file,
-        "--safe",
-        &safe3,
-        "--keys",
-        &owner_keys.join(","),
-    ]);
+    let race = api_kit(
+        "api-kit.mjs",
+        &[
+            "race",
+            "--a",
+            &a.api(),
+            "--b",
+            &b.api(),
+            "--rpc",
+            &rpc,
+            "--addresses",
+            &addresses_file,
+            "--safe",
+            &safe3,
+            "--keys",
+            &owner_keys.join(","),
+        ],
+    );
     let answers = race["answers"].as_array().unwrap();
     assert_eq!(answers.len(), 2 * 23);
     assert!(answers.iter().all(|s| s == 201), "every confirmation is answered 201: {answers:?}");
@@ -178,27 +143,6 @@ async fn api_kit_against_coffer_serve_on_sqlite_and_postgres() {
         &[],
     );
     bad_input_over_http(&chain, &server, &safe2).await;
-}
-
-/// POSTs `body` to `url`; returns the status and the parsed body (`Value::Null` when empty).
-async fn post(url: &str, body: impl Into<String>) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body.into())
-        .send()
-        .await
-        .unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn get(url: &str) -> (u16, Value, String) {
-    let resp = reqwest::get(url).await.unwrap();
-    let status = resp.status().as_u16();
-    let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null), text)
 }
 
 async fn bad_input_over_http(chain: &TestChain, server: &Serve, safe: &TestSafe) {

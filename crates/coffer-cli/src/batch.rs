@@ -252,6 +252,24 @@ async fn simulate_inner(
     Ok((sim.gas_used, tx.data))
 }
 
+/// A chunk's MultiSendCallOnly calldata, with its inner gas measured by SimulateTxAccessor when the chain has
+/// it (`accessor`).
+async fn chunk_data(
+    provider: &DynProvider,
+    info: &SafeInfo,
+    suite: &SuiteAddresses,
+    entries: &[MultiSendEntry],
+    accessor: bool,
+) -> eyre::Result<(Option<u64>, Bytes)> {
+    if accessor {
+        let (inner, data) = simulate_inner(provider, info, suite, entries).await?;
+        Ok((Some(inner), data))
+    } else {
+        let batch = MultiSendBatch::call_only(entries.to_vec())?;
+        Ok((None, batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO).data))
+    }
+}
+
 /// Inner gas per row of the static estimate when SimulateTxAccessor cannot measure it: above an ERC-20 transfer
 /// to a fresh account (about 27,000) and a native transfer creating an account (about 34,000).
 const STATIC_ROW_GAS: u64 = 45_000;
@@ -356,14 +374,8 @@ async fn plan(
                 })?;
         let mut out = Vec::with_capacity(chunks.len());
         for c in chunks {
-            let (inner_gas, tx_data) = if accessor {
-                let (inner, data) =
-                    simulate_inner(provider, info, suite, &entries[c.range.clone()]).await?;
-                (Some(inner), data)
-            } else {
-                let batch = MultiSendBatch::call_only(entries[c.range.clone()].to_vec())?;
-                (None, batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO).data)
-            };
+            let (inner_gas, tx_data) =
+                chunk_data(provider, info, suite, &entries[c.range.clone()], accessor).await?;
             out.push(PlannedChunk { range: c.range, tx_data, inner_gas, gas: c.gas });
         }
         let simulations = usize::from(accessor) * (out.len() + 1) + 2 * per_token.len();
@@ -406,14 +418,8 @@ async fn plan(
         let gas = measured
             .remove(&c.range)
             .ok_or_else(|| eyre::eyre!("internal: chunk {:?} was not measured", c.range))?;
-        let (inner_gas, tx_data) = if accessor {
-            let (inner, data) =
-                simulate_inner(provider, info, suite, &entries[c.range.clone()]).await?;
-            (Some(inner), data)
-        } else {
-            let batch = MultiSendBatch::call_only(entries[c.range.clone()].to_vec())?;
-            (None, batch.into_safe_tx(suite.multi_send_call_only, U256::ZERO).data)
-        };
+        let (inner_gas, tx_data) =
+            chunk_data(provider, info, suite, &entries[c.range.clone()], accessor).await?;
         out.push(PlannedChunk { range: c.range, tx_data, inner_gas, gas });
     }
     // Probes of the packer, the final chunks' inner simulations, and the per-row probes.

@@ -290,3 +290,59 @@ impl SafeTxArgs {
         }
     }
 }
+
+/// A stored proposal that is not executed yet: its hash and the proposal. Refused (bad input) when it was
+/// executed, saying there is nothing to `verb`.
+pub(crate) fn unexecuted(
+    store: &coffer_store::Store,
+    hash_text: &str,
+    verb: &str,
+) -> eyre::Result<(B256, Proposal)> {
+    let hash = store.resolve(hash_text)?;
+    let p = store.proposal(hash)?;
+    if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
+        return Err(bad_input(format!(
+            "{hash} was already executed in {tx_hash}; nothing to {verb}"
+        )));
+    }
+    Ok((hash, p))
+}
+
+/// What `tx sign|approve --as-safe INNER` start from: OUTER's proposal as the signing gate reviews it (that is
+/// what INNER's owners approve), OUTER and INNER as the chain has them.
+pub(crate) struct AsSafeStart {
+    /// The gate's review of OUTER's transaction.
+    pub(crate) review: gate::Review,
+    /// OUTER, the proposal's Safe.
+    pub(crate) outer: SafeInfo,
+    /// INNER, a Safe that owns OUTER.
+    pub(crate) inner: SafeInfo,
+    /// INNER's transaction context.
+    pub(crate) inner_ctx: coffer_core::SafeTxContext,
+}
+
+/// Checks that the node is on the proposal's chain (`chain_id` is the node's), reviews OUTER's transaction
+/// through the gate, and reads OUTER and INNER: refused when INNER is not an owner of OUTER, or when the
+/// proposal's nonce is already used.
+pub(crate) async fn as_safe_start(
+    provider: &DynProvider,
+    p: &Proposal,
+    inner: alloy::primitives::Address,
+    chain_id: u64,
+    policy: Policy,
+) -> eyre::Result<AsSafeStart> {
+    check_chain(p.ctx.chain_id, chain_id)?;
+    let review = gate::review_online(provider, &p.ctx, &p.tx, policy).await?;
+    let outer = coffer_chain::read_safe(provider, p.ctx.safe).await?;
+    if !outer.is_owner(inner) {
+        return Err(bad_input(format!(
+            "{inner} is not an owner of Safe {}; --as-safe takes a Safe that owns it. Owners: {}",
+            p.ctx.safe,
+            outer.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    coffer_queue::flow::check_nonce_unused(p, outer.nonce)?;
+    let inner_info = coffer_chain::read_safe(provider, inner).await?;
+    let inner_ctx = inner_info.context()?;
+    Ok(AsSafeStart { review, outer, inner: inner_info, inner_ctx })
+}

@@ -103,14 +103,7 @@ pub async fn check_signable<P: Provider>(
     if !info.is_owner(signer) {
         return Err(Error::NotOwner { signer, safe: p.ctx.safe, owners: info.owners.clone() });
     }
-    if p.tx.nonce < info.nonce {
-        return Err(coffer_chain::Error::NonceUsed {
-            safe: p.ctx.safe,
-            tx_nonce: p.tx.nonce,
-            safe_nonce: info.nonce,
-        }
-        .into());
-    }
+    check_nonce_unused(&p, info.nonce)?;
     Ok(SignCheck { proposal: p, review, info })
 }
 
@@ -152,8 +145,7 @@ pub async fn sign_reviewed(
     mode: SigningMode,
     sink: &mut dyn ReviewSink,
 ) -> Result<SafeSignature> {
-    let mut preview = Gated { review, sink };
-    let sig = signer.sign_safe_tx(&review.ctx, tx, mode, &mut preview).await?;
+    let sig = sign_only(review, tx, signer, mode, sink).await?;
     store.add_signature(review.safe_tx_hash, &sig)?;
     Ok(sig)
 }
@@ -168,6 +160,20 @@ pub async fn sign_only(
 ) -> Result<SafeSignature> {
     let mut preview = Gated { review, sink };
     Ok(signer.sign_safe_tx(&review.ctx, tx, mode, &mut preview).await?)
+}
+
+/// Refuses a stored proposal whose nonce the Safe has used already (`safe_nonce` is the Safe's nonce on
+/// chain): it can never execute.
+pub fn check_nonce_unused(p: &Proposal, safe_nonce: U256) -> Result<()> {
+    if p.tx.nonce < safe_nonce {
+        return Err(coffer_chain::Error::NonceUsed {
+            safe: p.ctx.safe,
+            tx_nonce: p.tx.nonce,
+            safe_nonce,
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// Refuses a stored proposal whose nonce is above the Safe's `safe_nonce` (the nonces in between

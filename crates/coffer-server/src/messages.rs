@@ -19,7 +19,10 @@ use super::{
     ApiError, ApiResult, QueryPairs, Shared, chain_error, context, corrupt, hex, json_body,
     page_links, paging, parse_addr, parse_bytes, path_address, path_hash, query_pairs,
 };
-use crate::{clock::now_iso, rules::signature_value, rules::stored_origin};
+use crate::{
+    clock::now_iso,
+    rules::{origin_value, python_type_name, signature_value, stored_origin},
+};
 use alloy::primitives::{Address, B256, Bytes};
 use axum::{
     Json, Router,
@@ -36,9 +39,6 @@ use coffer_core::{
 use coffer_txs_api::ApiErrorBody;
 use serde_json::{Map, Value, json};
 use sqlx::{AnyPool, AssertSqlSafe, Row, any::AnyRow};
-
-/// The longest `origin` accepted.
-const MAX_ORIGIN_CHARS: usize = 200;
 
 /// The message routes, added to `router` (v1 only, as the reference serves them).
 pub(crate) fn routes(router: Router<Shared>) -> Router<Shared> {
@@ -217,13 +217,7 @@ fn unknown_message() -> ApiError {
 /// The body as a JSON object, or the serializer's 400.
 fn body_object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
     body.as_object().ok_or_else(|| {
-        let got = match body {
-            Value::Array(_) => "list",
-            Value::String(_) => "str",
-            Value::Number(_) => "int",
-            Value::Bool(_) => "bool",
-            _ => "NoneType",
-        };
+        let got = python_type_name(body);
         bad(format!("Invalid data. Expected a dictionary, but got {got}."))
     })
 }
@@ -301,19 +295,10 @@ fn create_fields(obj: &Map<String, Value>) -> Result<CreateFields, ApiError> {
             None
         }
     };
-    let origin = match obj.get("origin") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.chars().count() > MAX_ORIGIN_CHARS => {
-            add(
-                "origin",
-                format!("Ensure this field has no more than {MAX_ORIGIN_CHARS} characters."),
-            );
-            None
-        }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => {
-            add("origin", "Not a valid string.".to_owned());
+    let origin = match origin_value(obj.get("origin")) {
+        Ok(o) => o,
+        Err(e) => {
+            add("origin", e);
             None
         }
     };

@@ -80,16 +80,22 @@ pub(crate) fn signature_value(v: Option<&Value>) -> Result<Option<Bytes>, String
     Ok(Some(bytes.into()))
 }
 
+/// The Python type name the reference's serializer gives a JSON body that is not an object ("Expected a
+/// dictionary, but got …").
+pub(crate) fn python_type_name(body: &Value) -> &'static str {
+    match body {
+        Value::Array(_) => "list",
+        Value::String(_) => "str",
+        Value::Number(_) => "int",
+        Value::Bool(_) => "bool",
+        Value::Null | Value::Object(_) => "NoneType",
+    }
+}
+
 /// Reads the propose body's fields (rule 1 of §4.1). Every bad field is reported at once, as DRF does.
 pub(crate) fn propose_fields(body: &Value) -> Result<ProposeFields, ApiErrorBody> {
     let Some(obj) = body.as_object() else {
-        let got = match body {
-            Value::Array(_) => "list",
-            Value::String(_) => "str",
-            Value::Number(_) => "int",
-            Value::Bool(_) => "bool",
-            _ => "NoneType",
-        };
+        let got = python_type_name(body);
         return Err(ApiErrorBody::non_field(format!(
             "Invalid data. Expected a dictionary, but got {got}."
         )));
@@ -215,19 +221,10 @@ pub(crate) fn propose_fields(body: &Value) -> Result<ProposeFields, ApiErrorBody
             None
         }
     };
-    let origin = match get("origin", "origin") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.chars().count() > MAX_ORIGIN_CHARS => {
-            errors.add(
-                "origin",
-                format!("Ensure this field has no more than {MAX_ORIGIN_CHARS} characters."),
-            );
-            None
-        }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(_) => {
-            errors.add("origin", "Not a valid string.");
+    let origin = match origin_value(get("origin", "origin")) {
+        Ok(o) => o,
+        Err(e) => {
+            errors.add("origin", e);
             None
         }
     };
@@ -274,6 +271,20 @@ pub(crate) fn propose_fields(body: &Value) -> Result<ProposeFields, ApiErrorBody
 pub(crate) fn python_list(addrs: &[Address]) -> String {
     let items: Vec<String> = addrs.iter().map(|a| format!("'{a}'")).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// The `origin` field of a request body (absent, null, a string of at most `MAX_ORIGIN_CHARS` characters, or a
+/// number, kept as its text); `Err` is the reference's message for that field.
+pub(crate) fn origin_value(v: Option<&Value>) -> Result<Option<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.chars().count() > MAX_ORIGIN_CHARS => {
+            Err(format!("Ensure this field has no more than {MAX_ORIGIN_CHARS} characters."))
+        }
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err("Not a valid string.".to_owned()),
+    }
 }
 
 /// `origin` as the service returns it: JSON text re-dumped with Python's separators, other text as given,
@@ -445,5 +456,28 @@ mod tests {
             python_list(&[Address::repeat_byte(0xab)]),
             "['0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB']"
         );
+    }
+
+    #[test]
+    fn origin_values_as_the_reference_takes_them() {
+        assert_eq!(origin_value(None), Ok(None));
+        assert_eq!(origin_value(Some(&Value::Null)), Ok(None));
+        assert_eq!(origin_value(Some(&json!("app"))), Ok(Some("app".to_owned())));
+        assert_eq!(origin_value(Some(&json!(7))), Ok(Some("7".to_owned())));
+        assert_eq!(origin_value(Some(&json!("é".repeat(200)))), Ok(Some("é".repeat(200))));
+        assert_eq!(
+            origin_value(Some(&json!("x".repeat(201)))),
+            Err("Ensure this field has no more than 200 characters.".to_owned())
+        );
+        assert_eq!(origin_value(Some(&json!([1]))), Err("Not a valid string.".to_owned()));
+    }
+
+    #[test]
+    fn bodies_that_are_not_objects_are_named_as_python_does() {
+        let names: Vec<&str> = [json!([1]), json!("x"), json!(1.5), json!(true), Value::Null]
+            .iter()
+            .map(python_type_name)
+            .collect();
+        assert_eq!(names, ["list", "str", "int", "bool", "NoneType"]);
     }
 }

@@ -83,10 +83,22 @@ pub struct DrillRecord {
 }
 
 impl Store {
+    /// Runs one write statement in a transaction of its own and commits it; `failed` says what could not be
+    /// stored, then what could not be committed.
+    fn write_one(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        failed: [&'static str; 2],
+    ) -> Result<()> {
+        let wtx = self.write_tx()?;
+        wtx.execute(sql, params).map_err(self.err(failed[0]))?;
+        wtx.commit().map_err(self.err(failed[1]))
+    }
+
     /// Records a new drill of the Safe whose challenge is the stored message `message_hash`.
     pub fn insert_drill(&self, chain_id: u64, safe: Address, message_hash: B256) -> Result<()> {
-        let wtx = self.write_tx()?;
-        wtx.execute(
+        self.write_one(
             "INSERT INTO drills (message_hash, chain_id, safe, created_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (message_hash) DO NOTHING",
             params![
@@ -95,9 +107,8 @@ impl Store {
                 hex_addr(safe),
                 now_ms()
             ],
+            ["could not store the drill", "could not commit the drill"],
         )
-        .map_err(self.err("could not store the drill"))?;
-        wtx.commit().map_err(self.err("could not commit the drill"))
     }
 
     /// The challenge of the Safe's latest drill, if there is one.
@@ -132,15 +143,13 @@ impl Store {
         signer_kind: &str,
         path: Option<&str>,
     ) -> Result<()> {
-        let wtx = self.write_tx()?;
-        wtx.execute(
+        self.write_one(
             "INSERT INTO drill_signatures (message_hash, owner, signer_kind, path, signed_at) \
              VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (message_hash, owner) DO UPDATE SET \
              signer_kind = excluded.signer_kind, path = excluded.path, signed_at = excluded.signed_at",
             params![hex_hash(message_hash), hex_addr(owner), signer_kind, path, now_ms()],
+            ["could not store the drill signature", "could not commit the drill signature"],
         )
-        .map_err(self.err("could not store the drill signature"))?;
-        wtx.commit().map_err(self.err("could not commit the drill signature"))
     }
 
     /// Every owner proof in the Safe's drills, newest first.
@@ -186,8 +195,7 @@ impl Store {
 
     /// Records a drill's verified round trip (again for the same leg: replaced).
     pub fn record_drill_transfer(&self, t: &DrillTransfer) -> Result<()> {
-        let wtx = self.write_tx()?;
-        wtx.execute(
+        self.write_one(
             "INSERT INTO drill_transfers (message_hash, safe_tx_hash, owner, amount, out_tx_hash, back_tx_hash, \
              owner_gas_paid, verified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
              ON CONFLICT (message_hash, safe_tx_hash) DO UPDATE SET owner = excluded.owner, \
@@ -203,9 +211,8 @@ impl Store {
                 t.owner_gas_paid.to_string(),
                 now_ms()
             ],
+            ["could not store the drill transfer", "could not commit the drill transfer"],
         )
-        .map_err(self.err("could not store the drill transfer"))?;
-        wtx.commit().map_err(self.err("could not commit the drill transfer"))
     }
 
     /// The Safe's drills' verified round trips, newest first.

@@ -326,15 +326,25 @@ impl Client {
         safe: Address,
         nonce_gte: U256,
     ) -> Result<Vec<MultisigTransaction>, ClientError> {
+        self.all_pages(&format!(
+            "/v2/safes/{}/multisig-transactions/?executed=false&nonce__gte={nonce_gte}&ordering=nonce",
+            safe.to_checksum(None)
+        ))
+        .await
+    }
+
+    /// `GET query&limit=100&offset=N` for every page of a paginated list (`query` has its `?`), in the
+    /// service's order: until a page has no `next`, is empty, or the count is reached.
+    pub(crate) async fn all_pages<T: DeserializeOwned>(
+        &self,
+        query: &str,
+    ) -> Result<Vec<T>, ClientError> {
         const LIMIT: usize = 100;
         let mut out = Vec::new();
         let mut offset = 0usize;
         loop {
-            let path = format!(
-                "/v2/safes/{}/multisig-transactions/?executed=false&nonce__gte={nonce_gte}&ordering=nonce&limit={LIMIT}&offset={offset}",
-                safe.to_checksum(None)
-            );
-            let page: Page<MultisigTransaction> =
+            let path = format!("{query}&limit={LIMIT}&offset={offset}");
+            let page: Page<T> =
                 self.get_json(&path, false).await?.ok_or_else(|| self.missing(&path))?;
             let n = page.results.len();
             out.extend(page.results);

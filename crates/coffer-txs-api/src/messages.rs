@@ -87,24 +87,8 @@ impl Client {
     /// `GET /v1/safes/{safe}/messages/`: every Safe message of `safe` the service has, every page, oldest
     /// first (`ordering=created`).
     pub async fn messages(&self, safe: Address) -> Result<Vec<SafeMessageResponse>, ClientError> {
-        const LIMIT: usize = 100;
-        let mut out = Vec::new();
-        let mut offset = 0usize;
-        loop {
-            let path = format!(
-                "/v1/safes/{}/messages/?ordering=created&limit={LIMIT}&offset={offset}",
-                safe.to_checksum(None)
-            );
-            let page: crate::Page<SafeMessageResponse> =
-                self.get_json(&path, false).await?.ok_or_else(|| self.missing(&path))?;
-            let n = page.results.len();
-            out.extend(page.results);
-            offset += n;
-            if page.next.is_none() || n == 0 || offset as u64 >= page.count {
-                break;
-            }
-        }
-        Ok(out)
+        self.all_pages(&format!("/v1/safes/{}/messages/?ordering=created", safe.to_checksum(None)))
+            .await
     }
 
     /// `POST /v1/messages/{hash}/signatures/` with one owner's signature (201, empty body).

@@ -11,15 +11,13 @@ use alloy::{
     primitives::{Address, U256},
     sol_types::SolCall,
 };
-use coffer_chain::{gate, read_safe};
 use coffer_contracts::bindings::ISafe;
 use coffer_core::{SafeSignature, SafeTx};
 use coffer_store::{ProposalMeta, Store};
 use serde_json::json;
 
 use crate::{
-    exit::bad_input,
-    flow::{ORIGIN, check_chain, snapshot_extra},
+    flow::{AsSafeStart, ORIGIN, as_safe_start, snapshot_extra, unexecuted},
     opts::{PolicyOpts, RpcOpts, StoreOpts},
     output::print_json,
     view::tx::review_text,
@@ -38,37 +36,14 @@ pub(crate) struct ApproveAsSafe<'a> {
 impl ApproveAsSafe<'_> {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store: Store = self.store.open()?;
-        let hash = store.resolve(self.hash_text)?;
-        let p = store.proposal(hash)?;
-        if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
-            return Err(bad_input(format!(
-                "{hash} was already executed in {tx_hash}; nothing to approve"
-            )));
-        }
+        let (hash, p) = unexecuted(&store, self.hash_text, "approve")?;
         let inner = self.inner;
         let outer_safe = p.ctx.safe;
         let provider = self.rpc.provider()?;
         let chain_id = self.rpc.chain_id(&provider).await?;
-        check_chain(p.ctx.chain_id, chain_id)?;
         // The gate reviews the OUTER transaction: that is what INNER approves.
-        let review = gate::review_online(&provider, &p.ctx, &p.tx, self.policy.policy()).await?;
-        let outer = read_safe(&provider, outer_safe).await?;
-        if !outer.is_owner(inner) {
-            return Err(bad_input(format!(
-                "{inner} is not an owner of Safe {outer_safe}; --as-safe takes a Safe that owns it. Owners: {}",
-                outer.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-            )));
-        }
-        if p.tx.nonce < outer.nonce {
-            return Err(coffer_chain::Error::NonceUsed {
-                safe: outer_safe,
-                tx_nonce: p.tx.nonce,
-                safe_nonce: outer.nonce,
-            }
-            .into());
-        }
-        let inner_info = read_safe(&provider, inner).await?;
-        let inner_ctx = inner_info.context()?;
+        let AsSafeStart { review, outer, inner: inner_info, inner_ctx } =
+            as_safe_start(&provider, &p, inner, chain_id, self.policy.policy()).await?;
         let approved =
             ISafe::new(outer_safe, &provider).approvedHashes(inner, hash).call().await.map_err(
                 |e| coffer_chain::Error::Rpc(format!("approvedHashes of {outer_safe}: {e}")),

@@ -4,13 +4,13 @@
 //! a Safe message in the store), coffer adds INNER's contract signature (v = 0) to the proposal.
 
 use alloy::primitives::Address;
-use coffer_chain::{gate, message::nested, read_safe};
+use coffer_chain::message::nested;
 use coffer_core::SafeSignature;
 use coffer_signer::{SigningMode, sign_safe_message};
 use coffer_store::{Store, signature_kind_name};
 use serde_json::json;
 
-use crate::flow::check_chain;
+use crate::flow::{AsSafeStart, as_safe_start, unexecuted};
 use crate::opts::PolicyOpts;
 use crate::view::tx::{GatedPreview, review_text};
 use crate::{
@@ -34,13 +34,7 @@ pub(crate) struct AsSafe<'a> {
 impl AsSafe<'_> {
     pub(crate) async fn run(self) -> eyre::Result<()> {
         let store: Store = self.store.open()?;
-        let hash = store.resolve(self.hash_text)?;
-        let p = store.proposal(hash)?;
-        if let coffer_store::ProposalStatus::Executed { tx_hash, .. } = p.status {
-            return Err(bad_input(format!(
-                "{hash} was already executed in {tx_hash}; nothing to sign"
-            )));
-        }
+        let (hash, p) = unexecuted(&store, self.hash_text, "sign")?;
         let inner = self.inner;
         if store.signatures(hash)?.iter().any(|s| s.owner == inner) {
             return Err(bad_input(format!(
@@ -48,27 +42,10 @@ impl AsSafe<'_> {
             )));
         }
         let provider = self.rpc.provider()?;
-        check_chain(p.ctx.chain_id, self.rpc.chain_id(&provider).await?)?;
+        let chain_id = self.rpc.chain_id(&provider).await?;
         // The gate reviews the OUTER transaction: that is what the inner Safe's owners approve.
-        let review = gate::review_online(&provider, &p.ctx, &p.tx, self.policy.policy()).await?;
-        let outer = read_safe(&provider, p.ctx.safe).await?;
-        if !outer.is_owner(inner) {
-            return Err(bad_input(format!(
-                "{inner} is not an owner of Safe {}; --as-safe takes a Safe that owns it. Owners: {}",
-                p.ctx.safe,
-                outer.owners.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
-            )));
-        }
-        if p.tx.nonce < outer.nonce {
-            return Err(coffer_chain::Error::NonceUsed {
-                safe: p.ctx.safe,
-                tx_nonce: p.tx.nonce,
-                safe_nonce: outer.nonce,
-            }
-            .into());
-        }
-        let inner_info = read_safe(&provider, inner).await?;
-        let inner_ctx = inner_info.context()?;
+        let AsSafeStart { review, outer, inner: inner_info, inner_ctx } =
+            as_safe_start(&provider, &p, inner, chain_id, self.policy.policy()).await?;
         let signer = self.wallet.signer().await?;
         let me = signer.address();
         if !inner_info.is_owner(me) {
