@@ -170,13 +170,14 @@ async fn shutdown_stops_a_watching_relay() -> TestResult {
     let store = Store::open(s.store.path().parent().unwrap())?;
     let mut relay = Relay::new(provider, s.chain.deployer(), store, s.chain.chain_id(), config(&s));
     let (tx, rx) = watch::channel(false);
+    // Taken before the stopper starts its 400 ms: taken after, the stopper's clock could run ahead of it.
+    let started = std::time::Instant::now();
     let stopper = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(400)).await;
         tx.send(true).unwrap();
         // Keep the sender alive until the relay has seen it.
         tokio::time::sleep(Duration::from_secs(5)).await;
     });
-    let started = std::time::Instant::now();
     let summary = tokio::time::timeout(Duration::from_secs(3), relay.run(rx, false, |_| {}))
         .await
         .expect("the relay did not stop within 3 s of the shutdown signal")?;
