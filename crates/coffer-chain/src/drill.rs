@@ -8,9 +8,7 @@ use alloy::{
     providers::Provider,
     sol,
 };
-use coffer_core::{
-    MessageContent, SafeSignature, SafeTxContext, SafeVersion, pack_signatures, parse_signatures,
-};
+use coffer_core::{MessageContent, SafeSignature, SafeTxContext, SafeVersion, pack_signatures};
 use serde::{Deserialize, Serialize};
 
 sol! {
@@ -266,24 +264,8 @@ impl DrillFile {
             ));
         };
         let hash = self.content().safe_message_hash(&self.ctx)?;
-        let mut sigs = parse_signatures(blob, hash)
-            .map_err(|e| Error::Drill(format!("the drill file's signature is not valid: {e}")))?;
-        if sigs.len() != 1 {
-            return Err(Error::Drill(format!(
-                "the drill file holds {} signatures; it carries exactly one",
-                sigs.len()
-            )));
-        }
-        let sig = sigs.remove(0);
-        sig.verify(hash)?;
-        if self.owner != Some(sig.owner) {
-            return Err(Error::Drill(format!(
-                "the drill file's signature is by {}, not by the stated owner {}",
-                sig.owner,
-                self.owner.map_or_else(|| "(none)".to_owned(), |o| o.to_string())
-            )));
-        }
-        Ok(sig)
+        // The one check a Safe message file's signatures go through (`message_file`).
+        crate::message_file::check_file_signature(hash, self.owner, blob)
     }
 }
 

@@ -292,6 +292,10 @@ pub enum Error {
     /// match its stated hash, a signature by someone else; the message says what to do.
     #[error("{0}")]
     Drill(String),
+    /// A Safe message file problem (`coffer-message/1`): unreadable, a message that does not match
+    /// its stated hash, a signature by someone other than its stated owner; the message says what to do.
+    #[error("{0}")]
+    MessageFile(String),
     /// An allowlist-guard problem: not a CofferAllowlistGuard, a guard for another Safe, a refused
     /// entry; the message says what to do.
     #[error("{0}")]

@@ -13,6 +13,7 @@ pub mod gate;
 pub mod guard;
 mod libraries;
 pub mod message;
+pub mod message_file;
 mod nonce;
 pub mod once;
 pub mod plan;

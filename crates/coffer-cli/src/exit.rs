@@ -74,6 +74,7 @@ fn chain_bad_input(e: &coffer_chain::Error) -> bool {
             | E::Delay(_)
             | E::Recovery(_)
             | E::Drill(_)
+            | E::MessageFile(_)
             | E::Guard(_)
     )
 }

@@ -166,7 +166,7 @@ impl DrillCmd {
     }
 }
 
-fn signer_path(signer: &WalletSigner) -> Option<String> {
+pub(crate) fn signer_path(signer: &WalletSigner) -> Option<String> {
     match signer {
         WalletSigner::Ledger(l) => Some(l.path().to_string()),
         WalletSigner::Trezor(t) => Some(t.path().to_string()),

@@ -2,6 +2,11 @@
 //! message and its Safe message hash are recomputed (coffer-core), signed through coffer-signer's
 //! `sign_safe_message` (keys, Ledger, Trezor, with their preview), kept in the store, posted to a Transaction
 //! Service when one is configured, and checked with the Safe's own `isValidSignature` (coffer-chain).
+//! `message export | import` and `message sign --bundle` carry a message to offline owners (`bundle`).
+
+mod bundle;
+
+use std::path::PathBuf;
 
 use alloy::primitives::{B256, Bytes};
 use clap::{Args, Subcommand};
@@ -36,6 +41,11 @@ pub(crate) enum MessageCmd {
     /// Ask the Safe (isValidSignature by eth_call, each form its version has) whether the collected
     /// signatures of a message are valid.
     Verify(Box<VerifyArgs>),
+    /// Write a stored Safe message and its signatures to a message file for offline owners.
+    Export(bundle::ExportArgs),
+    /// Record the owner signatures of a message file signed offline (`message sign --bundle`): the
+    /// hash recomputed, each signer checked to be a current owner on chain.
+    Import(bundle::ImportArgs),
 }
 
 impl MessageCmd {
@@ -45,6 +55,8 @@ impl MessageCmd {
             Self::Show(a) => a.run().await,
             Self::List(a) => a.run().await,
             Self::Verify(a) => a.run().await,
+            Self::Export(a) => a.run().await,
+            Self::Import(a) => a.run().await,
         }
     }
 }
@@ -52,10 +64,21 @@ impl MessageCmd {
 /// Arguments of `coffer message sign`.
 #[derive(Debug, Args)]
 pub(crate) struct SignArgs {
-    /// The Safe that signs the message.
-    safe: String,
+    /// The Safe that signs the message (with --bundle: optional, checked against the file's).
+    #[arg(required_unless_present = "bundle")]
+    safe: Option<String>,
     #[command(flatten)]
     content: ContentOpts,
+    /// Sign the Safe message in this message file instead (from `coffer message export`), with no
+    /// RPC and no store: the hash is recomputed from the file, the signature appended to it.
+    #[arg(long, value_name = "FILE")]
+    bundle: Option<PathBuf>,
+    /// With --bundle: write the signed file here instead of back into FILE.
+    #[arg(long, short = 'o', value_name = "OUT", requires = "bundle")]
+    output: Option<PathBuf>,
+    /// With --bundle: say that this machine is offline (--bundle never touches a node or the store).
+    #[arg(long, requires = "bundle")]
+    offline: bool,
     /// Sign with eth_sign (a personal message over the Safe message hash, v + 4) instead of EIP-712.
     #[arg(long)]
     eth_sign: bool,
@@ -105,7 +128,28 @@ fn prepared(sigs: &[SafeSignature]) -> eyre::Result<Option<Bytes>> {
 
 impl SignArgs {
     async fn run(self) -> eyre::Result<()> {
-        let safe = parse::address("SAFE", &self.safe)?;
+        if let Some(input) = self.bundle {
+            if self.content.given() {
+                return Err(bad_input(
+                    "--bundle signs the message in the file; do not also give --text, --file or --typed-data",
+                ));
+            }
+            if self.service.enabled() {
+                return Err(bad_input(
+                    "--bundle signs offline; post with `coffer message sign --tx-service` after `message import`",
+                ));
+            }
+            return bundle::sign_offline(
+                self.safe,
+                input,
+                self.output,
+                &self.wallet,
+                self.eth_sign,
+                self.json,
+            )
+            .await;
+        }
+        let safe = parse::address("SAFE", self.safe.as_deref().unwrap_or_default())?;
         let content = self.content.content()?;
         let store = self.store.open()?;
         let provider = self.rpc.provider()?;
