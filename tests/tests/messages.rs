@@ -467,3 +467,126 @@ test_on!(nested_safe_on_canonical_130: nested_safe_signs_and_executes, Canonical
 test_on!(nested_safe_on_canonical_150: nested_safe_signs_and_executes, Canonical150);
 test_on!(nested_safe_approves_on_chain_canonical_130: nested_safe_approves_on_chain, Canonical130);
 test_on!(nested_safe_approves_on_chain_canonical_150: nested_safe_approves_on_chain, Canonical150);
+
+/// Issue 15 item 3: a Safe message (EIP-712 typed data) collected through an offline file on a
+/// 2-of-3 canonical 1.4.1 Safe. Owner A signs online; `message export`; owner B signs the file on a
+/// machine with no node and an empty store (`message sign --bundle --offline`); `message import`
+/// checks B against the chain; the Safe's `isValidSignature` accepts the pair. Refused with exit 2
+/// and the store unchanged: an altered message, a non-owner's signature, a file for another chain.
+#[tokio::test(flavor = "multi_thread")]
+async fn message_signed_offline_through_a_file() {
+    let w = World::new(Implementation::Canonical141).await;
+    let owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
+    let safe = w.safe(&owners, 2).await;
+    let s = safe.to_string();
+    let ctx = w.ctx(safe).await;
+    let typed = w.cli.file("mail.json");
+    std::fs::write(&typed, mail_typed_data().to_string()).unwrap();
+    let typed_s = typed.to_str().unwrap();
+    let expected =
+        MessageContent::typed_data(mail_typed_data()).unwrap().safe_message_hash(&ctx).unwrap();
+
+    // Owner A online.
+    let v: Value = serde_json::from_str(&w.cli.ok(&[
+        "message",
+        "sign",
+        &s,
+        "--typed-data",
+        typed_s,
+        "--private-key",
+        &w.keys[1],
+        "--json",
+    ]))
+    .unwrap();
+    let hash = v["safeMessageHash"].as_str().unwrap().to_owned();
+    assert_eq!(hash.parse::<B256>().unwrap(), expected);
+
+    // Export; an existing file is not replaced silently.
+    let file = w.cli.file("msg.json");
+    let file_s = file.to_str().unwrap();
+    let v: Value =
+        serde_json::from_str(&w.cli.ok(&["message", "export", &hash, "-o", file_s, "--json"]))
+            .unwrap();
+    assert_eq!(v["signatures"], json!(1), "{v}");
+    assert_eq!(v["safeMessageHash"], json!(hash));
+    w.cli.bad(&["message", "export", &hash, "-o", file_s], "--force");
+
+    // Owner B on a machine with no node and its own empty store.
+    let offline = Cli::new("http://127.0.0.1:1");
+    let carried = offline.file("msg.json");
+    std::fs::copy(&file, &carried).unwrap();
+    let carried_s = carried.to_str().unwrap();
+    let r = offline.run(&[
+        "message",
+        "sign",
+        "--bundle",
+        carried_s,
+        "--offline",
+        "--private-key",
+        &w.keys[2],
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["offline"], json!(true));
+    assert_eq!(v["signatures"], json!(2), "{v}");
+    assert_eq!(v["safeMessageHash"], json!(hash));
+    assert_eq!(v["owner"], json!(w.chain.address(2)));
+    assert!(r.stderr.contains("Hello, Bob!"), "the preview shows the message:\n{}", r.stderr);
+    assert!(r.stderr.contains(&hash), "the preview shows the hash:\n{}", r.stderr);
+    assert!(r.stderr.contains("offline: not checked against the chain"), "{}", r.stderr);
+    offline.bad(
+        &["message", "sign", "--bundle", carried_s, "--private-key", &w.keys[2]],
+        "already signed",
+    );
+
+    // An altered message: refused offline and online, whatever signatures the file holds.
+    let mut altered: Value =
+        serde_json::from_str(&std::fs::read_to_string(&carried).unwrap()).unwrap();
+    altered["message"]["message"]["contents"] = json!("Hello, Mallory!");
+    let altered_p = offline.file("altered.json");
+    std::fs::write(&altered_p, altered.to_string()).unwrap();
+    let altered_s = altered_p.to_str().unwrap();
+    offline.bad(
+        &["message", "sign", "--bundle", altered_s, "--private-key", &w.keys[3]],
+        "the file was altered",
+    );
+    w.cli.bad(&["message", "import", altered_s], "the file was altered");
+
+    // A non-owner's signature alone: named and refused, nothing imported.
+    let stranger = offline.file("stranger.json");
+    std::fs::copy(&file, &stranger).unwrap();
+    let stranger_s = stranger.to_str().unwrap();
+    let mut only: Value =
+        serde_json::from_str(&std::fs::read_to_string(&stranger).unwrap()).unwrap();
+    only["signatures"] = json!([]);
+    std::fs::write(&stranger, only.to_string()).unwrap();
+    offline.ok(&["message", "sign", "--bundle", stranger_s, "--private-key", &w.keys[5]]);
+    w.cli.bad(&["message", "import", stranger_s], "is not an owner");
+
+    // A file for another chain (its hash is right for chain 1): refused on this node.
+    let other = coffer_chain::message_file::MessageFile::new(
+        &SafeTxContext { chain_id: 1, ..ctx },
+        &MessageContent::typed_data(mail_typed_data()).unwrap(),
+    )
+    .unwrap();
+    let other_p = offline.file("other.json");
+    std::fs::write(&other_p, other.to_json().unwrap()).unwrap();
+    let other_s = other_p.to_str().unwrap();
+    offline.ok(&["message", "sign", "--bundle", other_s, "--private-key", &w.keys[2]]);
+    w.cli.bad(&["message", "import", other_s], "for chain 1");
+
+    // The good file: B's signature imported, A's already there.
+    let v: Value =
+        serde_json::from_str(&w.cli.ok(&["message", "import", carried_s, "--json"])).unwrap();
+    assert_eq!(v["imported"], json!([w.chain.address(2)]), "{v}");
+    assert_eq!(v["signatures"], json!(2), "{v}");
+    assert_eq!(v["threshold"], json!(2), "{v}");
+    assert_eq!(v["refused"], json!([]), "{v}");
+    // The Safe itself accepts the collected pair.
+    let v: Value =
+        serde_json::from_str(&w.cli.ok(&["message", "verify", &s, &hash, "--json"])).unwrap();
+    assert_eq!(v["valid"], json!(true), "{v}");
+    assert_eq!(v["bytes32Form"]["valid"], json!(true), "{v}");
+    assert_eq!(v["bytesForm"]["valid"], json!(true), "{v}");
+}
