@@ -14,6 +14,9 @@ use serde_json::Value;
 /// The value of a message file's `"format"` field.
 pub const MESSAGE_FILE_FORMAT: &str = "coffer-message/1";
 
+/// A signature refused: its stated owner and why.
+pub type Refusal = (Address, String);
+
 /// One owner's signature in a message file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -166,7 +169,7 @@ impl MessageFile {
 
     /// The file's signatures sorted into those that check (recovered for the recomputed hash to
     /// their stated owner, the first per owner) and those that do not, each with the reason.
-    pub fn sorted_signatures(&self) -> Result<(Vec<SafeSignature>, Vec<(Address, String)>)> {
+    pub fn sorted_signatures(&self) -> Result<(Vec<SafeSignature>, Vec<Refusal>)> {
         let hash = self.content()?.safe_message_hash(&self.ctx)?;
         let (mut good, mut refused): (Vec<SafeSignature>, Vec<(Address, String)>) =
             (vec![], vec![]);
