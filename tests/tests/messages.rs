@@ -5,6 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+// The Ledger is coffer-signer's device double (no device or Speculos app image can run here),
+// spoken to over the real Speculos TCP transport, as in tests/drill.rs.
+#[path = "../../crates/coffer-signer/tests/common/mod.rs"]
+mod common;
+
+use std::sync::Arc;
+
 use alloy::{
     primitives::{Address, B256, U256},
     providers::Provider,
@@ -512,7 +519,7 @@ async fn message_signed_offline_through_a_file() {
     w.cli.bad(&["message", "export", &hash, "-o", file_s], "--force");
 
     // Owner B on a machine with no node and its own empty store.
-    let offline = Cli::new("http://127.0.0.1:1");
+    let offline = Arc::new(Cli::new("http://127.0.0.1:1"));
     let carried = offline.file("msg.json");
     std::fs::copy(&file, &carried).unwrap();
     let carried_s = carried.to_str().unwrap();
@@ -539,6 +546,36 @@ async fn message_signed_offline_through_a_file() {
         &["message", "sign", "--bundle", carried_s, "--private-key", &w.keys[2]],
         "already signed",
     );
+
+    // Owner C on the same offline machine with a Ledger (the double, run off the async runtime so
+    // it keeps answering; anvil's mnemonic is its seed, so m/44'/60'/0'/0/3 holds owner 3's key).
+    let ledger = common::LedgerDouble::spawn().await;
+    let args: Vec<String> = [
+        "message",
+        "sign",
+        "--bundle",
+        carried_s,
+        "--offline",
+        "--ledger-url",
+        &ledger.url,
+        "--hd-path",
+        "m/44'/60'/0'/0/3",
+        "--json",
+    ]
+    .iter()
+    .map(|a| (*a).to_owned())
+    .collect();
+    let off = Arc::clone(&offline);
+    let r = tokio::task::spawn_blocking(move || {
+        off.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["owner"], json!(w.chain.address(3)), "{v}");
+    assert_eq!(v["signerKind"], json!("Ledger"), "{v}");
+    assert_eq!(v["signatures"], json!(3), "{v}");
 
     // An altered message: refused offline and online, whatever signatures the file holds.
     let mut altered: Value =
@@ -576,14 +613,14 @@ async fn message_signed_offline_through_a_file() {
     offline.ok(&["message", "sign", "--bundle", other_s, "--private-key", &w.keys[2]]);
     w.cli.bad(&["message", "import", other_s], "for chain 1");
 
-    // The good file: B's signature imported, A's already there.
+    // The good file: B's and C's signatures imported, A's already there.
     let v: Value =
         serde_json::from_str(&w.cli.ok(&["message", "import", carried_s, "--json"])).unwrap();
-    assert_eq!(v["imported"], json!([w.chain.address(2)]), "{v}");
-    assert_eq!(v["signatures"], json!(2), "{v}");
+    assert_eq!(v["imported"], json!([w.chain.address(2), w.chain.address(3)]), "{v}");
+    assert_eq!(v["signatures"], json!(3), "{v}");
     assert_eq!(v["threshold"], json!(2), "{v}");
     assert_eq!(v["refused"], json!([]), "{v}");
-    // The Safe itself accepts the collected pair.
+    // The Safe itself accepts the collected signatures.
     let v: Value =
         serde_json::from_str(&w.cli.ok(&["message", "verify", &s, &hash, "--json"])).unwrap();
     assert_eq!(v["valid"], json!(true), "{v}");
