@@ -577,6 +577,16 @@ async fn message_signed_offline_through_a_file() {
     assert_eq!(v["signerKind"], json!("Ledger"), "{v}");
     assert_eq!(v["signatures"], json!(3), "{v}");
 
+    // Bad input: a message beside the file, a missing file, --offline without a file.
+    offline.bad(
+        &["message", "sign", "--bundle", carried_s, "--text", "hi", "--private-key", &w.keys[3]],
+        "do not also give",
+    );
+    w.cli.bad(&["message", "import", "/nonexistent/msg.json"], "cannot read it");
+    let r = offline.run(&["message", "sign", &s, "--offline", "--private-key", &w.keys[3]]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--bundle"), "{}", r.stderr);
+
     // An altered message: refused offline and online, whatever signatures the file holds.
     let mut altered: Value =
         serde_json::from_str(&std::fs::read_to_string(&carried).unwrap()).unwrap();
