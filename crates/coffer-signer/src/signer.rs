@@ -187,6 +187,19 @@ impl WalletSigner {
         }
     }
 
+    /// The derivation path of the signing key, when it has one (a Ledger, a Trezor, a mnemonic); `None` for a
+    /// raw private key or a keystore. Kept with drill and message signatures for the team's records.
+    pub fn derivation_path(&self) -> Option<String> {
+        match self {
+            Self::Ledger(l) => Some(l.path().to_string()),
+            Self::Trezor(t) => Some(t.path().to_string()),
+            Self::Local(k) => match k.source() {
+                KeySource::Mnemonic { path } => Some(path.to_string()),
+                KeySource::PrivateKey | KeySource::Keystore { .. } => None,
+            },
+        }
+    }
+
     /// Signs a Safe transaction for the Safe in `ctx`.
     ///
     /// First emits a [`SigningPreview`] through `preview` (chain, Safe, version, nonce, decoded action and

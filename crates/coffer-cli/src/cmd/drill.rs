@@ -8,9 +8,7 @@ use coffer_chain::{
     drill::{DrillFile, check_drill, drill_challenge, drill_nonce, utc_date, utc_date_today},
     read_safe,
 };
-use coffer_signer::{
-    KeySource, SigningMode, StderrPreview, WalletOpts, WalletSigner, sign_safe_message,
-};
+use coffer_signer::{SigningMode, StderrPreview, WalletOpts, WalletSigner, sign_safe_message};
 use coffer_store::signature_kind_name;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -163,18 +161,6 @@ impl DrillCmd {
             Self::Import(a) => a.run().await,
             Self::Transfer(a) => a.run().await,
         }
-    }
-}
-
-pub(crate) fn signer_path(signer: &WalletSigner) -> Option<String> {
-    match signer {
-        WalletSigner::Ledger(l) => Some(l.path().to_string()),
-        WalletSigner::Trezor(t) => Some(t.path().to_string()),
-        WalletSigner::Local(k) => match k.source() {
-            KeySource::Mnemonic { path } => Some(path.to_string()),
-            _ => None,
-        },
-        _ => None,
     }
 }
 
@@ -379,7 +365,7 @@ impl SignArgs {
             store.add_message_signature(hash, &sig)?;
         }
         let kind = signer.kind().to_string();
-        let path = signer_path(&signer);
+        let path = signer.derivation_path();
         store.record_drill_signature(hash, me, &kind, path.as_deref())?;
         let transfer = self.sign_transfer(&provider, &store, &signer, hash, mode).await?;
         if c.json {
@@ -487,7 +473,7 @@ impl SignArgs {
         file.owner = Some(me);
         file.signature = Some(sig.to_bytes());
         file.signer_kind = Some(kind.clone());
-        file.path = signer_path(&signer);
+        file.path = signer.derivation_path();
         file.signed()?;
         let out = self.out.clone().unwrap_or(input);
         write_atomic(&out, file.to_json()?.as_bytes())?;

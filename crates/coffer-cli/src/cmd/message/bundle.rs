@@ -133,7 +133,7 @@ pub(crate) async fn sign_offline(
     let mode = if eth_sign { SigningMode::EthSign } else { SigningMode::Eip712 };
     let sig = sign_safe_message(&signer, &ctx, &content, mode, &mut StderrPreview).await?;
     let kind = signer.kind().to_string();
-    file.add_signature(&sig, Some(kind.clone()), crate::cmd::drill::signer_path(&signer))?;
+    file.add_signature(&sig, Some(kind.clone()), signer.derivation_path())?;
     let out = output.unwrap_or(input);
     write_atomic(&out, file.to_json()?.as_bytes())?;
     if json_out {
