@@ -1069,6 +1069,17 @@ async fn recovery_contract_guardian_and_bad_owners(imp: Implementation) {
         let sigs: Vec<_> = who.iter().map(|i| sign_hash(&gsafe.owners[*i], h).unwrap()).collect();
         pack_signatures(&sigs).unwrap()
     };
+    // The guardian Safe (its owners 0 and 1) and g7 (the sender, empty signature) confirm `msg` in one
+    // multiConfirmRecovery that starts the recovery; then the recovery period passes.
+    let gsafe_address = gsafe.address;
+    let confirm_by_both_and_wait = |msg: RecoveryMessage, digest: B256| {
+        let sig = safe_sig(digest, &[0, 1]);
+        async move {
+            let sigs = vec![(gsafe_address, sig), (g7, Bytes::new())];
+            rec::multi_confirm(p, module, g7, &msg, sigs, true).await.unwrap();
+            chain.advance_time(PERIOD).await.unwrap();
+        }
+    };
     let multi_reason = |msg: &RecoveryMessage, sigs: Vec<(Address, Bytes)>| {
         let mut sigs = sigs;
         sigs.sort_by_key(|(s, _)| *s);
@@ -1198,17 +1209,7 @@ async fn recovery_contract_guardian_and_bad_owners(imp: Implementation) {
         (vec![chain.address(9), Address::ZERO], "SM: owner addition failed"),
     ] {
         let (msg, digest) = raw_message(zero.clone()).await;
-        rec::multi_confirm(
-            p,
-            module,
-            g7,
-            &msg,
-            vec![(gsafe.address, safe_sig(digest, &[0, 1])), (g7, Bytes::new())],
-            true,
-        )
-        .await
-        .unwrap();
-        chain.advance_time(PERIOD).await.unwrap();
+        confirm_by_both_and_wait(msg, digest).await;
         let e =
             rec::finalize(p, module, chain.address(0), safe.address).await.unwrap_err().to_string();
         assert!(e.contains(reason), "{imp} {zero:?}: {e}");
@@ -1248,17 +1249,7 @@ async fn recovery_contract_guardian_and_bad_owners(imp: Implementation) {
     let good = vec![owners_before[0], chain.address(9)];
     let (msg, digest) =
         rec::recovery_message(p, module, safe.address, good.clone(), 1).await.unwrap();
-    rec::multi_confirm(
-        p,
-        module,
-        g7,
-        &msg,
-        vec![(gsafe.address, safe_sig(digest, &[0, 1])), (g7, Bytes::new())],
-        true,
-    )
-    .await
-    .unwrap();
-    chain.advance_time(PERIOD).await.unwrap();
+    confirm_by_both_and_wait(msg, digest).await;
     rec::finalize(p, module, chain.address(0), safe.address).await.unwrap();
     let info = read_safe(p, safe.address).await.unwrap();
     assert_eq!(info.owners, vec![chain.address(9), owners_before[0]], "{imp}: newOwners reversed");
