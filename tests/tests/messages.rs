@@ -72,6 +72,16 @@ impl World {
     }
 
     /// A Safe with these owners (addresses as text) and threshold, created through the CLI.
+    /// The nested-Safe world: INNER, a 2-of-3 Safe (owners 1-3); OUTER, a 2-of-2 owned by owner 4 and INNER;
+    /// and OTHER, a 1-of-1 Safe (owner 5) that owns neither.
+    async fn nested(&self) -> (Address, Address, Address) {
+        let inner_owners: Vec<String> = (1..=3).map(|i| self.owner(i)).collect();
+        let inner = self.safe(&inner_owners, 2).await;
+        let outer = self.safe(&[self.owner(4), inner.to_string()], 2).await;
+        let other = self.safe(&[self.owner(5)], 1).await;
+        (inner, outer, other)
+    }
+
     async fn safe(&self, owners: &[String], threshold: u32) -> Address {
         let t = threshold.to_string();
         let mut args = vec!["safe", "create", "--suite", self.suite_name(), "--threshold", &t];
@@ -270,10 +280,7 @@ test_on!(messages_on_coffer_suite: messages_sign_show_list_verify, Coffer);
 /// `tx sign --as-safe`, coffer adds the inner Safe's contract signature, and the transaction executes on chain.
 async fn nested_safe_signs_and_executes(imp: Implementation) {
     let w = World::new(imp).await;
-    let inner_owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
-    let inner = w.safe(&inner_owners, 2).await;
-    let outer = w.safe(&[w.owner(4), inner.to_string()], 2).await;
-    let other = w.safe(&[w.owner(5)], 1).await;
+    let (inner, outer, other) = w.nested().await;
     let outer_s = outer.to_string();
     let inner_s = inner.to_string();
     let to = "0x000000000000000000000000000000000000dEaD";
@@ -350,10 +357,7 @@ test_on!(nested_safe_on_coffer_suite: nested_safe_signs_and_executes, Coffer);
 /// signature (v = 1) and the outer transaction executes with it.
 async fn nested_safe_approves_on_chain(imp: Implementation) {
     let w = World::new(imp).await;
-    let inner_owners: Vec<String> = (1..=3).map(|i| w.owner(i)).collect();
-    let inner = w.safe(&inner_owners, 2).await;
-    let outer = w.safe(&[w.owner(4), inner.to_string()], 2).await;
-    let other = w.safe(&[w.owner(5)], 1).await;
+    let (inner, outer, other) = w.nested().await;
     let (outer_s, inner_s) = (outer.to_string(), inner.to_string());
     let to = "0x000000000000000000000000000000000000bEEF";
     let before = w.chain.provider().get_balance(to.parse().unwrap()).await.unwrap();
